@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.ts';
+
+/**
+ * Forward-only migrations, in order. Listed in code (not read from a folder) so the set is fixed at
+ * build time and identical on every node.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-initial': initial,
+});

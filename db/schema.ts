@@ -1,0 +1,160 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types. Columns are snake_case in SQL and camelCase here (Kysely's CamelCasePlugin).
+ * Portable column types only, so SQLite and PostgreSQL behave the same: ids are random UUID text,
+ * times are ISO-8601 UTC text (`Date#toISOString`, which sorts correctly as text), flags are 0/1.
+ */
+export interface OrganizationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  /** 'required': everyone must pass TOTP; 'optional': only enrolled users are asked. */
+  mfaPolicy: 'required' | 'optional';
+  createdAt: string;
+}
+
+export interface DomainsTable {
+  id: string;
+  organizationId: string;
+  /** Lower-case DNS name. */
+  name: string;
+  /** Token Issuer, fixed when the domain is added so a later PUBLIC_URL change cannot break Entra's match. */
+  issuerUri: string;
+  protocol: 'wsfed' | 'saml';
+  mfaBehavior: 'enforce' | 'accept' | 'reject';
+  requireSignedRequests: number;
+  createdAt: string;
+}
+
+export type UserStatus = 'active' | 'disabled' | 'pending';
+export type UserSource = 'local' | 'directory' | 'imported';
+
+export interface UsersTable {
+  id: string;
+  organizationId: string;
+  /** Lower-case user principal name. */
+  upn: string;
+  /** Entra's onPremisesImmutableId: case-sensitive, unique, never derived from the name. */
+  immutableId: string;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  source: UserSource;
+  /** Directory anchor (LDAP entryUUID, AD objectGUID) for directory users. */
+  externalId: string | null;
+  status: UserStatus;
+  passwordHash: string | null;
+  microsoftObjectId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MfaCredentialsTable {
+  id: string;
+  userId: string;
+  /** TOTP seed, AES-256-GCM under the master key. */
+  encryptedSecret: string;
+  /** Highest RFC 6238 time step accepted; each step is accepted once (replay protection). */
+  lastUsedStep: number | null;
+  /** Set once the user proved possession with a first valid code. */
+  confirmedAt: string | null;
+  createdAt: string;
+}
+
+export interface SsoSessionsTable {
+  /** SHA-256 (hex) of the cookie value: a database read does not yield usable cookies. */
+  id: string;
+  userId: string;
+  createdAt: string;
+  /** Time of the last password check (AuthenticationInstant). */
+  passwordAt: string;
+  /** Time of the last TOTP check in this session, when there was one. */
+  mfaAt: string | null;
+  lastSeenAt: string;
+  expiresAt: string;
+  endedAt: string | null;
+  clientAddress: string | null;
+}
+
+export interface SignInRequestsTable {
+  /** Random, unguessable: it appears in the sign-in page URLs. */
+  id: string;
+  domainId: string;
+  protocol: 'wsfed' | 'saml';
+  /** The protocol request as JSON (wctx, wauth, wfresh / AuthnRequest ID, RelayState, ForceAuthn). */
+  payload: string;
+  /** Secret binding the browser that started the sign-in (CSRF token for its forms). */
+  csrfToken: string;
+  userId: string | null;
+  passwordAt: string | null;
+  mfaAt: string | null;
+  createdAt: string;
+  expiresAt: string;
+  completedAt: string | null;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  state: 'next' | 'current' | 'retired';
+  /** PKCS#8 DER, AES-256-GCM under the master key. */
+  encryptedPrivateKey: string;
+  /** Base64 DER of the self-signed X.509 certificate (what Graph's signingCertificate takes). */
+  certificate: string;
+  /** SHA-256 of the DER certificate, hex. */
+  thumbprint: string;
+  notBefore: string;
+  notAfter: string;
+  createdAt: string;
+  activatedAt: string | null;
+  retiredAt: string | null;
+}
+
+export interface ThrottleCountersTable {
+  /** 'account:<user id>' or 'address:<client address>'. */
+  key: string;
+  windowStartedAt: string;
+  failures: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  occurredAt: string;
+  /** Who acted: 'cli', 'user:<upn>', 'agent:<id>', 'anonymous'. */
+  actor: string;
+  /** Dotted verb, e.g. 'signin.password', 'user.create', 'keys.rotate'. */
+  action: string;
+  target: string | null;
+  outcome: 'success' | 'failure';
+  /** Stable error code for failures. */
+  reason: string | null;
+  clientAddress: string | null;
+  /** JSON object with further facts; never secrets. */
+  details: string | null;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  domains: DomainsTable;
+  users: UsersTable;
+  mfaCredentials: MfaCredentialsTable;
+  ssoSessions: SsoSessionsTable;
+  signInRequests: SignInRequestsTable;
+  signingKeys: SigningKeysTable;
+  throttleCounters: ThrottleCountersTable;
+  auditEvents: AuditEventsTable;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type Domain = Selectable<DomainsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type MfaCredential = Selectable<MfaCredentialsTable>;
+export type SsoSession = Selectable<SsoSessionsTable>;
+export type SignInRequest = Selectable<SignInRequestsTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
+// Generated is re-exported for later tables with database-side defaults.
+export type { Generated };

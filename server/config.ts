@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { LanyardError } from '../common/errors.ts';
+
+/**
+ * The one configuration object, read from the environment once at start, validated, and frozen.
+ * Every option is documented here, where its default is defined (README mirrors this list).
+ * A bad value stops the process with the exact variable named (CONFIG_INVALID).
+ */
+const origin = (name: string) =>
+  z
+    .string()
+    .url(`${name} must be an absolute URL`)
+    .transform((value) => value.replace(/\/+$/, ''))
+    .refine((value) => /^https?:\/\//.test(value), `${name} must be http(s)`);
+
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  /** Folder for the SQLite database and the generated master key. */
+  LANYARD_DATA_DIR: z.string().min(1).default('./data'),
+  /** `postgres://…` for multi-node mode; otherwise a SQLite file path or `sqlite:` URL. Default: `<data dir>/lanyard.sqlite`. */
+  LANYARD_DATABASE_URL: z.string().min(1).optional(),
+  /** TCP port of `lanyard serve`. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address to bind. Loopback by default; set 0.0.0.0 behind a reverse proxy or in a container. */
+  LANYARD_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Public base URL; issuers and endpoints are derived from it. Default: http://localhost:<PORT>. */
+  LANYARD_PUBLIC_URL: origin('LANYARD_PUBLIC_URL').optional(),
+  /** Base64 of 32 random bytes; encrypts secrets at rest. Generated into the data dir when unset. */
+  LANYARD_MASTER_KEY: z.string().optional(),
+  /** Microsoft endpoints as origins (no version path). The emulator's URLs in tests. */
+  LANYARD_MICROSOFT_LOGIN_URL: origin('LANYARD_MICROSOFT_LOGIN_URL').default('https://login.microsoftonline.com'),
+  LANYARD_GRAPH_URL: origin('LANYARD_GRAPH_URL').default('https://graph.microsoft.com'),
+  LANYARD_PARTNER_CENTER_URL: origin('LANYARD_PARTNER_CENTER_URL').default('https://api.partnercenter.microsoft.com'),
+  /**
+   * PEM file with the certificate(s) Entra signs SAML AuthnRequests with (from Microsoft's SAML 2.0
+   * metadata). Needed only for domains that require signed AuthnRequests.
+   */
+  LANYARD_MICROSOFT_REQUEST_SIGNING_CERT_FILE: z.string().min(1).optional(),
+  /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
+  LANYARD_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** SSO session lifetime. */
+  LANYARD_SESSION_TTL_MINUTES: positiveInt.default(480),
+  /** Validity of issued tokens (AD FS default: 60 minutes). */
+  LANYARD_TOKEN_LIFETIME_MINUTES: positiveInt.default(60),
+  /** How long a person has to finish a sign-in started by Microsoft. */
+  LANYARD_SIGNIN_TIMEOUT_MINUTES: positiveInt.default(15),
+  /** Failed password/TOTP attempts allowed per account, and per client address, in one window. */
+  LANYARD_THROTTLE_ACCOUNT_LIMIT: positiveInt.default(10),
+  LANYARD_THROTTLE_ADDRESS_LIMIT: positiveInt.default(50),
+  LANYARD_THROTTLE_WINDOW_SECONDS: positiveInt.default(900),
+  /** Largest request body accepted (bytes); larger bodies get 413 REQUEST_TOO_LARGE. */
+  LANYARD_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
+  /** scrypt cost (log2 N). 17 = OWASP's minimum for scrypt (N=2^17, r=8, p=1). Tests may lower it. */
+  LANYARD_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
+  LANYARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = Readonly<{
+  dataDir: string;
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  publicUrl: string;
+  masterKey: string | undefined;
+  microsoftLoginUrl: string;
+  graphUrl: string;
+  partnerCenterUrl: string;
+  microsoftRequestSigningCertFile: string | undefined;
+  trustProxy: boolean;
+  sessionTtlMinutes: number;
+  tokenLifetimeMinutes: number;
+  signInTimeoutMinutes: number;
+  throttle: Readonly<{ accountLimit: number; addressLimit: number; windowSeconds: number }>;
+  maxBodyBytes: number;
+  passwordHashCost: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}>;
+
+/**
+ * Reads and validates configuration from `env` (default: process.env).
+ *
+ * @example
+ *   const config = loadConfig({ PORT: '0', LANYARD_DATA_DIR: '/tmp/x' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => (key.startsWith('LANYARD_') || key === 'PORT') && value !== ''),
+  );
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'environment');
+    throw new LanyardError('CONFIG_INVALID', `${key}: ${issue.message}`, 500, { key });
+  }
+  const v = parsed.data;
+  return Object.freeze({
+    dataDir: v.LANYARD_DATA_DIR,
+    databaseUrl: v.LANYARD_DATABASE_URL,
+    port: v.PORT,
+    host: v.LANYARD_HOST,
+    publicUrl: v.LANYARD_PUBLIC_URL ?? `http://localhost:${v.PORT}`,
+    masterKey: v.LANYARD_MASTER_KEY,
+    microsoftLoginUrl: v.LANYARD_MICROSOFT_LOGIN_URL,
+    graphUrl: v.LANYARD_GRAPH_URL,
+    partnerCenterUrl: v.LANYARD_PARTNER_CENTER_URL,
+    microsoftRequestSigningCertFile: v.LANYARD_MICROSOFT_REQUEST_SIGNING_CERT_FILE,
+    trustProxy: v.LANYARD_TRUST_PROXY,
+    sessionTtlMinutes: v.LANYARD_SESSION_TTL_MINUTES,
+    tokenLifetimeMinutes: v.LANYARD_TOKEN_LIFETIME_MINUTES,
+    signInTimeoutMinutes: v.LANYARD_SIGNIN_TIMEOUT_MINUTES,
+    throttle: Object.freeze({
+      accountLimit: v.LANYARD_THROTTLE_ACCOUNT_LIMIT,
+      addressLimit: v.LANYARD_THROTTLE_ADDRESS_LIMIT,
+      windowSeconds: v.LANYARD_THROTTLE_WINDOW_SECONDS,
+    }),
+    maxBodyBytes: v.LANYARD_MAX_BODY_BYTES,
+    passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,
+    logLevel: v.LANYARD_LOG_LEVEL,
+  });
+}

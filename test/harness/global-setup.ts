@@ -1,0 +1,28 @@
+import type { TestProject } from 'vitest/node';
+import { startPostgres, type PostgresServer } from './postgres-server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string;
+  }
+}
+
+let server: PostgresServer | undefined;
+
+/**
+ * Starts one private PostgreSQL for the whole run (or uses LANYARD_TEST_POSTGRES_URL, an admin
+ * connection to an existing server). Each test suite then creates its own database in it.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  const external = process.env.LANYARD_TEST_POSTGRES_URL;
+  if (external) {
+    project.provide('postgresUrl', external);
+    return;
+  }
+  server = await startPostgres();
+  project.provide('postgresUrl', server.url);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+}
