@@ -1,0 +1,42 @@
+import type { Db } from './database.ts';
+import type { NewUser, User, UserStatus, UserUpdate } from './schema.ts';
+
+export async function insertUser(db: Db, user: NewUser): Promise<void> {
+  await db.insertInto('users').values(user).execute();
+}
+
+export async function findUserByUpn(db: Db, upn: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('upn', '=', upn.toLowerCase()).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByImmutableId(db: Db, immutableId: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('immutableId', '=', immutableId).executeTakeFirst();
+}
+
+/** One page of an organization's users in UPN order; pass the last UPN seen as `after`. */
+export async function listUsers(db: Db, organizationId: string, options: { after?: string; limit?: number } = {}): Promise<User[]> {
+  let query = db
+    .selectFrom('users')
+    .selectAll()
+    .where('organizationId', '=', organizationId)
+    .orderBy('upn')
+    .limit(options.limit ?? 1000);
+  if (options.after) query = query.where('upn', '>', options.after);
+  return query.execute();
+}
+
+export async function updateUser(db: Db, id: string, changes: UserUpdate, now: Date = new Date()): Promise<void> {
+  await db.updateTable('users').set({ ...changes, updatedAt: now.toISOString() }).where('id', '=', id).execute();
+}
+
+export async function setUserStatus(db: Db, id: string, status: UserStatus, now: Date = new Date()): Promise<void> {
+  await updateUser(db, id, { status }, now);
+}
+
+export async function deleteUser(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}

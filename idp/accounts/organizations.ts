@@ -1,0 +1,43 @@
+import { LanyardError } from '../../common/errors.ts';
+import { recordAuditEvent } from '../../db/audit-events.ts';
+import { isUniqueViolation, type Db } from '../../db/database.ts';
+import { findOrganizationBySlug, insertOrganization, updateOrganizationMfaPolicy } from '../../db/organizations.ts';
+import type { Organization } from '../../db/schema.ts';
+import { normalizeSlug } from './validation.ts';
+
+/**
+ * Creates an organization (the tenant of Lanyard's own data). TOTP is required by default.
+ *
+ * @example
+ *   await createOrganization(db, { slug: 'contoso', name: 'Contoso Ltd' }, 'cli');
+ */
+export async function createOrganization(
+  db: Db,
+  input: { slug: string; name: string; mfaPolicy?: Organization['mfaPolicy'] },
+  actor: string,
+): Promise<Organization> {
+  const slug = normalizeSlug(input.slug);
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 256) throw new LanyardError('ORG_NAME_INVALID', 'organization name must be 1-256 characters');
+  try {
+    const organization = await insertOrganization(db, { slug, name, mfaPolicy: input.mfaPolicy ?? 'required' });
+    await recordAuditEvent(db, { actor, action: 'org.create', target: slug, outcome: 'success' });
+    return organization;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new LanyardError('ORG_EXISTS', `organization "${slug}" already exists`, 409);
+    throw error;
+  }
+}
+
+export async function requireOrganization(db: Db, slug: string): Promise<Organization> {
+  const organization = await findOrganizationBySlug(db, slug.trim().toLowerCase());
+  if (!organization) throw new LanyardError('ORG_NOT_FOUND', `no organization "${slug}"`, 404);
+  return organization;
+}
+
+export async function setOrganizationMfaPolicy(db: Db, slug: string, mfaPolicy: Organization['mfaPolicy'], actor: string): Promise<Organization> {
+  const organization = await requireOrganization(db, slug);
+  await updateOrganizationMfaPolicy(db, organization.id, mfaPolicy);
+  await recordAuditEvent(db, { actor, action: 'org.mfa-policy', target: organization.slug, outcome: 'success', details: { mfaPolicy } });
+  return { ...organization, mfaPolicy };
+}

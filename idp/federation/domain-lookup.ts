@@ -1,0 +1,11 @@
+import { LanyardError } from '../../common/errors.ts';
+import type { Db } from '../../db/database.ts';
+import { findDomainByName } from '../../db/domains.ts';
+import type { Domain } from '../../db/schema.ts';
+
+/** The domain named in a federation URL, or FEDERATION_UNKNOWN_DOMAIN (404). */
+export async function requireFederatedDomain(db: Db, name: string): Promise<Domain> {
+  const domain = name.length <= 253 ? await findDomainByName(db, name) : undefined;
+  if (!domain) throw new LanyardError('FEDERATION_UNKNOWN_DOMAIN', 'This domain is not set up for sign-in here.', 404);
+  return domain;
+}

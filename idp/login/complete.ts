@@ -1,0 +1,85 @@
+import type { Context } from 'koa';
+import { LanyardError } from '../../common/errors.ts';
+import { recordAuditEvent } from '../../db/audit-events.ts';
+import type { SignInRequest, SsoSession, User } from '../../db/schema.ts';
+import { completeSignInRequest } from '../../db/sign-in-requests.ts';
+import { findDomainForUpnSuffix } from '../accounts/domains.ts';
+import { recordSessionMfa, sessionCookieName, startSession } from '../sessions/sso-session.ts';
+import { samlTokenForm } from '../saml2/token-response.ts';
+import { wsFedTokenForm } from '../wsfed/token-response.ts';
+import { clientAddress } from './client-address.ts';
+import { cookieOptions } from './sign-in-request.ts';
+import type { IdpDeps } from './deps.ts';
+import { renderPostFormPage } from './pages/sign-in-pages.ts';
+import type { ProtocolRequest } from './sign-in-request.ts';
+
+export interface Authentication {
+  readonly user: User;
+  readonly passwordAt: string;
+  readonly mfaAt: string | null;
+  readonly session: SsoSession | undefined;
+}
+
+/**
+ * Finishes a sign-in: consumes the request (once only), keeps or starts the SSO session, signs the
+ * token for the user's own domain issuer and answers with the auto-posting form to login.srf.
+ * The MFA claim is set only when a TOTP step really happened (in this request or this session).
+ */
+export async function completeSignIn(ctx: Context, deps: IdpDeps, row: SignInRequest, request: ProtocolRequest, authentication: Authentication): Promise<void> {
+  const { user, passwordAt, mfaAt } = authentication;
+  const userDomain = await findDomainForUpnSuffix(deps.db, user.upn.split('@')[1] ?? '');
+  if (!userDomain || userDomain.organizationId !== user.organizationId) {
+    throw new LanyardError('DOMAIN_NOT_FOUND', "This account's domain is not set up for sign-in.", 400);
+  }
+  if (!(await completeSignInRequest(deps.db, row.id))) {
+    throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in was already completed. Go back to Microsoft 365 and sign in again.', 400);
+  }
+  await keepSession(ctx, deps, authentication);
+
+  const now = new Date();
+  const token = {
+    issuer: userDomain.issuerUri,
+    immutableId: user.immutableId,
+    upn: user.upn,
+    authnInstant: new Date(passwordAt),
+    mfa: mfaAt !== null,
+    now,
+    lifetimeMinutes: deps.config.tokenLifetimeMinutes,
+  };
+  const key = await deps.keys.current();
+  const form = request.protocol === 'wsfed'
+    ? wsFedTokenForm(deps, token, request, key)
+    : samlTokenForm(deps, { ...token, sessionIndex: row.id }, request, key);
+
+  deps.metrics.tokenIssued(request.protocol, token.mfa);
+  deps.metrics.signIn('success', 'token_issued');
+  await recordAuditEvent(deps.db, {
+    actor: `user:${user.upn}`,
+    action: 'signin.token',
+    target: userDomain.name,
+    outcome: 'success',
+    clientAddress: clientAddress(ctx, deps.config),
+    details: { protocol: request.protocol, mfa: token.mfa, signingKey: key.row.thumbprint },
+  });
+  ctx.type = 'html';
+  ctx.body = renderPostFormPage({ nonce: ctx.state.nonce, action: form.action, fields: form.fields });
+}
+
+/**
+ * A password typed in this request starts a new session (new id: no fixation); a sign-in carried by
+ * the existing session keeps it and records a TOTP step done now.
+ */
+async function keepSession(ctx: Context, deps: IdpDeps, { user, passwordAt, mfaAt, session }: Authentication): Promise<void> {
+  if (session && session.passwordAt === passwordAt) {
+    if (mfaAt && mfaAt !== session.mfaAt) await recordSessionMfa(deps.db, session.id, mfaAt);
+    return;
+  }
+  const started = await startSession(deps.db, {
+    userId: user.id,
+    passwordAt,
+    mfaAt,
+    ttlMinutes: deps.config.sessionTtlMinutes,
+    clientAddress: clientAddress(ctx, deps.config),
+  });
+  ctx.cookies.set(sessionCookieName, started.cookieValue, cookieOptions(deps, undefined));
+}

@@ -1,0 +1,59 @@
+import { html, type SafeHtml } from './html.ts';
+
+export interface PageFrame {
+  readonly title: string;
+  /** Per-response CSP nonce for the inline style and script. */
+  readonly nonce: string;
+  readonly organizationName?: string | undefined;
+  readonly body: SafeHtml;
+  readonly script?: string | undefined;
+}
+
+/**
+ * The one page frame: server-rendered, no external assets (the CSP forbids them), readable without
+ * JavaScript, and usable on a phone.
+ */
+export function renderPage(frame: PageFrame): string {
+  const page = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${frame.title} · Lanyard</title>
+<style nonce="${frame.nonce}">${styles}</style>
+</head>
+<body>
+<main class="card">
+<header><span class="brand">Lanyard</span>${frame.organizationName ? html`<span class="org">${frame.organizationName}</span>` : ''}</header>
+${frame.body}
+</main>
+${frame.script ? html`<script nonce="${frame.nonce}">${frame.script}</script>` : ''}
+</body>
+</html>`;
+  return page.html;
+}
+
+const styles = `
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f3f4f6;
+font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#111827}
+.card{width:100%;max-width:400px;margin:16px;padding:32px;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06)}
+header{display:flex;justify-content:space-between;align-items:baseline;margin-bottom:24px}
+.brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8}
+.org{color:#6b7280;font-size:14px}
+h1{font-size:22px;margin:0 0 8px}
+p{margin:0 0 16px;color:#374151}
+label{display:block;font-size:14px;font-weight:600;margin:16px 0 6px}
+input[type=text],input[type=email],input[type=password]{width:100%;padding:10px 12px;font-size:16px;border:1px solid #d1d5db;border-radius:8px}
+input:focus{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}
+input.code{letter-spacing:.3em;font-size:22px;text-align:center;font-variant-numeric:tabular-nums}
+button{margin-top:24px;width:100%;padding:11px;font-size:16px;font-weight:600;color:#fff;background:#1d4ed8;border:0;border-radius:8px;cursor:pointer}
+button:hover{background:#1e40af}
+.error{padding:10px 12px;margin:0 0 16px;border-radius:8px;background:#fef2f2;color:#991b1b;border:1px solid #fecaca;font-size:14px}
+.hint{font-size:13px;color:#6b7280}
+.qr{display:flex;justify-content:center;margin:8px 0 16px}
+.qr svg{width:200px;height:200px}
+.secret{font-family:ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all;background:#f3f4f6;padding:8px;border-radius:6px;font-size:14px}
+code.reason{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px;color:#6b7280}
+`;

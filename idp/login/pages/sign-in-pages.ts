@@ -1,0 +1,111 @@
+import { html, trusted } from './html.ts';
+import { renderPage } from './layout.ts';
+
+interface Common {
+  readonly nonce: string;
+  readonly organizationName?: string | undefined;
+  readonly csrfToken: string;
+  readonly action: string;
+  readonly error?: string | undefined;
+}
+
+const errorBox = (error: string | undefined) => (error ? html`<p class="error" role="alert" id="error">${error}</p>` : '');
+const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
+
+/** Step 1: user name and password. The user name comes prefilled from Microsoft's `username` hint. */
+export function renderPasswordPage(page: Common & { readonly username: string }): string {
+  return renderPage({
+    title: 'Sign in',
+    nonce: page.nonce,
+    organizationName: page.organizationName,
+    body: html`<h1>Sign in</h1>
+<p>Use your work account to continue to Microsoft 365.</p>
+${errorBox(page.error)}
+<form method="post" action="${page.action}" autocomplete="on">
+${csrfField(page.csrfToken)}
+<label for="username">Email or user name</label>
+<input type="email" id="username" name="username" value="${page.username}" autocomplete="username" required ${page.username ? '' : 'autofocus'}>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required ${page.username ? 'autofocus' : ''}>
+<button type="submit">Sign in</button>
+</form>`,
+  });
+}
+
+/** Step 2: the TOTP code from the user's authenticator app. */
+export function renderTotpPage(page: Common & { readonly upn: string }): string {
+  return renderPage({
+    title: 'Verify your identity',
+    nonce: page.nonce,
+    organizationName: page.organizationName,
+    body: html`<h1>Enter your code</h1>
+<p>Open your authenticator app and enter the 6-digit code for <strong>${page.upn}</strong>.</p>
+${errorBox(page.error)}
+<form method="post" action="${page.action}" autocomplete="off">
+${csrfField(page.csrfToken)}
+<label for="code">Verification code</label>
+<input type="text" id="code" name="code" class="code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" autocomplete="one-time-code" required autofocus>
+<button type="submit">Verify</button>
+</form>`,
+  });
+}
+
+/** First sign-in without an authenticator: scan the QR code, then prove it with a first code. */
+export function renderEnrolPage(page: Common & { readonly upn: string; readonly qrSvg: string; readonly secret: string }): string {
+  return renderPage({
+    title: 'Set up your authenticator app',
+    nonce: page.nonce,
+    organizationName: page.organizationName,
+    body: html`<h1>Set up two-step sign-in</h1>
+<p>Your organization requires a second step. Scan this code with an authenticator app (Microsoft Authenticator, Google Authenticator, 1Password…), then enter the 6-digit code it shows.</p>
+${errorBox(page.error)}
+<div class="qr" id="qr">${trusted(page.qrSvg)}</div>
+<p class="hint">Can't scan? Enter this key in the app:</p>
+<p class="secret" id="secret">${page.secret}</p>
+<form method="post" action="${page.action}" autocomplete="off">
+${csrfField(page.csrfToken)}
+<label for="code">Verification code</label>
+<input type="text" id="code" name="code" class="code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" autocomplete="one-time-code" required>
+<button type="submit">Verify and continue</button>
+</form>`,
+  });
+}
+
+/**
+ * The form that carries the token to Microsoft: auto-submitted by script, with a button for
+ * browsers without JavaScript. `fields` are the protocol's form fields (escaped here).
+ */
+export function renderPostFormPage(page: { readonly nonce: string; readonly action: string; readonly fields: Readonly<Record<string, string>> }): string {
+  return renderPage({
+    title: 'Signing you in',
+    nonce: page.nonce,
+    body: html`<h1>Signing you in…</h1>
+<form method="post" action="${page.action}" id="token-form">
+${Object.entries(page.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<noscript><p>Select Continue to finish signing in.</p><button type="submit">Continue</button></noscript>
+</form>`,
+    script: 'document.getElementById("token-form").submit();',
+  });
+}
+
+/** Any failure a person can see: a plain sentence plus the stable code for support. */
+export function renderErrorPage(page: { readonly nonce: string; readonly title: string; readonly message: string; readonly code: string }): string {
+  return renderPage({
+    title: page.title,
+    nonce: page.nonce,
+    body: html`<h1>${page.title}</h1>
+<p class="error" role="alert" id="error">${page.message}</p>
+<p class="hint">If this keeps happening, give your administrator this code: <code class="reason" id="error-code">${page.code}</code></p>`,
+  });
+}
+
+/** WS-Fed sign-out: the session is gone; an image asks Microsoft to clean up its side too. */
+export function renderSignedOutPage(page: { readonly nonce: string; readonly cleanupUrl: string }): string {
+  return renderPage({
+    title: 'Signed out',
+    nonce: page.nonce,
+    body: html`<h1>You have signed out</h1>
+<p>You can close this window.</p>
+<img src="${page.cleanupUrl}" alt="" width="1" height="1">`,
+  });
+}

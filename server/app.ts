@@ -1,0 +1,94 @@
+import { hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { LanyardError } from '../common/errors.ts';
+import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
+import { metadataRouter } from '../idp/federation/routes.ts';
+import type { DirectoryPasswordVerifier, IdpDeps } from '../idp/login/deps.ts';
+import { signInRouter } from '../idp/login/routes.ts';
+import { samlRouter } from '../idp/saml2/routes.ts';
+import { createSigningKeyStore } from '../idp/signing/key-store.ts';
+import { wsFedRouter } from '../idp/wsfed/routes.ts';
+import type { AppContext } from './context.ts';
+import { operationsRouter } from './health.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { requestContext } from './http/request-context.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface LanyardServer {
+  readonly app: Koa;
+  readonly deps: IdpDeps;
+  listen(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * Assembles the Koa application from an AppContext: operations endpoints, federation metadata,
+ * the WS-Fed and SAML endpoints and the sign-in pages, behind one error handler and strict headers.
+ */
+export async function createServer(context: AppContext, options: { directoryPasswords?: DirectoryPasswordVerifier } = {}): Promise<LanyardServer> {
+  const { config, db, logger } = context;
+  const metrics = createMetrics();
+  const keys = createSigningKeyStore(db, context.secretBox);
+  await keys.ensureCurrent();
+  const deps: IdpDeps = {
+    config,
+    db,
+    secretBox: context.secretBox,
+    csrfKey: Buffer.from(hkdfSync('sha256', context.masterKey, Buffer.alloc(0), 'lanyard csrf v1', 32)),
+    keys,
+    metrics,
+    logger,
+    directoryPasswords: options.directoryPasswords,
+    microsoftRequestSigningCerts: config.microsoftRequestSigningCertFile ? splitPem(readFileSync(config.microsoftRequestSigningCertFile, 'utf8')) : [],
+  };
+
+  const app = new Koa({ proxy: config.trustProxy });
+  app.use(requestContext(logger, metrics));
+  app.use(securityHeaders({ microsoftLoginUrl: config.microsoftLoginUrl, https: config.publicUrl.startsWith('https://') }));
+  app.use(errorHandler(logger));
+  for (const router of [operationsRouter(db, metrics), metadataRouter(deps), wsFedRouter(deps), samlRouter(deps), signInRouter(deps)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: false }));
+  }
+  app.use((ctx) => {
+    if (ctx.status === 404 && ctx.body === undefined) throw new LanyardError('NOT_FOUND', 'There is nothing at this address.', 404);
+  });
+
+  return {
+    app,
+    deps,
+    listen(port = config.port, host = config.host) {
+      const server = http.createServer(app.callback());
+      server.headersTimeout = 20_000;
+      server.requestTimeout = 30_000;
+      // Expired sign-in requests are only garbage: remove them now and then, on every node.
+      const housekeeping = setInterval(() => {
+        deleteExpiredSignInRequests(db, new Date(Date.now() - 60 * 60_000)).catch((error) => logger.warn('housekeeping failed', { error }));
+      }, 10 * 60_000);
+      housekeeping.unref();
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address() as AddressInfo;
+          resolve({
+            url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+            close: () => {
+              clearInterval(housekeeping);
+              return new Promise<void>((done) => {
+                server.close(() => done());
+                server.closeAllConnections();
+              });
+            },
+          });
+        });
+      });
+    },
+  };
+}
+
+function splitPem(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}

@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { LanyardError, isLanyardError } from '../common/errors.ts';
+import { createLogger } from '../common/logger.ts';
+import type { CommandDefinition, OptionSpec } from './commands/command.ts';
+import { federationCommands } from './commands/federation-commands.ts';
+import { keyCommands } from './commands/key-commands.ts';
+import { organizationCommands } from './commands/organization-commands.ts';
+import { serve } from './commands/serve-command.ts';
+import { userCommands } from './commands/user-commands.ts';
+import { loadConfig } from './config.ts';
+import { createAppContext } from './context.ts';
+
+const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands];
+
+const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.map((command) => `  ${command.summary}`)].join('\n');
+
+/**
+ * The `lanyard` command. Exit codes: 0 done, 1 the command failed (message and stable code on
+ * stderr, or a JSON error object with --json), 2 usage error.
+ */
+async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+      process.stdout.write(`${usage}\n`);
+      return argv.length === 0 ? 2 : 0;
+    }
+    const config = loadConfig();
+    if (argv[0] === 'serve') {
+      await serve(await createAppContext(config));
+      return 0;
+    }
+    const command = commands
+      .filter((candidate) => candidate.words.every((word, index) => argv[index] === word))
+      .sort((a, b) => b.words.length - a.words.length)[0];
+    if (!command) throw new LanyardError('USAGE', `unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')}"\n${usage}`, 2);
+    const parsed = parseCommandArgs(command, argv.slice(command.words.length));
+    // Commands log only warnings: their output is the result, not a log stream.
+    const context = await createAppContext(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn') });
+    try {
+      const output = await command.run({ ...parsed, context, readSecret: readSecretFromStdin });
+      process.stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
+      return 0;
+    } finally {
+      await context.close();
+    }
+  } catch (error) {
+    const known = isLanyardError(error) ? error : undefined;
+    const code = known?.code ?? 'INTERNAL_ERROR';
+    const message = known?.message ?? (error instanceof Error ? error.message : String(error));
+    process.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${message} (${code})\n`);
+    return code === 'USAGE' ? 2 : 1;
+  }
+}
+
+function parseCommandArgs(command: CommandDefinition, rest: readonly string[]) {
+  const spec: OptionSpec = { ...command.options, json: { type: 'boolean' } };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], options: Object.fromEntries(Object.entries(spec).map(([name, { type }]) => [name, { type }])), allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new LanyardError('USAGE', `${(error as Error).message}\nusage: lanyard ${command.summary}`, 2);
+  }
+  if (parsed.positionals.length !== command.positionals.length) {
+    throw new LanyardError('USAGE', `usage: lanyard ${command.summary}`, 2);
+  }
+  for (const [name, option] of Object.entries(spec)) {
+    const value = parsed.values[name];
+    if (option.choices && typeof value === 'string' && !option.choices.includes(value)) {
+      throw new LanyardError('USAGE', `--${name} must be one of ${option.choices.join(', ')}`, 2);
+    }
+  }
+  const args = Object.fromEntries(command.positionals.map((name, index) => [name, parsed.positionals[index]!]));
+  return { args, options: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+/** Reads all of stdin; one trailing newline (from `echo` or a file) is not part of the secret. */
+async function readSecretFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new LanyardError('SECRET_STDIN_REQUIRED', 'pipe the secret on standard input, e.g. `printf %s "$PASSWORD" | lanyard ...`', 2);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (secret.length === 0) throw new LanyardError('SECRET_EMPTY', 'nothing was read from standard input', 2);
+  return secret;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,41 @@
+import { listSigningKeys } from '../../db/signing-keys.ts';
+import { rotateSigningKeys } from '../../idp/signing/rotation.ts';
+import type { SigningKeyRow } from '../../db/schema.ts';
+import { table, type CommandDefinition } from './command.ts';
+
+const keyJson = (key: SigningKeyRow) => ({
+  id: key.id,
+  state: key.state,
+  thumbprintSha256: key.thumbprint,
+  notBefore: key.notBefore,
+  notAfter: key.notAfter,
+  createdAt: key.createdAt,
+  activatedAt: key.activatedAt,
+  retiredAt: key.retiredAt,
+  certificate: key.certificate,
+});
+
+export const keyCommands: readonly CommandDefinition[] = [
+  {
+    words: ['keys', 'list'],
+    positionals: [],
+    options: { all: { type: 'boolean' } },
+    summary: 'keys list [--all]',
+    async run({ options, context }) {
+      const keys = await listSigningKeys(context.db, { includeRetired: options.all === true });
+      return {
+        json: keys.map(keyJson),
+        text: table(['STATE', 'THUMBPRINT (SHA-256)', 'NOT AFTER', 'CREATED'], keys.map((k) => [k.state, k.thumbprint.slice(0, 16), k.notAfter.slice(0, 10), k.createdAt.slice(0, 19)])),
+      };
+    },
+  },
+  {
+    words: ['keys', 'rotate'],
+    positionals: [],
+    summary: 'keys rotate   (one step: create next → activate → retire previous)',
+    async run({ context }) {
+      const result = await rotateSigningKeys(context.db, context.secretBox, 'cli');
+      return { json: { step: result.step, key: keyJson(result.key), message: result.message }, text: `${result.step}: ${result.message} (key ${result.key.thumbprint.slice(0, 16)})` };
+    },
+  },
+];

@@ -1,0 +1,98 @@
+import { LanyardError } from '../../common/errors.ts';
+import { createOrganization, setOrganizationMfaPolicy } from '../../idp/accounts/organizations.ts';
+import { addDomain, changeDomainSettings } from '../../idp/accounts/domains.ts';
+import { listDomains } from '../../db/domains.ts';
+import { listOrganizations } from '../../db/organizations.ts';
+import { requireOrganization } from '../../idp/accounts/organizations.ts';
+import type { Domain } from '../../db/schema.ts';
+import { table, type CommandDefinition } from './command.ts';
+
+const domainJson = (domain: Domain) => ({
+  name: domain.name,
+  issuerUri: domain.issuerUri,
+  protocol: domain.protocol,
+  mfaBehavior: domain.mfaBehavior,
+  requireSignedRequests: domain.requireSignedRequests === 1,
+});
+
+export const organizationCommands: readonly CommandDefinition[] = [
+  {
+    words: ['org', 'create'],
+    positionals: ['slug'],
+    options: { name: { type: 'string' }, 'mfa-policy': { type: 'string', choices: ['required', 'optional'] } },
+    summary: 'org create <slug> --name <name> [--mfa-policy required|optional]',
+    async run({ args, options, context }) {
+      const organization = await createOrganization(
+        context.db,
+        { slug: args.slug!, name: String(options.name ?? args.slug), mfaPolicy: options['mfa-policy'] as 'required' | 'optional' | undefined },
+        'cli',
+      );
+      return { json: organization, text: `created organization ${organization.slug} (${organization.name}), TOTP ${organization.mfaPolicy}` };
+    },
+  },
+  {
+    words: ['org', 'list'],
+    positionals: [],
+    summary: 'org list',
+    async run({ context }) {
+      const organizations = await listOrganizations(context.db);
+      return { json: organizations, text: table(['SLUG', 'NAME', 'TOTP'], organizations.map((o) => [o.slug, o.name, o.mfaPolicy])) };
+    },
+  },
+  {
+    words: ['org', 'set-mfa-policy'],
+    positionals: ['slug', 'policy'],
+    summary: 'org set-mfa-policy <slug> required|optional',
+    async run({ args, context }) {
+      if (args.policy !== 'required' && args.policy !== 'optional') throw new LanyardError('USAGE', 'policy must be "required" or "optional"', 2);
+      const organization = await setOrganizationMfaPolicy(context.db, args.slug!, args.policy, 'cli');
+      return { json: organization, text: `TOTP is now ${organization.mfaPolicy} for ${organization.slug}` };
+    },
+  },
+  {
+    words: ['domain', 'add'],
+    positionals: ['org', 'domain'],
+    summary: 'domain add <org> <domain>',
+    async run({ args, context }) {
+      const domain = await addDomain(context.db, context.config.publicUrl, { organization: args.org!, name: args.domain! }, 'cli');
+      return { json: domainJson(domain), text: `added ${domain.name}; issuer ${domain.issuerUri}` };
+    },
+  },
+  {
+    words: ['domain', 'list'],
+    positionals: [],
+    options: { org: { type: 'string' } },
+    summary: 'domain list [--org <org>]',
+    async run({ options, context }) {
+      const organizationId = typeof options.org === 'string' ? (await requireOrganization(context.db, options.org)).id : undefined;
+      const domains = await listDomains(context.db, organizationId);
+      return {
+        json: domains.map(domainJson),
+        text: table(['DOMAIN', 'PROTOCOL', 'MFA', 'ISSUER'], domains.map((d) => [d.name, d.protocol, d.mfaBehavior, d.issuerUri])),
+      };
+    },
+  },
+  {
+    words: ['domain', 'set'],
+    positionals: ['domain'],
+    options: {
+      protocol: { type: 'string', choices: ['wsfed', 'saml'] },
+      mfa: { type: 'string', choices: ['enforce', 'accept', 'reject'] },
+      'require-signed-requests': { type: 'string', choices: ['true', 'false'] },
+    },
+    summary: 'domain set <domain> [--protocol wsfed|saml] [--mfa enforce|accept|reject] [--require-signed-requests true|false]',
+    async run({ args, options, context }) {
+      const domain = await changeDomainSettings(
+        context.db,
+        args.domain!,
+        {
+          protocol: options.protocol as Domain['protocol'] | undefined,
+          mfaBehavior: options.mfa as Domain['mfaBehavior'] | undefined,
+          requireSignedRequests: options['require-signed-requests'] === undefined ? undefined : options['require-signed-requests'] === 'true',
+        },
+        'cli',
+      );
+      return { json: domainJson(domain), text: `${domain.name}: ${domain.protocol}, MFA ${domain.mfaBehavior}, signed requests ${domain.requireSignedRequests ? 'required' : 'optional'}` };
+    },
+  },
+];

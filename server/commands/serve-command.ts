@@ -1,0 +1,20 @@
+import { createServer } from '../app.ts';
+import type { AppContext } from '../context.ts';
+
+/**
+ * `lanyard serve`: runs the HTTP server until SIGINT/SIGTERM, then stops accepting connections,
+ * lets requests in flight finish and closes the database.
+ */
+export async function serve(context: AppContext): Promise<void> {
+  const server = await createServer(context);
+  const listening = await server.listen();
+  context.logger.info('lanyard listening', { url: listening.url, publicUrl: context.config.publicUrl, database: context.dialect });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  context.logger.info('lanyard stopping');
+  await listening.close();
+  await context.close();
+}

@@ -1,0 +1,36 @@
+import path from 'node:path';
+import type { Logger } from '../common/logger.ts';
+import { createLogger } from '../common/logger.ts';
+import { createSecretBox, type SecretBox } from '../common/secret-box.ts';
+import { migrateToLatest, openDatabase, type Db, type Dialect } from '../db/database.ts';
+import type { Config } from './config.ts';
+import { loadMasterKey } from './master-key.ts';
+
+/**
+ * Everything a request handler or a command needs, built once per process: validated config, the
+ * migrated database, the secret box and the logger. Passed explicitly; there is no global state.
+ */
+export interface AppContext {
+  readonly config: Config;
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly masterKey: Buffer;
+  readonly secretBox: SecretBox;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function createAppContext(config: Config, options: { logger?: Logger } = {}): Promise<AppContext> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const url = config.databaseUrl ?? path.join(config.dataDir, 'lanyard.sqlite');
+  const { db, dialect, close } = openDatabase(url);
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info('database migrated', { applied, dialect });
+    const masterKey = loadMasterKey(config, logger);
+    return { config, db, dialect, masterKey, secretBox: createSecretBox(masterKey), logger, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'koa';
+import { LanyardError } from '../../common/errors.ts';
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body up to `maxBytes`; larger bodies are refused
+ * while streaming (REQUEST_TOO_LARGE, 413), so a huge POST never sits in memory. Repeated fields
+ * are refused (REQUEST_DUPLICATE_FIELD): parameter pollution must not pick a value silently.
+ */
+export async function readFormBody(ctx: Context, maxBytes: number): Promise<Map<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new LanyardError('REQUEST_CONTENT_TYPE', 'expected an HTML form post (application/x-www-form-urlencoded)', 415);
+  }
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > maxBytes) throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, 413);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      ctx.req.destroy();
+      throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, 413);
+    }
+    chunks.push(chunk);
+  }
+  return toUniqueMap(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+}
+
+/** The query string as a map, refusing repeated parameters. */
+export function readQuery(ctx: Context): Map<string, string> {
+  return toUniqueMap(new URLSearchParams(ctx.querystring));
+}
+
+function toUniqueMap(params: URLSearchParams): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, value] of params) {
+    if (map.has(name)) throw new LanyardError('REQUEST_DUPLICATE_FIELD', `parameter "${name}" appears more than once`, 400);
+    map.set(name, value);
+  }
+  return map;
+}
