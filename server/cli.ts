@@ -76,11 +76,11 @@ function parseCommandArgs(command: CommandDefinition, rest: readonly string[]) {
 
 /** Reads all of stdin; one trailing newline (from `echo` or a file) is not part of the secret. */
 async function readSecretFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new LanyardError('SECRET_STDIN_REQUIRED', 'pipe the secret on standard input, e.g. `printf %s "$PASSWORD" | lanyard ...`', 2);
+  if (process.stdin.isTTY) throw new LanyardError('SECRET_STDIN_REQUIRED', 'pipe the secret on standard input, e.g. `printf %s "$PASSWORD" | lanyard ...`', 400);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (secret.length === 0) throw new LanyardError('SECRET_EMPTY', 'nothing was read from standard input', 2);
+  if (secret.length === 0) throw new LanyardError('SECRET_EMPTY', 'nothing was read from standard input', 400);
   return secret;
 }
 

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
+import * as directoryAgents from './0002-directory-agents.ts';
 
 /**
  * Forward-only migrations, in order. Listed in code (not read from a folder) so the set is fixed at
@@ -7,4 +8,5 @@ import * as initial from './0001-initial.ts';
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initial,
+  '0002-directory-agents': directoryAgents,
 });

@@ -23,12 +23,13 @@ export interface RotationResult {
  */
 export async function rotateSigningKeys(db: Db, secretBox: SecretBox, actor: string, now: Date = new Date()): Promise<RotationResult> {
   const next = await findSigningKeyInState(db, 'next');
-  const current = await findSigningKeyInState(db, 'current');
+  // An installation that never served yet has no key: the rollover starts from a first one.
+  const current = (await findSigningKeyInState(db, 'current')) ?? (await createSigningKeyRow(db, secretBox, 'current', now));
   const previous = await findSigningKeyInState(db, 'previous');
   let result: RotationResult;
   if (next) {
     await db.transaction().execute(async (trx) => {
-      if (current) await setSigningKeyState(trx, current.id, 'previous');
+      await setSigningKeyState(trx, current.id, 'previous');
       await setSigningKeyState(trx, next.id, 'current', { activatedAt: now.toISOString() });
     });
     result = { step: 'activate', key: { ...next, state: 'current' }, message: 'next key now signs tokens; the old key stays trusted until you run `keys rotate` again to retire it' };
@@ -36,8 +37,8 @@ export async function rotateSigningKeys(db: Db, secretBox: SecretBox, actor: str
     await setSigningKeyState(db, previous.id, 'retired', { retiredAt: now.toISOString() });
     result = { step: 'retire-previous', key: { ...previous, state: 'retired' }, message: 'previous key retired' };
   } else {
-    const key = await createSigningKeyRow(db, secretBox, current ? 'next' : 'current', now);
-    result = { step: 'create-next', key, message: current ? 'next key created and published; run `keys rotate` again once Microsoft trusts it' : 'first signing key created' };
+    const key = await createSigningKeyRow(db, secretBox, 'next', now);
+    result = { step: 'create-next', key, message: 'next key created and published; run `keys rotate` again once Microsoft trusts it' };
   }
   await recordAuditEvent(db, { actor, action: `keys.${result.step}`, target: result.key.thumbprint, outcome: 'success' });
   return result;

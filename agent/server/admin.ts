@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { LanyardError } from '../../common/errors.ts';
+import { findAgentById, insertAgent, listAgentsOfOrganization, markAgentRevoked } from '../../db/agents.ts';
+import { recordAuditEvent } from '../../db/audit-events.ts';
+import type { Db } from '../../db/database.ts';
+import { ensureSyncState, findSyncState, setDeletionThreshold } from '../../db/directory-sync-states.ts';
+import { findOrganizationBySlug } from '../../db/organizations.ts';
+import type { DirectoryAgent, Organization } from '../../db/schema.ts';
+import { hashAgentKey, newAgentKey } from './agent-keys.ts';
+
+/**
+ * Admin services behind `lanyard agent …`: register, list, revoke agents; read an organization's
+ * sync status; confirm deletions held back by the accidental-deletion guard. Every change is
+ * audited with actor 'cli'.
+ */
+
+/** An agent as shown to admins: never the key hash. */
+export interface AgentSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly organizationId: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  readonly lastSeenAt: string | null;
+  readonly connected: boolean;
+  readonly version: string | null;
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: string | null } | null;
+}
+
+async function requireOrganization(db: Db, slug: string): Promise<Organization> {
+  const organization = await findOrganizationBySlug(db, slug);
+  if (!organization) throw new LanyardError('ORGANIZATION_NOT_FOUND', `no organization "${slug}"`, 404);
+  return organization;
+}
+
+function summarize(agent: DirectoryAgent, now: Date): AgentSummary {
+  return {
+    id: agent.id,
+    name: agent.name,
+    organizationId: agent.organizationId,
+    createdAt: agent.createdAt,
+    revokedAt: agent.revokedAt,
+    lastSeenAt: agent.lastSeenAt,
+    connected: agent.revokedAt === null && agent.connectedUntil !== null && agent.connectedUntil > now.toISOString(),
+    version: agent.version,
+    lastError: agent.lastErrorCode ? { code: agent.lastErrorCode, message: agent.lastErrorMessage ?? '', at: agent.lastErrorAt } : null,
+  };
+}
+
+/**
+ * Registers an agent for an organization and returns its key, which is shown once and stored
+ * only as a hash.
+ *
+ * @example
+ *   const { agent, key } = await registerAgent(db, 'contoso', 'dc1-agent');
+ */
+export async function registerAgent(db: Db, organizationSlug: string, name: string, now: Date = new Date()): Promise<{ agent: AgentSummary; key: string }> {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 100) throw new LanyardError('AGENT_NAME_INVALID', 'agent name must be 1 to 100 characters', 400);
+  const organization = await requireOrganization(db, organizationSlug);
+  const id = randomUUID();
+  const key = newAgentKey(id);
+  const agent: DirectoryAgent = {
+    id, organizationId: organization.id, name: trimmed, keyHash: hashAgentKey(key), createdAt: now.toISOString(), revokedAt: null,
+    lastSeenAt: null, connectedUntil: null, version: null, lastErrorCode: null, lastErrorMessage: null, lastErrorAt: null,
+  };
+  await insertAgent(db, agent);
+  await ensureSyncState(db, organization.id);
+  await recordAuditEvent(db, { actor: 'cli', action: 'agent.register', target: `agent:${id}`, outcome: 'success', details: { organization: organizationSlug, name: trimmed } }, now);
+  return { agent: summarize(agent, now), key };
+}
+
+/**
+ * The organization's agents, newest last, with connection state and last error.
+ *
+ * @example
+ *   for (const agent of await listAgents(db, 'contoso')) console.log(agent.name, agent.connected);
+ */
+export async function listAgents(db: Db, organizationSlug: string, now: Date = new Date()): Promise<AgentSummary[]> {
+  const organization = await requireOrganization(db, organizationSlug);
+  return (await listAgentsOfOrganization(db, organization.id)).map((agent) => summarize(agent, now));
+}
+
+/**
+ * Revokes an agent: its key is refused from the next request on.
+ *
+ * @example
+ *   await revokeAgent(db, agentId);
+ */
+export async function revokeAgent(db: Db, agentId: string, now: Date = new Date()): Promise<void> {
+  const agent = await findAgentById(db, agentId);
+  if (!agent) throw new LanyardError('AGENT_NOT_FOUND', `no agent ${agentId}`, 404);
+  if (!(await markAgentRevoked(db, agentId, now))) throw new LanyardError('AGENT_KEY_REVOKED', `agent ${agentId} is already revoked`, 409);
+  await recordAuditEvent(db, { actor: 'cli', action: 'agent.revoke', target: `agent:${agentId}`, outcome: 'success' }, now);
+}
+
+export interface AgentStatus {
+  readonly organization: string;
+  readonly agents: readonly AgentSummary[];
+  readonly syncing: { readonly agentId: string; readonly mode: string | null; readonly startedAt: string | null; readonly leaseExpiresAt: string } | null;
+  readonly lastSync: {
+    readonly agentId: string | null;
+    readonly mode: string | null;
+    readonly outcome: string | null;
+    readonly startedAt: string | null;
+    readonly finishedAt: string | null;
+    readonly counts: Record<string, number>;
+    readonly errors: readonly { readonly code: string; readonly message: string; readonly dn?: string; readonly anchor?: string | null }[];
+  } | null;
+  readonly syncCount: number;
+  readonly deletionGuard: { readonly threshold: number; readonly pendingDeletions: number | null; readonly confirmedDeletions: number | null };
+}
+
+/**
+ * The organization's directory sync status: agents (connected, last error), the run in progress,
+ * the last finished run with counts and per-entry errors, and the deletion guard.
+ *
+ * @example
+ *   const status = await getAgentStatus(db, 'contoso');
+ *   status.lastSync?.outcome; // 'success' | 'failure' | 'guarded'
+ */
+export async function getAgentStatus(db: Db, organizationSlug: string, now: Date = new Date()): Promise<AgentStatus> {
+  const organization = await requireOrganization(db, organizationSlug);
+  const agents = await listAgents(db, organizationSlug, now);
+  const state = await findSyncState(db, organization.id);
+  const leaseActive = state?.leaseAgentId && state.leaseExpiresAt && state.leaseExpiresAt > now.toISOString() && state.leaseRunId;
+  return {
+    organization: organization.slug,
+    agents,
+    syncing: leaseActive ? { agentId: state.leaseAgentId!, mode: state.runMode, startedAt: state.runStartedAt, leaseExpiresAt: state.leaseExpiresAt! } : null,
+    lastSync: state?.lastSyncOutcome
+      ? {
+          agentId: state.lastSyncAgentId,
+          mode: state.lastSyncMode,
+          outcome: state.lastSyncOutcome,
+          startedAt: state.lastSyncStartedAt,
+          finishedAt: state.lastSyncFinishedAt,
+          counts: state.lastSyncCounts ? JSON.parse(state.lastSyncCounts) : {},
+          errors: state.lastSyncErrors ? JSON.parse(state.lastSyncErrors) : [],
+        }
+      : null,
+    syncCount: state?.syncCount ?? 0,
+    deletionGuard: {
+      threshold: state?.deletionThreshold ?? 500,
+      pendingDeletions: state?.pendingDeletionCount ?? null,
+      confirmedDeletions: state?.confirmedDeletionCount ?? null,
+    },
+  };
+}
+
+/**
+ * Lets the next sync disable the accounts the deletion guard held back (up to the number that was
+ * pending; if the next sync wants more, the guard stops it again).
+ *
+ * @example
+ *   const { confirmed } = await confirmPendingDeletions(db, 'contoso'); // then the agent's next run applies them
+ */
+export async function confirmPendingDeletions(db: Db, organizationSlug: string, now: Date = new Date()): Promise<{ confirmed: number }> {
+  const organization = await requireOrganization(db, organizationSlug);
+  const state = await findSyncState(db, organization.id);
+  const pending = state?.pendingDeletionCount ?? null;
+  if (pending === null) throw new LanyardError('SYNC_NO_PENDING_DELETIONS', 'no sync is waiting for deletions to be confirmed', 409);
+  await db.updateTable('directorySyncStates').set({ confirmedDeletionCount: pending }).where('organizationId', '=', organization.id).execute();
+  await recordAuditEvent(db, { actor: 'cli', action: 'agent.deletions.confirm', target: `organization:${organization.slug}`, outcome: 'success', details: { confirmed: pending } }, now);
+  return { confirmed: pending };
+}
+
+/**
+ * Changes the organization's deletion guard threshold (default 500).
+ *
+ * @example
+ *   await setDeletionGuardThreshold(db, 'contoso', 50);
+ */
+export async function setDeletionGuardThreshold(db: Db, organizationSlug: string, threshold: number): Promise<void> {
+  if (!Number.isInteger(threshold) || threshold < 0) throw new LanyardError('SYNC_THRESHOLD_INVALID', 'threshold must be a whole number ≥ 0', 400);
+  const organization = await requireOrganization(db, organizationSlug);
+  await setDeletionThreshold(db, organization.id, threshold);
+}

@@ -1,0 +1,34 @@
+import type { Context, Next } from 'koa';
+import { LanyardError } from '../../common/errors.ts';
+import { findAgentById, touchAgent } from '../../db/agents.ts';
+import type { Db } from '../../db/database.ts';
+import type { DirectoryAgent } from '../../db/schema.ts';
+import { agentIdOfKey, keyMatches } from './agent-keys.ts';
+
+/**
+ * `Authorization: Bearer <agent key>` for every agent API call. The hash of the presented key is
+ * compared with the stored hash in constant time. A revoked agent gets AGENT_KEY_REVOKED, but
+ * only after its key matched, so the status of an agent is not revealed to someone without it.
+ *
+ * @example
+ *   router.use(agentAuthentication(db));   // then ctx.state.agent is the calling agent
+ */
+export function agentAuthentication(db: Db) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const header = ctx.get('authorization');
+    const match = /^Bearer ([^\s]+)$/.exec(header);
+    if (!match) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>', 401);
+    const key = match[1]!;
+    const agentId = agentIdOfKey(key);
+    const agent = agentId ? await findAgentById(db, agentId) : undefined;
+    if (!agent || !keyMatches(key, agent.keyHash)) throw new LanyardError('AGENT_KEY_INVALID', 'the agent key is not valid', 401);
+    if (agent.revokedAt) throw new LanyardError('AGENT_KEY_REVOKED', 'this agent key was revoked; register the agent again', 401);
+    await touchAgent(db, agent.id, {});
+    ctx.state.agent = agent;
+    await next();
+  };
+}
+
+export function currentAgent(ctx: Context): DirectoryAgent {
+  return ctx.state.agent as DirectoryAgent;
+}

@@ -1,0 +1,45 @@
+import type { EmulatorContext } from '../context.ts';
+import { JwtError, verifyJwtSignature } from '../entra/jwt.ts';
+import { graphResource } from '../entra/token-endpoint.ts';
+import type { GraphCaller } from './dispatcher.ts';
+import { GraphError } from './errors.ts';
+
+/** Graph's first-party application id, also accepted as the audience. */
+const graphApplicationId = '00000003-0000-0000-c000-000000000000';
+
+const challenge = {
+  'WWW-Authenticate': `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="${graphApplicationId}"`,
+};
+
+function unauthenticated(message: string): GraphError {
+  return new GraphError(401, 'InvalidAuthenticationToken', message, challenge);
+}
+
+/**
+ * Checks the bearer token as Graph does: signature (the emulator's token key), audience, expiry and
+ * not-before (no clock skew allowed, the stricter reading), tenant, and that the app still exists.
+ */
+export function authenticateGraphCaller(context: EmulatorContext, authorization: string | undefined): GraphCaller {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match) throw unauthenticated('Access token is empty.');
+  let claims;
+  try {
+    claims = verifyJwtSignature(match[1] as string, context.keys.tokenSigning);
+  } catch (error) {
+    if (error instanceof JwtError) throw unauthenticated('Access token validation failure. Invalid signature.');
+    throw error;
+  }
+  if (claims.aud !== graphResource && claims.aud !== graphApplicationId) {
+    throw unauthenticated('Access token validation failure. Invalid audience.');
+  }
+  const now = context.state.now() / 1000;
+  if (typeof claims.exp !== 'number' || claims.exp <= now || (typeof claims.nbf === 'number' && claims.nbf > now)) {
+    throw unauthenticated('Lifetime validation failed, the token is expired.');
+  }
+  const tenant = typeof claims.tid === 'string' ? context.state.tenants.get(claims.tid) : undefined;
+  if (!tenant) throw unauthenticated('Access token validation failure. Invalid tenant.');
+  const app = tenant.apps.find((candidate) => candidate.clientId === claims.appid);
+  if (!app) throw unauthenticated('Access token validation failure. Unknown application.');
+  const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+  return { tenant, app, roles: new Set(roles) };
+}

@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { assertDomainCanBeFederated, federateDomain, mergeFederationConfiguration } from './federation.ts';
+import type { Tenant } from './model.ts';
+import type { EmulatorState } from './store.ts';
+
+/** Seed schemas; the same shapes are accepted by the `/_emulator/` API. See emulator/README.md. */
+export const appSchema = z.strictObject({
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1),
+  displayName: z.string().optional(),
+  roles: z.array(z.string()).default([]),
+});
+
+export const userSchema = z.strictObject({
+  id: z.uuid().optional(),
+  userPrincipalName: z.string().regex(/^[^@\s]+@[^@\s]+$/),
+  displayName: z.string().optional(),
+  mailNickname: z.string().optional(),
+  accountEnabled: z.boolean().optional(),
+  givenName: z.string().optional(),
+  surname: z.string().optional(),
+  usageLocation: z.string().length(2).optional(),
+  onPremisesImmutableId: z.string().optional(),
+  password: z.string().optional(),
+});
+
+export const domainSchema = z.strictObject({
+  id: z.string().min(3),
+  isVerified: z.boolean().optional(),
+  isDefault: z.boolean().optional(),
+  authenticationType: z.enum(['Managed', 'Federated']).optional(),
+  /** Body of Graph's POST federationConfiguration, applied with Graph's validation. */
+  federationConfiguration: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const skuSchema = z.strictObject({
+  skuId: z.uuid(),
+  skuPartNumber: z.string().min(1),
+  prepaidUnits: z.number().int().min(0),
+  servicePlans: z.array(z.strictObject({ servicePlanId: z.uuid(), servicePlanName: z.string() })).optional(),
+});
+
+export const throttleSchema = z.strictObject({
+  resourceUnitsPerWindow: z.number().int().positive().optional(),
+  windowSeconds: z.number().positive().optional(),
+  writesPerWindow: z.number().int().positive().optional(),
+  writeWindowSeconds: z.number().positive().optional(),
+});
+
+export const tenantSchema = z.strictObject({
+  id: z.uuid().optional(),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i),
+  displayName: z.string().optional(),
+  apps: z.array(appSchema).default([]),
+  domains: z.array(domainSchema).default([]),
+  users: z.array(userSchema).default([]),
+  skus: z.array(skuSchema).default([]),
+  throttle: throttleSchema.optional(),
+});
+
+export const seedSchema = z.strictObject({ tenants: z.array(tenantSchema) });
+
+export type TenantSeed = z.infer<typeof tenantSchema>;
+export type DomainSeed = z.infer<typeof domainSchema>;
+
+/** Creates a whole tenant: apps, domains (federated ones included), users, SKUs. */
+export function applyTenantSeed(state: EmulatorState, seed: TenantSeed): Tenant {
+  const tenant = state.createTenant({
+    ...(seed.id ? { id: seed.id } : {}),
+    name: seed.name,
+    ...(seed.displayName ? { displayName: seed.displayName } : {}),
+    apps: seed.apps,
+    ...(seed.throttle ? { throttle: definedOnly(seed.throttle) } : {}),
+  });
+  for (const domain of seed.domains) applyDomainSeed(state, tenant, domain);
+  for (const user of seed.users) state.addUser(tenant, definedOnly(user));
+  for (const sku of seed.skus) state.addSku(tenant, definedOnly(sku));
+  return tenant;
+}
+
+export function applyDomainSeed(state: EmulatorState, tenant: Tenant, seed: DomainSeed): void {
+  const { federationConfiguration, ...domainInput } = seed;
+  const domain = state.addDomain(tenant, definedOnly(domainInput));
+  if (federationConfiguration) {
+    assertDomainCanBeFederated(domain);
+    federateDomain(tenant, domain, mergeFederationConfiguration(state, domain, undefined, federationConfiguration));
+  }
+}
+
+export async function loadSeedFile(state: EmulatorState, seedPath: string): Promise<void> {
+  const seed = seedSchema.parse(JSON.parse(await readFile(seedPath, 'utf8')));
+  for (const tenant of seed.tenants) applyTenantSeed(state, tenant);
+}
+
+/** zod gives `undefined` for absent optional keys; the state API wants them absent. */
+export function definedOnly<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AppRegistration,
+  AuthenticationType,
+  Domain,
+  RequestLogEntry,
+  SignInRecord,
+  SubscribedSku,
+  Tenant,
+  ThrottleLimits,
+  User,
+} from './model.ts';
+
+export const defaultThrottleLimits: ThrottleLimits = Object.freeze({
+  resourceUnitsPerWindow: 3500,
+  windowSeconds: 10,
+  writesPerWindow: 3000,
+  writeWindowSeconds: 150,
+});
+
+/** Keeps memory bounded when a long demo runs. */
+const maximumLogEntries = 5000;
+
+export interface TenantInput {
+  readonly id?: string;
+  /** `contoso` gives the initial domain `contoso.onmicrosoft.com`. */
+  readonly name: string;
+  readonly displayName?: string;
+  readonly apps?: readonly { clientId?: string; clientSecret: string; displayName?: string; roles: readonly string[] }[];
+  readonly throttle?: Partial<ThrottleLimits>;
+}
+
+export interface DomainInput {
+  readonly id: string;
+  readonly isVerified?: boolean;
+  readonly isDefault?: boolean;
+  readonly authenticationType?: AuthenticationType;
+}
+
+export interface UserInput {
+  readonly id?: string;
+  readonly userPrincipalName: string;
+  readonly displayName?: string;
+  readonly mailNickname?: string;
+  readonly accountEnabled?: boolean;
+  readonly givenName?: string;
+  readonly surname?: string;
+  readonly usageLocation?: string;
+  readonly onPremisesImmutableId?: string;
+  readonly password?: string;
+}
+
+export interface SkuInput {
+  readonly skuId: string;
+  readonly skuPartNumber: string;
+  readonly prepaidUnits: number;
+  readonly servicePlans?: readonly { servicePlanId: string; servicePlanName: string }[];
+}
+
+export class EmulatorStateError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'conflict' | 'not-found' = 'invalid',
+  ) {
+    super(message);
+    this.name = 'EmulatorStateError';
+  }
+}
+
+/**
+ * All emulator state, in memory. Seeding goes through these methods; Graph handlers mutate the
+ * records they find here after applying Graph's own validation.
+ */
+export class EmulatorState {
+  readonly tenants = new Map<string, Tenant>();
+  readonly signIns: SignInRecord[] = [];
+  readonly requestLog: RequestLogEntry[] = [];
+  #clockOffsetMilliseconds = 0;
+
+  /** The emulator's notion of now; the inspect API can move it forward to expire tokens and requests. */
+  now(): number {
+    return Date.now() + this.#clockOffsetMilliseconds;
+  }
+
+  advanceClock(seconds: number): void {
+    this.#clockOffsetMilliseconds += seconds * 1000;
+  }
+
+  reset(): void {
+    this.tenants.clear();
+    this.signIns.length = 0;
+    this.requestLog.length = 0;
+    this.#clockOffsetMilliseconds = 0;
+  }
+
+  createTenant(input: TenantInput): Tenant {
+    const id = input.id ?? randomUUID();
+    if (this.tenants.has(id)) throw new EmulatorStateError(`tenant ${id} already exists`, 'conflict');
+    const initialDomain = `${input.name}.onmicrosoft.com`.toLowerCase();
+    if (this.findDomain(initialDomain)) throw new EmulatorStateError(`domain ${initialDomain} already exists`, 'conflict');
+    const apps: AppRegistration[] = (input.apps ?? []).map((app) => ({
+      clientId: app.clientId ?? randomUUID(),
+      clientSecret: app.clientSecret,
+      displayName: app.displayName ?? 'Lanyard',
+      servicePrincipalId: randomUUID(),
+      roles: [...app.roles],
+    }));
+    const tenant: Tenant = {
+      id,
+      name: input.name,
+      displayName: input.displayName ?? input.name,
+      apps,
+      domains: new Map(),
+      users: new Map(),
+      passwords: new Map(),
+      skus: new Map(),
+      throttle: { ...defaultThrottleLimits, ...input.throttle },
+    };
+    tenant.domains.set(initialDomain, newDomain(initialDomain, { isVerified: true, isDefault: true, isInitial: true }));
+    this.tenants.set(id, tenant);
+    return tenant;
+  }
+
+  addDomain(tenant: Tenant, input: DomainInput): Domain {
+    const id = input.id.toLowerCase();
+    if (this.findDomain(id)) throw new EmulatorStateError(`domain ${id} already exists`, 'conflict');
+    const domain = newDomain(id, {
+      isVerified: input.isVerified ?? true,
+      isDefault: false,
+      isInitial: false,
+    });
+    domain.authenticationType = input.authenticationType ?? 'Managed';
+    tenant.domains.set(id, domain);
+    if (input.isDefault) setDefaultDomain(tenant, domain);
+    return domain;
+  }
+
+  addUser(tenant: Tenant, input: UserInput): User {
+    const userPrincipalName = input.userPrincipalName;
+    const domainName = userPrincipalName.split('@')[1]?.toLowerCase() ?? '';
+    if (!tenant.domains.has(domainName)) {
+      throw new EmulatorStateError(`${userPrincipalName}: domain is not a domain of tenant ${tenant.id}`);
+    }
+    if (findUserByPrincipalName(tenant, userPrincipalName)) {
+      throw new EmulatorStateError(`${userPrincipalName} already exists`, 'conflict');
+    }
+    const alias = userPrincipalName.split('@')[0] ?? userPrincipalName;
+    const user: User = {
+      id: input.id ?? randomUUID(),
+      userPrincipalName,
+      displayName: input.displayName ?? alias,
+      mailNickname: input.mailNickname ?? alias,
+      accountEnabled: input.accountEnabled ?? true,
+      givenName: input.givenName ?? null,
+      surname: input.surname ?? null,
+      mail: null,
+      jobTitle: null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: null,
+      businessPhones: [],
+      usageLocation: input.usageLocation ?? null,
+      onPremisesImmutableId: input.onPremisesImmutableId ?? null,
+      assignedLicenses: [],
+      createdDateTime: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      userType: 'Member',
+    };
+    tenant.users.set(user.id, user);
+    if (input.password !== undefined) tenant.passwords.set(user.id, input.password);
+    return user;
+  }
+
+  addSku(tenant: Tenant, input: SkuInput): SubscribedSku {
+    const sku: SubscribedSku = {
+      skuId: input.skuId,
+      skuPartNumber: input.skuPartNumber,
+      enabledUnits: input.prepaidUnits,
+      capabilityStatus: 'Enabled',
+      servicePlans: (input.servicePlans ?? []).map((plan) => ({ ...plan })),
+    };
+    tenant.skus.set(sku.skuId, sku);
+    return sku;
+  }
+
+  /** A tenant by id, or by any of its domain names (Entra accepts both in authority URLs). */
+  findTenant(idOrDomain: string): Tenant | undefined {
+    return this.tenants.get(idOrDomain) ?? this.findDomain(idOrDomain)?.tenant;
+  }
+
+  findDomain(name: string): { tenant: Tenant; domain: Domain } | undefined {
+    const key = name.toLowerCase();
+    for (const tenant of this.tenants.values()) {
+      const domain = tenant.domains.get(key);
+      if (domain) return { tenant, domain };
+    }
+    return undefined;
+  }
+
+  /** The federation realm whose issuerUri equals `issuer` exactly (Entra compares byte for byte). */
+  findRealmByIssuer(issuer: string): { tenant: Tenant; domain: Domain } | undefined {
+    for (const tenant of this.tenants.values()) {
+      for (const domain of tenant.domains.values()) {
+        if (domain.federationConfiguration?.issuerUri === issuer) return { tenant, domain };
+      }
+    }
+    return undefined;
+  }
+
+  recordSignIn(record: Omit<SignInRecord, 'id' | 'time'>): SignInRecord {
+    const signIn = { id: randomUUID(), time: new Date(this.now()).toISOString(), ...record };
+    pushBounded(this.signIns, signIn);
+    return signIn;
+  }
+
+  logRequest(entry: RequestLogEntry): void {
+    pushBounded(this.requestLog, entry);
+  }
+}
+
+export function findUserByPrincipalName(tenant: Tenant, userPrincipalName: string): User | undefined {
+  const key = userPrincipalName.toLowerCase();
+  for (const user of tenant.users.values()) {
+    if (user.userPrincipalName.toLowerCase() === key) return user;
+  }
+  return undefined;
+}
+
+/** Graph keeps exactly one default domain per tenant. */
+export function setDefaultDomain(tenant: Tenant, domain: Domain): void {
+  for (const other of tenant.domains.values()) other.isDefault = false;
+  domain.isDefault = true;
+}
+
+function newDomain(id: string, flags: { isVerified: boolean; isDefault: boolean; isInitial: boolean }): Domain {
+  return {
+    id,
+    authenticationType: 'Managed',
+    isVerified: flags.isVerified,
+    isDefault: flags.isDefault,
+    isInitial: flags.isInitial,
+    isRoot: true,
+    isAdminManaged: true,
+    supportedServices: flags.isInitial ? ['Email', 'OfficeCommunicationsOnline'] : [],
+    passwordNotificationWindowInDays: 14,
+    passwordValidityPeriodInDays: 2147483647,
+    federationConfiguration: undefined,
+  };
+}
+
+function pushBounded<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > maximumLogEntries) list.splice(0, list.length - maximumLogEntries);
+}

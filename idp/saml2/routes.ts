@@ -1,0 +1,111 @@
+import { X509Certificate } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { LanyardError } from '../../common/errors.ts';
+import { recordAuditEvent } from '../../db/audit-events.ts';
+import type { Domain } from '../../db/schema.ts';
+import { endSession } from '../../db/sso-sessions.ts';
+import { findUserByImmutableId } from '../../db/users.ts';
+import { readFormBody, readQuery } from '../../server/http/form-body.ts';
+import { requireFederatedDomain } from '../federation/domain-lookup.ts';
+import { clientAddress } from '../login/client-address.ts';
+import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
+import { renderPostFormPage } from '../login/pages/sign-in-pages.ts';
+import { startSignInRequest } from '../login/sign-in-request.ts';
+import { resumeSession, sessionCookieName } from '../sessions/sso-session.ts';
+import { buildSamlLogoutResponse } from '../tokens/saml2-logout-response.ts';
+import { multipleAuthnUri } from '../tokens/token-input.ts';
+import { readAuthnRequestFromPost, readAuthnRequestFromRedirect, type AuthnRequestPolicy } from './authn-request.ts';
+import { readLogoutRequest } from './logout-request.ts';
+import type { RequestBinding } from './request-message.ts';
+
+/** SAML's own limit is 80 bytes; Entra's is undocumented, so allow more but stay bounded. */
+const maxRelayStateLength = 2048;
+
+/**
+ * SAML 2.0 endpoints of a domain: SSO (`/saml2`, HTTP-POST as Entra sends it, and HTTP-Redirect)
+ * and single logout (`/saml2/logout`). Every request is parsed strictly and, when the domain
+ * requires it (or a signature is present), verified against Microsoft's request-signing
+ * certificates; only fields read from the verified XML are used.
+ */
+export function samlRouter(deps: IdpDeps): Router {
+  const router = new Router();
+  const trustedCertificates = deps.microsoftRequestSigningCerts.map((pem) => new X509Certificate(pem).raw);
+
+  const policyFor = (domain: Domain, path: string): AuthnRequestPolicy => ({
+    endpointUrl: `${deps.config.publicUrl}/federation/${domain.name}/${path}`,
+    assertionConsumerServiceUrl: loginSrfUrl(deps.config),
+    requireSignature: domain.requireSignedRequests === 1,
+    trustedCertificates,
+    now: new Date(),
+  });
+
+  const signIn = async (ctx: Context, binding: RequestBinding, relayState: string | undefined) => {
+    const domain = await requireFederatedDomain(deps.db, ctx.params.domain!);
+    const policy = policyFor(domain, 'saml2');
+    const request = binding.binding === 'post' ? readAuthnRequestFromPost(binding.samlRequest, policy) : readAuthnRequestFromRedirect(binding.rawQuery, policy);
+    if (request.isPassive) {
+      throw new LanyardError('SAML_PASSIVE_NOT_SUPPORTED', 'Passive (no-interaction) sign-in requests are not supported.', 400);
+    }
+    const location = await startSignInRequest(ctx, deps, domain, {
+      protocol: 'saml',
+      authnRequestId: request.id,
+      relayState: checkedRelayState(relayState),
+      usernameHint: null,
+      forcePassword: request.forceAuthn,
+      forceMfa: request.requestedAuthnContextClassRefs.includes(multipleAuthnUri),
+    });
+    ctx.status = 303;
+    ctx.redirect(location);
+  };
+
+  router.get('/federation/:domain/saml2', async (ctx) => {
+    const query = readQuery(ctx);
+    if (!query.has('SAMLRequest')) throw new LanyardError('SAML_REQUEST_MISSING', 'The sign-in request has no SAMLRequest.', 400);
+    await signIn(ctx, { binding: 'redirect', rawQuery: ctx.querystring }, query.get('RelayState'));
+  });
+  router.post('/federation/:domain/saml2', async (ctx) => {
+    const form = await readFormBody(ctx, deps.config.maxBodyBytes);
+    const samlRequest = form.get('SAMLRequest');
+    if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The sign-in request has no SAMLRequest.', 400);
+    await signIn(ctx, { binding: 'post', samlRequest }, form.get('RelayState'));
+  });
+
+  const logout = async (ctx: Context, binding: RequestBinding, relayState: string | undefined) => {
+    const domain = await requireFederatedDomain(deps.db, ctx.params.domain!);
+    const request = readLogoutRequest(binding, policyFor(domain, 'saml2/logout'));
+    const user = await findUserByImmutableId(deps.db, request.nameId);
+    const resumed = await resumeSession(deps.db, ctx.cookies.get(sessionCookieName));
+    // Only this browser's session of the named user ends: a logout request cannot end other people's sessions.
+    if (resumed && user && resumed.user.id === user.id) {
+      await endSession(deps.db, resumed.session.id);
+      await recordAuditEvent(deps.db, { actor: `user:${user.upn}`, action: 'signout.saml', outcome: 'success', clientAddress: clientAddress(ctx, deps.config) });
+    }
+    ctx.cookies.set(sessionCookieName, '', { path: '/', httpOnly: true, maxAge: 0, overwrite: true });
+    const key = await deps.keys.current();
+    const response = buildSamlLogoutResponse({ issuer: domain.issuerUri, inResponseTo: request.id, destination: loginSrfUrl(deps.config), now: new Date() }, key);
+    const fields: Record<string, string> = { SAMLResponse: Buffer.from(response, 'utf8').toString('base64') };
+    const checked = checkedRelayState(relayState);
+    if (checked !== null) fields.RelayState = checked;
+    ctx.type = 'html';
+    ctx.body = renderPostFormPage({ nonce: ctx.state.nonce, action: loginSrfUrl(deps.config), fields });
+  };
+
+  router.get('/federation/:domain/saml2/logout', async (ctx) => {
+    const query = readQuery(ctx);
+    await logout(ctx, { binding: 'redirect', rawQuery: ctx.querystring }, query.get('RelayState'));
+  });
+  router.post('/federation/:domain/saml2/logout', async (ctx) => {
+    const form = await readFormBody(ctx, deps.config.maxBodyBytes);
+    const samlRequest = form.get('SAMLRequest');
+    if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The logout request has no SAMLRequest.', 400);
+    await logout(ctx, { binding: 'post', samlRequest }, form.get('RelayState'));
+  });
+  return router;
+}
+
+function checkedRelayState(relayState: string | undefined): string | null {
+  if (relayState === undefined || relayState === '') return null;
+  if (relayState.length > maxRelayStateLength) throw new LanyardError('SAML_RELAYSTATE_TOO_LARGE', 'RelayState is too large.', 400);
+  return relayState;
+}

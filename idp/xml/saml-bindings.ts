@@ -1,0 +1,100 @@
+import { inflateRawSync } from 'node:zlib';
+import { LanyardError } from '../../common/errors.ts';
+
+/** A protocol message taken off an HTTP-Redirect URL, before any XML parsing. */
+export interface RedirectMessage {
+  /** The inflated SAMLRequest / SAMLResponse XML bytes. */
+  readonly xml: Buffer;
+  readonly relayState: string | undefined;
+  /** Present when the query carries a signature: the exact octets signed, the algorithm and value. */
+  readonly signature: { readonly signedOctets: Buffer; readonly algorithm: string; readonly value: Buffer } | undefined;
+}
+
+const base64Text = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * Decodes an HTTP-POST binding parameter (base64 of the XML). The encoded length is checked
+ * against `maxBytes` first so an oversized form field costs nothing to refuse.
+ *
+ * @example
+ *   const xml = decodePostBinding(ctx.request.body.SAMLRequest, 64 * 1024);
+ */
+export function decodePostBinding(encoded: string, maxBytes: number): Buffer {
+  if (encoded.length > Math.ceil((maxBytes * 4) / 3) + 1024) {
+    throw new LanyardError('XML_TOO_LARGE', `SAML message is larger than ${maxBytes} bytes`, 413);
+  }
+  return strictBase64(encoded, 'SAMLRequest');
+}
+
+/**
+ * Decodes an HTTP-Redirect binding query (SAML bindings §3.4.4) from the *raw* query string as
+ * received, because a query signature covers the URL-encoded bytes exactly as the sender wrote
+ * them (`SAMLRequest=…&RelayState=…&SigAlg=…`); re-encoding decoded values may not reproduce
+ * them. Each parameter may appear once. The DEFLATE payload is inflated with a hard output cap,
+ * so a small URL cannot expand into a huge document (zip bomb).
+ *
+ * @example
+ *   const message = decodeRedirectBinding(ctx.querystring, 'SAMLRequest', 64 * 1024);
+ */
+export function decodeRedirectBinding(rawQuery: string, messageParameter: 'SAMLRequest' | 'SAMLResponse', maxInflatedBytes: number): RedirectMessage {
+  const raw = new Map<string, string>();
+  for (const part of rawQuery.split('&')) {
+    const separator = part.indexOf('=');
+    const name = separator < 0 ? part : part.slice(0, separator);
+    if (![messageParameter, 'RelayState', 'SigAlg', 'Signature'].includes(name)) continue;
+    if (raw.has(name)) throw new LanyardError('SAML_REQUEST_MALFORMED', `${name} appears more than once`, 400);
+    raw.set(name, separator < 0 ? '' : part.slice(separator + 1));
+  }
+  const encodedMessage = raw.get(messageParameter);
+  if (encodedMessage === undefined || encodedMessage === '') {
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${messageParameter} is missing`, 400);
+  }
+  if (encodedMessage.length > maxInflatedBytes * 2) {
+    throw new LanyardError('XML_TOO_LARGE', `${messageParameter} is too long`, 413);
+  }
+  const deflated = strictBase64(queryValue(encodedMessage), messageParameter);
+  let xml: Buffer;
+  try {
+    xml = inflateRawSync(deflated, { maxOutputLength: maxInflatedBytes });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new LanyardError('XML_TOO_LARGE', `inflated ${messageParameter} is larger than ${maxInflatedBytes} bytes`, 413);
+    }
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${messageParameter} is not raw DEFLATE data`, 400);
+  }
+
+  const rawRelayState = raw.get('RelayState');
+  const rawAlgorithm = raw.get('SigAlg');
+  const rawSignature = raw.get('Signature');
+  if ((rawAlgorithm === undefined) !== (rawSignature === undefined)) {
+    throw new LanyardError('SAML_SIGNATURE_INVALID', 'SigAlg and Signature must come together', 400);
+  }
+  const signedText = `${messageParameter}=${encodedMessage}` +
+    (rawRelayState === undefined ? '' : `&RelayState=${rawRelayState}`) +
+    (rawAlgorithm === undefined ? '' : `&SigAlg=${rawAlgorithm}`);
+  return {
+    xml,
+    relayState: rawRelayState === undefined ? undefined : queryValue(rawRelayState),
+    signature: rawAlgorithm === undefined || rawSignature === undefined
+      ? undefined
+      : { signedOctets: Buffer.from(signedText, 'utf8'), algorithm: queryValue(rawAlgorithm), value: strictBase64(queryValue(rawSignature), 'Signature') },
+  };
+}
+
+/** application/x-www-form-urlencoded value decoding (`+` is a space). */
+function queryValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw new LanyardError('SAML_REQUEST_MALFORMED', 'query parameter is not valid URL encoding', 400);
+  }
+}
+
+/** Base64 with line breaks tolerated (some senders wrap at 76) but no other stray characters. */
+function strictBase64(text: string, name: string): Buffer {
+  const compact = text.replace(/[\r\n\t ]/g, '');
+  if (compact === '' || compact.length % 4 !== 0 || !base64Text.test(compact)) {
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${name} is not valid base64`, 400);
+  }
+  return Buffer.from(compact, 'base64');
+}
