@@ -39,7 +39,8 @@ const schema = z.strictObject({
     .prefault({}),
   /** `modifyTimestamp` (OpenLDAP and most servers) or `uSNChanged` (Active Directory). */
   changeTracking: z.enum(['modifyTimestamp', 'uSNChanged']).optional(),
-  intervalSeconds: z.number().int().min(5).max(86_400).default(60),
+  // Down to 1 s: a delta is one cheap LDAP search, and tight intervals keep sign-in data fresh.
+  intervalSeconds: z.number().int().min(1).max(86_400).default(60),
   stateDir: z.string().min(1),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

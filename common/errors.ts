@@ -22,7 +22,9 @@ export class LanyardError extends Error {
     this.name = 'LanyardError';
     this.code = code;
     this.status = status;
-    this.expose = status < 500;
+    // 503 is raised on purpose (a dependency such as the directory agent is away) with a message
+    // written for the person waiting; other 5xx are faults whose detail stays in the log.
+    this.expose = status < 500 || status === 503;
     this.details = details ? Object.freeze({ ...details }) : undefined;
   }
 }

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { createPassThroughVerifier } from '../agent/server/pass-through.ts';
+import { createAgentRouter } from '../agent/server/router.ts';
 import { LanyardError } from '../common/errors.ts';
 import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
 import { metadataRouter } from '../idp/federation/routes.ts';
@@ -11,6 +13,7 @@ import { signInRouter } from '../idp/login/routes.ts';
 import { samlRouter } from '../idp/saml2/routes.ts';
 import { createSigningKeyStore } from '../idp/signing/key-store.ts';
 import { wsFedRouter } from '../idp/wsfed/routes.ts';
+import { activationRouter } from '../provisioning/activation/activation-routes.ts';
 import type { AppContext } from './context.ts';
 import { operationsRouter } from './health.ts';
 import { errorHandler } from './http/error-handler.ts';
@@ -26,7 +29,7 @@ export interface LanyardServer {
 
 /**
  * Assembles the Koa application from an AppContext: operations endpoints, federation metadata,
- * the WS-Fed and SAML endpoints and the sign-in pages, behind one error handler and strict headers.
+ * the WS-Fed and SAML endpoints, the sign-in pages and the directory-agent API, behind one error handler and strict headers.
  */
 export async function createServer(context: AppContext, options: { directoryPasswords?: DirectoryPasswordVerifier } = {}): Promise<LanyardServer> {
   const { config, db, logger } = context;
@@ -41,7 +44,8 @@ export async function createServer(context: AppContext, options: { directoryPass
     keys,
     metrics,
     logger,
-    directoryPasswords: options.directoryPasswords,
+    // Directory accounts check their password with an LDAP bind done by the org's on-premises agent.
+    directoryPasswords: options.directoryPasswords ?? createPassThroughVerifier({ db, masterKey: context.masterKey, logger }),
     microsoftRequestSigningCerts: config.microsoftRequestSigningCertFile ? splitPem(readFileSync(config.microsoftRequestSigningCertFile, 'utf8')) : [],
   };
 
@@ -49,7 +53,8 @@ export async function createServer(context: AppContext, options: { directoryPass
   app.use(requestContext(logger, metrics));
   app.use(securityHeaders({ microsoftLoginUrl: config.microsoftLoginUrl, https: config.publicUrl.startsWith('https://') }));
   app.use(errorHandler(logger));
-  for (const router of [operationsRouter(db, metrics), metadataRouter(deps), wsFedRouter(deps), samlRouter(deps), signInRouter(deps)]) {
+  const agentRouter = createAgentRouter({ db, logger, masterKey: context.masterKey });
+  for (const router of [operationsRouter(db, metrics), metadataRouter(deps), wsFedRouter(deps), samlRouter(deps), signInRouter(deps), activationRouter(deps), agentRouter]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

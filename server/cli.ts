@@ -1,16 +1,19 @@
 import { parseArgs } from 'node:util';
 import { LanyardError, isLanyardError } from '../common/errors.ts';
 import { createLogger } from '../common/logger.ts';
+import { agentCommands } from './commands/agent-commands.ts';
 import type { CommandDefinition, OptionSpec } from './commands/command.ts';
 import { federationCommands } from './commands/federation-commands.ts';
 import { keyCommands } from './commands/key-commands.ts';
 import { organizationCommands } from './commands/organization-commands.ts';
+import { provisioningCommands } from './commands/provisioning-commands.ts';
 import { serve } from './commands/serve-command.ts';
+import { tenantCommands } from './commands/tenant-commands.ts';
 import { userCommands } from './commands/user-commands.ts';
 import { loadConfig } from './config.ts';
 import { createAppContext } from './context.ts';
 
-const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands];
+const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands, ...agentCommands, ...provisioningCommands, ...tenantCommands];
 
 const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.map((command) => `  ${command.summary}`)].join('\n');
 
@@ -48,7 +51,9 @@ async function main(argv: readonly string[]): Promise<number> {
     const known = isLanyardError(error) ? error : undefined;
     const code = known?.code ?? 'INTERNAL_ERROR';
     const message = known?.message ?? (error instanceof Error ? error.message : String(error));
-    process.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${message} (${code})\n`);
+    // Details (e.g. the failed pre-flight checks of `federate`) are for scripts; people get them in the message.
+    const details = known?.expose ? known.details : undefined;
+    process.stderr.write(json ? `${JSON.stringify({ error: { code, message, ...(details && { details }) } })}\n` : `error: ${message} (${code})\n`);
     return code === 'USAGE' ? 2 : 1;
   }
 }

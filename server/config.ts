@@ -54,6 +54,13 @@ const schema = z.object({
   /** scrypt cost (log2 N). 17 = OWASP's minimum for scrypt (N=2^17, r=8, p=1). Tests may lower it. */
   LANYARD_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
   LANYARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * How long a provisioning run stays claimed by a process without renewal (renewed every third of
+   * it). After a crash, another node or a new command resumes the run once this has passed.
+   */
+  LANYARD_PROVISIONING_LEASE_SECONDS: positiveInt.default(60),
+  /** How often `lanyard serve` looks for accounts to auto-provision and interrupted runs to resume. */
+  LANYARD_PROVISIONING_POLL_SECONDS: z.coerce.number().positive().default(2),
 });
 
 export type Config = Readonly<{
@@ -75,6 +82,7 @@ export type Config = Readonly<{
   maxBodyBytes: number;
   passwordHashCost: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  provisioning: Readonly<{ leaseSeconds: number; pollSeconds: number }>;
 }>;
 
 /**
@@ -117,5 +125,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: v.LANYARD_MAX_BODY_BYTES,
     passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,
     logLevel: v.LANYARD_LOG_LEVEL,
+    provisioning: Object.freeze({ leaseSeconds: v.LANYARD_PROVISIONING_LEASE_SECONDS, pollSeconds: v.LANYARD_PROVISIONING_POLL_SECONDS }),
   });
 }

@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
 import * as directoryAgents from './0002-directory-agents.ts';
+import * as tenantConnections from './0003-tenant-connections.ts';
+import * as provisioning from './0004-provisioning.ts';
 
 /**
  * Forward-only migrations, in order. Listed in code (not read from a folder) so the set is fixed at
@@ -9,4 +11,6 @@ import * as directoryAgents from './0002-directory-agents.ts';
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initial,
   '0002-directory-agents': directoryAgents,
+  '0003-tenant-connections': tenantConnections,
+  '0004-provisioning': provisioning,
 });

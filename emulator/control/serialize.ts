@@ -10,6 +10,7 @@ export function serializeTenant(tenant: Tenant): Record<string, unknown> {
     domains: [...tenant.domains.values()].map((domain) => ({ ...domain })),
     users: [...tenant.users.values()].map((user) => ({ ...user, hasPassword: tenant.passwords.has(user.id) })),
     skus: [...tenant.skus.values()],
+    directoryRoles: [...tenant.directoryRoles.values()].map(({ memberIds, ...role }) => ({ ...role, memberIds: [...memberIds] })),
     throttle: tenant.throttle,
   };
 }

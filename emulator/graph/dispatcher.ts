@@ -108,7 +108,9 @@ function route(routes: readonly GraphRoute[], request: GraphRequest, call: Graph
     pathMatched = true;
     if (candidate.method !== request.method) continue;
     const parameters = Object.fromEntries(
-      Object.entries(match.groups ?? {}).map(([name, value]) => [name, decodeURIComponent(value)]),
+      Object.entries(match.groups ?? {})
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, decodeURIComponent(value)]),
     );
     return candidate.handler(call, parameters);
   }

@@ -122,9 +122,8 @@ function immutableId(tenant: Tenant, value: unknown, existing: User | undefined)
   if (typeof value !== 'string' || value === '' || value.length > 64 || /[$_\s]/.test(value)) {
     throw invalidValue('onPremisesImmutableId');
   }
-  for (const user of tenant.users.values()) {
-    if (user !== existing && user.onPremisesImmutableId === value) throw badRequest(duplicateMessage('onPremisesImmutableId'));
-  }
+  const holder = tenant.users.byImmutableId(value);
+  if (holder && holder !== existing) throw badRequest(duplicateMessage('onPremisesImmutableId'));
   return value;
 }
 

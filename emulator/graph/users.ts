@@ -117,7 +117,9 @@ function updateUser(call: GraphCall, parameters: Readonly<Record<string, string>
   const tenant = call.caller.tenant;
   const user = findUserOrThrow(tenant, parameters.userId ?? '');
   const { password, ...changes } = validateUserChanges(call, tenant, user);
+  const before = { userPrincipalName: user.userPrincipalName, onPremisesImmutableId: user.onPremisesImmutableId };
   Object.assign(user, changes);
+  tenant.users.reindex(user, before);
   if (password !== undefined) tenant.passwords.set(user.id, password);
   return { status: 204, headers: {} };
 }

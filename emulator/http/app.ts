@@ -67,6 +67,12 @@ function injectFaults(context: EmulatorContext) {
     if (ctx.path.startsWith('/_emulator/')) return next();
     const fault = context.faults.take(ctx.method, ctx.path);
     if (fault?.latencyMilliseconds) await sleep(fault.latencyMilliseconds);
+    if (fault?.dropConnection) {
+      if (fault.dropConnection === 'after') await next();
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return;
+    }
     if (fault?.status === undefined) return next();
     ctx.status = fault.status;
     if (fault.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(fault.retryAfterSeconds));

@@ -9,6 +9,13 @@ export const faultSchema = z.strictObject({
   status: z.number().int().min(200).max(599).optional(),
   /** How many matching requests are affected. */
   count: z.number().int().positive().default(1),
+  /** Matching requests let through untouched first: `skip: 4, count: 1` fails only the fifth (e.g. one member mid-batch). */
+  skip: z.number().int().min(0).default(0),
+  /**
+   * Close the connection without an answer, as a network failure does: `before` the request is
+   * served, or `after` it was (the change happened but the client never learns). Top-level requests only.
+   */
+  dropConnection: z.enum(['before', 'after']).optional(),
   retryAfterSeconds: z.number().int().min(0).optional(),
   latencyMilliseconds: z.number().int().min(0).max(60_000).optional(),
 });
@@ -21,7 +28,9 @@ export interface Fault {
   readonly status: number | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly latencyMilliseconds: number | undefined;
+  readonly dropConnection: 'before' | 'after' | undefined;
   remaining: number;
+  skip: number;
 }
 
 /**
@@ -38,7 +47,9 @@ export class FaultInjector {
       status: input.status,
       retryAfterSeconds: input.retryAfterSeconds,
       latencyMilliseconds: input.latencyMilliseconds,
+      dropConnection: input.dropConnection,
       remaining: input.count,
+      skip: input.skip,
     });
   }
 
@@ -49,6 +60,10 @@ export class FaultInjector {
     );
     if (index < 0) return undefined;
     const fault = this.#faults[index] as Fault;
+    if (fault.skip > 0) {
+      fault.skip -= 1;
+      return undefined;
+    }
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.#faults.splice(index, 1);
     return fault;

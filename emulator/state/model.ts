@@ -1,3 +1,5 @@
+import type { UserDirectory } from './user-directory.ts';
+
 /**
  * The emulator's in-memory directory. Property names follow Microsoft Graph, so Graph handlers can
  * return records without renaming and the inspect API shows what Graph would show.
@@ -78,6 +80,19 @@ export interface User {
   userType: string;
 }
 
+/**
+ * An activated directory (administrator) role. Graph shows only activated roles under /directoryRoles;
+ * Global Administrator is activated in every tenant, others when their first member is assigned.
+ */
+export interface DirectoryRole {
+  readonly id: string;
+  readonly roleTemplateId: string;
+  readonly displayName: string;
+  readonly description: string;
+  /** Object ids of the users holding the role. */
+  readonly memberIds: Set<string>;
+}
+
 export interface ServicePlan {
   servicePlanId: string;
   servicePlanName: string;
@@ -108,11 +123,13 @@ export interface Tenant {
   displayName: string;
   readonly apps: AppRegistration[];
   readonly domains: Map<string, Domain>;
-  /** Users by object id. */
-  readonly users: Map<string, User>;
+  /** Users by object id, indexed by UPN and immutable ID. */
+  readonly users: UserDirectory;
   /** Cloud passwords by user object id, kept apart so no Graph response can leak them. */
   readonly passwords: Map<string, string>;
   readonly skus: Map<string, SubscribedSku>;
+  /** Activated directory roles by roleTemplateId. */
+  readonly directoryRoles: Map<string, DirectoryRole>;
   throttle: ThrottleLimits;
 }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { directoryRoleNames } from './directory-roles.ts';
 import { assertDomainCanBeFederated, federateDomain, mergeFederationConfiguration } from './federation.ts';
 import type { Tenant } from './model.ts';
 import type { EmulatorState } from './store.ts';
@@ -23,6 +24,7 @@ export const userSchema = z.strictObject({
   usageLocation: z.string().length(2).optional(),
   onPremisesImmutableId: z.string().optional(),
   password: z.string().optional(),
+  directoryRoles: z.array(z.enum(directoryRoleNames)).optional(),
 });
 
 export const domainSchema = z.strictObject({

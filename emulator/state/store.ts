@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { activateDirectoryRole, assignDirectoryRole, globalAdministratorTemplateId } from './directory-roles.ts';
 import type {
   AppRegistration,
   AuthenticationType,
@@ -10,6 +11,7 @@ import type {
   ThrottleLimits,
   User,
 } from './model.ts';
+import { UserDirectory } from './user-directory.ts';
 
 export const defaultThrottleLimits: ThrottleLimits = Object.freeze({
   resourceUnitsPerWindow: 3500,
@@ -48,6 +50,8 @@ export interface UserInput {
   readonly usageLocation?: string;
   readonly onPremisesImmutableId?: string;
   readonly password?: string;
+  /** Display names of built-in directory roles the user holds, e.g. `Global Administrator`. */
+  readonly directoryRoles?: readonly string[];
 }
 
 export interface SkuInput {
@@ -111,11 +115,13 @@ export class EmulatorState {
       displayName: input.displayName ?? input.name,
       apps,
       domains: new Map(),
-      users: new Map(),
+      users: new UserDirectory(),
       passwords: new Map(),
       skus: new Map(),
+      directoryRoles: new Map(),
       throttle: { ...defaultThrottleLimits, ...input.throttle },
     };
+    activateDirectoryRole(tenant, globalAdministratorTemplateId);
     tenant.domains.set(initialDomain, newDomain(initialDomain, { isVerified: true, isDefault: true, isInitial: true }));
     this.tenants.set(id, tenant);
     return tenant;
@@ -167,6 +173,7 @@ export class EmulatorState {
     };
     tenant.users.set(user.id, user);
     if (input.password !== undefined) tenant.passwords.set(user.id, input.password);
+    for (const role of input.directoryRoles ?? []) assignDirectoryRole(tenant, role, user.id);
     return user;
   }
 
@@ -218,11 +225,7 @@ export class EmulatorState {
 }
 
 export function findUserByPrincipalName(tenant: Tenant, userPrincipalName: string): User | undefined {
-  const key = userPrincipalName.toLowerCase();
-  for (const user of tenant.users.values()) {
-    if (user.userPrincipalName.toLowerCase() === key) return user;
-  }
-  return undefined;
+  return tenant.users.byPrincipalName(userPrincipalName);
 }
 
 /** Graph keeps exactly one default domain per tenant. */

@@ -69,6 +69,13 @@ export function createSigningKeyStore(db: Db, secretBox: SecretBox, options: { c
 
 /** Generates a key pair and certificate and stores it encrypted in the given state. */
 export async function createSigningKeyRow(db: Db, secretBox: SecretBox, state: 'current' | 'next', now: Date = new Date()): Promise<SigningKeyRow> {
+  const row = await generateSigningKeyRow(secretBox, state, now);
+  await insertSigningKey(db, row);
+  return row;
+}
+
+/** A new key pair and certificate as a row, encrypted, not yet stored (so it can be published first). */
+export async function generateSigningKeyRow(secretBox: SecretBox, state: 'current' | 'next', now: Date = new Date()): Promise<SigningKeyRow> {
   const generated = await generateSigningKey({ now });
   const id = randomUUID();
   const row: SigningKeyRow = {
@@ -83,7 +90,6 @@ export async function createSigningKeyRow(db: Db, secretBox: SecretBox, state: '
     activatedAt: state === 'current' ? now.toISOString() : null,
     retiredAt: null,
   };
-  await insertSigningKey(db, row);
   return row;
 }
 

@@ -1,5 +1,6 @@
 import { listSigningKeys } from '../../db/signing-keys.ts';
 import { rotateSigningKeys } from '../../idp/signing/rotation.ts';
+import { pushTrustedCertificates, type CertificatePush } from '../../provisioning/federation/certificate-push.ts';
 import type { SigningKeyRow } from '../../db/schema.ts';
 import { table, type CommandDefinition } from './command.ts';
 
@@ -32,10 +33,18 @@ export const keyCommands: readonly CommandDefinition[] = [
   {
     words: ['keys', 'rotate'],
     positionals: [],
-    summary: 'keys rotate   (one step: create next → activate → retire previous)',
+    summary: 'keys rotate   (one step: create next → activate → retire previous; pushes certificates to federated domains first)',
     async run({ context }) {
-      const result = await rotateSigningKeys(context.db, context.secretBox, 'cli');
-      return { json: { step: result.step, key: keyJson(result.key), message: result.message }, text: `${result.step}: ${result.message} (key ${result.key.thumbprint.slice(0, 16)})` };
+      // Each step first tells Microsoft which certificates to trust for every federated domain.
+      const result = await rotateSigningKeys(context.db, context.secretBox, 'cli', new Date(), {
+        publish: (certificates, step) => pushTrustedCertificates(context, certificates, step, 'cli'),
+      });
+      const pushes = (result.published ?? []) as CertificatePush[];
+      const pushed = pushes.map((push) => `\n  ${push.domain}: ${push.outcome}`).join('');
+      return {
+        json: { step: result.step, key: keyJson(result.key), message: result.message, federatedDomains: pushes },
+        text: `${result.step}: ${result.message} (key ${result.key.thumbprint.slice(0, 16)})${pushed ? `\nMicrosoft 365 federated domains:${pushed}` : ''}`,
+      };
     },
   },
 ];

@@ -1,0 +1,104 @@
+import { createHmac } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import { LanyardError, isLanyardError } from '../../common/errors.ts';
+import { hashPassword } from '../../common/password-hash.ts';
+import { consumeActivationToken, findLiveActivationToken } from '../../db/activation-tokens.ts';
+import { recordAuditEvent } from '../../db/audit-events.ts';
+import { findOrganizationById } from '../../db/organizations.ts';
+import type { User } from '../../db/schema.ts';
+import { findUserById, updateUser } from '../../db/users.ts';
+import { validateNewPassword } from '../../idp/accounts/validation.ts';
+import { clientAddress } from '../../idp/login/client-address.ts';
+import type { IdpDeps } from '../../idp/login/deps.ts';
+import { equalText } from '../../idp/login/sign-in-request.ts';
+import { assertNotThrottled, clearAccountFailures, recordSignInFailure } from '../../idp/login/throttle.ts';
+import { pendingTotpEnrolment, verifyTotpCode } from '../../idp/mfa/totp.ts';
+import { readFormBody } from '../../server/http/form-body.ts';
+import { hashActivationToken } from './activation-links.ts';
+import { renderActivatedPage, renderActivationPage } from './activation-page.ts';
+
+/**
+ * GET/POST /activate/:token — a pending (imported) account becomes active once its person has
+ * chosen a password and proven an authenticator app with a first code. The link is single-use;
+ * TOTP attempts are throttled like sign-ins.
+ *
+ * @example
+ *   const router = activationRouter(deps); app.use(router.routes());
+ */
+export function activationRouter(deps: IdpDeps): Router {
+  const router = new Router({ prefix: '/activate/:token' });
+
+  router.get('/', async (ctx) => {
+    const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
+    await showForm(ctx, deps, user, tokenHash);
+  });
+
+  router.post('/', async (ctx) => {
+    const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
+    const form = await readFormBody(ctx, deps.config.maxBodyBytes);
+    if (!equalText(form.get('csrf') ?? '', csrfToken(deps, tokenHash))) throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Open the activation link again.', 403);
+    const address = clientAddress(ctx, deps.config);
+    await assertNotThrottled(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+    const password = form.get('password') ?? '';
+    let passwordHash: string;
+    try {
+      if (password !== (form.get('confirm') ?? '')) throw new LanyardError('PASSWORD_MISMATCH', 'The two passwords are not the same.');
+      passwordHash = await hashPassword(validateNewPassword(password), deps.config.passwordHashCost);
+      await verifyTotpCode(deps.db, deps.secretBox, user.id, form.get('code') ?? '');
+    } catch (error) {
+      if (!isLanyardError(error) || error.status >= 500) throw error;
+      if (error.code.startsWith('TOTP_')) await recordSignInFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+      ctx.status = 400;
+      return showForm(ctx, deps, user, tokenHash, error.message);
+    }
+    const activated = await deps.db.transaction().execute(async (trx) => {
+      if (!(await consumeActivationToken(trx, tokenHash))) return false;
+      await updateUser(trx, user.id, { passwordHash, status: 'active' });
+      return true;
+    });
+    if (!activated) throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.', 400);
+    await clearAccountFailures(deps.db, user.id);
+    await recordAuditEvent(deps.db, { actor: `user:${user.upn}`, action: 'user.activate', target: user.upn, outcome: 'success', clientAddress: address });
+    ctx.type = 'html';
+    ctx.body = renderActivatedPage({ nonce: ctx.state.nonce, organizationName: await organizationName(deps, user), upn: user.upn });
+  });
+
+  return router;
+}
+
+async function loadActivation(deps: IdpDeps, token: string): Promise<{ user: User; tokenHash: string }> {
+  const tokenHash = hashActivationToken(token);
+  const live = /^[A-Za-z0-9_-]{43}$/.test(token) ? await findLiveActivationToken(deps.db, tokenHash) : undefined;
+  const user = live ? await findUserById(deps.db, live.userId) : undefined;
+  if (!user || user.status !== 'pending') {
+    throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.', 400);
+  }
+  return { user, tokenHash };
+}
+
+async function showForm(ctx: Context, deps: IdpDeps, user: User, tokenHash: string, error?: string): Promise<void> {
+  const organization = await organizationName(deps, user);
+  const { secret, otpauthUri } = await pendingTotpEnrolment(deps.db, deps.secretBox, user, organization ?? 'Lanyard');
+  ctx.type = 'html';
+  ctx.body = renderActivationPage({
+    nonce: ctx.state.nonce,
+    organizationName: organization,
+    action: ctx.path,
+    csrfToken: csrfToken(deps, tokenHash),
+    upn: user.upn,
+    qrSvg: await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }),
+    secret,
+    error,
+  });
+}
+
+/** Bound to the link: a page from another site cannot post a form for it without knowing the token. */
+function csrfToken(deps: IdpDeps, tokenHash: string): string {
+  return createHmac('sha256', deps.csrfKey).update(`activate.${tokenHash}`).digest('base64url');
+}
+
+async function organizationName(deps: IdpDeps, user: User): Promise<string | undefined> {
+  return (await findOrganizationById(deps.db, user.organizationId))?.name;
+}

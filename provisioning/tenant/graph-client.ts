@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import type { Kysely } from 'kysely';
+import { LanyardError } from '../../common/errors.ts';
+import { createSecretBox } from '../../common/secret-box.ts';
+import type { Database } from '../../db/schema.ts';
+import { findTenantConnection } from '../../db/tenant-connections.ts';
+import type { Config } from '../../server/config.ts';
+
+/** Client-credential scope for Microsoft Graph (the resource id, not the configurable Graph URL). */
+export const graphScope = 'https://graph.microsoft.com/.default';
+
+export interface TenantGraphDeps {
+  readonly db: Kysely<Database>;
+  readonly masterKey: Buffer;
+  readonly config: Pick<Config, 'microsoftLoginUrl' | 'graphUrl'>;
+}
+
+export interface TenantCredentials {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface TenantGraph {
+  readonly client: Client;
+  readonly tenantId: string;
+}
+
+/** The secret-box context of an organization's client secret: a sealed secret only opens in its own row. */
+export function tenantSecretContext(organizationId: string): string {
+  return `tenant:${organizationId}`;
+}
+
+/**
+ * A Graph client acting as the organization's connected app registration (client credentials
+ * through MSAL, token cached and renewed by MSAL). Throws TENANT_NOT_CONNECTED (409) when
+ * `lanyard tenant connect` was never run for the organization.
+ *
+ * @example
+ *   const { client, tenantId } = await openTenantGraph({ db, masterKey, config }, organization.id);
+ *   const domains = await client.api('/domains').get();
+ */
+export async function openTenantGraph(deps: TenantGraphDeps, organizationId: string): Promise<TenantGraph> {
+  const connection = await findTenantConnection(deps.db, organizationId);
+  if (!connection) {
+    throw new LanyardError('TENANT_NOT_CONNECTED', 'no Microsoft 365 tenant is connected to this organization; run `lanyard tenant connect` first', 409, { organizationId });
+  }
+  const clientSecret = createSecretBox(deps.masterKey).open(connection.clientSecretEncrypted, tenantSecretContext(organizationId)).toString('utf8');
+  return { client: createGraphClient(deps.config, { tenantId: connection.tenantId, clientId: connection.clientId, clientSecret }), tenantId: connection.tenantId };
+}
+
+/** A Graph client for explicit credentials (used to check credentials before they are stored). */
+export function createGraphClient(config: TenantGraphDeps['config'], credentials: TenantCredentials): Client {
+  const application = confidentialClient(config.microsoftLoginUrl, credentials);
+  return Client.init({
+    authProvider: (done) => {
+      acquireGraphToken(application).then(
+        (token) => done(null, token),
+        (error: unknown) => done(error, null),
+      );
+    },
+    baseUrl: `${config.graphUrl}/`,
+    customHosts: new Set([new URL(config.graphUrl).hostname]),
+    defaultVersion: 'v1.0',
+  });
+}
+
+/**
+ * MSAL applications by credentials, so every Graph client for the same connection shares one token
+ * cache (MSAL renews the token shortly before it expires). Keyed by a hash, never by the secret.
+ * Bounded: one entry per connection in practice; the oldest is dropped past the limit.
+ */
+const applications = new Map<string, ConfidentialClientApplication>();
+const maxCachedApplications = 256;
+
+function confidentialClient(loginUrl: string, credentials: TenantCredentials): ConfidentialClientApplication {
+  const key = createHash('sha256').update(JSON.stringify([loginUrl, credentials.tenantId, credentials.clientId, credentials.clientSecret])).digest('hex');
+  const cached = applications.get(key);
+  if (cached) return cached;
+  const application = new ConfidentialClientApplication({
+    auth: {
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      authority: `${loginUrl}/${credentials.tenantId}`,
+      knownAuthorities: [new URL(loginUrl).host],
+    },
+  });
+  if (applications.size >= maxCachedApplications) applications.delete(applications.keys().next().value as string);
+  applications.set(key, application);
+  return application;
+}
+
+/**
+ * A Graph access token for `credentials`; MSAL errors become TENANT_AUTH_FAILED (with the AADSTS
+ * code when Entra gave one), so a wrong secret or tenant is reported plainly.
+ */
+export async function checkTenantCredentials(config: TenantGraphDeps['config'], credentials: TenantCredentials): Promise<void> {
+  await acquireGraphToken(confidentialClient(config.microsoftLoginUrl, credentials));
+}
+
+async function acquireGraphToken(application: ConfidentialClientApplication): Promise<string> {
+  let result;
+  try {
+    result = await application.acquireTokenByClientCredential({ scopes: [graphScope] });
+  } catch (error) {
+    const { errorCode, errorMessage } = error as { errorCode?: string; errorMessage?: string };
+    const aadsts = /AADSTS\d+/.exec(errorMessage ?? '')?.[0];
+    const firstLine = (errorMessage ?? String(error)).split(/\r?\n/)[0];
+    throw new LanyardError('TENANT_AUTH_FAILED', `Microsoft refused the app credentials: ${firstLine}`, 502, { errorCode, aadsts });
+  }
+  if (!result?.accessToken) throw new LanyardError('TENANT_AUTH_FAILED', 'Microsoft returned no access token', 502);
+  return result.accessToken;
+}
+
+/**
+ * Turns a Graph client failure into a LanyardError (GRAPH_REQUEST_FAILED, or the TENANT_AUTH_FAILED
+ * raised while getting a token), keeping Graph's status and error code.
+ *
+ * @example
+ *   const domain = await client.api(`/domains/${name}`).get().catch(graphFailure(`reading domain ${name}`));
+ */
+export function graphFailure(action: string): (error: unknown) => never {
+  return (error: unknown) => {
+    if (error instanceof LanyardError) throw error;
+    if (error instanceof GraphError) {
+      throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: Graph answered ${error.statusCode} ${error.code ?? ''}: ${error.message}`.replace(/\s+:/, ':'), 502, {
+        graphStatus: error.statusCode,
+        graphCode: error.code,
+      });
+    }
+    throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: ${error instanceof Error ? error.message : String(error)}`, 502);
+  };
+}

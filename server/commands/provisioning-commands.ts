@@ -1,0 +1,197 @@
+import { LanyardError } from '../../common/errors.ts';
+import { listResults } from '../../db/provisioning-results.ts';
+import type { ProvisioningOutcome, ProvisioningRunKind } from '../../db/schema.ts';
+import { findUserById } from '../../db/users.ts';
+import { requireOrganization } from '../../idp/accounts/organizations.ts';
+import { requireUser } from '../../idp/accounts/users.ts';
+import { issueActivationLink, type ActivationLink } from '../../provisioning/activation/activation-links.ts';
+import { listLicences, setDefaultLicences } from '../../provisioning/licences/licences.ts';
+import {
+  listRunReports, provisioningDeps, resumeProvisioning, runProvisioning, runReport, setAutoProvisioning, setDefaultUsageLocation,
+  setProvisioningThreshold, showRun, type RunReport,
+} from '../../provisioning/runs/run-admin.ts';
+import type { RunProgress } from '../../provisioning/runs/run-context.ts';
+import { openTenantGraph } from '../../provisioning/tenant/graph-client.ts';
+import type { AppContext } from '../context.ts';
+import { table, type CommandDefinition, type CommandOutput } from './command.ts';
+
+const outcomes: readonly ProvisioningOutcome[] = ['created', 'updated', 'matched', 'unchanged', 'disabled', 'skipped', 'failed'];
+
+/** A one-line progress bar on stderr, only when a person is watching (stderr is a terminal). */
+function progressBar(): ((progress: RunProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return ({ phase, processed, total }) => {
+    const width = 30;
+    const ratio = phase === 'apply' && total ? Math.min(1, processed / total) : 0;
+    const bar = phase === 'apply' ? `[${'#'.repeat(Math.round(ratio * width)).padEnd(width, '.')}] ${Math.round(ratio * 100)}%` : 'reading tenant users…';
+    process.stderr.write(`\r${bar} ${processed}${phase === 'apply' && total ? `/${total}` : ''}   `);
+  };
+}
+
+function summaryText(report: RunReport): string {
+  const counts = outcomes.filter((outcome) => report.counts[outcome]).map((outcome) => `${outcome} ${report.counts[outcome]}`).join(', ');
+  return [
+    `${report.dryRun ? 'dry run (nothing written): ' : ''}${report.kind} run ${report.id} of ${report.organization}: ${report.status}`,
+    `accounts: ${report.processed}${report.total === null ? '' : `/${report.total}`}${counts ? ` — ${counts}` : ''}`,
+    ...(report.throttled > 0 ? [`Graph throttled ${report.throttled} requests (retried)`] : []),
+    ...(report.error ? [`${report.error.code}: ${report.error.message}`] : []),
+  ].join('\n');
+}
+
+function resultTable(results: Awaited<ReturnType<typeof showRun>>['results']): string {
+  return table(
+    ['UPN', 'OUTCOME', 'REASON', 'DETAIL'],
+    results.map((result) => [result.upn, result.outcome, result.reason ?? '', result.message ?? (result.details ? JSON.stringify(result.details) : '')]),
+  );
+}
+
+/** Fresh activation links for the accounts a run created that are still pending. */
+async function activationLinksOf(context: AppContext, runId: string): Promise<ActivationLink[]> {
+  const links: ActivationLink[] = [];
+  for (let page = await listResults(context.db, runId, { outcomes: ['created'] }); page.length > 0; page = await listResults(context.db, runId, { outcomes: ['created'], after: page.at(-1)!.subject })) {
+    for (const result of page) {
+      const user = result.userId ? await findUserById(context.db, result.userId) : undefined;
+      if (user?.status === 'pending') links.push(await issueActivationLink(context.db, context.config.publicUrl, user, 'cli'));
+    }
+  }
+  return links;
+}
+
+const runCommand = (kind: ProvisioningRunKind): CommandDefinition => ({
+  words: ['users', kind],
+  positionals: ['org'],
+  options: { 'dry-run': { type: 'boolean' }, confirm: { type: 'boolean' } },
+  summary: `users ${kind} <org> [--dry-run] [--confirm]`,
+  async run({ args, options, context }): Promise<CommandOutput> {
+    const deps = provisioningDeps(context);
+    const dryRun = options['dry-run'] === true;
+    const { run, resumed } = await runProvisioning(deps, { organization: args.org!, kind, dryRun, confirm: options.confirm === true, requestedBy: 'cli', trigger: 'cli' }, progressBar());
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const report = await runReport(context.db, run);
+    if (run.status !== 'completed') throw new LanyardError(report.error?.code ?? 'PROVISIONING_FAILED', `${summaryText(report)}`, 409, { runId: run.id });
+    const shown = dryRun ? outcomes.filter((outcome) => outcome !== 'unchanged') : (['failed', 'skipped', 'disabled'] as const);
+    const { results } = await showRun(context.db, run.id, { outcomes: shown, limit: dryRun ? 100_000 : 200 });
+    const links = kind === 'import' && !dryRun ? await activationLinksOf(context, run.id) : [];
+    const text = [
+      ...(resumed ? [`resumed the interrupted run ${run.id}`] : []),
+      summaryText(report),
+      ...(results.length > 0 ? ['', resultTable(results)] : []),
+      ...(!dryRun && results.length >= 200 ? [`(first 200; all of them: lanyard runs show ${run.id} --outcome failed)`] : []),
+      ...(links.length > 0
+        ? ['', `${links.length} imported accounts are pending. Activation links (shown once; no e-mail is configured, send each to its person):`, table(['UPN', 'LINK', 'EXPIRES'], links.map((link) => [link.upn, link.url, link.expiresAt.slice(0, 10)]))]
+        : []),
+    ].join('\n');
+    return { json: { run: report, results, activationLinks: links }, text };
+  },
+});
+
+export const provisioningCommands: readonly CommandDefinition[] = [
+  runCommand('import'),
+  runCommand('export'),
+  {
+    words: ['runs', 'show'],
+    positionals: ['id'],
+    options: { outcome: { type: 'string', choices: outcomes } },
+    summary: 'runs show <id> [--outcome created|updated|matched|unchanged|disabled|skipped|failed]',
+    async run({ args, options, context }) {
+      const outcome = options.outcome as ProvisioningOutcome | undefined;
+      const { report, results } = await showRun(context.db, args.id!, { limit: 100_000, ...(outcome ? { outcomes: [outcome] } : {}) });
+      return { json: { run: report, results }, text: [summaryText(report), '', resultTable(results)].join('\n') };
+    },
+  },
+  {
+    words: ['runs', 'list'],
+    positionals: ['org'],
+    summary: 'runs list <org>',
+    async run({ args, context }) {
+      const reports = await listRunReports(context.db, args.org!);
+      return {
+        json: reports,
+        text: table(
+          ['ID', 'KIND', 'STATUS', 'DRY RUN', 'ACCOUNTS', 'FAILED', 'STARTED'],
+          reports.map((report) => [report.id, report.kind, report.status, report.dryRun ? 'yes' : '', `${report.processed}/${report.total ?? '?'}`, String(report.counts.failed ?? 0), report.createdAt.slice(0, 19)]),
+        ),
+      };
+    },
+  },
+  {
+    words: ['runs', 'resume'],
+    positionals: ['id'],
+    summary: 'runs resume <id>   (an interrupted run, once its lease has expired)',
+    async run({ args, context }) {
+      const run = await resumeProvisioning(provisioningDeps(context), args.id!, progressBar());
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const report = await runReport(context.db, run);
+      return { json: report, text: summaryText(report) };
+    },
+  },
+  {
+    words: ['licences', 'list'],
+    positionals: ['org'],
+    summary: 'licences list <org>   (the tenant\'s subscriptions with seats; * marks the default list)',
+    async run({ args, context }) {
+      const organization = await requireOrganization(context.db, args.org!);
+      const { client } = await openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config }, organization.id);
+      const { skus, missingDefaults } = await listLicences(context.db, client, organization);
+      return {
+        json: { skus, missingDefaults },
+        text: [
+          table(['', 'SKU', 'SKU ID', 'SEATS', 'USED', 'FREE', 'STATUS'], skus.map((sku) => [sku.isDefault ? '*' : '', sku.skuPartNumber, sku.skuId, String(sku.enabled), String(sku.consumed), String(sku.free), sku.capabilityStatus])),
+          ...missingDefaults.map((licence) => `default licence ${licence.skuPartNumber} is no longer in the tenant`),
+        ].join('\n'),
+      };
+    },
+  },
+  {
+    words: ['licences', 'set-default'],
+    positionals: ['org', 'skus'],
+    summary: 'licences set-default <org> <sku[,sku…]|none>   (SKU part numbers or ids from `licences list`)',
+    async run({ args, context }) {
+      const organization = await requireOrganization(context.db, args.org!);
+      const references = args.skus === 'none' ? [] : args.skus!.split(',').map((sku) => sku.trim()).filter(Boolean);
+      const { client } = await openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config }, organization.id);
+      const licences = await setDefaultLicences(context.db, client, organization, references, 'cli');
+      return { json: licences, text: licences.length > 0 ? `exported accounts get ${licences.map((licence) => licence.skuPartNumber).join(', ')}` : 'no default licences' };
+    },
+  },
+  {
+    words: ['org', 'set-auto-provisioning'],
+    positionals: ['org', 'state'],
+    summary: 'org set-auto-provisioning <org> on|off',
+    async run({ args, context }) {
+      if (args.state !== 'on' && args.state !== 'off') throw new LanyardError('USAGE', 'usage: lanyard org set-auto-provisioning <org> on|off', 2);
+      await setAutoProvisioning(context.db, args.org!, args.state === 'on', 'cli');
+      return {
+        json: { organization: args.org, autoProvisioning: args.state === 'on' },
+        text: args.state === 'on' ? 'auto-provisioning on: `lanyard serve` exports new and changed accounts within seconds (earlier ones need one `users export`)' : 'auto-provisioning off',
+      };
+    },
+  },
+  {
+    words: ['org', 'set-usage-location'],
+    positionals: ['org', 'country'],
+    summary: 'org set-usage-location <org> <country|none>   (ISO 3166 code set on exported accounts; licences need one)',
+    async run({ args, context }) {
+      await setDefaultUsageLocation(context.db, args.org!, args.country === 'none' ? null : args.country!, 'cli');
+      return { json: { organization: args.org, usageLocation: args.country }, text: `default usage location: ${args.country}` };
+    },
+  },
+  {
+    words: ['org', 'set-provisioning-threshold'],
+    positionals: ['org', 'count'],
+    summary: 'org set-provisioning-threshold <org> <count>   (runs disabling more accounts stop for --confirm; default 500)',
+    async run({ args, context }) {
+      await setProvisioningThreshold(context.db, args.org!, Number(args.count), 'cli');
+      return { json: { organization: args.org, threshold: Number(args.count) }, text: `provisioning runs disabling more than ${args.count} accounts now need --confirm` };
+    },
+  },
+  {
+    words: ['user', 'activation-link'],
+    positionals: ['upn'],
+    summary: 'user activation-link <upn>   (a new link for a pending account; earlier links stop working)',
+    async run({ args, context }) {
+      const link = await issueActivationLink(context.db, context.config.publicUrl, await requireUser(context.db, args.upn!), 'cli');
+      return { json: link, text: `${link.url}\nvalid until ${link.expiresAt}; send it to ${link.upn}` };
+    },
+  },
+];

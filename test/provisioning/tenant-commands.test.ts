@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAuditEvents } from '../../db/audit-events.ts';
+import type { RunningEmulator } from '../../emulator/start.ts';
+import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator, type SeededTenant } from '../emulator/harness.ts';
+import { runCli } from '../harness/cli.ts';
+import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
+
+/**
+ * `lanyard tenant connect`, `federate` and `unfederate` as real processes, with MSAL and the Graph
+ * client talking to the emulator over HTTPS (NODE_EXTRA_CA_CERTS trusts its CA in the child).
+ */
+export const federationAppRoles = ['Domain.Read.All', 'Domain-InternalFederation.ReadWrite.All', 'User.Read.All', 'RoleManagement.Read.Directory'];
+
+let emulator: RunningEmulator;
+let seeded: SeededTenant;
+let database: TestDatabase;
+let dataDir: string;
+let env: Record<string, string>;
+let token: string;
+
+const cli = (args: string[], stdin?: string) => runCli([...args, '--json'], env, stdin);
+const errorOf = (result: { stderr: string }) => JSON.parse(result.stderr).error as { code: string; message: string; details?: { checks: { id: string; ok: boolean; users?: { userPrincipalName: string; problem: string; fix: string }[] }[] } };
+const emulatorDomain = (name: string) => graphRequest(emulator, token, 'GET', `/domains/${name}`).then((result) => result.body as { authenticationType: string });
+
+beforeAll(async () => {
+  emulator = await startTrustedEmulator();
+  seeded = seedTenant(emulator, 'contoso', federationAppRoles, {
+    domains: [{ id: 'contoso.com' }, { id: 'fabrikam.com', isDefault: true }],
+    users: [
+      { userPrincipalName: 'ops@contoso.com', onPremisesImmutableId: 'T3BzMDAwMDAwMDAwMDAwMA==', directoryRoles: ['Global Administrator'] },
+      { userPrincipalName: 'bob@contoso.com' },
+      { userPrincipalName: 'carol@contoso.com', onPremisesImmutableId: 'Q2Fyb2wwMDAwMDAwMDAwMA==' },
+    ],
+  });
+  token = await fetchAccessToken(emulator, seedTenant(emulator, 'inspector', ['Domain.Read.All', 'User.ReadWrite.All', 'Domain-InternalFederation.ReadWrite.All']));
+  database = await createTestDatabase('sqlite');
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-tenant-'));
+  env = {
+    LANYARD_DATA_DIR: dataDir,
+    LANYARD_DATABASE_URL: database.url,
+    LANYARD_MASTER_KEY: randomBytes(32).toString('base64'),
+    LANYARD_PUBLIC_URL: 'https://idp.example.com',
+    LANYARD_PASSWORD_HASH_COST: '10',
+    LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
+    LANYARD_GRAPH_URL: emulator.baseUrl,
+    NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+  };
+  await cli(['org', 'create', 'contoso', '--name', 'Contoso Ltd']);
+  await cli(['domain', 'add', 'contoso', 'contoso.com']);
+  await cli(['domain', 'add', 'contoso', 'fabrikam.com']);
+  await cli(['user', 'add', 'ops@contoso.com', '--immutable-id', 'T3BzMDAwMDAwMDAwMDAwMA==']);
+  await cli(['user', 'add', 'bob@contoso.com', '--immutable-id', 'Qm9iMDAwMDAwMDAwMDAwMA==']);
+});
+
+afterAll(async () => {
+  await database.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+  await emulator.close();
+});
+
+describe('lanyard tenant connect', () => {
+  it('refuses federate before a tenant is connected', async () => {
+    const result = await cli(['federate', 'contoso.com']);
+    expect(result.code).toBe(1);
+    expect(errorOf(result).code).toBe('TENANT_NOT_CONNECTED');
+  });
+
+  it('reports a wrong client secret with the AADSTS code and stores nothing', async () => {
+    const result = await cli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId, '--client-secret-stdin'], 'wrong-secret\n');
+    expect(result.code).toBe(1);
+    expect(errorOf(result)).toMatchObject({ code: 'TENANT_AUTH_FAILED' });
+    expect(errorOf(result).message).toContain('AADSTS7000215');
+    expect(await database.db.selectFrom('tenantConnections').selectAll().execute()).toEqual([]);
+  });
+
+  it('wants the secret on stdin and a GUID client id', async () => {
+    const noStdin = await cli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId]);
+    expect(noStdin.code).toBe(2);
+    const badClient = await cli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', 'nope', '--client-secret-stdin'], 'x');
+    expect(errorOf(badClient).code).toBe('CLIENT_ID_INVALID');
+  });
+
+  it('stores the connection with the secret encrypted and lists the tenant\'s domains', async () => {
+    const result = await cli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId, '--client-secret-stdin'], `${seeded.clientSecret}\n`);
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ organization: 'contoso', tenantId: seeded.tenant.id, clientId: seeded.clientId });
+    expect(report.domains.map((domain: { id: string }) => domain.id).sort()).toEqual(['contoso.com', 'contoso.onmicrosoft.com', 'fabrikam.com']);
+    const [stored] = await database.db.selectFrom('tenantConnections').selectAll().execute();
+    expect(stored?.clientSecretEncrypted).toMatch(/^v1\./);
+    expect(stored?.clientSecretEncrypted).not.toContain(seeded.clientSecret);
+    const events = await listAuditEvents(database.db, { actionPrefix: 'tenant.' });
+    expect(events.map((event) => event.outcome).sort()).toEqual(['failure', 'success']);
+    expect(JSON.stringify(events)).not.toContain(seeded.clientSecret);
+  });
+});
+
+describe('lanyard federate', () => {
+  it('reports every failed pre-flight check with its fix, and writes nothing', async () => {
+    const result = await cli(['federate', 'contoso.com']);
+    expect(result.code).toBe(1);
+    const error = errorOf(result);
+    expect(error.code).toBe('FEDERATION_PREFLIGHT_FAILED');
+    const failed = Object.fromEntries(error.details!.checks.filter((check) => !check.ok).map((check) => [check.id, check]));
+    expect(Object.keys(failed).sort()).toEqual(['cloud-global-admin', 'immutable-ids']);
+    expect(failed['immutable-ids']!.users).toEqual([
+      expect.objectContaining({ userPrincipalName: 'bob@contoso.com', problem: 'immutable-id-missing', fix: expect.stringContaining('Qm9iMDAwMDAwMDAwMDAwMA==') }),
+      expect.objectContaining({ userPrincipalName: 'carol@contoso.com', problem: 'no-lanyard-user', fix: expect.stringContaining('lanyard user add carol@contoso.com --immutable-id') }),
+    ]);
+    const text = await runCli(['federate', 'contoso.com'], env);
+    expect(text.stderr).toContain('✗ no Global Administrator has an onmicrosoft.com account');
+    expect(text.stderr).toContain('- bob@contoso.com (no ImmutableID)');
+    expect((await emulatorDomain('contoso.com')).authenticationType).toBe('Managed');
+  });
+
+  it('refuses the default domain and an onmicrosoft.com domain', async () => {
+    const fabrikam = errorOf(await cli(['federate', 'fabrikam.com']));
+    expect(fabrikam.details!.checks.find((check) => check.id === 'not-default')?.ok).toBe(false);
+    await cli(['domain', 'add', 'contoso', 'contoso.onmicrosoft.com']);
+    const initial = errorOf(await cli(['federate', 'contoso.onmicrosoft.com']));
+    expect(initial.details!.checks.find((check) => check.id === 'not-initial')?.ok).toBe(false);
+  });
+
+  it('passes once the problems are fixed; --dry-run shows the body and writes nothing', async () => {
+    await fetch(`${emulator.baseUrl}/_emulator/tenants/${seeded.tenant.id}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userPrincipalName: 'breakglass@contoso.onmicrosoft.com', directoryRoles: ['Global Administrator'] }),
+    });
+    expect((await graphRequest(emulator, token, 'PATCH', '/users/bob@contoso.com', { onPremisesImmutableId: 'Qm9iMDAwMDAwMDAwMDAwMA==' })).status).toBe(204);
+    await cli(['user', 'add', 'carol@contoso.com', '--immutable-id', 'Q2Fyb2wwMDAwMDAwMDAwMA==']);
+    const writesBefore = emulator.state.requestLog.filter((entry) => entry.method !== 'GET').length;
+
+    const result = await cli(['federate', 'contoso.com', '--dry-run']);
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ dryRun: true, action: 'create', protocol: 'wsfed', mfaBehavior: 'enforce' });
+    expect(report.checks.every((check: { ok: boolean }) => check.ok)).toBe(true);
+    expect(report.body).toMatchObject({ issuerUri: 'https://idp.example.com/federation/contoso.com', passiveSignInUri: 'https://idp.example.com/federation/contoso.com/wsfed', nextSigningCertificate: null });
+    expect(emulator.state.requestLog.filter((entry) => entry.method !== 'GET').length).toBe(writesBefore - 1 /* the user PATCH above was counted */ + 1);
+    expect((await emulatorDomain('contoso.com')).authenticationType).toBe('Managed');
+    expect(await database.db.selectFrom('domainFederations').selectAll().execute()).toEqual([]);
+  });
+
+  it('federates with POST, then updates with PATCH on a second run', async () => {
+    const first = await cli(['federate', 'contoso.com']);
+    expect(first.code).toBe(0);
+    expect(first.json()).toMatchObject({ action: 'create', result: { authenticationType: 'Federated' } });
+    const second = await cli(['federate', 'contoso.com', '--protocol', 'saml', '--mfa', 'accept']);
+    expect(second.code).toBe(0);
+    expect(second.json()).toMatchObject({ action: 'update', protocol: 'saml', mfaBehavior: 'accept' });
+    const configuration = (await graphRequest(emulator, token, 'GET', '/domains/contoso.com/federationConfiguration')).body?.value as Record<string, unknown>[];
+    expect(configuration).toHaveLength(1);
+    expect(configuration[0]).toMatchObject({
+      preferredAuthenticationProtocol: 'saml',
+      passiveSignInUri: 'https://idp.example.com/federation/contoso.com/saml2',
+      federatedIdpMfaBehavior: 'acceptIfMfaDoneByFederatedIdp',
+    });
+    const writes = emulator.state.requestLog.filter((entry) => entry.path.startsWith('/v1.0/domains/contoso.com/federationConfiguration') && entry.method !== 'GET');
+    expect(writes.map((entry) => `${entry.method} ${entry.status}`)).toEqual(['POST 201', 'PATCH 200']);
+    expect((await cli(['domain', 'list'])).json().find((domain: { name: string }) => domain.name === 'contoso.com')).toMatchObject({ protocol: 'saml', mfaBehavior: 'accept' });
+    const events = await listAuditEvents(database.db, { actionPrefix: 'federation.federate' });
+    expect(events.filter((event) => event.outcome === 'success')).toHaveLength(2);
+  });
+});
+
+describe('lanyard unfederate', () => {
+  it('--dry-run changes nothing; a real run makes the domain Managed and keeps Lanyard\'s users', async () => {
+    const dry = await cli(['unfederate', 'contoso.com', '--dry-run']);
+    expect(dry.json()).toMatchObject({ dryRun: true, action: 'convert', authenticationType: 'Federated' });
+    expect((await emulatorDomain('contoso.com')).authenticationType).toBe('Federated');
+
+    const result = await cli(['unfederate', 'contoso.com']);
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ action: 'convert', authenticationType: 'Managed' });
+    expect(report.warnings.join(' ')).toContain('up to two hours');
+    expect((await emulatorDomain('contoso.com')).authenticationType).toBe('Managed');
+    expect((await graphRequest(emulator, token, 'GET', '/domains/contoso.com/federationConfiguration')).body?.value).toEqual([]);
+    expect(await database.db.selectFrom('domainFederations').selectAll().execute()).toEqual([]);
+    expect((await cli(['user', 'list', 'contoso'])).json()).toHaveLength(3);
+
+    const again = await cli(['unfederate', 'contoso.com']);
+    expect(again.json()).toMatchObject({ action: 'none', authenticationType: 'Managed', warnings: [] });
+    const text = await runCli(['unfederate', 'contoso.com'], env);
+    expect(text.stdout).toContain('already managed');
+  });
+});
