@@ -1,8 +1,8 @@
-import { sign } from 'node:crypto';
 import { generateSigningKey } from '../idp/keys/signing-key.ts';
 import { signingMaterialFromDer, type SigningMaterial } from '../idp/keys/signing-material.ts';
 import { buildSamlResponse } from '../idp/tokens/saml2-response.ts';
 import { buildWsFedResult } from '../idp/tokens/wsfed-token.ts';
+import { rate, rsaSignaturesPerSecond as measureRsa } from './measure.ts';
 
 export interface TokenBenchResult {
   /** Raw RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second over a SignedInfo-sized input. */
@@ -12,19 +12,6 @@ export interface TokenBenchResult {
   /** tokens/s ÷ signatures/s: 1.0 means a token costs exactly one signature. Target ≥ 0.5. */
   readonly wsFedRatio: number;
   readonly samlRatio: number;
-}
-
-function rate(durationMilliseconds: number, operation: () => void): number {
-  for (let warmup = 0; warmup < 50; warmup += 1) operation();
-  let count = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < durationMilliseconds) {
-    for (let batch = 0; batch < 20; batch += 1) operation();
-    count += 20;
-    elapsed = performance.now() - start;
-  }
-  return (count * 1000) / elapsed;
 }
 
 /**
@@ -40,7 +27,6 @@ export async function benchTokens(options: { durationMilliseconds?: number; prin
   const durationMilliseconds = options.durationMilliseconds ?? 2000;
   const generated = await generateSigningKey();
   const key: SigningMaterial = signingMaterialFromDer(generated.privateKeyPkcs8Der, generated.certificateDer);
-  const signedInfo = Buffer.alloc(700, 0x61);
   const input = {
     issuer: 'https://idp.example.com/federation/contoso.com',
     immutableId: 'JLX2E74/mk2m9Jf30wGM3Q==',
@@ -50,7 +36,7 @@ export async function benchTokens(options: { durationMilliseconds?: number; prin
     now: new Date(),
     lifetimeMinutes: 60,
   };
-  const rsaSignaturesPerSecond = rate(durationMilliseconds, () => sign('sha256', signedInfo, key.privateKey));
+  const rsaSignaturesPerSecond = measureRsa(key.privateKey, durationMilliseconds);
   const wsFedTokensPerSecond = rate(durationMilliseconds, () => buildWsFedResult(input, key));
   const samlResponsesPerSecond = rate(durationMilliseconds, () => buildSamlResponse({
     ...input, destination: 'https://login.microsoftonline.com/login.srf', inResponseTo: '_request', sessionIndex: 'session',

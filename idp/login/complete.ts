@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { LanyardError } from '../../common/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
@@ -21,17 +22,18 @@ export interface Authentication {
 }
 
 /**
- * Finishes a sign-in: consumes the request (once only), keeps or starts the SSO session, signs the
- * token for the user's own domain issuer and answers with the auto-posting form to login.srf.
+ * Finishes a sign-in: consumes the request (once only; there is none when the SSO session answered
+ * Microsoft's request directly), keeps or starts the SSO session, signs the token for the user's own
+ * domain issuer and answers with the auto-posting form to login.srf.
  * The MFA claim is set only when a TOTP step really happened (in this request or this session).
  */
-export async function completeSignIn(ctx: Context, deps: IdpDeps, row: SignInRequest, request: ProtocolRequest, authentication: Authentication): Promise<void> {
+export async function completeSignIn(ctx: Context, deps: IdpDeps, row: SignInRequest | undefined, request: ProtocolRequest, authentication: Authentication): Promise<void> {
   const { user, passwordAt, mfaAt } = authentication;
   const userDomain = await findDomainForUpnSuffix(deps.db, user.upn.split('@')[1] ?? '');
   if (!userDomain || userDomain.organizationId !== user.organizationId) {
     throw new LanyardError('DOMAIN_NOT_FOUND', "This account's domain is not set up for sign-in.", 400);
   }
-  if (!(await completeSignInRequest(deps.db, row.id))) {
+  if (row && !(await completeSignInRequest(deps.db, row.id))) {
     throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in was already completed. Go back to Microsoft 365 and sign in again.', 400);
   }
   await keepSession(ctx, deps, authentication);
@@ -49,7 +51,7 @@ export async function completeSignIn(ctx: Context, deps: IdpDeps, row: SignInReq
   const key = await deps.keys.current();
   const form = request.protocol === 'wsfed'
     ? wsFedTokenForm(deps, token, request, key)
-    : samlTokenForm(deps, { ...token, sessionIndex: row.id }, request, key);
+    : samlTokenForm(deps, { ...token, sessionIndex: row?.id ?? randomBytes(24).toString('base64url') }, request, key);
 
   deps.metrics.tokenIssued(request.protocol, token.mfa);
   deps.metrics.signIn('success', 'token_issued');

@@ -10,6 +10,9 @@ import type { IdpDeps } from './deps.ts';
 import type { ProtocolRequest } from './sign-in-request.ts';
 
 /** What the person has to do next in one sign-in, decided from the request and the SSO session. */
+/** What follows once the person is known. */
+export type StepAfterPassword = Exclude<NextStep, { kind: 'password' }>;
+
 export type NextStep =
   | { kind: 'password' }
   | { kind: 'totp'; user: User }
@@ -31,18 +34,34 @@ export async function decideNextStep(ctx: Context, deps: IdpDeps, row: SignInReq
     const sessionForMfa = await liveSession(ctx, deps, user);
     return mfaStep(deps, user, request, row.mfaAt, row.passwordAt, sessionForMfa);
   }
+  const fromSession = await stepFromSession(ctx, deps, request, domain);
+  if (!fromSession) return { kind: 'password' };
+  const { step, session } = fromSession;
+  // The TOTP page works on the request, so the session's password step is carried into it.
+  if (step.kind !== 'complete') await recordPasswordStep(deps.db, row.id, step.user.id, session.passwordAt);
+  return step;
+}
+
+/**
+ * The step this browser's live SSO session leads to, or undefined when the session cannot be used
+ * for this request (none, expired, fresh authentication asked for, another organization or user).
+ */
+export async function stepFromSession(
+  ctx: Context,
+  deps: IdpDeps,
+  request: ProtocolRequest,
+  domain: Domain,
+): Promise<{ step: StepAfterPassword; session: SsoSession } | undefined> {
+  if (request.forcePassword) return undefined;
   const resumed = await resumeSession(deps.db, ctx.cookies.get(sessionCookieName));
   const usable =
     resumed &&
-    !request.forcePassword &&
     resumed.user.organizationId === domain.organizationId &&
     (!request.usernameHint || request.usernameHint.toLowerCase() === resumed.user.upn);
-  if (!usable) return { kind: 'password' };
+  if (!usable) return undefined;
   const sessionMfa = request.forceMfa ? null : resumed.session.mfaAt;
   const step = await mfaStep(deps, resumed.user, request, sessionMfa, resumed.session.passwordAt, resumed.session);
-  // The TOTP page works on the request, so the session's password step is carried into it.
-  if (step.kind !== 'complete') await recordPasswordStep(deps.db, row.id, resumed.user.id, resumed.session.passwordAt);
-  return step;
+  return { step, session: resumed.session };
 }
 
 async function mfaStep(
@@ -52,7 +71,7 @@ async function mfaStep(
   mfaAt: string | null,
   passwordAt: string,
   session: SsoSession | undefined,
-): Promise<NextStep> {
+): Promise<StepAfterPassword> {
   if (mfaAt || !(await mfaRequired(deps, user, request))) return { kind: 'complete', user, passwordAt, mfaAt, session };
   return (await hasConfirmedTotp(deps.db, user.id)) ? { kind: 'totp', user } : { kind: 'enrol', user };
 }

@@ -11,7 +11,7 @@ import { requireFederatedDomain } from '../federation/domain-lookup.ts';
 import { clientAddress } from '../login/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
 import { renderPostFormPage } from '../login/pages/sign-in-pages.ts';
-import { startSignInRequest } from '../login/sign-in-request.ts';
+import { beginSignIn } from '../login/begin.ts';
 import { resumeSession, sessionCookieName } from '../sessions/sso-session.ts';
 import { buildSamlLogoutResponse } from '../tokens/saml2-logout-response.ts';
 import { multipleAuthnUri } from '../tokens/token-input.ts';
@@ -47,7 +47,7 @@ export function samlRouter(deps: IdpDeps): Router {
     if (request.isPassive) {
       throw new LanyardError('SAML_PASSIVE_NOT_SUPPORTED', 'Passive (no-interaction) sign-in requests are not supported.', 400);
     }
-    const location = await startSignInRequest(ctx, deps, domain, {
+    await beginSignIn(ctx, deps, domain, {
       protocol: 'saml',
       authnRequestId: request.id,
       relayState: checkedRelayState(relayState),
@@ -55,8 +55,6 @@ export function samlRouter(deps: IdpDeps): Router {
       forcePassword: request.forceAuthn,
       forceMfa: request.requestedAuthnContextClassRefs.includes(multipleAuthnUri),
     });
-    ctx.status = 303;
-    ctx.redirect(location);
   };
 
   router.get('/federation/:domain/saml2', async (ctx) => {

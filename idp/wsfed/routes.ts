@@ -7,7 +7,7 @@ import { readQuery } from '../../server/http/form-body.ts';
 import { clientAddress } from '../login/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
 import { renderSignedOutPage } from '../login/pages/sign-in-pages.ts';
-import { startSignInRequest } from '../login/sign-in-request.ts';
+import { beginSignIn } from '../login/begin.ts';
 import { sessionCookieName, sessionIdFromCookie } from '../sessions/sso-session.ts';
 import { requireFederatedDomain } from '../federation/domain-lookup.ts';
 import { microsoftOnlineAudience as microsoftRealm, multipleAuthnUri } from '../tokens/token-input.ts';
@@ -38,7 +38,7 @@ export function wsFedRouter(deps: IdpDeps): Router {
     if (wctx !== null && wctx.length > maxContextLength) throw new LanyardError('WSFED_CONTEXT_TOO_LARGE', 'The sign-in request context (wctx) is too large.', 400);
     const username = query.get('username') ?? null;
     const wauth = query.get('wauth');
-    const location = await startSignInRequest(ctx, deps, domain, {
+    await beginSignIn(ctx, deps, domain, {
       protocol: 'wsfed',
       wctx,
       usernameHint: username && username.length <= 256 ? username : null,
@@ -46,8 +46,6 @@ export function wsFedRouter(deps: IdpDeps): Router {
       forcePassword: query.get('wfresh') === '0' || query.get('prompt') === 'login',
       forceMfa: wauth === multipleAuthnUri,
     });
-    ctx.status = 303;
-    ctx.redirect(location);
   });
   return router;
 }

@@ -1,0 +1,76 @@
+import { sign, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/** Operations per second of a synchronous operation, after a warm-up, over `durationMilliseconds`. */
+export function rate(durationMilliseconds: number, operation: () => void): number {
+  for (let warmup = 0; warmup < 50; warmup += 1) operation();
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < durationMilliseconds) {
+    for (let batch = 0; batch < 20; batch += 1) operation();
+    count += 20;
+    elapsed = performance.now() - start;
+  }
+  return (count * 1000) / elapsed;
+}
+
+/**
+ * Completions per second of an asynchronous operation run by `concurrency` workers until
+ * `durationMilliseconds` pass or `limit` operations have started.
+ */
+export async function concurrentRate(
+  options: { durationMilliseconds: number; concurrency: number; limit?: number },
+  operation: (worker: number, index: number) => Promise<void>,
+): Promise<{ perSecond: number; count: number }> {
+  const start = performance.now();
+  let started = 0;
+  let completed = 0;
+  const worker = async (id: number) => {
+    while (performance.now() - start < options.durationMilliseconds && started < (options.limit ?? Infinity)) {
+      const index = started++;
+      await operation(id, index);
+      completed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, id) => worker(id)));
+  const elapsed = performance.now() - start;
+  return { perSecond: (completed * 1000) / elapsed, count: completed };
+}
+
+/** Raw RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second over a SignedInfo-sized input: the floor of a signed token. */
+export function rsaSignaturesPerSecond(privateKey: KeyObject, durationMilliseconds: number): number {
+  const signedInfo = Buffer.alloc(700, 0x61);
+  return rate(durationMilliseconds, () => sign('sha256', signedInfo, privateKey));
+}
+
+/** A process's peak resident set size in MiB (Linux VmHWM), or undefined where /proc is missing. */
+export function peakRssMiB(pid: number = process.pid): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One printed figure of `npm run bench`: a value, and where there is one, its ratio to a reference measured in the same run. */
+export interface BenchFigure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly reference?: { readonly name: string; readonly value: number; readonly unit: string };
+  /** value ÷ reference (or reference ÷ value for times, as stated in `name`). */
+  readonly ratio?: number;
+  /** What the ratio should reach, e.g. "≥ 0.5". */
+  readonly target?: string;
+  readonly met?: boolean;
+}
+
+export function formatFigure(figure: BenchFigure): string {
+  const value = `${figure.value.toFixed(figure.value < 10 ? 2 : 0)} ${figure.unit}`;
+  const reference = figure.reference ? ` vs ${figure.reference.name} ${figure.reference.value.toFixed(figure.reference.value < 10 ? 2 : 0)} ${figure.reference.unit}` : '';
+  const ratio = figure.ratio !== undefined ? `  ratio ${figure.ratio.toFixed(3)}` : '';
+  const target = figure.target ? `  (target ${figure.target}: ${figure.met ? 'met' : 'NOT met'})` : '';
+  return `${figure.name}: ${value}${reference}${ratio}${target}`;
+}

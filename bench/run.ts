@@ -1,0 +1,67 @@
+/**
+ * `npm run bench [-- <section> …]`: Lanyard's performance figures, each as a ratio to a reference
+ * measured in the same run on the same machine, so the numbers mean the same on a laptop and in CI.
+ * Sections: tokens, signin, agent (default: all). Speed targets live here, never in timed tests.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { benchSignIn } from './signin.ts';
+import { benchTokens } from './tokens.ts';
+import { formatFigure, peakRssMiB, type BenchFigure } from './measure.ts';
+
+const run = promisify(execFile);
+
+const sections: Record<string, () => Promise<BenchFigure[]>> = {
+  async tokens() {
+    const result = await benchTokens({ print: false });
+    const reference = { name: 'raw RSA-2048 signatures', value: result.rsaSignaturesPerSecond, unit: '/s' };
+    return [
+      { name: 'WS-Fed tokens built and signed (in process)', value: result.wsFedTokensPerSecond, unit: '/s', reference, ratio: result.wsFedRatio, target: '≥ 0.5', met: result.wsFedRatio >= 0.5 },
+      { name: 'SAML responses built and signed (in process)', value: result.samlResponsesPerSecond, unit: '/s', reference, ratio: result.samlRatio, target: '≥ 0.5', met: result.samlRatio >= 0.5 },
+    ];
+  },
+  signin: () => benchSignIn(),
+  async agent() {
+    // Each size in its own process, so each peak RSS belongs to that size alone.
+    const sizes = [10_000, 100_000];
+    const results = [];
+    for (const size of sizes) {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agent-sync.ts'), String(size)], { maxBuffer: 1 << 20, timeout: 900_000 });
+      results.push(JSON.parse(stdout.trim().split('\n').at(-1)!) as AgentSyncResult);
+    }
+    const small = results[0]!;
+    const large = results[1]!;
+    const growth = large.peakRssMiB / small.peakRssMiB;
+    return [
+      ...results.map((result) => ({ name: `directory full sync of ${result.entries} entries from slapd (agent + server, one process)`, value: result.fullSync.entriesPerSecond, unit: 'entries/s' })),
+      ...results.map((result) => ({ name: `peak RSS, full sync of ${result.entries} entries`, value: result.peakRssMiB, unit: 'MiB' })),
+      { name: `peak RSS growth for ${large.entries / small.entries}× the entries`, value: growth, unit: '×', target: '≤ 1.5 (flat)', met: growth <= 1.5 },
+      { name: 'LDAP modify → visible in Lanyard, 2 s interval (max of 5)', value: large.modifyToVisibleMilliseconds.max / 1000, unit: 's', target: '< 5 s', met: large.modifyToVisibleMilliseconds.max < 5000 },
+    ];
+  },
+};
+
+interface AgentSyncResult {
+  entries: number;
+  fullSync: { seconds: number; entriesPerSecond: number };
+  peakRssMiB: number;
+  modifyToVisibleMilliseconds: { max: number; mean: number };
+}
+
+const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = chosen.filter((name) => !(name in sections));
+if (unknown.length > 0) {
+  console.error(`unknown section(s): ${unknown.join(', ')}; choose from ${Object.keys(sections).join(', ')}`);
+  process.exit(2);
+}
+const all: Record<string, BenchFigure[]> = {};
+for (const name of chosen.length > 0 ? chosen : Object.keys(sections)) {
+  console.log(`# ${name}`);
+  const figures = await sections[name]!();
+  for (const figure of figures) console.log(formatFigure(figure));
+  all[name] = figures;
+}
+console.log(`# bench process peak RSS: ${peakRssMiB() ?? '?'} MiB`);
+const missed = Object.values(all).flat().filter((figure) => figure.met === false);
+console.log(missed.length === 0 ? '# every target met' : `# targets not met: ${missed.map((figure) => figure.name).join('; ')}`);

@@ -1,0 +1,164 @@
+/**
+ * Sign-in throughput of a real `lanyard serve` process over HTTP (SQLite, production password-hash
+ * cost), each figure as a ratio to the primitive it cannot avoid, measured in this run:
+ * - tokens per second for users with an SSO session (WS-Fed and SAML; one RSA-2048 signature each)
+ *   ÷ raw RSA-2048 signatures per second on one core (the server signs on one thread);
+ * - full password + TOTP sign-ins per second ÷ raw password-hash verifications per second at the
+ *   same cost and the same concurrency (both run on libuv's thread pool).
+ * The load comes from this process through keep-alive HTTP; the server is a separate process, so its
+ * peak RSS is its own.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { hashPassword, verifyPassword } from '../common/password-hash.ts';
+import { createLogger } from '../common/logger.ts';
+import { addDomain } from '../idp/accounts/domains.ts';
+import { createOrganization } from '../idp/accounts/organizations.ts';
+import { addUser, enrolUserTotp } from '../idp/accounts/users.ts';
+import { loadConfig } from '../server/config.ts';
+import { createAppContext } from '../server/context.ts';
+import { BrowserClient, readForm } from '../test/harness/browser-client.ts';
+import { freePort } from '../test/harness/free-port.ts';
+import { entraAuthnRequest, redirectQuery } from '../test/harness/saml-request.ts';
+import { totpCode } from '../test/harness/seed.ts';
+import { wsFedSignInUrl } from '../test/harness/wsfed-request.ts';
+import { concurrentRate, peakRssMiB, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
+
+const password = 'bench password that is long enough';
+const domain = 'bench.test';
+
+export async function benchSignIn(options: { users?: number; durationMilliseconds?: number; concurrency?: number; hashCost?: number } = {}): Promise<BenchFigure[]> {
+  const userCount = options.users ?? 150;
+  const durationMilliseconds = options.durationMilliseconds ?? 10_000;
+  const concurrency = options.concurrency ?? 4;
+  const hashCost = options.hashCost ?? 17;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-bench-signin-'));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    LANYARD_DATA_DIR: dataDir,
+    LANYARD_MASTER_KEY: randomBytes(32).toString('base64'),
+    LANYARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PORT: String(port),
+    LANYARD_PASSWORD_HASH_COST: String(hashCost),
+    // Every request comes from 127.0.0.1: lift the per-address limit so the bench measures work, not throttling.
+    LANYARD_THROTTLE_ADDRESS_LIMIT: '1000000',
+    LANYARD_LOG_LEVEL: 'warn',
+  };
+  const secrets = await seed(env, userCount, hashCost);
+  const server = await startServer(env, port);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    // (b) Full sign-ins: each user once (a TOTP step is accepted once per credential).
+    const sessions: BrowserClient[] = [];
+    const full = await concurrentRate({ durationMilliseconds, concurrency, limit: userCount }, async (_worker, index) => {
+      const browser = new BrowserClient();
+      await fullSignIn(browser, base, `user${index}@${domain}`, secrets[index]!);
+      sessions.push(browser);
+    });
+    const hash = await hashPassword(password, hashCost);
+    const rawHash = await concurrentRate({ durationMilliseconds: Math.min(durationMilliseconds, 8000), concurrency }, async () => {
+      if (!(await verifyPassword(password, hash))) throw new Error('reference verification failed');
+    });
+
+    // (a) SSO tokens for users with a session.
+    // A light keep-alive client: with a session, each token is one GET answered directly.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * concurrency });
+    const cookieOf = (worker: number) => {
+      const browser = sessions[worker % sessions.length]!;
+      return ['lanyard_session', 'lanyard_browser'].map((name) => `${name}=${browser.cookie(name) ?? ''}`).join('; ');
+    };
+    const wsfed = await concurrentRate({ durationMilliseconds: 5000, concurrency: 2 * concurrency }, async (worker) => {
+      const page = await get(agent, wsFedSignInUrl(base, domain), cookieOf(worker));
+      if (!page.includes('name="wresult"')) throw new Error('no WS-Fed token');
+    });
+    const saml = await concurrentRate({ durationMilliseconds: 5000, concurrency: 2 * concurrency }, async (worker) => {
+      const page = await get(agent, `${base}/federation/${domain}/saml2?${redirectQuery(entraAuthnRequest().xml, 'relay')}`, cookieOf(worker));
+      if (!page.includes('name="SAMLResponse"')) throw new Error('no SAML response');
+    });
+    agent.destroy();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rsa = rsaSignaturesPerSecond(privateKey, 3000);
+    const rsaReference = { name: 'raw RSA-2048 signatures (1 core)', value: rsa, unit: '/s' };
+    const serverPeak = peakRssMiB(server.pid!);
+
+    const figures: BenchFigure[] = [
+      figure('WS-Fed tokens over HTTP, SSO session', wsfed.perSecond, '/s', rsaReference, 0.5),
+      figure('SAML responses over HTTP, SSO session', saml.perSecond, '/s', rsaReference, 0.5),
+      figure(`full password + TOTP sign-ins (scrypt logN ${hashCost}, ${full.count} users)`, full.perSecond, '/s',
+        { name: `raw password-hash verifications (${concurrency} concurrent)`, value: rawHash.perSecond, unit: '/s' }, 0.9),
+    ];
+    if (serverPeak !== undefined) figures.push({ name: 'lanyard serve peak RSS during sign-in bench', value: serverPeak, unit: 'MiB' });
+    return figures;
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function figure(name: string, value: number, unit: string, reference: NonNullable<BenchFigure['reference']>, target: number): BenchFigure {
+  const ratio = value / reference.value;
+  return { name, value, unit, reference, ratio, target: `≥ ${target}`, met: ratio >= target };
+}
+
+/** One organization, one domain, `count` users with the same password hash (hashed once) and their own TOTP secrets. */
+async function seed(env: Record<string, string>, count: number, hashCost: number): Promise<string[]> {
+  const context = await createAppContext(loadConfig(env), { logger: createLogger('silent') });
+  try {
+    await createOrganization(context.db, { slug: 'bench', name: 'Bench', mfaPolicy: 'required' }, 'bench');
+    await addDomain(context.db, context.config.publicUrl, { organization: 'bench', name: domain }, 'bench');
+    const passwordHash = await hashPassword(password, hashCost);
+    const secrets: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const upn = `user${index}@${domain}`;
+      await addUser(context.db, { upn, displayName: `User ${index}` }, { actor: 'bench', passwordHashCost: hashCost });
+      await context.db.updateTable('users').set({ passwordHash }).where('upn', '=', upn).execute();
+      secrets.push((await enrolUserTotp(context.db, context.secretBox, upn, 'bench')).secret);
+    }
+    return secrets;
+  } finally {
+    await context.close();
+  }
+}
+
+async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const entry = path.resolve(import.meta.dirname, '../bin/lanyard.mjs');
+  // e.g. LANYARD_BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+  const nodeFlags = (process.env.LANYARD_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, entry, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error('lanyard serve did not become ready');
+}
+
+async function fullSignIn(browser: BrowserClient, base: string, upn: string, secret: string): Promise<void> {
+  const loginPage = await browser.follow(wsFedSignInUrl(base, domain, { username: upn }));
+  const login = readForm(loginPage.html);
+  const totpPage = await browser.follow(new URL(login.action, loginPage.url).toString(), { form: { ...login.fields, username: upn, password } });
+  const totp = readForm(totpPage.html);
+  const done = await browser.follow(new URL(totp.action, totpPage.url).toString(), { form: { ...totp.fields, code: await totpCode(secret) } });
+  if (!readForm(done.html).fields.wresult) throw new Error(`sign-in of ${upn} did not end with a token (${done.response.status})`);
+}
+
+function get(agent: http.Agent, url: string, cookie: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent, headers: { cookie, accept: 'text/html' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
