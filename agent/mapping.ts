@@ -21,9 +21,13 @@ export function isBinaryAnchor(mapping: Mapping): boolean {
   return mapping.sourceAnchor !== 'entryUUID';
 }
 
-/** Attributes to request for a full entry. */
+/** Active Directory's userAccountControl flag for a disabled account (ADS_UF_ACCOUNTDISABLE). */
+const accountDisabledFlag = 0x2;
+
+/** Attributes to request for a full entry (on AD, also userAccountControl for the disabled flag). */
 export function entryAttributes(mapping: Mapping, extra: readonly string[] = []): string[] {
-  const names = [mapping.sourceAnchor, mapping.upn, mapping.displayName, mapping.givenName, mapping.surname, mapping.mail, ...extra];
+  const activeDirectory = isBinaryAnchor(mapping) ? ['userAccountControl'] : [];
+  const names = [mapping.sourceAnchor, mapping.upn, mapping.displayName, mapping.givenName, mapping.surname, mapping.mail, ...activeDirectory, ...extra];
   return [...new Set(names.filter((name): name is string => Boolean(name)))];
 }
 
@@ -61,8 +65,19 @@ export function mapEntry(entry: Entry, mapping: Mapping): MappedEntry {
       givenName: optional(entry, mapping.givenName),
       surname: optional(entry, mapping.surname),
       mail: optional(entry, mapping.mail)?.toLowerCase() ?? null,
+      enabled: !isDisabledInActiveDirectory(entry),
     },
   };
+}
+
+/**
+ * An AD account disabled in the directory is disabled in Lanyard too (Entra Connect syncs it as
+ * accountEnabled false). Directories without userAccountControl have no such flag: enabled.
+ */
+function isDisabledInActiveDirectory(entry: Entry): boolean {
+  const value = text(entry, 'userAccountControl');
+  if (value === undefined || !/^\d+$/.test(value)) return false;
+  return (Number(value) & accountDisabledFlag) !== 0;
 }
 
 function text(entry: Entry, name: string): string | undefined {

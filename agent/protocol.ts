@@ -23,6 +23,8 @@ export const directoryEntrySchema = z.strictObject({
   givenName: optionalText(256),
   surname: optionalText(256),
   mail: optionalText(256),
+  /** False for an account the directory has disabled (AD userAccountControl ACCOUNTDISABLE). */
+  enabled: z.boolean().default(true),
 });
 export type DirectoryEntry = z.infer<typeof directoryEntrySchema>;
 

@@ -10,6 +10,9 @@ import { recordBatchResult, requireRun } from './sync-service.ts';
  * Applies one pushed batch in one transaction: all its accepted entries and the run's counts are
  * written together, or (on any database error) none of them.
  *
+ * An entry the directory marks disabled is stored disabled (its sessions stop at once: a session
+ * is only honoured for an active account).
+ *
  * Matching is by source anchor only (users.external_id within the organization), never by name,
  * so renames and moves keep the account. An entry is refused, with a per-entry error, when:
  * - its UPN's domain is not one of the organization's domains (SYNC_UPN_DOMAIN),
@@ -64,7 +67,7 @@ export async function applyBatch(
         givenName: entry.givenName,
         surname: entry.surname,
         mail: entry.mail,
-        status: 'active' as const,
+        status: entry.enabled ? ('active' as const) : ('disabled' as const),
       };
       if (!current) {
         const user: User = {

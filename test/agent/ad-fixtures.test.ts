@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { anchorFilterValue, anchorFromGuidBytes, anchorFromText, guidBytesFromText, immutableIdFromAnchor } from '../../agent/anchor.ts';
 import { canResume, deltaFilter, nextCheckpoint, advanceTimestampMark } from '../../agent/change-tracking.ts';
 import { parseAgentConfig } from '../../agent/config.ts';
-import { mapEntry } from '../../agent/mapping.ts';
+import { entryAttributes, mapEntry } from '../../agent/mapping.ts';
 
 /**
  * Active Directory specifics, from fixtures (no AD here). The expected values are independent of
@@ -47,9 +47,19 @@ describe('AD source anchors → immutable ID', () => {
     };
     const mapped = mapEntry(entry, mapping({ sourceAnchor: 'objectGUID', upn: 'userPrincipalName', displayName: 'displayName' }));
     expect(mapped).toEqual({
-      entry: { anchor: '3ab39606-c642-489b-84b6-58c038d3ef39', dn: entry.dn, upn: 'jane.doe@example.com', displayName: 'Jane Doe', givenName: 'Jane', surname: 'Doe', mail: 'jane.doe@example.com' },
+      entry: { anchor: '3ab39606-c642-489b-84b6-58c038d3ef39', dn: entry.dn, upn: 'jane.doe@example.com', displayName: 'Jane Doe', givenName: 'Jane', surname: 'Doe', mail: 'jane.doe@example.com', enabled: true },
     });
     expect(immutableIdFromAnchor((mapped as { entry: { anchor: string } }).entry.anchor)).toBe('BpazOkLGm0iEtljAONPvOQ==');
+  });
+
+  it('reads the ACCOUNTDISABLE bit of userAccountControl (512 normal, 514 disabled, 66050 disabled + no expiry)', () => {
+    const adMapping = mapping({ sourceAnchor: 'objectGUID', upn: 'userPrincipalName' });
+    const entry = (userAccountControl: string): Entry => ({ dn: 'CN=J,DC=example,DC=com', objectGUID: Buffer.from('BpazOkLGm0iEtljAONPvOQ==', 'base64'), userPrincipalName: 'j@example.com', userAccountControl });
+    expect(mapEntry(entry('512'), adMapping)).toMatchObject({ entry: { enabled: true } });
+    expect(mapEntry(entry('514'), adMapping)).toMatchObject({ entry: { enabled: false } });
+    expect(mapEntry(entry('66050'), adMapping)).toMatchObject({ entry: { enabled: false } });
+    expect(mapEntry(entry('66048'), adMapping)).toMatchObject({ entry: { enabled: true } });
+    expect(entryAttributes(adMapping)).toContain('userAccountControl');
   });
 
   it('maps mS-DS-ConsistencyGuid the same way, and sAMAccountName with a UPN suffix', () => {
