@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { LanyardError } from '../../common/errors.ts';
+import { readLimitedBody } from '../../common/request-body.ts';
 
 /**
  * Reads an `application/x-www-form-urlencoded` body up to `maxBytes`; larger bodies are refused
@@ -7,22 +8,8 @@ import { LanyardError } from '../../common/errors.ts';
  * are refused (REQUEST_DUPLICATE_FIELD): parameter pollution must not pick a value silently.
  */
 export async function readFormBody(ctx: Context, maxBytes: number): Promise<Map<string, string>> {
-  if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new LanyardError('REQUEST_CONTENT_TYPE', 'expected an HTML form post (application/x-www-form-urlencoded)', 415);
-  }
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > maxBytes) throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, 413);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      ctx.req.destroy();
-      throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, 413);
-    }
-    chunks.push(chunk);
-  }
-  return toUniqueMap(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  const body = await readLimitedBody(ctx, maxBytes, 'application/x-www-form-urlencoded', 'expected an HTML form post (application/x-www-form-urlencoded)');
+  return toUniqueMap(new URLSearchParams(body.toString('utf8')));
 }
 
 /** The query string as a map, refusing repeated parameters. */

@@ -13,7 +13,10 @@ import { createAgentApi, type AgentApi } from '../../agent/api-client.ts';
 import { parseAgentConfig, type AgentConfig, type AgentSecrets } from '../../agent/config.ts';
 import { registerAgent } from '../../agent/server/admin.ts';
 import { createAgentRouter } from '../../agent/server/router.ts';
-import type { SlapdServer } from '../harness/slapd.ts';
+import { afterAll, beforeAll } from 'vitest';
+import type { Dialect } from '../../db/database.ts';
+import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
+import { startSlapd, type SlapdServer } from '../harness/slapd.ts';
 
 /**
  * Wiring shared by the agent tests: a Lanyard "node" (Koa + the agent router on a real port) on a
@@ -27,6 +30,32 @@ const agentDirs = new Set<string>();
 export function removeAgentDirs(): void {
   for (const dir of agentDirs) rmSync(dir, { recursive: true, force: true });
   agentDirs.clear();
+}
+
+/** What most agent test files share: a database of one dialect, a slapd and a Lanyard node with the agent API. */
+export interface AgentTestWorld {
+  readonly database: TestDatabase;
+  readonly slapd: SlapdServer;
+  readonly node: LanyardNode;
+}
+
+/**
+ * Starts the world in `beforeAll` and tears it down in `afterAll` of the calling suite; the
+ * returned object is filled in once `beforeAll` has run.
+ */
+export function useAgentTestWorld(dialect: Dialect): AgentTestWorld {
+  const world = {} as { database: TestDatabase; slapd: SlapdServer; node: LanyardNode };
+  beforeAll(async () => {
+    [world.database, world.slapd] = await Promise.all([createTestDatabase(dialect), startSlapd()]);
+    world.node = await startLanyardNode(world.database.db, randomBytes(32));
+  });
+  afterAll(async () => {
+    await world.node?.close();
+    await world.database?.drop();
+    await world.slapd?.stop();
+    removeAgentDirs();
+  });
+  return world;
 }
 
 export interface LanyardNode {

@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
-import { startSlapd, type SlapdServer } from '../harness/slapd.ts';
-import { startLanyardNode, type LanyardNode, removeAgentDirs } from './agent-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useAgentTestWorld } from './agent-fixture.ts';
 import { createScenario } from './scenario.ts';
 
 /** `lanyard-agent check` through the real CLI: a clear per-step report and a failing exit code. */
@@ -21,22 +18,10 @@ const check = async (configFile: string) => {
 };
 
 describe('lanyard-agent check', () => {
-  let database: TestDatabase;
-  let slapd: SlapdServer;
-  let node: LanyardNode;
-  beforeAll(async () => {
-    [database, slapd] = await Promise.all([createTestDatabase('sqlite'), startSlapd()]);
-    node = await startLanyardNode(database.db, randomBytes(32));
-  });
-  afterAll(async () => {
-    await node?.close();
-    await database?.drop();
-    await slapd?.stop();
-    removeAgentDirs();
-  });
+  const world = useAgentTestWorld('sqlite');
 
   it('reports bind, search and Lanyard as OK for a working setup', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
     await scenario.addPeople(['chk']);
     const { code, report } = await check(scenario.agent.configFile);
     expect(code).toBe(0);
@@ -45,7 +30,7 @@ describe('lanyard-agent check', () => {
   });
 
   it('names the failing step and its code for a wrong bind password', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
     writeFileSync(scenario.agent.config.ldap.bindPasswordFile!, 'wrong\n');
     const { code, report } = await check(scenario.agent.configFile);
     expect(code).toBe(1);

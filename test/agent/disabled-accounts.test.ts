@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
-import { startSlapd, type SlapdServer } from '../harness/slapd.ts';
-import { startLanyardNode, type LanyardNode, removeAgentDirs } from './agent-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { dialects } from '../harness/databases.ts';
+import { useAgentTestWorld } from './agent-fixture.ts';
 import { createScenario } from './scenario.ts';
 
 /**
@@ -11,22 +9,10 @@ import { createScenario } from './scenario.ts';
  * directory enables it: the directory is the authority for its accounts.
  */
 describe.each(dialects)('directory-disabled accounts on %s', (dialect) => {
-  let database: TestDatabase;
-  let slapd: SlapdServer;
-  let node: LanyardNode;
-  beforeAll(async () => {
-    [database, slapd] = await Promise.all([createTestDatabase(dialect), startSlapd()]);
-    node = await startLanyardNode(database.db, randomBytes(32));
-  });
-  afterAll(async () => {
-    await node?.close();
-    await database?.drop();
-    await slapd?.stop();
-    removeAgentDirs();
-  });
+  const world = useAgentTestWorld(dialect);
 
   it('follows the enabled flag of each pushed entry', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
     const entry = { anchor: '3ab39606-c642-489b-84b6-58c038d3ef39', dn: `cn=jane,${scenario.ou}`, upn: `jane@${scenario.domain}`, displayName: 'Jane', givenName: null, surname: null, mail: null };
     const push = async (enabled: boolean | undefined) => {
       const { runId } = await scenario.agent.api.startRun('full');

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { confirmPendingDeletions, getAgentStatus, setDeletionGuardThreshold } from '../../agent/server/admin.ts';
 import { readAgentState } from '../../agent/state.ts';
 import { runSync } from '../../agent/sync.ts';
-import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
-import { startSlapd, type SlapdServer } from '../harness/slapd.ts';
-import { quietLogger, setupAgent, startLanyardNode, type AgentSetup, type LanyardNode, removeAgentDirs } from './agent-fixture.ts';
+import { dialects } from '../harness/databases.ts';
+import { type AgentSetup, quietLogger, setupAgent, useAgentTestWorld } from './agent-fixture.ts';
 import { createScenario } from './scenario.ts';
 
 /**
@@ -20,23 +18,11 @@ const run = (agent: AgentSetup) => runSync({ config: agent.config, bindPassword:
 const execFileAsync = promisify(execFile);
 
 describe.each(dialects)('sync safety on %s', (dialect) => {
-  let database: TestDatabase;
-  let slapd: SlapdServer;
-  let node: LanyardNode;
-  beforeAll(async () => {
-    [database, slapd] = await Promise.all([createTestDatabase(dialect), startSlapd()]);
-    node = await startLanyardNode(database.db, randomBytes(32));
-  });
-  afterAll(async () => {
-    await node?.close();
-    await database?.drop();
-    await slapd?.stop();
-    removeAgentDirs();
-  });
+  const world = useAgentTestWorld(dialect);
 
   it('stops at the deletion guard and disables nothing until an admin confirms', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
-    await setDeletionGuardThreshold(database.db, scenario.organization.slug, 2);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
+    await setDeletionGuardThreshold(world.database.db, scenario.organization.slug, 2);
     await scenario.addPeople(['p1', 'p2', 'p3', 'p4']);
     expect(await run(scenario.agent)).toMatchObject({ outcome: 'success', created: 4 });
     const checkpointBefore = readAgentState(scenario.agent.config.stateDir)?.checkpoint;
@@ -47,55 +33,55 @@ describe.each(dialects)('sync safety on %s', (dialect) => {
     expect(await run(scenario.agent)).toMatchObject({ outcome: 'guarded', disabled: 0 });
     expect((await scenario.users()).every((user) => user.status === 'active')).toBe(true);
     expect(readAgentState(scenario.agent.config.stateDir)?.checkpoint).toEqual(checkpointBefore);
-    const guarded = await getAgentStatus(database.db, scenario.organization.slug);
+    const guarded = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(guarded.lastSync?.outcome).toBe('guarded');
     expect(guarded.deletionGuard).toEqual({ threshold: 2, pendingDeletions: 3, confirmedDeletions: null });
 
     // Still guarded on the next run without confirmation.
     expect(await run(scenario.agent)).toMatchObject({ outcome: 'guarded' });
-    expect(await confirmPendingDeletions(database.db, scenario.organization.slug)).toEqual({ confirmed: 3 });
+    expect(await confirmPendingDeletions(world.database.db, scenario.organization.slug)).toEqual({ confirmed: 3 });
     expect(await run(scenario.agent)).toMatchObject({ outcome: 'success', disabled: 3 });
     expect((await scenario.users()).map((user) => user.status)).toEqual(['disabled', 'disabled', 'disabled', 'active']);
-    const after = await getAgentStatus(database.db, scenario.organization.slug);
+    const after = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(after.deletionGuard).toEqual({ threshold: 2, pendingDeletions: null, confirmedDeletions: null });
-    await expect(confirmPendingDeletions(database.db, scenario.organization.slug)).rejects.toMatchObject({ code: 'SYNC_NO_PENDING_DELETIONS' });
+    await expect(confirmPendingDeletions(world.database.db, scenario.organization.slug)).rejects.toMatchObject({ code: 'SYNC_NO_PENDING_DELETIONS' });
   });
 
   it('a restarted agent (the real CLI, --once) resumes from stateDir with a delta', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
     await scenario.addPeople(['r1', 'r2']);
     const cli = () => execFileAsync(process.execPath, ['bin/lanyard-agent.mjs', 'run', '--once', '--config', scenario.agent.configFile]);
 
     await cli();
-    let status = await getAgentStatus(database.db, scenario.organization.slug);
+    let status = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(status.lastSync).toMatchObject({ mode: 'full', outcome: 'success', counts: { created: 2 } });
     const saved = readAgentState(scenario.agent.config.stateDir);
     expect(saved?.checkpoint?.value).toMatch(/^\d{14}Z$/);
 
     await scenario.addPeople(['r3']);
     await cli();
-    status = await getAgentStatus(database.db, scenario.organization.slug);
+    status = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(status.lastSync).toMatchObject({ mode: 'delta', outcome: 'success', counts: { created: 1 } });
     expect((await scenario.users()).map((user) => user.upn.split('@')[0])).toEqual(['r1', 'r2', 'r3']);
     expect(status.syncCount).toBe(2);
   });
 
   it('two agents of one organization never sync at the same time; either can take over', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
-    const second = await setupAgent(database.db, scenario.organization, node, slapd, { name: 'agent-2', ldap: { baseDns: [scenario.ou] } });
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
+    const second = await setupAgent(world.database.db, scenario.organization, world.node, world.slapd, { name: 'agent-2', ldap: { baseDns: [scenario.ou] } });
     await scenario.addPeople(['t1', 't2']);
 
     // Agent 1 holds the lease (a run in progress): agent 2's run is skipped, not run twice.
     const held = await scenario.agent.api.startRun('full');
     expect(await run(second)).toMatchObject({ outcome: 'skipped' });
     expect(await scenario.users()).toEqual([]);
-    let status = await getAgentStatus(database.db, scenario.organization.slug);
+    let status = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(status.syncing?.agentId).toBe(scenario.agent.agentId);
 
     await scenario.agent.api.failRun(held.runId, { code: 'TEST_ABORTED', message: 'aborted by the test' });
     expect(await run(second)).toMatchObject({ outcome: 'success', mode: 'full', created: 2 });
     expect(await run(scenario.agent)).toMatchObject({ outcome: 'success', mode: 'full', created: 0, unchanged: 2 });
-    status = await getAgentStatus(database.db, scenario.organization.slug);
+    status = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(status.syncing).toBeNull();
     expect(status.lastSync?.agentId).toBe(scenario.agent.agentId);
     expect(status.agents.map((agent) => agent.name)).toEqual(['agent-1', 'agent-2']);

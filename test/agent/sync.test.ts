@@ -1,35 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { Change, Attribute } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { immutableIdFromAnchor } from '../../agent/anchor.ts';
 import { getAgentStatus } from '../../agent/server/admin.ts';
 import { runSync } from '../../agent/sync.ts';
 import { readAgentState } from '../../agent/state.ts';
-import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
-import { startSlapd, type SlapdServer } from '../harness/slapd.ts';
-import { quietLogger, setupAgent, startLanyardNode, type LanyardNode, removeAgentDirs } from './agent-fixture.ts';
+import { dialects } from '../harness/databases.ts';
+import { quietLogger, setupAgent, useAgentTestWorld } from './agent-fixture.ts';
 import { createScenario, type Scenario } from './scenario.ts';
 
 const sync = (scenario: Scenario) =>
   runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger });
 
 describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
-  let database: TestDatabase;
-  let slapd: SlapdServer;
-  let node: LanyardNode;
-  beforeAll(async () => {
-    [database, slapd] = await Promise.all([createTestDatabase(dialect), startSlapd()]);
-    node = await startLanyardNode(database.db, randomBytes(32));
-  });
-  afterAll(async () => {
-    await node?.close();
-    await database?.drop();
-    await slapd?.stop();
-    removeAgentDirs();
-  });
+  const world = useAgentTestWorld(dialect);
 
   it('full sync creates directory accounts keyed by entryUUID, then the next run is a delta', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
     await scenario.addPeople(['alice', 'bob', 'carol']);
 
     const first = await sync(scenario);
@@ -47,10 +33,10 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
   });
 
   it('delta applies add, modify, rename, move within scope, and disables entries deleted or moved out', async () => {
-    const scenario = await createScenario(database.db, node, slapd, { subOus: ['a', 'b'] });
+    const scenario = await createScenario(world.database.db, world.node, world.slapd, { subOus: ['a', 'b'] });
     await scenario.addPeople(['dana', 'erin', 'finn'], { under: 'a' });
     await scenario.addPeople(['gus', 'hana']);
-    await slapd.withAdmin((client) => client.add(`ou=elsewhere-${scenario.name},${slapd.suffix}`, { objectClass: 'organizationalUnit', ou: `elsewhere-${scenario.name}` }));
+    await world.slapd.withAdmin((client) => client.add(`ou=elsewhere-${scenario.name},${world.slapd.suffix}`, { objectClass: 'organizationalUnit', ou: `elsewhere-${scenario.name}` }));
     expect(await sync(scenario)).toMatchObject({ mode: 'full', created: 5 });
     const before = new Map((await scenario.users()).map((user) => [user.externalId, user]));
 
@@ -64,7 +50,7 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
       await client.modify(`uid=erin2,ou=a,${scenario.ou}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: [`erin2@${scenario.domain}`] }) }));
       await client.modifyDN(scenario.dn('finn', 'a'), `uid=finn,ou=b,${scenario.ou}`);
       await client.del(scenario.dn('gus'));
-      await client.modifyDN(scenario.dn('hana'), `uid=hana,ou=elsewhere-${scenario.name},${slapd.suffix}`);
+      await client.modifyDN(scenario.dn('hana'), `uid=hana,ou=elsewhere-${scenario.name},${world.slapd.suffix}`);
     });
 
     const delta = await sync(scenario);
@@ -80,30 +66,30 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
     expect(byUpn.get('hana')?.status).toBe('disabled');
 
     // Moving back into scope re-activates the same account.
-    await scenario.ldap((client) => client.modifyDN(`uid=hana,ou=elsewhere-${scenario.name},${slapd.suffix}`, scenario.dn('hana')));
+    await scenario.ldap((client) => client.modifyDN(`uid=hana,ou=elsewhere-${scenario.name},${world.slapd.suffix}`, scenario.dn('hana')));
     expect(await sync(scenario)).toMatchObject({ mode: 'delta', disabled: 0 });
     expect((await scenario.user('hana'))?.status).toBe('active');
   });
 
   it('keeps excluded OUs out of scope', async () => {
-    const scenario = await createScenario(database.db, node, slapd, { subOus: ['staff', 'service'] });
+    const scenario = await createScenario(world.database.db, world.node, world.slapd, { subOus: ['staff', 'service'] });
     await scenario.addPeople(['kim'], { under: 'staff' });
     await scenario.addPeople(['robot'], { under: 'service' });
     // The exclusion is written with other case and spacing than the server's DNs, as admins do.
-    const scoped = await setupAgent(database.db, scenario.organization, node, slapd, { name: 'scoped', ldap: { baseDns: [scenario.ou], excludeDns: [`OU=Service, ${scenario.ou}`] } });
+    const scoped = await setupAgent(world.database.db, scenario.organization, world.node, world.slapd, { name: 'scoped', ldap: { baseDns: [scenario.ou], excludeDns: [`OU=Service, ${scenario.ou}`] } });
     expect(await runSync({ config: scoped.config, bindPassword: scoped.secrets.bindPassword, api: scoped.api, logger: quietLogger })).toMatchObject({ created: 1 });
     expect((await scenario.users()).map((user) => user.upn)).toEqual([`kim@${scenario.domain}`]);
   });
 
   it('reports entries it cannot apply and applies the rest of the batch', async () => {
-    const scenario = await createScenario(database.db, node, slapd);
+    const scenario = await createScenario(world.database.db, world.node, world.slapd);
     await scenario.addPeople(['ok1', 'ok2']);
     await scenario.ldap(async (client) => {
       await client.add(`uid=outsider,${scenario.ou}`, { objectClass: 'inetOrgPerson', uid: 'outsider', cn: 'Outsider', sn: 'x', mail: 'outsider@fabrikam.test' });
       await client.add(`uid=nomail,${scenario.ou}`, { objectClass: 'inetOrgPerson', uid: 'nomail', cn: 'No Mail', sn: 'x' });
     });
     const now = new Date().toISOString();
-    await database.db.insertInto('users').values({
+    await world.database.db.insertInto('users').values({
       id: `local-${scenario.name}`, organizationId: scenario.organization.id, upn: `taken@${scenario.domain}`, immutableId: `local-${scenario.name}`,
       displayName: null, givenName: null, surname: null, mail: null, source: 'local', externalId: null, status: 'active', passwordHash: null,
       microsoftObjectId: null, createdAt: now, updatedAt: now,
@@ -116,7 +102,7 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
     const local = await scenario.user('taken');
     expect(local).toMatchObject({ source: 'local', externalId: null });
 
-    const status = await getAgentStatus(database.db, scenario.organization.slug);
+    const status = await getAgentStatus(world.database.db, scenario.organization.slug);
     expect(status.lastSync).toMatchObject({ outcome: 'success', mode: 'full', counts: { created: 2, failed: 3 } });
     expect(status.lastSync!.errors.map((error) => error.code).sort()).toEqual(['SYNC_UPN_CONFLICT', 'SYNC_UPN_DOMAIN', 'SYNC_UPN_MISSING']);
   });
