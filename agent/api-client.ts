@@ -28,7 +28,8 @@ export interface AgentApi {
   whoami(): Promise<WhoAmI>;
   reportStatus(error: { code: string; message: string } | null, version?: string): Promise<void>;
   startRun(mode: 'full' | 'delta', version?: string): Promise<RunHandle>;
-  listAnchors(runId: string): Promise<string[]>;
+  /** The anchors Lanyard holds as active, a page (≤ 5,000) at a time, so neither side holds them all. */
+  activeAnchorPages(runId: string): AsyncGenerator<readonly string[]>;
   pushBatch(runId: string, batch: BatchRequest): Promise<BatchResult>;
   completeRun(runId: string, deletions: readonly string[], checkpoint: string | null): Promise<{ disabled: number }>;
   failRun(runId: string, error: { code: string; message: string }): Promise<void>;
@@ -70,13 +71,12 @@ export function createAgentApi(server: string, agentKey: string): AgentApi {
     whoami: () => call('GET', '/whoami'),
     reportStatus: (error, version) => call('POST', '/status', { error, ...(version ? { version } : {}) }),
     startRun: (mode, version) => call('POST', '/sync/runs', { mode, ...(version ? { version } : {}) }),
-    async listAnchors(runId) {
-      const anchors: string[] = [];
+    async *activeAnchorPages(runId) {
       let after = '';
       for (;;) {
         const page = await call<{ anchors: string[]; next: string | null }>('GET', `/sync/runs/${encodeURIComponent(runId)}/anchors?after=${encodeURIComponent(after)}`);
-        anchors.push(...page.anchors);
-        if (!page.next) return anchors;
+        yield page.anchors;
+        if (!page.next) return;
         after = page.next;
       }
     },

@@ -41,6 +41,12 @@ const schema = z.strictObject({
   changeTracking: z.enum(['modifyTimestamp', 'uSNChanged']).optional(),
   // Down to 1 s: a delta is one cheap LDAP search, and tight intervals keep sign-in data fresh.
   intervalSeconds: z.number().int().min(1).max(86_400).default(60),
+  /**
+   * How often a delta run also scans the whole scope for deletions (0: every run). The scan costs
+   * time in proportion to the directory, so with short intervals it is spread out; deletions and
+   * moves out of scope then take up to this long to disable an account. Full syncs always scan.
+   */
+  deletionScanSeconds: z.number().int().min(0).max(604_800).default(60),
   stateDir: z.string().min(1),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -3,12 +3,14 @@ import type { Logger } from '../common/logger.ts';
 import { createAgentApi, type AgentApi } from './api-client.ts';
 import type { AgentConfig, AgentSecrets } from './config.ts';
 import { startPassThroughWorker } from './pass-through-worker.ts';
+import { repeatAtFixedRate } from './schedule.ts';
 import { runSync, type SyncReport } from './sync.ts';
 
 /**
- * The long-running agent (`lanyard-agent run`): a sync every `intervalSeconds` (the first at
- * once) and, alongside, the pass-through long-poll. A failed sync is logged and reported to
- * Lanyard, and the next one runs on schedule; the process keeps going until stopped.
+ * The long-running agent (`lanyard-agent run`): a sync starting every `intervalSeconds` (the first
+ * at once; fixed rate, never overlapping, see schedule.ts) and, alongside, the pass-through
+ * long-poll. A failed sync is logged and reported to Lanyard, and the next one runs on schedule;
+ * the process keeps going until stopped.
  *
  * @example
  *   const agent = startAgent({ config, secrets, logger });
@@ -27,9 +29,6 @@ export function startAgent(options: { config: AgentConfig; secrets: AgentSecrets
   const { config, secrets, logger } = options;
   const api = options.api ?? createAgentApi(config.server, secrets.agentKey);
   const reports: SyncReport[] = [];
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
 
   const syncOnce = async () => {
     try {
@@ -38,21 +37,13 @@ export function startAgent(options: { config: AgentConfig; secrets: AgentSecrets
       logger.error('sync failed', { code: isLanyardError(error) ? error.code : undefined, error: isLanyardError(error) ? error.message : error });
     }
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = syncOnce().then(schedule);
-    }, config.intervalSeconds * 1000);
-  };
-  current = syncOnce().then(schedule);
+  const syncs = repeatAtFixedRate(config.intervalSeconds * 1000, syncOnce);
   const stopPassThrough = startPassThroughWorker({ config, bindPassword: secrets.bindPassword, api, logger, waitSeconds: options.pollWaitSeconds ?? 25 });
 
   return {
     reports,
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await Promise.all([current, stopPassThrough()]);
+      await Promise.all([syncs.stop(), stopPassThrough()]);
     },
   };
 }

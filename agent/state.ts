@@ -22,6 +22,8 @@ const stateSchema = z.object({
   checkpoint: z.object({ tracking: z.enum(['modifyTimestamp', 'uSNChanged']), value: z.string(), server: z.string().nullable() }).nullable(),
   lastFullSyncAt: z.string().nullable(),
   lastSyncAt: z.string().nullable(),
+  /** Start of the last successful run that scanned the scope for deletions (absent in older files). */
+  lastDeletionScanAt: z.string().nullable().default(null),
 });
 
 export type AgentState = z.infer<typeof stateSchema>;
@@ -68,4 +70,20 @@ export function scopeFingerprint(config: AgentConfig, organizationId: string): s
 
 export function resumableCheckpoint(state: AgentState | null, fingerprint: string): Checkpoint | null {
   return state && state.fingerprint === fingerprint ? state.checkpoint : null;
+}
+
+/**
+ * Whether a delta run starting at `now` should scan the scope for deletions: when the last scan is
+ * at least `deletionScanSeconds` old, less half an interval, so that "every 60 s" on a 60 s schedule
+ * means every run rather than every other one when a timer fires a little early or a run starts
+ * late. No recorded scan, or a clock set back, means scan.
+ *
+ * @example
+ *   deletionScanDue(state?.lastDeletionScanAt ?? null, config, new Date());
+ */
+export function deletionScanDue(lastScanAt: string | null, config: Pick<AgentConfig, 'deletionScanSeconds' | 'intervalSeconds'>, now: Date): boolean {
+  if (lastScanAt === null) return true;
+  const elapsed = now.getTime() - Date.parse(lastScanAt);
+  if (!(elapsed >= 0)) return true;
+  return elapsed >= (config.deletionScanSeconds - config.intervalSeconds / 2) * 1000;
 }

@@ -2,15 +2,17 @@ import type { Client, Entry } from 'ldapts';
 import { isLanyardError, LanyardError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { anchorFilterValue } from './anchor.ts';
+import { AnchorSet } from './anchor-set.ts';
 import type { AgentApi } from './api-client.ts';
 import { advanceTimestampMark, canResume, deltaFilter, nextCheckpoint, trackingAttributes, type Checkpoint } from './change-tracking.ts';
 import type { AgentConfig } from './config.ts';
+import { compareWithLanyard } from './deletions.ts';
 import { openDirectory } from './ldap/connection.ts';
 import { attributeValue, readRootDse, searchScope } from './ldap/scope.ts';
 import { entryAttributes, isBinaryAnchor, mapEntry, readAnchor } from './mapping.ts';
 import type { DirectoryEntry, EntryFailure, RejectedEntry } from './protocol.ts';
 import { maxBatchEntries } from './protocol.ts';
-import { readAgentState, resumableCheckpoint, scopeFingerprint, writeAgentState } from './state.ts';
+import { deletionScanDue, readAgentState, resumableCheckpoint, scopeFingerprint, writeAgentState } from './state.ts';
 
 /**
  * One sync run: full (no usable checkpoint) or delta (entries changed since the checkpoint).
@@ -21,7 +23,9 @@ import { readAgentState, resumableCheckpoint, scopeFingerprint, writeAgentState 
  * 3. Deletions: list the anchors in scope (full: from step 2; delta: an anchors-only paged search)
  *    and compare with the anchors Lanyard holds as active; the difference is disabled. Anchors in
  *    scope that Lanyard lacks (and were not pushed this run) are fetched and pushed, so a failed or
- *    skipped earlier run heals itself.
+ *    skipped earlier run heals itself. The scan costs time in proportion to the directory, so a
+ *    delta run only does it every `deletionScanSeconds` (the time of the last scan is kept in
+ *    stateDir); a full sync always does. The changes of step 2 are already applied by then.
  * 4. Complete: Lanyard applies the deletions in one transaction, or stops at the deletion guard.
  *    Only then is the checkpoint stored, so an interrupted or guarded run is repeated next time.
  *
@@ -35,6 +39,8 @@ export interface SyncReport {
   readonly updated: number;
   readonly unchanged: number;
   readonly disabled: number;
+  /** Whether this run scanned the scope for deletions (always for full syncs). */
+  readonly deletionScan: boolean;
   readonly failed: readonly EntryFailure[];
 }
 
@@ -48,6 +54,7 @@ export interface SyncDeps {
 
 export async function runSync(deps: SyncDeps): Promise<SyncReport> {
   const { config, api, logger } = deps;
+  const startedAt = new Date();
   const whoami = await api.whoami();
   const fingerprint = scopeFingerprint(config, whoami.organization.id);
   const state = readAgentState(config.stateDir);
@@ -65,6 +72,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncReport> {
     const stored = resumableCheckpoint(state, fingerprint);
     const checkpoint = canResume(stored, config.changeTracking, dcServer) ? stored : null;
     const mode = checkpoint ? 'delta' : 'full';
+    const deletionScan = mode === 'full' || deletionScanDue(state?.lastDeletionScanAt ?? null, config, startedAt);
 
     let run;
     try {
@@ -72,13 +80,14 @@ export async function runSync(deps: SyncDeps): Promise<SyncReport> {
     } catch (error) {
       if (isLanyardError(error, 'SYNC_LEASE_HELD')) {
         logger.info('another agent is syncing this organization; skipping this run', { code: error.code });
-        return { outcome: 'skipped', mode, created: 0, updated: 0, unchanged: 0, disabled: 0, failed: [] };
+        return { outcome: 'skipped', mode, created: 0, updated: 0, unchanged: 0, disabled: 0, deletionScan: false, failed: [] };
       }
       throw error;
     }
-    logger.info('sync started', { mode, runId: run.runId, checkpoint: checkpoint?.value ?? null });
+    logger.info('sync started', { mode, deletionScan, runId: run.runId, checkpoint: checkpoint?.value ?? null });
     try {
-      const report = await syncRun(deps, client, run.runId, mode, checkpoint, dcServer, dse ? stringValue(dse, 'highestCommittedUSN') : null);
+      const highestCommittedUsn = dse ? stringValue(dse, 'highestCommittedUSN') : null;
+      const report = await syncRun(deps, client, run.runId, { mode, deletionScan, checkpoint, dcServer, highestCommittedUsn });
       if (report.outcome === 'success') {
         writeAgentState(config.stateDir, {
           version: 1,
@@ -86,6 +95,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncReport> {
           checkpoint: report.checkpoint,
           lastFullSyncAt: mode === 'full' ? new Date().toISOString() : (state?.lastFullSyncAt ?? null),
           lastSyncAt: new Date().toISOString(),
+          lastDeletionScanAt: deletionScan ? startedAt.toISOString() : (state?.lastDeletionScanAt ?? null),
         });
       }
       if (report.outcome === 'success') await api.reportStatus(null, deps.version);
@@ -104,22 +114,25 @@ export async function runSync(deps: SyncDeps): Promise<SyncReport> {
   }
 }
 
-async function syncRun(
-  deps: SyncDeps,
-  client: Client,
-  runId: string,
-  mode: 'full' | 'delta',
-  checkpoint: Checkpoint | null,
-  dcServer: string | null,
-  highestCommittedUsn: string | null,
-): Promise<SyncReport & { checkpoint: Checkpoint | null }> {
+interface RunPlan {
+  readonly mode: 'full' | 'delta';
+  readonly deletionScan: boolean;
+  readonly checkpoint: Checkpoint | null;
+  readonly dcServer: string | null;
+  readonly highestCommittedUsn: string | null;
+}
+
+async function syncRun(deps: SyncDeps, client: Client, runId: string, plan: RunPlan): Promise<SyncReport & { checkpoint: Checkpoint | null }> {
   const { config, api, logger } = deps;
+  const { mode, deletionScan, checkpoint } = plan;
   const mapping = config.mapping;
   const binary = isBinaryAnchor(mapping) ? [mapping.sourceAnchor] : [];
   const totals = { created: 0, updated: 0, unchanged: 0 };
   const failed: EntryFailure[] = [];
+  // Full: every anchor read is in scope. Delta: only the changed entries (few) are remembered, and
+  // the scope's anchors come from the anchors-only scan below.
+  const present = new AnchorSet();
   const pushed = new Set<string>();
-  const present = new Set<string>();
   let timestampMark: string | null = null;
 
   const push = async (entries: readonly Entry[]) => {
@@ -132,11 +145,11 @@ async function syncRun(
         // Lanyard records rejected entries in the run's status and echoes them in `failed`.
         rejected.push(mapped.rejected);
         const anchor = readAnchor(entry, mapping);
-        if (anchor) present.add(anchor);
+        if (anchor && mode === 'full') present.add(anchor);
       } else {
         good.push(mapped.entry);
-        pushed.add(mapped.entry.anchor);
-        present.add(mapped.entry.anchor);
+        if (mode === 'full') present.add(mapped.entry.anchor);
+        else pushed.add(mapped.entry.anchor);
       }
     }
     for (let start = 0; start < Math.max(good.length, rejected.length); start += maxBatchEntries) {
@@ -152,36 +165,36 @@ async function syncRun(
   const filter = checkpoint ? deltaFilter(config.ldap.filter, checkpoint) : config.ldap.filter;
   for await (const page of searchScope(client, config.ldap, { filter, attributes, binaryAttributes: binary })) await push(page);
 
-  if (mode === 'delta') {
-    present.clear();
-    for await (const page of searchScope(client, config.ldap, { filter: config.ldap.filter, attributes: [mapping.sourceAnchor], binaryAttributes: binary })) {
-      for (const entry of page) {
-        const anchor = readAnchor(entry, mapping);
-        if (anchor) present.add(anchor);
+  let deletions: string[] = [];
+  if (deletionScan) {
+    if (mode === 'delta') {
+      for await (const page of searchScope(client, config.ldap, { filter: config.ldap.filter, attributes: [mapping.sourceAnchor], binaryAttributes: binary })) {
+        for (const entry of page) {
+          const anchor = readAnchor(entry, mapping);
+          if (anchor) present.add(anchor);
+        }
+      }
+    }
+    const compared = await compareWithLanyard(api, runId, present, pushed);
+    deletions = compared.deletions;
+    if (mode === 'delta' && compared.missing.length > 0) {
+      logger.debug('pushing entries Lanyard does not hold yet', { count: compared.missing.length });
+      for (let start = 0; start < compared.missing.length; start += 100) {
+        const terms = compared.missing.slice(start, start + 100).map((anchor) => `(${mapping.sourceAnchor}=${anchorFilterValue(anchor, binary.length > 0)})`);
+        const byAnchor = `(&${config.ldap.filter}(|${terms.join('')}))`;
+        for await (const page of searchScope(client, config.ldap, { filter: byAnchor, attributes, binaryAttributes: binary })) await push(page);
       }
     }
   }
 
-  const active = new Set(await api.listAnchors(runId));
-  const deletions = [...active].filter((anchor) => !present.has(anchor));
-  const missing = [...present].filter((anchor) => !active.has(anchor) && !pushed.has(anchor));
-  if (mode === 'delta' && missing.length > 0) {
-    logger.debug('pushing entries Lanyard does not hold yet', { count: missing.length });
-    for (let start = 0; start < missing.length; start += 100) {
-      const terms = missing.slice(start, start + 100).map((anchor) => `(${mapping.sourceAnchor}=${anchorFilterValue(anchor, binary.length > 0)})`);
-      const byAnchor = `(&${config.ldap.filter}(|${terms.join('')}))`;
-      for await (const page of searchScope(client, config.ldap, { filter: byAnchor, attributes, binaryAttributes: binary })) await push(page);
-    }
-  }
-
-  const next = nextCheckpoint(config.changeTracking, checkpoint, { timestampMark, highestCommittedUsn, server: dcServer });
+  const next = nextCheckpoint(config.changeTracking, checkpoint, { timestampMark, highestCommittedUsn: plan.highestCommittedUsn, server: plan.dcServer });
   try {
     const { disabled } = await api.completeRun(runId, deletions, next?.value ?? null);
-    return { outcome: 'success', mode, ...totals, disabled, failed, checkpoint: next };
+    return { outcome: 'success', mode, ...totals, disabled, deletionScan, failed, checkpoint: next };
   } catch (error) {
     if (!isLanyardError(error, 'SYNC_DELETION_GUARD')) throw error;
     logger.warn('sync stopped by the deletion guard: an admin must confirm before these accounts are disabled', { pending: deletions.length, message: error.message });
-    return { outcome: 'guarded', mode, ...totals, disabled: 0, failed, checkpoint: null };
+    return { outcome: 'guarded', mode, ...totals, disabled: 0, deletionScan, failed, checkpoint: null };
   }
 }
 

@@ -381,3 +381,22 @@ export type ProvisioningSettings = Selectable<ProvisioningSettingsTable>;
 export type ProvisioningRun = Selectable<ProvisioningRunsTable>;
 export type ProvisioningResult = Selectable<ProvisioningResultsTable>;
 export type TenantUserRow = Selectable<ProvisioningTenantUsersTable>;
+
+// ───────────────────────── Admin API tokens (migration 0006) ─────────────────────────
+
+export interface ApiTokensTable {
+  id: string;
+  organizationId: string;
+  name: string;
+  /** SHA-256 (hex) of the token; the token itself is shown once at creation. */
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Database {
+  apiTokens: ApiTokensTable;
+}
+
+export type ApiToken = Selectable<ApiTokensTable>;

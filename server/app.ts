@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createPassThroughVerifier } from '../agent/server/pass-through.ts';
@@ -14,6 +15,8 @@ import { samlRouter } from '../idp/saml2/routes.ts';
 import { createSigningKeyStore } from '../idp/signing/key-store.ts';
 import { wsFedRouter } from '../idp/wsfed/routes.ts';
 import { activationRouter } from '../provisioning/activation/activation-routes.ts';
+import { provisioningDeps } from '../provisioning/runs/run-admin.ts';
+import { createAdminApiRouter } from './api/router.ts';
 import type { AppContext } from './context.ts';
 import { operationsRouter } from './health.ts';
 import { errorHandler } from './http/error-handler.ts';
@@ -54,7 +57,8 @@ export async function createServer(context: AppContext, options: { directoryPass
   app.use(securityHeaders({ microsoftLoginUrl: config.microsoftLoginUrl, https: config.publicUrl.startsWith('https://') }));
   app.use(errorHandler(logger));
   const agentRouter = createAgentRouter({ db, logger, masterKey: context.masterKey });
-  for (const router of [operationsRouter(db, metrics), metadataRouter(deps), wsFedRouter(deps), samlRouter(deps), signInRouter(deps), activationRouter(deps), agentRouter]) {
+  const adminApiRouter = createAdminApiRouter(context, provisioningDeps(context));
+  for (const router of [operationsRouter(db, metrics), metadataRouter(deps), wsFedRouter(deps), samlRouter(deps), signInRouter(deps), activationRouter(deps), agentRouter, adminApiRouter]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }
@@ -66,7 +70,9 @@ export async function createServer(context: AppContext, options: { directoryPass
     app,
     deps,
     listen(port = config.port, host = config.host) {
-      const server = http.createServer(app.callback());
+      // LANYARD_TLS_CERT_FILE / _KEY_FILE: HTTPS without a reverse proxy (files read at listen time).
+      const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+      const server = tls ? https.createServer(tls, app.callback()) : http.createServer(app.callback());
       server.headersTimeout = 20_000;
       server.requestTimeout = 30_000;
       // Expired sign-in requests are only garbage: remove them now and then, on every node.
@@ -79,7 +85,7 @@ export async function createServer(context: AppContext, options: { directoryPass
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           resolve({
-            url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+            url: `${tls ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
             close: () => {
               clearInterval(housekeeping);
               return new Promise<void>((done) => {

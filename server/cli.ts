@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LanyardError, isLanyardError } from '../common/errors.ts';
 import { createLogger } from '../common/logger.ts';
 import { agentCommands } from './commands/agent-commands.ts';
+import { apiTokenCommands } from './commands/api-token-commands.ts';
 import type { CommandDefinition, OptionSpec } from './commands/command.ts';
 import { federationCommands } from './commands/federation-commands.ts';
 import { keyCommands } from './commands/key-commands.ts';
@@ -13,7 +14,7 @@ import { userCommands } from './commands/user-commands.ts';
 import { loadConfig } from './config.ts';
 import { createAppContext } from './context.ts';
 
-const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands, ...agentCommands, ...provisioningCommands, ...tenantCommands];
+const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands, ...agentCommands, ...apiTokenCommands, ...provisioningCommands, ...tenantCommands];
 
 const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.map((command) => `  ${command.summary}`)].join('\n');
 

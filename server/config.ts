@@ -37,6 +37,12 @@ const schema = z.object({
    * metadata). Needed only for domains that require signed AuthnRequests.
    */
   LANYARD_MICROSOFT_REQUEST_SIGNING_CERT_FILE: z.string().min(1).optional(),
+  /**
+   * PEM certificate chain and private key: when both are set, `lanyard serve` speaks HTTPS itself
+   * (no reverse proxy needed). Set both or neither.
+   */
+  LANYARD_TLS_CERT_FILE: z.string().min(1).optional(),
+  LANYARD_TLS_KEY_FILE: z.string().min(1).optional(),
   /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
   LANYARD_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** SSO session lifetime. */
@@ -74,6 +80,7 @@ export type Config = Readonly<{
   graphUrl: string;
   partnerCenterUrl: string;
   microsoftRequestSigningCertFile: string | undefined;
+  tls: Readonly<{ certFile: string; keyFile: string }> | undefined;
   trustProxy: boolean;
   sessionTtlMinutes: number;
   tokenLifetimeMinutes: number;
@@ -102,6 +109,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new LanyardError('CONFIG_INVALID', `${key}: ${issue.message}`, 500, { key });
   }
   const v = parsed.data;
+  if ((v.LANYARD_TLS_CERT_FILE === undefined) !== (v.LANYARD_TLS_KEY_FILE === undefined)) {
+    const key = v.LANYARD_TLS_CERT_FILE === undefined ? 'LANYARD_TLS_CERT_FILE' : 'LANYARD_TLS_KEY_FILE';
+    throw new LanyardError('CONFIG_INVALID', `${key}: set LANYARD_TLS_CERT_FILE and LANYARD_TLS_KEY_FILE together`, 500, { key });
+  }
   return Object.freeze({
     dataDir: v.LANYARD_DATA_DIR,
     databaseUrl: v.LANYARD_DATABASE_URL,
@@ -113,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphUrl: v.LANYARD_GRAPH_URL,
     partnerCenterUrl: v.LANYARD_PARTNER_CENTER_URL,
     microsoftRequestSigningCertFile: v.LANYARD_MICROSOFT_REQUEST_SIGNING_CERT_FILE,
+    tls: v.LANYARD_TLS_CERT_FILE && v.LANYARD_TLS_KEY_FILE ? Object.freeze({ certFile: v.LANYARD_TLS_CERT_FILE, keyFile: v.LANYARD_TLS_KEY_FILE }) : undefined,
     trustProxy: v.LANYARD_TRUST_PROXY,
     sessionTtlMinutes: v.LANYARD_SESSION_TTL_MINUTES,
     tokenLifetimeMinutes: v.LANYARD_TOKEN_LIFETIME_MINUTES,

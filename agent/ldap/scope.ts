@@ -20,17 +20,23 @@ export function normalizeDn(dn: string): string {
   return dn.replace(/\s*([,=+])\s*/g, '$1').trim().toLowerCase();
 }
 
-export function isExcluded(dn: string, excludeDns: readonly string[]): boolean {
+/** Whether `dn` is one of `subtrees` or inside one (an excluded DN, an earlier base DN). */
+export function isInSubtree(dn: string, subtrees: readonly string[]): boolean {
   const normalized = normalizeDn(dn);
-  return excludeDns.some((excluded) => {
-    const suffix = normalizeDn(excluded);
+  return subtrees.some((subtree) => {
+    const suffix = normalizeDn(subtree);
     return normalized === suffix || normalized.endsWith(`,${suffix}`);
   });
 }
 
+/**
+ * Overlapping base DNs (one inside another) yield each entry once: the search of a base skips
+ * entries at or under an earlier base, whose subtree search already returned them. This needs no
+ * memory of the DNs seen, so a search of any size holds one page at a time.
+ */
 export async function* searchScope(client: Client, ldap: AgentConfig['ldap'], search: ScopeSearch): AsyncGenerator<Entry[]> {
-  const seen = new Set<string>();
-  for (const baseDn of ldap.baseDns) {
+  for (const [index, baseDn] of ldap.baseDns.entries()) {
+    const earlierBases = ldap.baseDns.slice(0, index);
     try {
       const pages = client.searchPaginated(baseDn, {
         scope: 'sub',
@@ -40,12 +46,7 @@ export async function* searchScope(client: Client, ldap: AgentConfig['ldap'], se
         paged: { pageSize: ldap.pageSize },
       });
       for await (const page of pages) {
-        const entries = page.searchEntries.filter((entry) => {
-          const key = normalizeDn(entry.dn);
-          if (seen.has(key) || isExcluded(entry.dn, ldap.excludeDns)) return false;
-          seen.add(key);
-          return true;
-        });
+        const entries = page.searchEntries.filter((entry) => !isInSubtree(entry.dn, earlierBases) && !isInSubtree(entry.dn, ldap.excludeDns));
         if (entries.length > 0) yield entries;
       }
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { bearerKeyOf } from '../../common/bearer-keys.ts';
 import { LanyardError } from '../../common/errors.ts';
 import { findAgentById, touchAgent } from '../../db/agents.ts';
 import type { Db } from '../../db/database.ts';
@@ -15,10 +16,8 @@ import { agentIdOfKey, keyMatches } from './agent-keys.ts';
  */
 export function agentAuthentication(db: Db) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const header = ctx.get('authorization');
-    const match = /^Bearer ([^\s]+)$/.exec(header);
-    if (!match) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>', 401);
-    const key = match[1]!;
+    const key = bearerKeyOf(ctx.get('authorization'));
+    if (!key) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>', 401);
     const agentId = agentIdOfKey(key);
     const agent = agentId ? await findAgentById(db, agentId) : undefined;
     if (!agent || !keyMatches(key, agent.keyHash)) throw new LanyardError('AGENT_KEY_INVALID', 'the agent key is not valid', 401);

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { LanyardError } from '../../common/errors.ts';
+import { readJsonBody } from '../../common/json-body.ts';
 import type { Logger } from '../../common/logger.ts';
 import { setAgentError, touchAgent } from '../../db/agents.ts';
 import type { Db } from '../../db/database.ts';
@@ -14,7 +15,6 @@ import {
 } from '../protocol.ts';
 import { agentAuthentication, currentAgent } from './agent-auth.ts';
 import { applyBatch } from './apply-batch.ts';
-import { readJsonBody } from './json-body.ts';
 import { holdPassThroughPoll } from './pass-through-poll.ts';
 import { completeSyncRun, failSyncRun, listActiveAnchors, requireRun, startSyncRun } from './sync-service.ts';
 
@@ -73,7 +73,7 @@ export function createAgentRouter(deps: AgentRouterDeps): Router {
 
   router.post('/status', async (ctx) => {
     const agent = currentAgent(ctx);
-    const report = await readJsonBody(ctx, maxBody, agentErrorReportSchema);
+    const report = await readJsonBody(ctx, maxBody, agentErrorReportSchema, 'AGENT_PUSH_INVALID');
     await setAgentError(deps.db, agent.id, report.error);
     if (report.version) await touchAgent(deps.db, agent.id, { version: report.version });
     if (report.error) logger.warn('agent reported a problem', { agentId: agent.id, code: report.error.code, message: report.error.message });
@@ -82,7 +82,7 @@ export function createAgentRouter(deps: AgentRouterDeps): Router {
 
   router.post('/sync/runs', async (ctx) => {
     const agent = currentAgent(ctx);
-    const request = await readJsonBody(ctx, maxBody, startRunRequestSchema);
+    const request = await readJsonBody(ctx, maxBody, startRunRequestSchema, 'AGENT_PUSH_INVALID');
     if (request.version) await touchAgent(deps.db, agent.id, { version: request.version });
     ctx.status = 201;
     ctx.body = await startSyncRun(deps.db, agent, request.mode);
@@ -97,30 +97,30 @@ export function createAgentRouter(deps: AgentRouterDeps): Router {
   });
 
   router.post('/sync/runs/:runId/batches', async (ctx) => {
-    const batch = await readJsonBody(ctx, maxBody, batchRequestSchema);
+    const batch = await readJsonBody(ctx, maxBody, batchRequestSchema, 'AGENT_PUSH_INVALID');
     ctx.body = await applyBatch(deps.db, currentAgent(ctx), ctx.params.runId!, batch.entries, batch.rejected);
   });
 
   router.post('/sync/runs/:runId/complete', async (ctx) => {
-    const request = await readJsonBody(ctx, maxBody, completeRunRequestSchema);
+    const request = await readJsonBody(ctx, maxBody, completeRunRequestSchema, 'AGENT_PUSH_INVALID');
     ctx.body = await completeSyncRun(deps.db, currentAgent(ctx), ctx.params.runId!, request.deletions);
   });
 
   router.post('/sync/runs/:runId/fail', async (ctx) => {
-    const request = await readJsonBody(ctx, maxBody, failRunRequestSchema);
+    const request = await readJsonBody(ctx, maxBody, failRunRequestSchema, 'AGENT_PUSH_INVALID');
     await failSyncRun(deps.db, currentAgent(ctx), ctx.params.runId!, request);
     ctx.status = 204;
   });
 
   router.post('/pass-through/poll', async (ctx) => {
-    const request = await readJsonBody(ctx, maxBody, pollRequestSchema);
+    const request = await readJsonBody(ctx, maxBody, pollRequestSchema, 'AGENT_PUSH_INVALID');
     const requests = await holdPassThroughPoll(ctx, { ...deps, logger, pollIntervalMs: deps.pollIntervalMs ?? 100 }, currentAgent(ctx), request.waitSeconds);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { requests };
   });
 
   router.post('/pass-through/:id/answer', async (ctx) => {
-    const answer = await readJsonBody(ctx, maxBody, passThroughAnswerSchema);
+    const answer = await readJsonBody(ctx, maxBody, passThroughAnswerSchema, 'AGENT_PUSH_INVALID');
     const stored = await answerPassThroughRequest(deps.db, ctx.params.id!, currentAgent(ctx).id, { result: answer.result, resultCode: answer.code });
     if (!stored) throw new LanyardError('PASS_THROUGH_UNKNOWN', 'no open pass-through request with this id for this agent (expired?)', 404);
     ctx.status = 204;

@@ -65,3 +65,21 @@ async function loadOrCreate(
   await writeFile(certificatePath, created.certificatePem);
   return created;
 }
+
+/**
+ * Issues a server certificate for 127.0.0.1 and localhost from the CA kept in `stateDirectory`, for
+ * another local HTTPS server (Lanyard in tests and the demo) that clients trusting the emulator's CA
+ * should trust too. Writes `<name>.crt` and `<name>.key` there and returns their paths.
+ */
+export async function issueServerCertificate(stateDirectory: string, name: string): Promise<{ certFile: string; keyFile: string }> {
+  const authority: KeyPairWithCertificate = {
+    certificatePem: await readFile(path.join(stateDirectory, 'ca.crt'), 'utf8'),
+    privateKeyPem: await readFile(path.join(stateDirectory, 'ca.key'), 'utf8'),
+  };
+  const issued = await createCertificate({ subject: `CN=${name}`, issuer: authority, serverNames: { dns: ['localhost'], ip: ['127.0.0.1'] } });
+  const certFile = path.join(stateDirectory, `${name}.crt`);
+  const keyFile = path.join(stateDirectory, `${name}.key`);
+  await writeFile(keyFile, issued.privateKeyPem, { mode: 0o600 });
+  await writeFile(certFile, issued.certificatePem);
+  return { certFile, keyFile };
+}

@@ -148,7 +148,7 @@ export class RunContext {
       microsoftObjectId: fields.microsoftObjectId ?? null,
       reasonCode: fields.reasonCode ?? null,
       message: fields.message ?? null,
-      details: fields.details ? JSON.stringify(fields.details) : null,
+      details: fields.details && Object.keys(fields.details).length > 0 ? JSON.stringify(fields.details) : null,
       recordedAt: new Date().toISOString(),
     };
   }

@@ -1,14 +1,18 @@
+import { startProvisioningWorker } from '../../provisioning/runs/worker.ts';
 import { createServer } from '../app.ts';
 import type { AppContext } from '../context.ts';
 
 /**
- * `lanyard serve`: runs the HTTP server until SIGINT/SIGTERM, then stops accepting connections,
- * lets requests in flight finish and closes the database.
+ * `lanyard serve`: runs the HTTP server and the provisioning worker until SIGINT/SIGTERM, then stops
+ * accepting connections, lets requests in flight finish, lets the worker reach a safe point and closes
+ * the database.
  */
 export async function serve(context: AppContext): Promise<void> {
   const server = await createServer(context);
   const listening = await server.listen();
   context.logger.info('lanyard listening', { url: listening.url, publicUrl: context.config.publicUrl, database: context.dialect });
+  // Auto-provisioning and the resumption of interrupted runs, claimed through database leases on any node.
+  const provisioningWorker = startProvisioningWorker(context);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -16,5 +20,6 @@ export async function serve(context: AppContext): Promise<void> {
   });
   context.logger.info('lanyard stopping');
   await listening.close();
+  await provisioningWorker.stop();
   await context.close();
 }

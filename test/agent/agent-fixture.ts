@@ -99,7 +99,7 @@ export async function setupAgent(
   organization: Organization,
   node: LanyardNode,
   ldap: SlapdServer,
-  overrides: { ldap?: Record<string, unknown>; mapping?: Record<string, unknown>; stateDir?: string; name?: string } = {},
+  overrides: { ldap?: Record<string, unknown>; mapping?: Record<string, unknown>; config?: Record<string, unknown>; stateDir?: string; name?: string } = {},
 ): Promise<AgentSetup> {
   const { agent, key } = await registerAgent(db, organization.slug, overrides.name ?? 'agent-1');
   const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-agent-'));
@@ -122,6 +122,9 @@ export async function setupAgent(
     },
     mapping: { upn: 'mail', upnSuffix: null, sourceAnchor: 'entryUUID', displayName: 'cn', givenName: 'givenName', surname: 'sn', mail: 'mail', ...overrides.mapping },
     intervalSeconds: 60,
+    // Every run scans for deletions, as the tests of deletions expect; deletion-scan.test.ts covers the interval.
+    deletionScanSeconds: 0,
+    ...overrides.config,
     stateDir: overrides.stateDir ?? path.join(dir, 'state'),
     logLevel: 'silent',
   };

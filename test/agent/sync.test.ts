@@ -81,6 +81,20 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
     expect((await scenario.users()).map((user) => user.upn)).toEqual([`kim@${scenario.domain}`]);
   });
 
+  it('reads each entry once when base DNs overlap, in either order', async () => {
+    const scenario = await createScenario(world.database.db, world.node, world.slapd, { subOus: ['inner'] });
+    await scenario.addPeople(['in1', 'in2'], { under: 'inner' });
+    await scenario.addPeople(['out1']);
+    const inner = `ou=inner,${scenario.ou}`;
+    for (const [name, baseDns] of [['inner-first', [inner, scenario.ou]], ['outer-first', [scenario.ou.toUpperCase(), inner]]] as const) {
+      const agent = await setupAgent(world.database.db, scenario.organization, world.node, world.slapd, { name, ldap: { baseDns } });
+      const report = await runSync({ config: agent.config, bindPassword: agent.secrets.bindPassword, api: agent.api, logger: quietLogger });
+      expect(report.created + report.unchanged + report.updated).toBe(3);
+      expect(report.failed).toEqual([]);
+    }
+    expect((await scenario.users()).map((user) => user.upn.split('@')[0])).toEqual(['in1', 'in2', 'out1']);
+  });
+
   it('reports entries it cannot apply and applies the rest of the batch', async () => {
     const scenario = await createScenario(world.database.db, world.node, world.slapd);
     await scenario.addPeople(['ok1', 'ok2']);

@@ -31,7 +31,8 @@ export async function startLanyard(dialect: Dialect, env: Record<string, string>
     LANYARD_DATA_DIR: dataDir,
     LANYARD_DATABASE_URL: database.url,
     LANYARD_MASTER_KEY: randomBytes(32).toString('base64'),
-    LANYARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // With LANYARD_TLS_CERT_FILE in `env` the server speaks HTTPS, and so does its public URL.
+    LANYARD_PUBLIC_URL: `${env.LANYARD_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${port}`,
     PORT: String(port),
     // Fast hashes keep tests quick; the production cost is measured in `npm run bench`.
     LANYARD_PASSWORD_HASH_COST: '10',

@@ -62,7 +62,9 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     url,
     async stop() {
-      child.kill('SIGINT');
+      // SIGTERM, not SIGINT: as root the child is `runuser`, which forwards SIGTERM to postgres but
+      // not SIGINT (the run would otherwise hang in teardown, leaving the server behind).
+      child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
       rmSync(dir, { recursive: true, force: true });
     },

@@ -41,7 +41,7 @@ describe.each(dialects)('export on %s', (dialect) => {
     await database.drop();
   });
 
-  async function licensedOrganization(users: Parameters<typeof connectOrganization>[2]['users'] = undefined) {
+  async function licensedOrganization(users?: NonNullable<Parameters<typeof connectOrganization>[2]>['users']) {
     const org = await connectOrganization(emulator, database.db, {
       skus: [
         { skuId: e3, skuPartNumber: 'ENTERPRISEPACK', prepaidUnits: 2 },
@@ -86,7 +86,7 @@ describe.each(dialects)('export on %s', (dialect) => {
     expect((await findUserByUpn(database.db, `new1@${org.managed}`))?.microsoftObjectId).toBe(created.id);
     expect(JSON.stringify([...results.values()])).not.toMatch(/password/i);
 
-    // Two E3 seats: upd and new1 take them (UPN order: fed1 first — federated domain, licensed too).
+    // Two E3 seats, taken in UPN order: fed1 and new1; new2, new3 and upd are reported.
     const licensed = [...results.values()].filter((result) => (result.details as { licencesAdded?: string[] } | null)?.licencesAdded);
     expect(licensed).toHaveLength(2);
     const noSeat = [...results.values()].filter((result) => result.reason === 'LICENCE_NO_FREE_SEATS');
@@ -106,7 +106,8 @@ describe.each(dialects)('export on %s', (dialect) => {
     const second = await resultsOf(org, again.id);
     expect(org.tenant.users.size).toBe(tenantCount);
     expect(second.get(`new1@${org.managed}`)?.outcome).toBe('unchanged');
-    expect(second.get(`upd@${org.managed}`)?.outcome).toBe('unchanged');
+    // Still no E3 seat for upd: reported again, nothing else to change.
+    expect(second.get(`upd@${org.managed}`)).toMatchObject({ outcome: 'failed', reason: 'LICENCE_NO_FREE_SEATS', details: null });
     expect([...second.values()].filter((result) => result.outcome === 'created')).toHaveLength(0);
   });
 

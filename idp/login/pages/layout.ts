@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { html, trusted, type SafeHtml } from './html.ts';
 
 export interface PageFrame {
   readonly title: string;
@@ -6,6 +6,7 @@ export interface PageFrame {
   readonly nonce: string;
   readonly organizationName?: string | undefined;
   readonly body: SafeHtml;
+  /** Inline script: a constant written in this code base, never data (it is inserted unescaped). */
   readonly script?: string | undefined;
 }
 
@@ -28,7 +29,7 @@ export function renderPage(frame: PageFrame): string {
 <header><span class="brand">Lanyard</span>${frame.organizationName ? html`<span class="org">${frame.organizationName}</span>` : ''}</header>
 ${frame.body}
 </main>
-${frame.script ? html`<script nonce="${frame.nonce}">${frame.script}</script>` : ''}
+${frame.script ? html`<script nonce="${frame.nonce}">${trusted(frame.script)}</script>` : ''}
 </body>
 </html>`;
   return page.html;

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { Agent, setGlobalDispatcher } from 'undici';
+import type { Dialect } from '../../db/database.ts';
+import { startEmulator, type RunningEmulator } from '../../emulator/start.ts';
+import { issueServerCertificate } from '../../emulator/tls/key-store.ts';
+import type { FederationProtocol, MfaBehavior } from '../../idp/federation/graph-federation-body.ts';
+import { federateDomain } from '../../provisioning/federation/federate.ts';
+import { connectTenant } from '../../provisioning/tenant/tenant-connection.ts';
+import { seedTenant, type SeededTenant } from '../emulator/harness.ts';
+import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
+import { seedOrganization, seedUser } from '../harness/seed.ts';
+
+/** The Graph permissions Lanyard's app registration needs for tenant connect, federate and key pushes. */
+export const federationAppRoles = ['Domain.Read.All', 'Domain-InternalFederation.ReadWrite.All', 'User.ReadWrite.All', 'RoleManagement.Read.Directory'];
+
+export interface FederationStack {
+  readonly emulator: RunningEmulator;
+  readonly lanyard: RunningLanyard;
+  close(): Promise<void>;
+}
+
+/**
+ * The emulator and a Lanyard server in this process, both on HTTPS: the emulator insists on an https
+ * passiveSignInUri, as Entra does. Lanyard's certificate (127.0.0.1) is issued by the emulator's CA,
+ * and this process trusts that CA through undici's global dispatcher (MSAL, Graph client and fetch all
+ * use it). Chromium contexts use `ignoreHTTPSErrors` instead of importing the CA into an NSS store.
+ */
+export async function startFederationStack(options: { dialect?: Dialect; env?: Record<string, string> } = {}): Promise<FederationStack> {
+  const stateDirectory = mkdtempSync(path.join(tmpdir(), 'lanyard-e2e-'));
+  const emulator = await startEmulator({ stateDirectory });
+  setGlobalDispatcher(new Agent({ connect: { ca: [...tls.rootCertificates, emulator.caCertPem] } }));
+  const { certFile, keyFile } = await issueServerCertificate(stateDirectory, 'lanyard');
+  const lanyard = await startLanyard(options.dialect ?? 'sqlite', {
+    LANYARD_TLS_CERT_FILE: certFile,
+    LANYARD_TLS_KEY_FILE: keyFile,
+    LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
+    LANYARD_GRAPH_URL: emulator.baseUrl,
+    ...options.env,
+  });
+  return {
+    emulator,
+    lanyard,
+    async close() {
+      await lanyard.stop();
+      await emulator.close();
+      rmSync(stateDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface FederatedUser {
+  readonly upn: string;
+  readonly immutableId: string;
+  readonly totpSecret: string;
+}
+
+export interface FederatedDomain {
+  readonly domain: string;
+  readonly tenant: SeededTenant;
+  readonly users: Readonly<Record<string, FederatedUser>>;
+}
+
+/**
+ * An organization `slug` with domain `slug`.test in Lanyard (users with password and TOTP) and a tenant
+ * `slug` in the emulator holding the same users with matching ImmutableIDs and a break-glass Global
+ * Administrator, then connected and federated through the same services the CLI uses.
+ */
+export async function setUpFederatedDomain(
+  stack: FederationStack,
+  input: { slug: string; protocol: FederationProtocol; mfaBehavior: MfaBehavior; users: readonly string[] },
+): Promise<FederatedDomain> {
+  const { context } = stack.lanyard;
+  const domain = `${input.slug}.test`;
+  await seedOrganization(context, { slug: input.slug, domain });
+  const users: Record<string, FederatedUser> = {};
+  for (const name of input.users) {
+    const { user, totpSecret } = await seedUser(context, `${name}@${domain}`);
+    users[name] = { upn: user.upn, immutableId: user.immutableId, totpSecret: totpSecret! };
+  }
+  const tenant = seedTenant(stack.emulator, input.slug, federationAppRoles, {
+    domains: [{ id: domain }],
+    users: [
+      { userPrincipalName: `breakglass@${input.slug}.onmicrosoft.com`, directoryRoles: ['Global Administrator'] },
+      ...Object.values(users).map((user) => ({ userPrincipalName: user.upn, onPremisesImmutableId: user.immutableId })),
+    ],
+  });
+  await connectTenant(context, { organization: input.slug, tenantId: tenant.tenant.id, clientId: tenant.clientId, clientSecret: tenant.clientSecret }, 'test');
+  await federateDomain(context, { domain, protocol: input.protocol, mfaBehavior: input.mfaBehavior, dryRun: false }, 'test');
+  return { domain, tenant, users };
+}
