@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- <section> …]`: Lanyard's performance figures, each as a ratio to a reference
  * measured in the same run on the same machine, so the numbers mean the same on a laptop and in CI.
- * Sections: tokens, signin, agent (default: all). Speed targets live here, never in timed tests.
+ * Sections: tokens, signin, agent, provisioning (default: all). Speed targets live here, never in timed tests.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { benchProvisioning } from './provisioning.ts';
 import { benchSignIn } from './signin.ts';
 import { benchTokens } from './tokens.ts';
 import { formatFigure, peakRssMiB, type BenchFigure } from './measure.ts';
@@ -22,6 +23,7 @@ const sections: Record<string, () => Promise<BenchFigure[]>> = {
     ];
   },
   signin: () => benchSignIn(),
+  provisioning: () => benchProvisioning(),
   async agent() {
     // Each size in its own process, so each peak RSS belongs to that size alone.
     const sizes = [10_000, 100_000];
