@@ -68,7 +68,8 @@ function startMemorySampler(): { stop(): SideMemory } {
   };
 }
 
-async function serveLanyard(count: number): Promise<void> {
+/** slapd bulk-loaded with `count` people, and a Lanyard node on SQLite; the LDIF is garbage once this returns. */
+async function setUpWorld(count: number) {
   const ldif = Array.from({ length: count }, (_, index) =>
     `dn: uid=u${index},ou=people,dc=example,dc=test\nobjectClass: inetOrgPerson\nuid: u${index}\ncn: User ${index}\nsn: U${index}\ngivenName: User\nmail: u${index}@bench.test\n`).join('\n');
   const slapd = await startSlapd({ preload: ldif });
@@ -83,6 +84,11 @@ async function serveLanyard(count: number): Promise<void> {
   app.use(createAgentRouter({ db, logger, masterKey: randomBytes(32) }).routes());
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
+  return { slapd, dir, db, close, key, server };
+}
+
+async function serveLanyard(count: number): Promise<void> {
+  const { slapd, dir, db, close, key, server } = await setUpWorld(count);
   const memory = startMemorySampler();
   const world: World = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,

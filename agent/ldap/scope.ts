@@ -22,6 +22,7 @@ export function normalizeDn(dn: string): string {
 
 /** Whether `dn` is one of `subtrees` or inside one (an excluded DN, an earlier base DN). */
 export function isInSubtree(dn: string, subtrees: readonly string[]): boolean {
+  if (subtrees.length === 0) return false;
   const normalized = normalizeDn(dn);
   return subtrees.some((subtree) => {
     const suffix = normalizeDn(subtree);

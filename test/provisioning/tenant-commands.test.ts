@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../db/audit-events.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator, type SeededTenant } from '../emulator/harness.ts';
+import { federationAppRoles } from '../e2e/federation-stack.ts';
 import { runCli } from '../harness/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
 
@@ -13,7 +14,6 @@ import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
  * `lanyard tenant connect`, `federate` and `unfederate` as real processes, with MSAL and the Graph
  * client talking to the emulator over HTTPS (NODE_EXTRA_CA_CERTS trusts its CA in the child).
  */
-export const federationAppRoles = ['Domain.Read.All', 'Domain-InternalFederation.ReadWrite.All', 'User.ReadWrite.All', 'RoleManagement.Read.Directory'];
 
 let emulator: RunningEmulator;
 let seeded: SeededTenant;
