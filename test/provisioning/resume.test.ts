@@ -64,7 +64,8 @@ describe.each(dialects)('a killed export on %s', (dialect) => {
       LANYARD_MASTER_KEY: masterKey.toString('base64'),
       LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
       LANYARD_GRAPH_URL: emulator.baseUrl,
-      LANYARD_PROVISIONING_LEASE_SECONDS: '2',
+      // Long enough that the `early` CLI below starts within it even on a loaded machine.
+      LANYARD_PROVISIONING_LEASE_SECONDS: '10',
       LANYARD_LOG_LEVEL: 'silent',
       NODE_EXTRA_CA_CERTS: emulator.caCertPath,
     };
@@ -80,7 +81,9 @@ describe.each(dialects)('a killed export on %s', (dialect) => {
     const early = await runCli(['users', 'export', org.slug, '--json'], env);
     expect(early.code).toBe(1);
     expect(JSON.parse(early.stderr).error.code).toBe('RUN_IN_PROGRESS');
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Then wait for the dead process's lease to run out.
+    const leaseEnd = Date.parse((await findRun(database.db, runId))!.leaseExpiresAt!);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, leaseEnd - Date.now()) + 300));
 
     const racers = dialect === 'postgres' ? 2 : 1;
     const outcomes = await Promise.all(Array.from({ length: racers }, () => runCli(['users', 'export', org.slug, '--json'], env)));
