@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newUser } from '../state/new-user.ts';
 import type { Tenant, User } from '../state/model.ts';
 import { findUserByPrincipalName } from '../state/store.ts';
 import { requireAnyRole, type GraphCall, type GraphResponse, type GraphRoute } from './dispatcher.ts';
@@ -82,26 +82,18 @@ function createUser(call: GraphCall): GraphResponse {
   requireAnyRole(call, userWriteRoles);
   const tenant = call.caller.tenant;
   const input = validateUserChanges(call, tenant, undefined);
-  const user: User = {
-    id: randomUUID(),
+  const user = newUser({
     userPrincipalName: input.userPrincipalName ?? '',
     displayName: input.displayName ?? '',
     mailNickname: input.mailNickname ?? '',
     accountEnabled: input.accountEnabled ?? false,
-    givenName: input.givenName ?? null,
-    surname: input.surname ?? null,
-    mail: null,
-    jobTitle: input.jobTitle ?? null,
-    mobilePhone: null,
-    officeLocation: null,
-    preferredLanguage: null,
-    businessPhones: [],
-    usageLocation: input.usageLocation ?? null,
-    onPremisesImmutableId: input.onPremisesImmutableId ?? null,
-    assignedLicenses: [],
-    createdDateTime: new Date(call.context.state.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    userType: 'Member',
-  };
+    givenName: input.givenName,
+    surname: input.surname,
+    jobTitle: input.jobTitle,
+    usageLocation: input.usageLocation,
+    onPremisesImmutableId: input.onPremisesImmutableId,
+  }, call.context.state.now());
+
   tenant.users.set(user.id, user);
   if (input.password !== undefined) tenant.passwords.set(user.id, input.password);
   return {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { newUser } from './new-user.ts';
 import { activateDirectoryRole, assignDirectoryRole, globalAdministratorTemplateId } from './directory-roles.ts';
 import type {
   AppRegistration,
@@ -151,26 +152,18 @@ export class EmulatorState {
       throw new EmulatorStateError(`${userPrincipalName} already exists`, 'conflict');
     }
     const alias = userPrincipalName.split('@')[0] ?? userPrincipalName;
-    const user: User = {
-      id: input.id ?? randomUUID(),
+    const user = newUser({
+      id: input.id,
       userPrincipalName,
       displayName: input.displayName ?? alias,
       mailNickname: input.mailNickname ?? alias,
       accountEnabled: input.accountEnabled ?? true,
-      givenName: input.givenName ?? null,
-      surname: input.surname ?? null,
-      mail: null,
-      jobTitle: null,
-      mobilePhone: null,
-      officeLocation: null,
-      preferredLanguage: null,
-      businessPhones: [],
-      usageLocation: input.usageLocation ?? null,
-      onPremisesImmutableId: input.onPremisesImmutableId ?? null,
-      assignedLicenses: [],
-      createdDateTime: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      userType: 'Member',
-    };
+      givenName: input.givenName,
+      surname: input.surname,
+      usageLocation: input.usageLocation,
+      onPremisesImmutableId: input.onPremisesImmutableId,
+    }, this.now());
+
     tenant.users.set(user.id, user);
     if (input.password !== undefined) tenant.passwords.set(user.id, input.password);
     for (const role of input.directoryRoles ?? []) assignDirectoryRole(tenant, role, user.id);
