@@ -87,9 +87,23 @@ export class AnchorSet {
   }
 }
 
+/** GUID text → four words, read digit by digit: this runs once per entry of every scan. */
 function encode(anchor: string, target: Uint32Array): void {
-  const hex = anchor.replaceAll('-', '');
-  for (let word = 0; word < words; word += 1) target[word] = Number.parseInt(hex.slice(word * 8, word * 8 + 8), 16);
+  let word = 0;
+  let value = 0;
+  let digits = 0;
+  for (let index = 0; index < anchor.length; index += 1) {
+    const code = anchor.charCodeAt(index);
+    if (code === 0x2d) continue;
+    value = (value << 4) | (code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57);
+    digits += 1;
+    if (digits === 8) {
+      target[word] = value >>> 0;
+      word += 1;
+      value = 0;
+      digits = 0;
+    }
+  }
 }
 
 function decode(source: Uint32Array, offset: number): string {

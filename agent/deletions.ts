@@ -18,7 +18,7 @@ export async function compareWithLanyard(
   api: AgentApi,
   runId: string,
   present: AnchorSet,
-  pushed: ReadonlySet<string>,
+  pushed: Pick<AnchorSet, 'has'>,
 ): Promise<{ deletions: string[]; missing: string[] }> {
   const deletions: string[] = [];
   for await (const page of api.activeAnchorPages(runId)) {

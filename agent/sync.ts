@@ -129,10 +129,11 @@ async function syncRun(deps: SyncDeps, client: Client, runId: string, plan: RunP
   const binary = isBinaryAnchor(mapping) ? [mapping.sourceAnchor] : [];
   const totals = { created: 0, updated: 0, unchanged: 0 };
   const failed: EntryFailure[] = [];
-  // Full: every anchor read is in scope. Delta: only the changed entries (few) are remembered, and
-  // the scope's anchors come from the anchors-only scan below.
+  // Full: every anchor read is in scope. Delta: the changed entries are remembered as pushed, and
+  // the scope's anchors come from the anchors-only scan below. Both compact: a delta may touch the
+  // whole directory (a mass update).
   const present = new AnchorSet();
-  const pushed = new Set<string>();
+  const pushed = new AnchorSet();
   let timestampMark: string | null = null;
 
   const push = async (entries: readonly Entry[]) => {
