@@ -67,6 +67,12 @@ const schema = z.object({
   LANYARD_PROVISIONING_LEASE_SECONDS: positiveInt.default(60),
   /** How often `lanyard serve` looks for accounts to auto-provision and interrupted runs to resume. */
   LANYARD_PROVISIONING_POLL_SECONDS: z.coerce.number().positive().default(2),
+  /**
+   * Outgoing mail for activation links: `smtp://user:pass@host:587` (STARTTLS when offered) or
+   * `smtps://…:465`. Unset: links are shown to the admin instead. LANYARD_SMTP_FROM is the sender.
+   */
+  LANYARD_SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  LANYARD_SMTP_FROM: z.string().min(3).max(256).optional(),
 });
 
 export type Config = Readonly<{
@@ -90,6 +96,7 @@ export type Config = Readonly<{
   passwordHashCost: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   provisioning: Readonly<{ leaseSeconds: number; pollSeconds: number }>;
+  smtp: Readonly<{ url: string; from: string }> | undefined;
 }>;
 
 /**
@@ -109,6 +116,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new LanyardError('CONFIG_INVALID', `${key}: ${issue.message}`, 500, { key });
   }
   const v = parsed.data;
+  if (v.LANYARD_SMTP_URL && !v.LANYARD_SMTP_FROM) {
+    throw new LanyardError('CONFIG_INVALID', 'LANYARD_SMTP_FROM: set the sender address when LANYARD_SMTP_URL is set', 500, { key: 'LANYARD_SMTP_FROM' });
+  }
   if ((v.LANYARD_TLS_CERT_FILE === undefined) !== (v.LANYARD_TLS_KEY_FILE === undefined)) {
     const key = v.LANYARD_TLS_CERT_FILE === undefined ? 'LANYARD_TLS_CERT_FILE' : 'LANYARD_TLS_KEY_FILE';
     throw new LanyardError('CONFIG_INVALID', `${key}: set LANYARD_TLS_CERT_FILE and LANYARD_TLS_KEY_FILE together`, 500, { key });
@@ -138,5 +148,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,
     logLevel: v.LANYARD_LOG_LEVEL,
     provisioning: Object.freeze({ leaseSeconds: v.LANYARD_PROVISIONING_LEASE_SECONDS, pollSeconds: v.LANYARD_PROVISIONING_POLL_SECONDS }),
+    smtp: v.LANYARD_SMTP_URL ? Object.freeze({ url: v.LANYARD_SMTP_URL, from: v.LANYARD_SMTP_FROM! }) : undefined,
   });
 }

@@ -1,10 +1,10 @@
 import { LanyardError } from '../../common/errors.ts';
 import { listResults } from '../../db/provisioning-results.ts';
-import type { ProvisioningOutcome, ProvisioningRunKind } from '../../db/schema.ts';
+import type { ProvisioningOutcome, ProvisioningRunKind, User } from '../../db/schema.ts';
 import { findUserById } from '../../db/users.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
 import { requireUser } from '../../idp/accounts/users.ts';
-import { issueActivationLink, type ActivationLink } from '../../provisioning/activation/activation-links.ts';
+import { deliverActivationLinks, type ActivationDelivery } from '../../provisioning/activation/activation-mail.ts';
 import { listLicences, setDefaultLicences } from '../../provisioning/licences/licences.ts';
 import {
   listRunReports, provisioningDeps, resumeProvisioning, runProvisioning, runReport, setAutoProvisioning, setDefaultUsageLocation,
@@ -45,16 +45,25 @@ function resultTable(results: Awaited<ReturnType<typeof showRun>>['results']): s
   );
 }
 
-/** Fresh activation links for the accounts a run created that are still pending. */
-async function activationLinksOf(context: AppContext, runId: string): Promise<ActivationLink[]> {
-  const links: ActivationLink[] = [];
+/** The accounts a run created that are still pending (they need an activation link). */
+async function pendingAccountsOf(context: AppContext, runId: string): Promise<User[]> {
+  const users: User[] = [];
   for (let page = await listResults(context.db, runId, { outcomes: ['created'] }); page.length > 0; page = await listResults(context.db, runId, { outcomes: ['created'], after: page.at(-1)!.subject })) {
     for (const result of page) {
       const user = result.userId ? await findUserById(context.db, result.userId) : undefined;
-      if (user?.status === 'pending') links.push(await issueActivationLink(context.db, context.config.publicUrl, user, 'cli'));
+      if (user?.status === 'pending') users.push(user);
     }
   }
-  return links;
+  return users;
+}
+
+function deliveryText(delivery: ActivationDelivery): string[] {
+  return [
+    ...(delivery.emailed.length > 0 ? ['', `${delivery.emailed.length} activation links sent by e-mail.`] : []),
+    ...(delivery.shown.length > 0
+      ? ['', `${delivery.shown.length} activation links to pass on yourself (shown once):`, table(['UPN', 'LINK', 'EXPIRES', 'WHY SHOWN'], delivery.shown.map((link) => [link.upn, link.url, link.expiresAt.slice(0, 10), link.reason]))]
+      : []),
+  ];
 }
 
 const runCommand = (kind: ProvisioningRunKind): CommandDefinition => ({
@@ -71,17 +80,17 @@ const runCommand = (kind: ProvisioningRunKind): CommandDefinition => ({
     if (run.status !== 'completed') throw new LanyardError(report.error?.code ?? 'PROVISIONING_FAILED', `${summaryText(report)}`, 409, { runId: run.id });
     const shown = dryRun ? outcomes.filter((outcome) => outcome !== 'unchanged') : (['failed', 'skipped', 'disabled'] as const);
     const { results } = await showRun(context.db, run.id, { outcomes: shown, limit: dryRun ? 100_000 : 200 });
-    const links = kind === 'import' && !dryRun ? await activationLinksOf(context, run.id) : [];
+    const delivery: ActivationDelivery = kind === 'import' && !dryRun
+      ? await deliverActivationLinks(context, await pendingAccountsOf(context, run.id), 'cli')
+      : { emailed: [], shown: [] };
     const text = [
       ...(resumed ? [`resumed the interrupted run ${run.id}`] : []),
       summaryText(report),
       ...(results.length > 0 ? ['', resultTable(results)] : []),
       ...(!dryRun && results.length >= 200 ? [`(first 200; all of them: lanyard runs show ${run.id} --outcome failed)`] : []),
-      ...(links.length > 0
-        ? ['', `${links.length} imported accounts are pending. Activation links (shown once; no e-mail is configured, send each to its person):`, table(['UPN', 'LINK', 'EXPIRES'], links.map((link) => [link.upn, link.url, link.expiresAt.slice(0, 10)]))]
-        : []),
+      ...deliveryText(delivery),
     ].join('\n');
-    return { json: { run: report, results, activationLinks: links }, text };
+    return { json: { run: report, results, activationLinks: delivery.shown, activationEmails: delivery.emailed }, text };
   },
 });
 
@@ -188,10 +197,16 @@ export const provisioningCommands: readonly CommandDefinition[] = [
   {
     words: ['user', 'activation-link'],
     positionals: ['upn'],
-    summary: 'user activation-link <upn>   (a new link for a pending account; earlier links stop working)',
+    summary: 'user activation-link <upn>   (a new link for a pending account, e-mailed when SMTP is set; earlier links stop working)',
     async run({ args, context }) {
-      const link = await issueActivationLink(context.db, context.config.publicUrl, await requireUser(context.db, args.upn!), 'cli');
-      return { json: link, text: `${link.url}\nvalid until ${link.expiresAt}; send it to ${link.upn}` };
+      const user = await requireUser(context.db, args.upn!);
+      if (user.status !== 'pending') throw new LanyardError('USER_NOT_PENDING', `${user.upn} is ${user.status}; only pending accounts are activated`, 409);
+      const delivery = await deliverActivationLinks(context, [user], 'cli');
+      const sent = delivery.emailed[0];
+      const link = delivery.shown[0];
+      return sent
+        ? { json: { upn: user.upn, emailedTo: sent.to }, text: `activation link sent to ${sent.to}` }
+        : { json: link, text: `${link!.url}\nvalid until ${link!.expiresAt}; send it to ${link!.upn} (${link!.reason})` };
     },
   },
 ];
