@@ -4,11 +4,11 @@ import type { Logger } from '../common/logger.ts';
 import { anchorFilterValue } from './anchor.ts';
 import { AnchorSet } from './anchor-set.ts';
 import type { AgentApi } from './api-client.ts';
-import { advanceTimestampMark, canResume, deltaFilter, nextCheckpoint, trackingAttributes, type Checkpoint } from './change-tracking.ts';
+import { advanceTimestampMark, canResume, deltaFilter, nextCheckpoint, timestampCeiling, trackingAttributes, type Checkpoint } from './change-tracking.ts';
 import type { AgentConfig } from './config.ts';
 import { compareWithLanyard } from './deletions.ts';
 import { openDirectory } from './ldap/connection.ts';
-import { attributeValue, readRootDse, searchScope } from './ldap/scope.ts';
+import { attributeValue, readContextCsns, readRootDse, searchScope } from './ldap/scope.ts';
 import { entryAttributes, isBinaryAnchor, mapEntry, readAnchor } from './mapping.ts';
 import type { DirectoryEntry, EntryFailure, RejectedEntry } from './protocol.ts';
 import { maxBatchEntries } from './protocol.ts';
@@ -163,6 +163,8 @@ async function syncRun(deps: SyncDeps, client: Client, runId: string, plan: RunP
   };
 
   const attributes = entryAttributes(mapping, trackingAttributes(config.changeTracking));
+  // The server's change clock before the search bounds the next mark (see change-tracking.ts).
+  const ceiling = config.changeTracking === 'modifyTimestamp' ? timestampCeiling(await readContextCsns(client, config.ldap.baseDns), new Date()) : null;
   const filter = checkpoint ? deltaFilter(config.ldap.filter, checkpoint) : config.ldap.filter;
   for await (const page of searchScope(client, config.ldap, { filter, attributes, binaryAttributes: binary })) await push(page);
 
@@ -188,7 +190,7 @@ async function syncRun(deps: SyncDeps, client: Client, runId: string, plan: RunP
     }
   }
 
-  const next = nextCheckpoint(config.changeTracking, checkpoint, { timestampMark, highestCommittedUsn: plan.highestCommittedUsn, server: plan.dcServer });
+  const next = nextCheckpoint(config.changeTracking, checkpoint, { timestampMark, timestampCeiling: ceiling, highestCommittedUsn: plan.highestCommittedUsn, server: plan.dcServer });
   try {
     const { disabled } = await api.completeRun(runId, deletions, next?.value ?? null);
     return { outcome: 'success', mode, ...totals, disabled, deletionScan, failed, checkpoint: next };

@@ -71,3 +71,32 @@ export async function readRootDse(client: Client, attributes: readonly string[])
   const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: [...attributes] });
   return searchEntries[0];
 }
+
+/**
+ * OpenLDAP's contextCSN values of the naming contexts holding the configured base DNs (kept by the
+ * syncprov overlay), read before a search as the server's change clock; empty where the server
+ * keeps none or hides them.
+ */
+export async function readContextCsns(client: Client, baseDns: readonly string[]): Promise<string[]> {
+  const normalize = (dn: string) => dn.toLowerCase().replace(/\s*,\s*/g, ',');
+  const dse = await readRootDse(client, ['namingContexts']).catch(() => undefined);
+  const contexts = dse ? allValues(dse, 'namingContexts') : [];
+  const roots = contexts.filter((context) => baseDns.some((base) => normalize(base) === normalize(context) || normalize(base).endsWith(`,${normalize(context)}`)));
+  const csns: string[] = [];
+  for (const root of roots) {
+    try {
+      const { searchEntries } = await client.search(root, { scope: 'base', filter: '(objectClass=*)', attributes: ['contextCSN'] });
+      if (searchEntries[0]) csns.push(...allValues(searchEntries[0], 'contextCSN'));
+    } catch {
+      // Not readable by this account: the agent falls back to its own clock.
+    }
+  }
+  return csns;
+}
+
+function allValues(entry: Entry, name: string): string[] {
+  const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  if (!key || key === 'dn') return [];
+  const value = entry[key];
+  return (Array.isArray(value) ? value : [value]).map((item) => (Buffer.isBuffer(item) ? item.toString('utf8') : String(item)));
+}

@@ -1,7 +1,7 @@
 import type { Entry } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { anchorFilterValue, anchorFromGuidBytes, anchorFromText, guidBytesFromText, immutableIdFromAnchor } from '../../agent/anchor.ts';
-import { canResume, deltaFilter, nextCheckpoint, advanceTimestampMark } from '../../agent/change-tracking.ts';
+import { canResume, deltaFilter, nextCheckpoint, advanceTimestampMark, timestampCeiling } from '../../agent/change-tracking.ts';
 import { parseAgentConfig } from '../../agent/config.ts';
 import { entryAttributes, mapEntry } from '../../agent/mapping.ts';
 
@@ -114,6 +114,19 @@ describe('uSNChanged delta logic (AD)', () => {
     for (const stamp of ['20260101000005Z', '20260101000009Z', '20260101000007Z']) mark = advanceTimestampMark(mark, { dn: 'x', modifyTimestamp: stamp });
     expect(mark).toBe('20260101000009Z');
     expect(nextCheckpoint('modifyTimestamp', { tracking: 'modifyTimestamp', value: '20260101000010Z', server: null }, { timestampMark: mark })?.value).toBe('20260101000010Z');
+  });
+});
+
+describe('modifyTimestamp mark ceiling', () => {
+  it('takes the newest contextCSN (one per server id), else this clock minus the skew allowance', () => {
+    expect(timestampCeiling(['20261130111041.838805Z#000000#000#000000', '20261130111059.000001Z#000000#002#000000'], new Date())).toBe('20261130111059Z');
+    expect(timestampCeiling(['garbage'], new Date('2026-11-30T12:00:00Z'))).toBe('20261130115500Z');
+  });
+
+  it('never lets the mark pass the ceiling, and keeps a lower mark', () => {
+    const next = (mark: string) => nextCheckpoint('modifyTimestamp', null, { timestampMark: mark, timestampCeiling: '20261130111041Z' })?.value;
+    expect(next('20261130111045Z')).toBe('20261130111041Z');
+    expect(next('20261130111030Z')).toBe('20261130111030Z');
   });
 });
 

@@ -120,4 +120,34 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
     expect(status.lastSync).toMatchObject({ outcome: 'success', mode: 'full', counts: { created: 2, failed: 3 } });
     expect(status.lastSync!.errors.map((error) => error.code).sort()).toEqual(['SYNC_UPN_CONFLICT', 'SYNC_UPN_DOMAIN', 'SYNC_UPN_MISSING']);
   });
+  it('a change to an entry already read, made while later pages are read, reaches the next delta', async () => {
+    // One entry per page, and the directory changes between pages: the first entry is modified
+    // after it was read, the others a second later, before they are read. Their later timestamps
+    // must not move the mark past the first entry's change (the mark is capped by contextCSN).
+    const scenario = await createScenario(world.database.db, world.node, world.slapd, { agent: { ldap: { pageSize: 1 } } });
+    await scenario.addPeople(['ann', 'bo', 'cy']);
+    const rename = (dn: string, cn: string) => scenario.ldap((client) => client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: [cn] }) })));
+    let interfered = false;
+    const api = {
+      ...scenario.agent.api,
+      async pushBatch(runId: string, batch: Parameters<typeof scenario.agent.api.pushBatch>[1]) {
+        const result = await scenario.agent.api.pushBatch(runId, batch);
+        const first = batch.entries[0];
+        if (!interfered && first) {
+          interfered = true;
+          await rename(first.dn, 'Changed while syncing');
+          await new Promise((resolve) => setTimeout(resolve, 1100));
+          for (const uid of ['ann', 'bo', 'cy']) if (scenario.dn(uid) !== first.dn) await rename(scenario.dn(uid), `Later ${uid}`);
+        }
+        return result;
+      },
+    };
+    const run = () => runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api, logger: quietLogger });
+    expect(await run()).toMatchObject({ mode: 'full', created: 3 });
+    expect(interfered).toBe(true);
+    expect(await run()).toMatchObject({ mode: 'delta' });
+    const names = (await scenario.users()).map((user) => user.displayName).sort();
+    expect(names).toContain('Changed while syncing');
+    expect(names.filter((name) => name?.startsWith('Later '))).toHaveLength(2);
+  }, 30_000);
 });
