@@ -46,11 +46,14 @@ export async function verifyPasswordByBind(ldap: AgentConfig['ldap'], dn: string
 
 function connect(ldap: AgentConfig['ldap']): Client {
   const ca = ldap.caFile ? [readFileSync(ldap.caFile)] : undefined;
+  // TLS options only for ldaps://: given for ldap://, ldapts breaks the later StartTLS handshake
+  // (the socket is dropped before TLS is established; found by test/agent/tls.test.ts).
+  const ldaps = ldap.url.toLowerCase().startsWith('ldaps://');
   return new Client({
     url: ldap.url,
     timeout: ldap.timeoutSeconds * 1000,
     connectTimeout: Math.min(ldap.timeoutSeconds, 10) * 1000,
-    tlsOptions: ca ? { ca } : {},
+    ...(ldaps ? { tlsOptions: ca ? { ca } : {} } : {}),
   });
 }
 

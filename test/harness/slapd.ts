@@ -19,6 +19,8 @@ import { freePort } from './free-port.ts';
  */
 export interface SlapdServer {
   readonly url: string;
+  /** With `tls: true`: the PEM of the CA that issued slapd's certificate. */
+  readonly caCertPath: string | undefined;
   readonly port: number;
   readonly suffix: string;
   readonly adminDn: string;
@@ -36,14 +38,15 @@ export interface SlapdServer {
 
 export const suffix = 'dc=example,dc=test';
 
-function configLdif(dir: string): string {
+function configLdif(dir: string, tls: boolean): string {
+  const tlsLines = tls ? `olcTLSCACertificateFile: ${dir}/ca.crt\nolcTLSCertificateFile: ${dir}/server.crt\nolcTLSCertificateKeyFile: ${dir}/server.key\n` : '';
   return `dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: ${dir}/slapd.pid
 olcArgsFile: ${dir}/slapd.args
 olcLogLevel: none
-
+${tlsLines}
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
 cn: module{0}
@@ -118,12 +121,17 @@ sn: sync
 userPassword: sync-secret
 `;
 
-/** Starts slapd; `preload` LDIF (entries under the suffix) is bulk-loaded with slapadd first. */
-export async function startSlapd(options: { preload?: string } = {}): Promise<SlapdServer> {
+/**
+ * Starts slapd; `preload` LDIF (entries under the suffix) is bulk-loaded with slapadd first.
+ * `tls: true` gives it a private CA and a certificate for 127.0.0.1, for StartTLS
+ * (the CA is at `caCertPath`).
+ */
+export async function startSlapd(options: { preload?: string; tls?: boolean } = {}): Promise<SlapdServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-slapd-'));
   mkdirSync(path.join(dir, 'slapd.d'));
   mkdirSync(path.join(dir, 'db'));
-  writeFileSync(path.join(dir, 'config.ldif'), configLdif(dir));
+  if (options.tls) issueTestCertificates(dir);
+  writeFileSync(path.join(dir, 'config.ldif'), configLdif(dir, options.tls === true));
   execFileSync('slapadd', ['-n0', '-F', path.join(dir, 'slapd.d'), '-l', path.join(dir, 'config.ldif')], { stdio: 'ignore' });
   writeFileSync(path.join(dir, 'data.ldif'), `${baseLdif}\n${options.preload ?? ''}`);
   execFileSync('slapadd', ['-q', '-n1', '-F', path.join(dir, 'slapd.d'), '-l', path.join(dir, 'data.ldif')], { stdio: 'ignore' });
@@ -159,6 +167,7 @@ export async function startSlapd(options: { preload?: string } = {}): Promise<Sl
 
   return {
     url, port, suffix,
+    caCertPath: options.tls ? path.join(dir, 'ca.crt') : undefined,
     adminDn: `cn=admin,${suffix}`,
     adminPassword: 'secret',
     syncDn: `cn=sync,${suffix}`,
@@ -196,4 +205,13 @@ export function person(uid: string, options: { mail?: string | null; cn?: string
   if (options.mail !== null) attributes.mail = options.mail ?? `${uid}@contoso.test`;
   if (options.password) attributes.userPassword = options.password;
   return attributes;
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 (openssl), valid for a day. */
+function issueTestCertificates(dir: string): void {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=Lanyard test LDAP CA', '-days', '1');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext');
 }

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPasswordByBind } from '../../agent/ldap/connection.ts';
+import { runSync } from '../../agent/sync.ts';
+import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
+import { startSlapd, type SlapdServer } from '../harness/slapd.ts';
+import { quietLogger, removeAgentDirs, startLanyardNode, type LanyardNode } from './agent-fixture.ts';
+import { createScenario } from './scenario.ts';
+
+/**
+ * The agent over StartTLS to a slapd with a private CA: with `caFile` the sync and the
+ * pass-through bind run over TLS; without the CA the agent refuses the unknown certificate
+ * (LDAP_TLS_FAILED) instead of sending the bind password in the clear or to an impostor.
+ */
+describe('agent over StartTLS', () => {
+  let database: TestDatabase;
+  let slapd: SlapdServer;
+  let node: LanyardNode;
+  beforeAll(async () => {
+    [database, slapd] = await Promise.all([createTestDatabase('sqlite'), startSlapd({ tls: true })]);
+    node = await startLanyardNode(database.db, randomBytes(32));
+  });
+  afterAll(async () => {
+    await node?.close();
+    await database?.drop();
+    await slapd?.stop();
+    removeAgentDirs();
+  });
+
+  it('syncs and checks passwords over TLS when the CA is configured', async () => {
+    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { startTls: true, caFile: slapd.caCertPath } } });
+    await scenario.addPeople(['tia'], { password: 'tia-directory-pw' });
+    const report = await runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger });
+    expect(report).toMatchObject({ outcome: 'success', created: 1 });
+    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('tia'), 'tia-directory-pw')).toBe(true);
+    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('tia'), 'wrong')).toBe(false);
+  });
+
+  it('refuses a certificate it cannot verify with LDAP_TLS_FAILED', async () => {
+    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { startTls: true } } });
+    await expect(runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger }))
+      .rejects.toMatchObject({ code: 'LDAP_TLS_FAILED' });
+  });
+});
