@@ -25,6 +25,9 @@ export interface SigningKeyStore {
   invalidate(): void;
 }
 
+/** How long a node reuses the signing keys it read (a rollover step waits this long to be seen everywhere). */
+export const signingKeyCacheMilliseconds = 30_000;
+
 /**
  * Nodes share keys through the database. Each node caches the decrypted current key for
  * `cacheMilliseconds` so token signing does no database read or decryption per token; after a
@@ -32,7 +35,7 @@ export interface SigningKeyStore {
  * and the next certificate during a rollover, so the short overlap is harmless.
  */
 export function createSigningKeyStore(db: Db, secretBox: SecretBox, options: { cacheMilliseconds?: number } = {}): SigningKeyStore {
-  const cacheMilliseconds = options.cacheMilliseconds ?? 30_000;
+  const cacheMilliseconds = options.cacheMilliseconds ?? signingKeyCacheMilliseconds;
   let cached: { key: ActiveSigningKey; loadedAt: number } | undefined;
 
   async function load(): Promise<ActiveSigningKey> {

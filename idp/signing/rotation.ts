@@ -1,9 +1,10 @@
 import type { SecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../common/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
 import type { SigningKeyRow } from '../../db/schema.ts';
 import { findSigningKeyInState, insertSigningKey, setSigningKeyState } from '../../db/signing-keys.ts';
-import { createSigningKeyRow, generateSigningKeyRow } from './key-store.ts';
+import { createSigningKeyRow, generateSigningKeyRow, signingKeyCacheMilliseconds } from './key-store.ts';
 
 export type RotationStep = 'create-next' | 'activate' | 'retire-previous';
 
@@ -51,7 +52,7 @@ export async function rotateSigningKeys(
   secretBox: SecretBox,
   actor: string,
   now: Date = new Date(),
-  options: { publish?: TrustPublisher } = {},
+  options: { publish?: TrustPublisher; force?: boolean } = {},
 ): Promise<RotationResult> {
   const next = await findSigningKeyInState(db, 'next');
   // An installation that never served yet has no key: the rollover starts from a first one.
@@ -74,6 +75,7 @@ export async function rotateSigningKeys(
     });
     result = { step: 'activate', key: { ...next, state: 'current' }, published, message: 'next key now signs tokens; the old key stays trusted until you run `keys rotate` again to retire it' };
   } else if (previous) {
+    assertCachesSettled(current.activatedAt, now, options.force === true);
     const published = await publish(trustedCertificates({ current }), 'retire-previous');
     await setSigningKeyState(db, previous.id, 'retired', { retiredAt: now.toISOString() });
     result = { step: 'retire-previous', key: { ...previous, state: 'retired' }, published, message: 'previous key retired' };
@@ -85,4 +87,24 @@ export async function rotateSigningKeys(
   }
   await recordAuditEvent(db, { actor, action: `keys.${result.step}`, target: result.key.thumbprint, outcome: 'success' });
   return result;
+}
+
+/**
+ * Every node caches its signing key (`signingKeyCacheMilliseconds`), and a running server is a
+ * different process from the CLI: until those caches have expired since the activation, some node
+ * may still sign with the previous key, so retiring it earlier would make Microsoft refuse those
+ * tokens. `force` is for installations where no node is serving.
+ */
+function assertCachesSettled(activatedAt: string | null, now: Date, force: boolean): void {
+  if (force || activatedAt === null) return;
+  const settleMilliseconds = signingKeyCacheMilliseconds + 5_000;
+  const waited = now.getTime() - Date.parse(activatedAt);
+  if (waited >= settleMilliseconds) return;
+  const retryAfterSeconds = Math.ceil((settleMilliseconds - waited) / 1000);
+  throw new LanyardError(
+    'KEY_ROTATION_TOO_SOON',
+    `the current key was activated ${Math.floor(waited / 1000)} s ago and nodes cache signing keys for ${signingKeyCacheMilliseconds / 1000} s: run \`keys rotate\` again in ${retryAfterSeconds} s to retire the previous key (or pass --force if no node is serving)`,
+    409,
+    { retryAfterSeconds },
+  );
 }

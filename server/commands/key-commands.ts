@@ -33,11 +33,13 @@ export const keyCommands: readonly CommandDefinition[] = [
   {
     words: ['keys', 'rotate'],
     positionals: [],
-    summary: 'keys rotate   (one step: create next → activate → retire previous; pushes certificates to federated domains first)',
-    async run({ context }) {
+    options: { force: { type: 'boolean' } },
+    summary: 'keys rotate [--force]   (one step: create next → activate → retire previous, the last ≥ 35 s after activation; pushes certificates to federated domains first)',
+    async run({ options, context }) {
       // Each step first tells Microsoft which certificates to trust for every federated domain.
       const result = await rotateSigningKeys(context.db, context.secretBox, 'cli', new Date(), {
         publish: (certificates, step) => pushTrustedCertificates(context, certificates, step, 'cli'),
+        force: options.force === true,
       });
       const pushes = (result.published ?? []) as CertificatePush[];
       const pushed = pushes.map((push) => `\n  ${push.domain}: ${push.outcome}`).join('');

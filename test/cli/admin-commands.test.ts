@@ -80,7 +80,13 @@ describe.each(dialects)('lanyard CLI on %s', (dialect) => {
       isSignedAuthenticationRequestRequired: false,
     });
     expect((await runCli(['keys', 'rotate', '--json'], env)).json().step).toBe('activate');
-    expect((await runCli(['keys', 'rotate', '--json'], env)).json().step).toBe('retire-previous');
+    // Retiring right after activation is refused while nodes may still sign with the old key.
+    const tooSoon = await runCli(['keys', 'rotate', '--json'], env);
+    expect(tooSoon.code).toBe(1);
+    expect(JSON.parse(tooSoon.stderr).error.code).toBe('KEY_ROTATION_TOO_SOON');
+    expect((await runCli(['keys', 'list', '--json'], env)).json().map((key: { state: string }) => key.state).sort()).toEqual(['current', 'previous']);
+    // No node is serving in this test, so the admin may force it.
+    expect((await runCli(['keys', 'rotate', '--force', '--json'], env)).json().step).toBe('retire-previous');
     const after = (await runCli(['keys', 'list', '--json'], env)).json();
     expect(after.map((key: { state: string }) => key.state)).toEqual(['current']);
   });

@@ -26,7 +26,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const rotate = () => runCli(['keys', 'rotate', '--json'], { ...stack.lanyard.env, NODE_EXTRA_CA_CERTS: stack.emulator.caCertPath });
+const rotate = (...flags: string[]) => runCli(['keys', 'rotate', ...flags, '--json'], { ...stack.lanyard.env, NODE_EXTRA_CA_CERTS: stack.emulator.caCertPath });
 
 /** A new person (each TOTP step is accepted once per credential) signs in through Chromium. */
 async function signIn(beforeSubmit?: () => Promise<void>) {
@@ -84,9 +84,12 @@ describe('lanyard keys rotate on a federated domain', () => {
     });
     await signIn();
 
-    // Other nodes may sign with the old key for their cache period (30 s); then the old key retires.
+    // Retiring is refused until every node's key cache (30 s) has expired since the activation.
+    const tooSoon = await rotate();
+    expect(JSON.parse(tooSoon.stderr).error.code).toBe('KEY_ROTATION_TOO_SOON');
+    // The wait is simulated: the one serving node's cache is dropped, and --force skips the wait.
     stack.lanyard.server.deps.keys.invalidate();
-    const retired = await rotate();
+    const retired = await rotate('--force');
     expect(retired.json()).toMatchObject({ step: 'retire-previous' });
     expect(await trustedAtMicrosoft()).toEqual({ signing: next, next: null });
     await signIn();
