@@ -298,7 +298,9 @@ export type ProvisioningRunKind = 'import' | 'export';
 export type ProvisioningRunStatus = 'running' | 'completed' | 'failed' | 'stopped';
 /** snapshot: reading the tenant; apply: working through accounts; done. */
 export type ProvisioningRunPhase = 'snapshot' | 'apply' | 'done';
-export type ProvisioningOutcome = 'created' | 'updated' | 'matched' | 'unchanged' | 'disabled' | 'skipped' | 'failed';
+/** Every outcome a provisioning run records per account (CLI and admin API filter by these). */
+export const provisioningOutcomes = ['created', 'updated', 'matched', 'unchanged', 'disabled', 'skipped', 'failed'] as const;
+export type ProvisioningOutcome = (typeof provisioningOutcomes)[number];
 
 export interface ProvisioningRunsTable {
   id: string;

@@ -8,7 +8,7 @@ import { readJsonBody } from '../../common/json-body.ts';
 import type { Logger } from '../../common/logger.ts';
 import { listDomains } from '../../db/domains.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
-import type { ApiToken, Organization, ProvisioningOutcome } from '../../db/schema.ts';
+import { provisioningOutcomes, type ApiToken, type Organization, type ProvisioningOutcome } from '../../db/schema.ts';
 import { listUsers } from '../../db/users.ts';
 import { listRunReports, requireRun, runReport, showRun } from '../../provisioning/runs/run-admin.ts';
 import type { ProvisioningDeps } from '../../provisioning/runs/run-context.ts';
@@ -22,7 +22,6 @@ const runRequestSchema = z.strictObject({
   /** Allow a run to disable more accounts than the organization's threshold. */
   confirm: z.boolean().default(false),
 });
-const outcomes = ['created', 'updated', 'matched', 'unchanged', 'disabled', 'skipped', 'failed'] as const;
 const pageLimit = (value: string | undefined, fallback: number) => {
   const limit = value === undefined ? fallback : Number(value);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LanyardError('API_REQUEST_INVALID', 'limit must be a whole number from 1 to 1000', 400);
@@ -104,8 +103,8 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
     // Another organization's run is reported exactly like a missing one.
     if (run.organizationId !== organizationOf(ctx).id) throw new LanyardError('RUN_NOT_FOUND', `no provisioning run "${ctx.params.id}"`, 404);
     const outcome = ctx.query.outcome;
-    if (outcome !== undefined && !outcomes.includes(outcome as ProvisioningOutcome)) {
-      throw new LanyardError('API_REQUEST_INVALID', `outcome must be one of ${outcomes.join(', ')}`, 400);
+    if (outcome !== undefined && !provisioningOutcomes.includes(outcome as ProvisioningOutcome)) {
+      throw new LanyardError('API_REQUEST_INVALID', `outcome must be one of ${provisioningOutcomes.join(', ')}`, 400);
     }
     ctx.body = await showRun(db, run.id, {
       outcomes: outcome ? [outcome as ProvisioningOutcome] : undefined,

@@ -1,6 +1,6 @@
 import { LanyardError } from '../../common/errors.ts';
 import { listResults } from '../../db/provisioning-results.ts';
-import type { ProvisioningOutcome, ProvisioningRunKind, User } from '../../db/schema.ts';
+import { provisioningOutcomes, type ProvisioningOutcome, type ProvisioningRunKind, type User } from '../../db/schema.ts';
 import { findUserById } from '../../db/users.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
 import { requireUser } from '../../idp/accounts/users.ts';
@@ -15,7 +15,7 @@ import { openTenantGraph } from '../../provisioning/tenant/graph-client.ts';
 import type { AppContext } from '../context.ts';
 import { table, type CommandDefinition, type CommandOutput } from './command.ts';
 
-const outcomes: readonly ProvisioningOutcome[] = ['created', 'updated', 'matched', 'unchanged', 'disabled', 'skipped', 'failed'];
+const outcomes: readonly ProvisioningOutcome[] = provisioningOutcomes;
 
 /** A one-line progress bar on stderr, only when a person is watching (stderr is a terminal). */
 function progressBar(): ((progress: RunProgress) => void) | undefined {

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../db/audit-events.ts';
 import { openDatabase } from '../../db/database.ts';
-import { runCli } from '../harness/cli.ts';
+import { cliEnvironment, runCli } from '../harness/cli.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 /** The admin CLI, run as a real process against both databases: output, exit codes, errors. */
@@ -17,13 +16,7 @@ describe.each(dialects)('lanyard CLI on %s', (dialect) => {
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-cli-'));
-    env = {
-      LANYARD_DATA_DIR: dataDir,
-      LANYARD_DATABASE_URL: database.url,
-      LANYARD_MASTER_KEY: randomBytes(32).toString('base64'),
-      LANYARD_PUBLIC_URL: 'https://idp.example.com',
-      LANYARD_PASSWORD_HASH_COST: '10',
-    };
+    env = cliEnvironment(database.url, dataDir);
   });
   afterAll(async () => {
     await database.drop();

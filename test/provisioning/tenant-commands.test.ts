@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { listAuditEvents } from '../../db/audit-events.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator, type SeededTenant } from '../emulator/harness.ts';
 import { federationAppRoles } from '../e2e/federation-stack.ts';
-import { runCli } from '../harness/cli.ts';
+import { cliEnvironment, runCli } from '../harness/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
 
 /**
@@ -39,16 +38,11 @@ beforeAll(async () => {
   token = await fetchAccessToken(emulator, seeded);
   database = await createTestDatabase('sqlite');
   dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-tenant-'));
-  env = {
-    LANYARD_DATA_DIR: dataDir,
-    LANYARD_DATABASE_URL: database.url,
-    LANYARD_MASTER_KEY: randomBytes(32).toString('base64'),
-    LANYARD_PUBLIC_URL: 'https://idp.example.com',
-    LANYARD_PASSWORD_HASH_COST: '10',
+  env = cliEnvironment(database.url, dataDir, {
     LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
     LANYARD_GRAPH_URL: emulator.baseUrl,
     NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-  };
+  });
   await cli(['org', 'create', 'contoso', '--name', 'Contoso Ltd']);
   await cli(['domain', 'add', 'contoso', 'contoso.com']);
   await cli(['domain', 'add', 'contoso', 'fabrikam.com']);
