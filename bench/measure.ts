@@ -54,6 +54,17 @@ export function peakRssMiB(pid: number = process.pid): number | undefined {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux), or undefined elsewhere. */
+export function processCpuSeconds(pid: number = process.pid): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One printed figure of `npm run bench`: a value, and where there is one, its ratio to a reference measured in the same run. */
 export interface BenchFigure {
   readonly name: string;

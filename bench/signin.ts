@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hashPassword, verifyPassword } from '../common/password-hash.ts';
@@ -26,7 +25,8 @@ import { freePort } from '../test/harness/free-port.ts';
 import { entraAuthnRequest, redirectQuery } from '../test/harness/saml-request.ts';
 import { totpCode } from '../test/harness/seed.ts';
 import { wsFedSignInUrl } from '../test/harness/wsfed-request.ts';
-import { concurrentRate, peakRssMiB, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
+import { KeepAliveGetClient, type LoadResponse } from './http-load.ts';
+import { concurrentRate, peakRssMiB, processCpuSeconds, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
 
 const password = 'bench password that is long enough';
 const domain = 'bench.test';
@@ -70,23 +70,32 @@ export async function benchSignIn(options: { users?: number; durationMillisecond
     });
     const rawHash = (hashBefore + (await rawHashRate())) / 2;
 
-    // (a) SSO tokens for users with a session.
-    // A light keep-alive client: with a session, each token is one GET answered directly.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * concurrency });
-    const cookieOf = (worker: number) => {
+    // (a) SSO tokens for users with a session: each token is one GET answered directly. The load
+    // comes from a lean keep-alive client and precomputed requests (each SAML request with its own
+    // ID, as Entra sends them), so the load generator takes as little as possible of the machine.
+    const workers = 2 * concurrency;
+    const clients = Array.from({ length: workers }, () => new KeepAliveGetClient(new URL(base)));
+    const headersOf = (worker: number) => {
       const browser = sessions[worker % sessions.length]!;
-      return ['lanyard_session', 'lanyard_browser'].map((name) => `${name}=${browser.cookie(name) ?? ''}`).join('; ');
+      return { cookie: ['lanyard_session', 'lanyard_browser'].map((name) => `${name}=${browser.cookie(name) ?? ''}`).join('; '), accept: 'text/html' };
+    };
+    const wsFedPath = new URL(wsFedSignInUrl(base, domain)).pathname + new URL(wsFedSignInUrl(base, domain)).search;
+    const samlPaths = Array.from({ length: 20_000 }, () => `/federation/${domain}/saml2?${redirectQuery(entraAuthnRequest().xml, 'relay')}`);
+    const expectToken = (response: LoadResponse, field: string) => {
+      if (response.status !== 200 || response.body.indexOf(`name="${field}"`) < 0) throw new Error(`no ${field} in the answer (${response.status})`);
     };
     const rsaBefore = rsaSignaturesPerSecond(privateKey, 2000);
-    const wsfed = await concurrentRate({ durationMilliseconds: 5000, concurrency: 2 * concurrency }, async (worker) => {
-      const page = await get(agent, wsFedSignInUrl(base, domain), cookieOf(worker));
-      if (!page.includes('name="wresult"')) throw new Error('no WS-Fed token');
+    const cpuBefore = { server: processCpuSeconds(server.pid), bench: processCpuSeconds() };
+    const wsfed = await concurrentRate({ durationMilliseconds: 5000, concurrency: workers }, async (worker) => {
+      expectToken(await clients[worker]!.get(wsFedPath, headersOf(worker)), 'wresult');
     });
-    const saml = await concurrentRate({ durationMilliseconds: 5000, concurrency: 2 * concurrency }, async (worker) => {
-      const page = await get(agent, `${base}/federation/${domain}/saml2?${redirectQuery(entraAuthnRequest().xml, 'relay')}`, cookieOf(worker));
-      if (!page.includes('name="SAMLResponse"')) throw new Error('no SAML response');
+    const saml = await concurrentRate({ durationMilliseconds: 5000, concurrency: workers, limit: samlPaths.length }, async (worker, index) => {
+      expectToken(await clients[worker]!.get(samlPaths[index]!, headersOf(worker)), 'SAMLResponse');
     });
-    agent.destroy();
+    for (const client of clients) client.close();
+    const cpu = (pid: number | undefined, before: number | undefined) => ((processCpuSeconds(pid) ?? NaN) - (before ?? NaN)) * 1000 / (wsfed.count + saml.count);
+    const serverCpuPerToken = cpu(server.pid, cpuBefore.server);
+    const benchCpuPerToken = cpu(process.pid, cpuBefore.bench);
     const rsa = (rsaBefore + rsaSignaturesPerSecond(privateKey, 2000)) / 2;
     const rsaReference = { name: 'raw RSA-2048 signatures (1 core)', value: rsa, unit: '/s' };
     const serverPeak = peakRssMiB(server.pid!);
@@ -97,6 +106,8 @@ export async function benchSignIn(options: { users?: number; durationMillisecond
       figure(`full password + TOTP sign-ins (scrypt logN ${hashCost}, ${full.count} users)`, full.perSecond, '/s',
         { name: `raw password-hash verifications (${concurrency} concurrent)`, value: rawHash, unit: '/s' }, 0.9),
     ];
+    figures.push({ name: 'lanyard serve CPU per SSO token (both protocols)', value: serverCpuPerToken, unit: 'ms', reference: { name: 'one raw RSA-2048 signature', value: 1000 / rsa, unit: 'ms' }, ratio: serverCpuPerToken / (1000 / rsa) });
+    figures.push({ name: 'load generator CPU per SSO token (this process)', value: benchCpuPerToken, unit: 'ms' });
     if (serverPeak !== undefined) figures.push({ name: 'lanyard serve peak RSS during sign-in bench', value: serverPeak, unit: 'MiB' });
     return figures;
   } finally {
@@ -156,15 +167,4 @@ async function fullSignIn(browser: BrowserClient, base: string, upn: string, sec
   const totp = readForm(totpPage.html);
   const done = await browser.follow(new URL(totp.action, totpPage.url).toString(), { form: { ...totp.fields, code: await totpCode(secret) } });
   if (!readForm(done.html).fields.wresult) throw new Error(`sign-in of ${upn} did not end with a token (${done.response.status})`);
-}
-
-function get(agent: http.Agent, url: string, cookie: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent, headers: { cookie, accept: 'text/html' } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve(Buffer.concat(chunks).toString()));
-      response.on('error', reject);
-    }).on('error', reject);
-  });
 }

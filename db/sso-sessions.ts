@@ -1,5 +1,5 @@
 import type { Db } from './database.ts';
-import type { SsoSession } from './schema.ts';
+import type { SsoSession, User } from './schema.ts';
 
 export async function insertSession(db: Db, session: SsoSession): Promise<void> {
   await db.insertInto('ssoSessions').values(session).execute();
@@ -14,6 +14,43 @@ export async function findLiveSession(db: Db, id: string, now: Date = new Date()
     .where('endedAt', 'is', null)
     .where('expiresAt', '>', now.toISOString())
     .executeTakeFirst();
+}
+
+/**
+ * A live session together with its user, in one round trip: the SSO path reads both for every
+ * token it issues.
+ */
+export async function findLiveSessionWithUser(db: Db, id: string, now: Date = new Date()): Promise<{ session: SsoSession; user: User } | undefined> {
+  const row = await db
+    .selectFrom('ssoSessions')
+    .innerJoin('users', 'users.id', 'ssoSessions.userId')
+    .selectAll('users')
+    .select([
+      'ssoSessions.createdAt as sessionCreatedAt',
+      'ssoSessions.passwordAt as sessionPasswordAt',
+      'ssoSessions.mfaAt as sessionMfaAt',
+      'ssoSessions.lastSeenAt as sessionLastSeenAt',
+      'ssoSessions.expiresAt as sessionExpiresAt',
+      'ssoSessions.clientAddress as sessionClientAddress',
+    ])
+    .where('ssoSessions.id', '=', id)
+    .where('ssoSessions.endedAt', 'is', null)
+    .where('ssoSessions.expiresAt', '>', now.toISOString())
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { sessionCreatedAt, sessionPasswordAt, sessionMfaAt, sessionLastSeenAt, sessionExpiresAt, sessionClientAddress, ...user } = row;
+  const session: SsoSession = {
+    id,
+    userId: user.id,
+    createdAt: sessionCreatedAt,
+    passwordAt: sessionPasswordAt,
+    mfaAt: sessionMfaAt,
+    lastSeenAt: sessionLastSeenAt,
+    expiresAt: sessionExpiresAt,
+    endedAt: null,
+    clientAddress: sessionClientAddress,
+  };
+  return { session, user };
 }
 
 export async function touchSession(db: Db, id: string, changes: Partial<Pick<SsoSession, 'mfaAt' | 'lastSeenAt'>>): Promise<void> {

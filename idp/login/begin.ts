@@ -12,7 +12,7 @@ import { stepFromSession } from './steps.ts';
  */
 export async function beginSignIn(ctx: Context, deps: IdpDeps, domain: Domain, request: ProtocolRequest): Promise<void> {
   const fromSession = await stepFromSession(ctx, deps, request, domain);
-  if (fromSession?.step.kind === 'complete') return completeSignIn(ctx, deps, undefined, request, fromSession.step);
+  if (fromSession?.step.kind === 'complete') return completeSignIn(ctx, deps, domain, undefined, request, fromSession.step);
   ctx.status = 303;
   ctx.redirect(await startSignInRequest(ctx, deps, domain, request));
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { LanyardError } from '../../common/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { SignInRequest, SsoSession, User } from '../../db/schema.ts';
+import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts';
 import { completeSignInRequest } from '../../db/sign-in-requests.ts';
 import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import { recordSessionMfa, sessionCookieName, startSession } from '../sessions/sso-session.ts';
@@ -26,10 +26,20 @@ export interface Authentication {
  * Microsoft's request directly), keeps or starts the SSO session, signs the token for the user's own
  * domain issuer and answers with the auto-posting form to login.srf.
  * The MFA claim is set only when a TOTP step really happened (in this request or this session).
+ * `requestDomain` is the domain whose endpoint Microsoft called.
  */
-export async function completeSignIn(ctx: Context, deps: IdpDeps, row: SignInRequest | undefined, request: ProtocolRequest, authentication: Authentication): Promise<void> {
+export async function completeSignIn(
+  ctx: Context,
+  deps: IdpDeps,
+  requestDomain: Domain,
+  row: SignInRequest | undefined,
+  request: ProtocolRequest,
+  authentication: Authentication,
+): Promise<void> {
   const { user, passwordAt, mfaAt } = authentication;
-  const userDomain = await findDomainForUpnSuffix(deps.db, user.upn.split('@')[1] ?? '');
+  const upnSuffix = user.upn.split('@')[1] ?? '';
+  // Usually the user signs in at their own domain's endpoint, already read for this request.
+  const userDomain = upnSuffix === requestDomain.name ? requestDomain : await findDomainForUpnSuffix(deps.db, upnSuffix);
   if (!userDomain || userDomain.organizationId !== user.organizationId) {
     throw new LanyardError('DOMAIN_NOT_FOUND', "This account's domain is not set up for sign-in.", 400);
   }
@@ -50,8 +60,8 @@ export async function completeSignIn(ctx: Context, deps: IdpDeps, row: SignInReq
   };
   const key = await deps.keys.current();
   const form = request.protocol === 'wsfed'
-    ? wsFedTokenForm(deps, token, request, key)
-    : samlTokenForm(deps, { ...token, sessionIndex: row?.id ?? randomBytes(24).toString('base64url') }, request, key);
+    ? await wsFedTokenForm(deps, token, request, key)
+    : await samlTokenForm(deps, { ...token, sessionIndex: row?.id ?? randomBytes(24).toString('base64url') }, request, key);
 
   deps.metrics.tokenIssued(request.protocol, token.mfa);
   deps.metrics.signIn('success', 'token_issued');

@@ -34,7 +34,7 @@ export function signInRouter(deps: IdpDeps): Router {
     const domain = await findDomainById(deps.db, row.domainId);
     if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', 'This domain is no longer set up for sign-in.', 404);
     const step = await decideNextStep(ctx, deps, row, request, domain);
-    if (step.kind === 'complete') return completeSignIn(ctx, deps, row, request, step);
+    if (step.kind === 'complete') return completeSignIn(ctx, deps, domain, row, request, step);
     if (step.kind === 'password') return showPasswordPage(ctx, deps, row, request);
     if (step.kind === 'totp') return showTotpPage(ctx, deps, row, step.user);
     return showEnrolPage(ctx, deps, row, step.user);

@@ -81,7 +81,7 @@ export function samlRouter(deps: IdpDeps): Router {
     }
     ctx.cookies.set(sessionCookieName, '', { path: '/', httpOnly: true, maxAge: 0, overwrite: true });
     const key = await deps.keys.current();
-    const response = buildSamlLogoutResponse({ issuer: domain.issuerUri, inResponseTo: request.id, destination: loginSrfUrl(deps.config), now: new Date() }, key);
+    const response = await buildSamlLogoutResponse({ issuer: domain.issuerUri, inResponseTo: request.id, destination: loginSrfUrl(deps.config), now: new Date() }, key);
     const fields: Record<string, string> = { SAMLResponse: Buffer.from(response, 'utf8').toString('base64') };
     const checked = checkedRelayState(relayState);
     if (checked !== null) fields.RelayState = checked;

@@ -1,15 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/database.ts';
 import type { SsoSession } from '../../db/schema.ts';
-import { findLiveSession, insertSession, touchSession } from '../../db/sso-sessions.ts';
-import { findUserById } from '../../db/users.ts';
+import { findLiveSessionWithUser, insertSession, touchSession } from '../../db/sso-sessions.ts';
 import type { User } from '../../db/schema.ts';
 
 export const sessionCookieName = 'lanyard_session';
 
 /** The database keeps only a hash of the cookie value. */
 export function sessionIdFromCookie(cookieValue: string): string {
-  return createHash('sha256').update(cookieValue).digest('hex');
+  return hash('sha256', cookieValue, 'hex');
 }
 
 /**
@@ -40,11 +39,8 @@ export async function startSession(
 /** The live session behind a cookie with its user, only when that user is still active. */
 export async function resumeSession(db: Db, cookieValue: string | undefined, now: Date = new Date()): Promise<{ session: SsoSession; user: User } | undefined> {
   if (!cookieValue || cookieValue.length > 128) return undefined;
-  const session = await findLiveSession(db, sessionIdFromCookie(cookieValue), now);
-  if (!session) return undefined;
-  const user = await findUserById(db, session.userId);
-  if (!user || user.status !== 'active') return undefined;
-  return { session, user };
+  const found = await findLiveSessionWithUser(db, sessionIdFromCookie(cookieValue), now);
+  return found?.user.status === 'active' ? found : undefined;
 }
 
 export async function recordSessionMfa(db: Db, sessionId: string, mfaAt: string): Promise<void> {

@@ -19,10 +19,10 @@ export interface SamlLogoutResponseInput {
  * sits after Issuer, as the schema orders it). Written in exc-c14n form like the tokens.
  *
  * @example
- *   const xml = buildSamlLogoutResponse({ issuer, inResponseTo: logoutRequest.id,
+ *   const xml = await buildSamlLogoutResponse({ issuer, inResponseTo: logoutRequest.id,
  *     destination: 'https://login.microsoftonline.com/login.srf', now: new Date() }, key);
  */
-export function buildSamlLogoutResponse(input: SamlLogoutResponseInput, key: SigningMaterial): string {
+export async function buildSamlLogoutResponse(input: SamlLogoutResponseInput, key: SigningMaterial): Promise<string> {
   requireText('issuer', input.issuer);
   requireText('inResponseTo', input.inResponseTo);
   requireText('destination', input.destination);
@@ -39,5 +39,5 @@ export function buildSamlLogoutResponse(input: SamlLogoutResponseInput, key: Sig
   const after =
     element('samlp:Status', {}, element('samlp:StatusCode', { Value: 'urn:oasis:names:tc:SAML:2.0:status:Success' }, '')) +
     '</samlp:LogoutResponse>';
-  return signEnvelopedElement({ before, after, id }, key);
+  return await signEnvelopedElement({ before, after, id }, key);
 }

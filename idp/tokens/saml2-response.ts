@@ -30,11 +30,11 @@ const confirmationMilliseconds = 5 * 60_000;
  * SAML-P). The markup is written in exc-c14n form and signed once; see reference §2.2.
  *
  * @example
- *   const xml = buildSamlResponse({ ...tokenInput, destination: 'https://login.microsoftonline.com/login.srf',
+ *   const xml = await buildSamlResponse({ ...tokenInput, destination: 'https://login.microsoftonline.com/login.srf',
  *     inResponseTo: request.id, sessionIndex: session.id }, key);
  *   const SAMLResponse = Buffer.from(xml).toString('base64');
  */
-export function buildSamlResponse(input: SamlResponseInput, key: SigningMaterial): string {
+export async function buildSamlResponse(input: SamlResponseInput, key: SigningMaterial): Promise<string> {
   const times = tokenTimes(input);
   requireText('destination', input.destination);
   requireText('sessionIndex', input.sessionIndex);
@@ -66,7 +66,7 @@ export function buildSamlResponse(input: SamlResponseInput, key: SigningMaterial
       attribute('http://schemas.xmlsoap.org/claims/UPN', uriNameFormat, input.upn) +
       attribute('http://schemas.microsoft.com/LiveID/Federation/2008/05/ImmutableID', uriNameFormat, input.immutableId)) +
     '</saml:Assertion>';
-  const assertion = signEnvelopedElement({ before: assertionHead, after: assertionBody, id: assertionId }, key);
+  const assertion = await signEnvelopedElement({ before: assertionHead, after: assertionBody, id: assertionId }, key);
 
   // The Response is canonical too (the Assertion and its Signature declare their own prefixes), so
   // signing it as a whole works the same way as signing the Assertion.
@@ -84,7 +84,7 @@ export function buildSamlResponse(input: SamlResponseInput, key: SigningMaterial
     assertion +
     '</samlp:Response>';
   return input.signResponse
-    ? signEnvelopedElement({ before: responseHead, after: responseBody, id: responseId }, key)
+    ? await signEnvelopedElement({ before: responseHead, after: responseBody, id: responseId }, key)
     : responseHead + responseBody;
 }
 

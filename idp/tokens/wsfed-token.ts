@@ -17,11 +17,11 @@ const wsu = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-
  * form and signed once; it must never be re-serialized afterwards. See reference §1.2–1.4.
  *
  * @example
- *   const wresult = buildWsFedResult({ issuer: 'https://idp.example.com/federation/contoso.com',
+ *   const wresult = await buildWsFedResult({ issuer: 'https://idp.example.com/federation/contoso.com',
  *     immutableId: 'JLX2E74/mk2m9Jf30wGM3Q==', upn: 'alice@contoso.com', authnInstant, mfa: false,
  *     now: new Date(), lifetimeMinutes: 60 }, key);
  */
-export function buildWsFedResult(input: WsFedTokenInput, key: SigningMaterial): string {
+export async function buildWsFedResult(input: WsFedTokenInput, key: SigningMaterial): Promise<string> {
   const times = tokenTimes(input);
   const audience = input.audience ?? microsoftOnlineAudience;
   const assertionId = randomXmlId();
@@ -51,7 +51,7 @@ export function buildWsFedResult(input: WsFedTokenInput, key: SigningMaterial): 
       AuthenticationMethod: input.mfa ? multipleAuthnUri : passwordMethod,
     }, subject);
   // SAML 1.1 puts the Signature last, so everything but the end tag comes before it.
-  const assertion = signEnvelopedElement({ before, after: '</saml:Assertion>', id: assertionId }, key);
+  const assertion = await signEnvelopedElement({ before, after: '</saml:Assertion>', id: assertionId }, key);
 
   return '<t:RequestSecurityTokenResponse xmlns:t="http://schemas.xmlsoap.org/ws/2005/02/trust">' +
     '<t:Lifetime>' +

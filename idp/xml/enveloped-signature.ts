@@ -1,4 +1,5 @@
-import { createHash, sign } from 'node:crypto';
+import { hash, sign } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { SigningMaterial } from '../keys/signing-material.ts';
 import { canonicalAttributeValue } from './canonical-xml.ts';
 
@@ -18,6 +19,10 @@ const signedInfoMiddle =
   `<ds:Transform Algorithm="${excC14n}"></ds:Transform></ds:Transforms>` +
   `<ds:DigestMethod Algorithm="${sha256}"></ds:DigestMethod><ds:DigestValue>`;
 const signedInfoTail = '</ds:DigestValue></ds:Reference>';
+
+// The callback form of crypto.sign runs the RSA operation on libuv's thread pool, so the event
+// loop keeps serving other requests (parsing, database, rendering) while a token is being signed.
+const signOffThread = promisify(sign);
 
 /** An element split where its enveloped Signature goes; `before + after` is the whole element. */
 export interface SignaturePlacement {
@@ -42,13 +47,13 @@ export interface SignaturePlacement {
  * Signature. The certificate goes into KeyInfo; KeyInfo is not signed, as usual for SAML.
  *
  * @example
- *   const signed = signEnvelopedElement({ before: '<saml:Assertion …><saml:Issuer>…</saml:Issuer>', after: '…</saml:Assertion>', id }, key);
+ *   const signed = await signEnvelopedElement({ before: '<saml:Assertion …><saml:Issuer>…</saml:Issuer>', after: '…</saml:Assertion>', id }, key);
  */
-export function signEnvelopedElement(placement: SignaturePlacement, key: SigningMaterial): string {
-  const digest = createHash('sha256').update(placement.before).update(placement.after).digest('base64');
+export async function signEnvelopedElement(placement: SignaturePlacement, key: SigningMaterial): Promise<string> {
+  const digest = hash('sha256', placement.before + placement.after, 'base64');
   const signedInfoContent = signedInfoHead + canonicalAttributeValue(placement.id) + signedInfoMiddle + digest + signedInfoTail;
   const canonicalSignedInfo = `<ds:SignedInfo xmlns:ds="${dsNamespace}">${signedInfoContent}</ds:SignedInfo>`;
-  const signatureValue = sign('sha256', Buffer.from(canonicalSignedInfo, 'utf8'), key.privateKey).toString('base64');
+  const signatureValue = (await signOffThread('sha256', Buffer.from(canonicalSignedInfo, 'utf8'), key.privateKey)).toString('base64');
   const signature =
     `<ds:Signature xmlns:ds="${dsNamespace}"><ds:SignedInfo>${signedInfoContent}</ds:SignedInfo>` +
     `<ds:SignatureValue>${signatureValue}</ds:SignatureValue>` +

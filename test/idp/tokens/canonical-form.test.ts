@@ -53,15 +53,15 @@ describe('tokens are written in exclusive canonical form', () => {
 
   const base = { authnInstant: new Date('2026-01-02T03:04:05.678Z'), now: new Date(), lifetimeMinutes: 60 };
 
-  it.each(hostileValues)('WS-Fed assertion with %j in every user value', (value) => {
+  it.each(hostileValues)('WS-Fed assertion with %j in every user value', async (value) => {
     for (const mfa of [false, true]) {
-      const wresult = buildWsFedResult({ ...base, mfa, issuer: `https://idp/${value}`, immutableId: value, upn: `${value}@contoso.com` }, key);
+      const wresult = await buildWsFedResult({ ...base, mfa, issuer: `https://idp/${value}`, immutableId: value, upn: `${value}@contoso.com` }, key);
       expectSelfCanonical(wresult, 'urn:oasis:names:tc:SAML:1.0:assertion', 'Assertion', 'saml:Assertion', key);
     }
   });
 
-  it.each(hostileValues)('SAML 2.0 assertion and signed Response with %j in every user value', (value) => {
-    const response = buildSamlResponse({
+  it.each(hostileValues)('SAML 2.0 assertion and signed Response with %j in every user value', async (value) => {
+    const response = await buildSamlResponse({
       ...base, mfa: true, issuer: `https://idp/${value}`, immutableId: value, upn: `${value}@contoso.com`,
       destination: `${loginSrf}?${value}`, inResponseTo: `_${value}`, sessionIndex: value, audience: value, signResponse: true,
     }, key);
@@ -69,16 +69,16 @@ describe('tokens are written in exclusive canonical form', () => {
     expectSelfCanonical(response, 'urn:oasis:names:tc:SAML:2.0:protocol', 'Response', 'samlp:Response', key);
   });
 
-  it.each(hostileValues)('LogoutResponse with %j', (value) => {
-    const xml = buildSamlLogoutResponse({ issuer: value, inResponseTo: value, destination: value, now: new Date() }, key);
+  it.each(hostileValues)('LogoutResponse with %j', async (value) => {
+    const xml = await buildSamlLogoutResponse({ issuer: value, inResponseTo: value, destination: value, now: new Date() }, key);
     expectSelfCanonical(xml, 'urn:oasis:names:tc:SAML:2.0:protocol', 'LogoutResponse', 'samlp:LogoutResponse', key);
   });
 
-  it('refuses characters XML cannot carry instead of signing something peers would read differently', () => {
+  it('refuses characters XML cannot carry instead of signing something peers would read differently', async () => {
     for (const value of ['nul\u0000', 'bell\u0007', 'lone\uD800surrogate', 'nonchar\uFFFE']) {
       let caught: unknown;
       try {
-        buildWsFedResult({ ...base, mfa: false, issuer: 'https://idp/x', immutableId: 'abc', upn: value }, key);
+        await buildWsFedResult({ ...base, mfa: false, issuer: 'https://idp/x', immutableId: 'abc', upn: value }, key);
       } catch (error) {
         caught = error;
       }

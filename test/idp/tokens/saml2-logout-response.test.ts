@@ -13,7 +13,7 @@ describe('SAML LogoutResponse', () => {
 
   it('answers the request with status Success, signed after Issuer, and xmlsec1 verifies it', async () => {
     const now = new Date();
-    const xml = buildSamlLogoutResponse({ issuer: 'https://idp.example.com/federation/contoso.com', inResponseTo: '_logout-1', destination: loginSrf, now }, key);
+    const xml = await buildSamlLogoutResponse({ issuer: 'https://idp.example.com/federation/contoso.com', inResponseTo: '_logout-1', destination: loginSrf, now }, key);
     const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement!;
     expect([root.localName, root.getAttribute('InResponseTo'), root.getAttribute('Destination'), root.getAttribute('IssueInstant')])
       .toEqual(['LogoutResponse', '_logout-1', loginSrf, now.toISOString()]);

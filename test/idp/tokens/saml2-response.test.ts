@@ -56,9 +56,9 @@ describe('SAML 2.0 Response with a signed assertion', () => {
     key = await createTestSigningMaterial();
   });
 
-  it('has the shape Microsoft documents for login.srf', () => {
+  it('has the shape Microsoft documents for login.srf', async () => {
     const input = responseInput();
-    const document = new DOMParser().parseFromString(buildSamlResponse(input, key), 'text/xml');
+    const document = new DOMParser().parseFromString(await buildSamlResponse(input, key), 'text/xml');
     const response = document.documentElement!;
     expect([response.namespaceURI, response.localName]).toEqual([protocolNamespace, 'Response']);
     expect(response.getAttribute('Destination')).toBe(loginSrf);
@@ -90,8 +90,8 @@ describe('SAML 2.0 Response with a signed assertion', () => {
     });
   });
 
-  it('uses the multipleauthn context class only after MFA, and leaves InResponseTo out when unsolicited', () => {
-    const document = new DOMParser().parseFromString(buildSamlResponse(responseInput({ mfa: true, inResponseTo: undefined }), key), 'text/xml');
+  it('uses the multipleauthn context class only after MFA, and leaves InResponseTo out when unsolicited', async () => {
+    const document = new DOMParser().parseFromString(await buildSamlResponse(responseInput({ mfa: true, inResponseTo: undefined }), key), 'text/xml');
     expect(child(document.documentElement!, assertionNamespace, 'AuthnContextClassRef').textContent).toBe('http://schemas.microsoft.com/claims/multipleauthn');
     expect(document.documentElement!.hasAttribute('InResponseTo')).toBe(false);
     expect(child(document.documentElement!, assertionNamespace, 'SubjectConfirmationData').hasAttribute('InResponseTo')).toBe(false);
@@ -99,9 +99,9 @@ describe('SAML 2.0 Response with a signed assertion', () => {
 
   describe('xmlsec1', () => {
     it('verifies the assertion signature, and the Response signature when requested', async () => {
-      const assertionOnly = await verifyWithXmlsec1(buildSamlResponse(responseInput(), key), key.certificateDer, xmlsecIdAttributes.saml2Assertion);
+      const assertionOnly = await verifyWithXmlsec1(await buildSamlResponse(responseInput(), key), key.certificateDer, xmlsecIdAttributes.saml2Assertion);
       expect(assertionOnly.verified).toBe(true);
-      const both = buildSamlResponse(responseInput({ signResponse: true }), key);
+      const both = await buildSamlResponse(responseInput({ signResponse: true }), key);
       const response = await verifyWithXmlsec1(both, key.certificateDer, xmlsecIdAttributes.saml2Response,
         "/*[local-name()='Response']/*[local-name()='Signature']");
       expect(response.verified).toBe(true);
@@ -111,7 +111,7 @@ describe('SAML 2.0 Response with a signed assertion', () => {
     });
 
     it('rejects a tampered NameID', async () => {
-      const tampered = buildSamlResponse(responseInput(), key).replace('>U1Tz+0GabkWF7mmSkcIt7A==<', '>someone-else<');
+      const tampered = (await buildSamlResponse(responseInput(), key)).replace('>U1Tz+0GabkWF7mmSkcIt7A==<', '>someone-else<');
       expect((await verifyWithXmlsec1(tampered, key.certificateDer, xmlsecIdAttributes.saml2Assertion)).verified).toBe(false);
     });
   });
@@ -119,7 +119,7 @@ describe('SAML 2.0 Response with a signed assertion', () => {
   describe('@node-saml/node-saml as service provider', () => {
     it('accepts the Response and returns NameID, IDPEmail and the MFA context', async () => {
       const serviceProvider = await nodeSamlServiceProvider(key.certificateDer, '_node-saml-1');
-      const xml = buildSamlResponse(responseInput({ inResponseTo: '_node-saml-1', mfa: true }), key);
+      const xml = await buildSamlResponse(responseInput({ inResponseTo: '_node-saml-1', mfa: true }), key);
       const { profile } = await serviceProvider.validatePostResponseAsync({ SAMLResponse: Buffer.from(xml).toString('base64') });
       expect(profile?.nameID).toBe('U1Tz+0GabkWF7mmSkcIt7A==');
       expect(profile?.nameIDFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
@@ -131,9 +131,9 @@ describe('SAML 2.0 Response with a signed assertion', () => {
     it('rejects a tampered copy, a Response signed by another key and an unknown InResponseTo', async () => {
       const other = await createTestSigningMaterial();
       const cases: Array<[string, RegExp]> = [
-        [buildSamlResponse(responseInput({ inResponseTo: '_node-saml-2' }), key).replace('>alice@contoso.com<', '>mallory@contoso.com<'), /signature/i],
-        [buildSamlResponse(responseInput({ inResponseTo: '_node-saml-2' }), other), /signature/i],
-        [buildSamlResponse(responseInput({ inResponseTo: '_never-requested' }), key), /InResponseTo/],
+        [(await buildSamlResponse(responseInput({ inResponseTo: '_node-saml-2' }), key)).replace('>alice@contoso.com<', '>mallory@contoso.com<'), /signature/i],
+        [await buildSamlResponse(responseInput({ inResponseTo: '_node-saml-2' }), other), /signature/i],
+        [await buildSamlResponse(responseInput({ inResponseTo: '_never-requested' }), key), /InResponseTo/],
       ];
       for (const [xml, reason] of cases) {
         const serviceProvider = await nodeSamlServiceProvider(key.certificateDer, '_node-saml-2');
@@ -146,7 +146,7 @@ describe('SAML 2.0 Response with a signed assertion', () => {
     const metadata = (certificateBase64: string) => identityProviderMetadata(issuer, certificateBase64, 'https://idp.example.com/federation/contoso.com/saml2');
 
     it('accepts the Response and returns NameID and IDPEmail', async () => {
-      const result = await validateWithPysaml2(buildSamlResponse(responseInput({ mfa: true }), key), metadata(key.certificateBase64), loginSrf, '_request-1');
+      const result = await validateWithPysaml2(await buildSamlResponse(responseInput({ mfa: true }), key), metadata(key.certificateBase64), loginSrf, '_request-1');
       expect(result.error).toBeUndefined();
       expect(result.accepted).toBe(true);
       expect(result.nameId).toBe('U1Tz+0GabkWF7mmSkcIt7A==');
@@ -157,10 +157,10 @@ describe('SAML 2.0 Response with a signed assertion', () => {
 
     it('rejects a tampered copy and a Response signed by another key', async () => {
       const other = await createTestSigningMaterial();
-      const tampered = buildSamlResponse(responseInput(), key).replace('>alice@contoso.com<', '>mallory@contoso.com<');
+      const tampered = (await buildSamlResponse(responseInput(), key)).replace('>alice@contoso.com<', '>mallory@contoso.com<');
       const tamperedResult = await validateWithPysaml2(tampered, metadata(key.certificateBase64), loginSrf, '_request-1');
       expect([tamperedResult.accepted, tamperedResult.error]).toEqual([false, expect.stringContaining('Signature')]);
-      const wrongKey = await validateWithPysaml2(buildSamlResponse(responseInput(), other), metadata(key.certificateBase64), loginSrf, '_request-1');
+      const wrongKey = await validateWithPysaml2(await buildSamlResponse(responseInput(), other), metadata(key.certificateBase64), loginSrf, '_request-1');
       expect(wrongKey.accepted).toBe(false);
     });
   });

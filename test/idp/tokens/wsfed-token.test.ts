@@ -44,9 +44,9 @@ describe('WS-Fed result (RSTR with a signed SAML 1.1 assertion)', () => {
     key = await createTestSigningMaterial();
   });
 
-  it('has the RSTR envelope AD FS sends to login.srf', () => {
+  it('has the RSTR envelope AD FS sends to login.srf', async () => {
     const input = tokenInput();
-    const document = new DOMParser().parseFromString(buildWsFedResult(input, key), 'text/xml');
+    const document = new DOMParser().parseFromString(await buildWsFedResult(input, key), 'text/xml');
     const root = document.documentElement!;
     expect([root.namespaceURI, root.localName]).toEqual([trustNamespace, 'RequestSecurityTokenResponse']);
     const text = (name: string) => root.getElementsByTagNameNS(trustNamespace, name)[0]?.textContent;
@@ -58,9 +58,9 @@ describe('WS-Fed result (RSTR with a signed SAML 1.1 assertion)', () => {
     expect(lifetime.textContent).toBe(`${input.now.toISOString()}${new Date(input.now.getTime() + 3_600_000).toISOString()}`);
   });
 
-  it('carries the exact issuer, the immutable ID as subject and attribute, the UPN, audience and times', () => {
+  it('carries the exact issuer, the immutable ID as subject and attribute, the UPN, audience and times', async () => {
     const input = tokenInput({ issuer: 'http://contoso.com/adfs/services/trust/' });
-    const assertion = assertionOf(buildWsFedResult(input, key));
+    const assertion = assertionOf(await buildWsFedResult(input, key));
     expect(assertion.getAttribute('Issuer')).toBe('http://contoso.com/adfs/services/trust/');
     expect(assertion.getAttribute('AssertionID')).toMatch(/^_[0-9a-f]{40}$/);
     expect([assertion.getAttribute('MajorVersion'), assertion.getAttribute('MinorVersion')]).toEqual(['1', '1']);
@@ -84,23 +84,24 @@ describe('WS-Fed result (RSTR with a signed SAML 1.1 assertion)', () => {
     expect((assertion.lastChild as Element).localName).toBe('Signature');
   });
 
-  it('states MFA (claim and authentication method) only when a second factor happened', () => {
-    const assertion = assertionOf(buildWsFedResult(tokenInput({ mfa: true }), key));
+  it('states MFA (claim and authentication method) only when a second factor happened', async () => {
+    const assertion = assertionOf(await buildWsFedResult(tokenInput({ mfa: true }), key));
     expect(attributes(assertion)['http://schemas.microsoft.com/claims/authnmethodsreferences']).toBe('http://schemas.microsoft.com/claims/multipleauthn');
     expect(assertion.getElementsByTagNameNS(samlNamespace, 'AuthenticationStatement')[0]!.getAttribute('AuthenticationMethod'))
       .toBe('http://schemas.microsoft.com/claims/multipleauthn');
   });
 
-  it('gives every token a fresh AssertionID', () => {
-    const ids = new Set(Array.from({ length: 20 }, () => assertionOf(buildWsFedResult(tokenInput(), key)).getAttribute('AssertionID')));
+  it('gives every token a fresh AssertionID', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => buildWsFedResult(tokenInput(), key)));
+    const ids = new Set(results.map((wresult) => assertionOf(wresult).getAttribute('AssertionID')));
     expect(ids.size).toBe(20);
   });
 
-  it('refuses an empty issuer or immutable ID and a non-positive lifetime', () => {
+  it('refuses an empty issuer or immutable ID and a non-positive lifetime', async () => {
     for (const bad of [{ issuer: '' }, { immutableId: ' ' }, { lifetimeMinutes: 0 }, { now: new Date(Number.NaN) }]) {
       let caught: unknown;
       try {
-        buildWsFedResult(tokenInput(bad), key);
+        await buildWsFedResult(tokenInput(bad), key);
       } catch (error) {
         caught = error;
       }
@@ -110,20 +111,20 @@ describe('WS-Fed result (RSTR with a signed SAML 1.1 assertion)', () => {
 
   describe('xmlsec1', () => {
     it('verifies the assertion signature against our certificate', async () => {
-      const result = await verifyWithXmlsec1(buildWsFedResult(tokenInput({ mfa: true }), key), key.certificateDer, xmlsecIdAttributes.saml11Assertion);
+      const result = await verifyWithXmlsec1(await buildWsFedResult(tokenInput({ mfa: true }), key), key.certificateDer, xmlsecIdAttributes.saml11Assertion);
       expect(result.output).toContain('OK');
       expect(result.verified).toBe(true);
     });
 
     it('rejects a copy whose UPN was changed after signing', async () => {
-      const tampered = buildWsFedResult(tokenInput(), key).replace('>alice@contoso.com<', '>mallory@contoso.com<');
+      const tampered = (await buildWsFedResult(tokenInput(), key)).replace('>alice@contoso.com<', '>mallory@contoso.com<');
       const result = await verifyWithXmlsec1(tampered, key.certificateDer, xmlsecIdAttributes.saml11Assertion);
       expect(result.verified).toBe(false);
     });
 
     it('rejects the token when verified with another certificate', async () => {
       const other = await createTestSigningMaterial();
-      const result = await verifyWithXmlsec1(buildWsFedResult(tokenInput(), key), other.certificateDer, xmlsecIdAttributes.saml11Assertion);
+      const result = await verifyWithXmlsec1(await buildWsFedResult(tokenInput(), key), other.certificateDer, xmlsecIdAttributes.saml11Assertion);
       expect(result.verified).toBe(false);
     });
   });
@@ -131,7 +132,7 @@ describe('WS-Fed result (RSTR with a signed SAML 1.1 assertion)', () => {
   describe('passport-wsfed-saml2 (WS-Fed relying party)', () => {
     it('accepts the result pinned by certificate and returns the claims', async () => {
       const input = tokenInput({ mfa: true });
-      const profile = await validateWsFedResult(buildWsFedResult(input, key), { realm, certificateBase64: key.certificateBase64 });
+      const profile = await validateWsFedResult(await buildWsFedResult(input, key), { realm, certificateBase64: key.certificateBase64 });
       expect(profile.issuer).toBe(input.issuer);
       expect(profile['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier']).toBe(input.immutableId);
       expect(profile['http://schemas.xmlsoap.org/claims/UPN']).toBe(input.upn);
@@ -141,17 +142,17 @@ describe('WS-Fed result (RSTR with a signed SAML 1.1 assertion)', () => {
 
     it('accepts the result pinned by SHA-1 thumbprint', async () => {
       const thumbprint = createHash('sha1').update(key.certificateDer).digest('hex');
-      const profile = await validateWsFedResult(buildWsFedResult(tokenInput(), key), { realm, thumbprints: [thumbprint] });
+      const profile = await validateWsFedResult(await buildWsFedResult(tokenInput(), key), { realm, thumbprints: [thumbprint] });
       expect(profile['http://schemas.xmlsoap.org/claims/UPN']).toBe('alice@contoso.com');
     });
 
     it('rejects a tampered copy, another key and another audience', async () => {
-      const wresult = buildWsFedResult(tokenInput(), key);
+      const wresult = await buildWsFedResult(tokenInput(), key);
       const other = await createTestSigningMaterial();
       await expect(validateWsFedResult(wresult.replace('>alice@contoso.com<', '>mallory@contoso.com<'), { realm, certificateBase64: key.certificateBase64 }))
         .rejects.toThrow(/invalid signature/);
       await expect(validateWsFedResult(wresult, { realm, certificateBase64: other.certificateBase64 })).rejects.toThrow(/invalid signature/);
-      await expect(validateWsFedResult(buildWsFedResult(tokenInput({ audience: 'urn:other' }), key), { realm, certificateBase64: key.certificateBase64 }))
+      await expect(validateWsFedResult(await buildWsFedResult(tokenInput({ audience: 'urn:other' }), key), { realm, certificateBase64: key.certificateBase64 }))
         .rejects.toThrow(/Audience is invalid/);
     });
   });
