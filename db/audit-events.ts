@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.ts';
+import { preparedQuery, type QueryParameter } from './prepared-query.ts';
 import type { AuditEvent } from './schema.ts';
 
 export interface AuditRecord {
@@ -19,21 +20,32 @@ export interface AuditRecord {
  *   await recordAuditEvent(db, { actor: 'cli', action: 'user.create', target: upn, outcome: 'success' });
  */
 export async function recordAuditEvent(db: Db, record: AuditRecord, now: Date = new Date()): Promise<void> {
-  await db
-    .insertInto('auditEvents')
-    .values({
-      id: randomUUID(),
-      occurredAt: now.toISOString(),
-      actor: record.actor,
-      action: record.action,
-      target: record.target ?? null,
-      outcome: record.outcome,
-      reason: record.reason ?? null,
-      clientAddress: record.clientAddress ?? null,
-      details: record.details ? JSON.stringify(record.details) : null,
-    })
-    .execute();
+  await insertAuditEvent(db, {
+    id: randomUUID(),
+    occurredAt: now.toISOString(),
+    actor: record.actor,
+    action: record.action,
+    target: record.target ?? null,
+    outcome: record.outcome,
+    reason: record.reason ?? null,
+    clientAddress: record.clientAddress ?? null,
+    details: record.details ? JSON.stringify(record.details) : null,
+  });
 }
+
+// Every sign-in step writes one event.
+const insertAuditEvent = preparedQuery((db, param: QueryParameter<AuditEvent>) =>
+  db.insertInto('auditEvents').values({
+    id: param('id'),
+    occurredAt: param('occurredAt'),
+    actor: param('actor'),
+    action: param('action'),
+    target: param('target'),
+    outcome: param('outcome'),
+    reason: param('reason'),
+    clientAddress: param('clientAddress'),
+    details: param('details'),
+  }));
 
 /** Newest events first, optionally only one action prefix (e.g. 'signin.'). */
 export async function listAuditEvents(db: Db, options: { actionPrefix?: string; limit?: number } = {}): Promise<AuditEvent[]> {

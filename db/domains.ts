@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.ts';
+import { preparedQuery, type QueryParameter } from './prepared-query.ts';
 import type { Domain, DomainsTable } from './schema.ts';
 
 export async function insertDomain(
@@ -21,8 +22,11 @@ export async function insertDomain(
   return domain;
 }
 
+// Every federation request starts with this lookup.
+const domainByName = preparedQuery((db, param: QueryParameter<{ name: string }>) => db.selectFrom('domains').selectAll().where('name', '=', param('name')));
+
 export async function findDomainByName(db: Db, name: string): Promise<Domain | undefined> {
-  return db.selectFrom('domains').selectAll().where('name', '=', name.toLowerCase()).executeTakeFirst();
+  return (await domainByName(db, { name: name.toLowerCase() }))[0];
 }
 
 export async function findDomainById(db: Db, id: string): Promise<Domain | undefined> {

@@ -1,4 +1,5 @@
 import type { Db } from './database.ts';
+import { preparedQuery, type QueryParameter } from './prepared-query.ts';
 import type { SsoSession, User } from './schema.ts';
 
 export async function insertSession(db: Db, session: SsoSession): Promise<void> {
@@ -16,12 +17,8 @@ export async function findLiveSession(db: Db, id: string, now: Date = new Date()
     .executeTakeFirst();
 }
 
-/**
- * A live session together with its user, in one round trip: the SSO path reads both for every
- * token it issues.
- */
-export async function findLiveSessionWithUser(db: Db, id: string, now: Date = new Date()): Promise<{ session: SsoSession; user: User } | undefined> {
-  const row = await db
+const liveSessionWithUser = preparedQuery((db, param: QueryParameter<{ id: string; now: string }>) =>
+  db
     .selectFrom('ssoSessions')
     .innerJoin('users', 'users.id', 'ssoSessions.userId')
     .selectAll('users')
@@ -33,10 +30,16 @@ export async function findLiveSessionWithUser(db: Db, id: string, now: Date = ne
       'ssoSessions.expiresAt as sessionExpiresAt',
       'ssoSessions.clientAddress as sessionClientAddress',
     ])
-    .where('ssoSessions.id', '=', id)
+    .where('ssoSessions.id', '=', param('id'))
     .where('ssoSessions.endedAt', 'is', null)
-    .where('ssoSessions.expiresAt', '>', now.toISOString())
-    .executeTakeFirst();
+    .where('ssoSessions.expiresAt', '>', param('now')));
+
+/**
+ * A live session together with its user, in one round trip: the SSO path reads both for every
+ * token it issues.
+ */
+export async function findLiveSessionWithUser(db: Db, id: string, now: Date = new Date()): Promise<{ session: SsoSession; user: User } | undefined> {
+  const [row] = await liveSessionWithUser(db, { id, now: now.toISOString() });
   if (!row) return undefined;
   const { sessionCreatedAt, sessionPasswordAt, sessionMfaAt, sessionLastSeenAt, sessionExpiresAt, sessionClientAddress, ...user } = row;
   const session: SsoSession = {

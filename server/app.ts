@@ -58,7 +58,8 @@ export async function createServer(context: AppContext, options: { directoryPass
   app.use(errorHandler(logger));
   const agentRouter = createAgentRouter({ db, logger, masterKey: context.masterKey });
   const adminApiRouter = createAdminApiRouter(context, provisioningDeps(context));
-  for (const router of [operationsRouter(db, metrics), metadataRouter(deps), wsFedRouter(deps), samlRouter(deps), signInRouter(deps), activationRouter(deps), agentRouter, adminApiRouter]) {
+  // Busiest first: each router's middleware runs (and matches the path) until one answers.
+  for (const router of [wsFedRouter(deps), samlRouter(deps), signInRouter(deps), metadataRouter(deps), operationsRouter(db, metrics), activationRouter(deps), agentRouter, adminApiRouter]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

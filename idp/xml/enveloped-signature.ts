@@ -1,5 +1,7 @@
 import { hash, sign } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import { ConcurrencyLimit } from '../../common/concurrency-limit.ts';
 import type { SigningMaterial } from '../keys/signing-material.ts';
 import { canonicalAttributeValue } from './canonical-xml.ts';
 
@@ -22,7 +24,11 @@ const signedInfoTail = '</ds:DigestValue></ds:Reference>';
 
 // The callback form of crypto.sign runs the RSA operation on libuv's thread pool, so the event
 // loop keeps serving other requests (parsing, database, rendering) while a token is being signed.
+// At most one signature per core runs at once: more signing threads than cores would only take
+// turns with the event loop, which every request needs, and would crowd out password hashing on
+// the same pool (measured with `npm run bench signin`: one thread per core signs the most tokens).
 const signOffThread = promisify(sign);
+const signatureSlots = new ConcurrencyLimit(availableParallelism());
 
 /** An element split where its enveloped Signature goes; `before + after` is the whole element. */
 export interface SignaturePlacement {
@@ -53,7 +59,8 @@ export async function signEnvelopedElement(placement: SignaturePlacement, key: S
   const digest = hash('sha256', placement.before + placement.after, 'base64');
   const signedInfoContent = signedInfoHead + canonicalAttributeValue(placement.id) + signedInfoMiddle + digest + signedInfoTail;
   const canonicalSignedInfo = `<ds:SignedInfo xmlns:ds="${dsNamespace}">${signedInfoContent}</ds:SignedInfo>`;
-  const signatureValue = (await signOffThread('sha256', Buffer.from(canonicalSignedInfo, 'utf8'), key.privateKey)).toString('base64');
+  const signatureBytes = await signatureSlots.run(() => signOffThread('sha256', Buffer.from(canonicalSignedInfo, 'utf8'), key.privateKey));
+  const signatureValue = signatureBytes.toString('base64');
   const signature =
     `<ds:Signature xmlns:ds="${dsNamespace}"><ds:SignedInfo>${signedInfoContent}</ds:SignedInfo>` +
     `<ds:SignatureValue>${signatureValue}</ds:SignatureValue>` +
