@@ -24,11 +24,13 @@ const signedInfoTail = '</ds:DigestValue></ds:Reference>';
 
 // The callback form of crypto.sign runs the RSA operation on libuv's thread pool, so the event
 // loop keeps serving other requests (parsing, database, rendering) while a token is being signed.
-// At most one signature per core runs at once: more signing threads than cores would only take
-// turns with the event loop, which every request needs, and would crowd out password hashing on
-// the same pool (measured with `npm run bench signin`: one thread per core signs the most tokens).
+// At most one signature per core runs at once, and never on every pool thread: more signing threads
+// than cores would only take turns with the event loop, which every request needs, and password
+// hashing and file work share the same pool (measured with `npm run bench -- signin`: one signing
+// thread per core signs the most tokens).
+const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 const signOffThread = promisify(sign);
-const signatureSlots = new ConcurrencyLimit(availableParallelism());
+const signatureSlots = new ConcurrencyLimit(Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1)));
 
 /** An element split where its enveloped Signature goes; `before + after` is the whole element. */
 export interface SignaturePlacement {
