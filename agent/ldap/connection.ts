@@ -85,6 +85,11 @@ export function asDirectoryError(error: unknown, url: string, fallbackCode: stri
   if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code)) {
     return new LanyardError('LDAP_UNREACHABLE', `cannot reach the directory${url ? ` at ${url}` : ''}: ${code}`, 503);
   }
+  // Certificate checks fail on connect for ldaps:// (and on upgrade for StartTLS): say so, rather
+  // than blaming the credentials of whatever operation happened to open the connection.
+  if (typeof code === 'string' && /CERT|^ERR_TLS_|^ERR_SSL_/.test(code)) {
+    return new LanyardError('LDAP_TLS_FAILED', `TLS with the directory${url ? ` at ${url}` : ''} failed: ${message} (${code})`, 502);
+  }
   if (/timeout|timed out|connection closed|socket/i.test(message)) {
     return new LanyardError('LDAP_UNREACHABLE', `cannot reach the directory${url ? ` at ${url}` : ''}: ${message}`, 503);
   }

@@ -8,11 +8,11 @@ import { quietLogger, removeAgentDirs, startLanyardNode, type LanyardNode } from
 import { createScenario } from './scenario.ts';
 
 /**
- * The agent over StartTLS to a slapd with a private CA: with `caFile` the sync and the
- * pass-through bind run over TLS; without the CA the agent refuses the unknown certificate
+ * The agent over StartTLS and over ldaps:// to a slapd with a private CA: with `caFile` the sync
+ * and the pass-through bind run over TLS; without the CA the agent refuses the unknown certificate
  * (LDAP_TLS_FAILED) instead of sending the bind password in the clear or to an impostor.
  */
-describe('agent over StartTLS', () => {
+describe('agent over TLS (StartTLS and ldaps://)', () => {
   let database: TestDatabase;
   let slapd: SlapdServer;
   let node: LanyardNode;
@@ -40,5 +40,22 @@ describe('agent over StartTLS', () => {
     const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { startTls: true } } });
     await expect(runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger }))
       .rejects.toMatchObject({ code: 'LDAP_TLS_FAILED' });
+  });
+
+  it('syncs and checks passwords over ldaps:// when the CA is configured', async () => {
+    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { url: slapd.ldapsUrl!, caFile: slapd.caCertPath } } });
+    await scenario.addPeople(['uma'], { password: 'uma-directory-pw' });
+    const report = await runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger });
+    expect(report).toMatchObject({ outcome: 'success', created: 1 });
+    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('uma'), 'uma-directory-pw')).toBe(true);
+    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('uma'), 'wrong')).toBe(false);
+  });
+
+  it('refuses an ldaps:// certificate it cannot verify with LDAP_TLS_FAILED', async () => {
+    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { url: slapd.ldapsUrl! } } });
+    await expect(runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger }))
+      .rejects.toMatchObject({ code: 'LDAP_TLS_FAILED' });
+    // A pass-through password check fails as a TLS problem, never as a wrong password.
+    await expect(verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('nobody'), 'any password')).rejects.toMatchObject({ code: 'LDAP_TLS_FAILED' });
   });
 });

@@ -19,6 +19,8 @@ import { freePort } from './free-port.ts';
  */
 export interface SlapdServer {
   readonly url: string;
+  /** With `tls: true`: the ldaps:// (TLS from the first byte) listener on its own port. */
+  readonly ldapsUrl: string | undefined;
   /** With `tls: true`: the PEM of the CA that issued slapd's certificate. */
   readonly caCertPath: string | undefined;
   readonly port: number;
@@ -123,8 +125,8 @@ userPassword: sync-secret
 
 /**
  * Starts slapd; `preload` LDIF (entries under the suffix) is bulk-loaded with slapadd first.
- * `tls: true` gives it a private CA and a certificate for 127.0.0.1, for StartTLS
- * (the CA is at `caCertPath`).
+ * `tls: true` gives it a private CA and a certificate for 127.0.0.1, for StartTLS on `url` and
+ * for an ldaps:// listener at `ldapsUrl` (the CA is at `caCertPath`).
  */
 export async function startSlapd(options: { preload?: string; tls?: boolean } = {}): Promise<SlapdServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-slapd-'));
@@ -138,10 +140,12 @@ export async function startSlapd(options: { preload?: string; tls?: boolean } = 
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = options.tls ? `ldaps://127.0.0.1:${await freePort()}` : undefined;
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    const started = spawn('slapd', ['-d', '0', '-h', `${url}/`, '-F', path.join(dir, 'slapd.d')], { stdio: 'ignore' });
+    const listeners = ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`;
+    const started = spawn('slapd', ['-d', '0', '-h', listeners, '-F', path.join(dir, 'slapd.d')], { stdio: 'ignore' });
     child = started;
     for (let attempt = 0; ; attempt++) {
       const client = new Client({ url, connectTimeout: 1000 });
@@ -166,7 +170,7 @@ export async function startSlapd(options: { preload?: string; tls?: boolean } = 
   await launch();
 
   return {
-    url, port, suffix,
+    url, ldapsUrl, port, suffix,
     caCertPath: options.tls ? path.join(dir, 'ca.crt') : undefined,
     adminDn: `cn=admin,${suffix}`,
     adminPassword: 'secret',
