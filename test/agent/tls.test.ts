@@ -27,32 +27,24 @@ describe('agent over TLS (StartTLS and ldaps://)', () => {
     removeAgentDirs();
   });
 
-  it('syncs and checks passwords over TLS when the CA is configured', async () => {
-    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { startTls: true, caFile: slapd.caCertPath } } });
-    await scenario.addPeople(['tia'], { password: 'tia-directory-pw' });
+  // How the agent reaches slapd over TLS: StartTLS on ldap://, or ldaps:// from the first byte.
+  const transports: Array<[string, (slapd: SlapdServer) => Record<string, unknown>]> = [
+    ['StartTLS', () => ({ startTls: true })],
+    ['ldaps://', (server) => ({ url: server.ldapsUrl! })],
+  ];
+
+  it.each(transports)('syncs and checks passwords over %s when the CA is configured', async (transport, ldapOf) => {
+    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { ...ldapOf(slapd), caFile: slapd.caCertPath } } });
+    const person = transport === 'StartTLS' ? 'tia' : 'uma';
+    await scenario.addPeople([person], { password: `${person}-directory-pw` });
     const report = await runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger });
     expect(report).toMatchObject({ outcome: 'success', created: 1 });
-    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('tia'), 'tia-directory-pw')).toBe(true);
-    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('tia'), 'wrong')).toBe(false);
+    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn(person), `${person}-directory-pw`)).toBe(true);
+    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn(person), 'wrong')).toBe(false);
   });
 
-  it('refuses a certificate it cannot verify with LDAP_TLS_FAILED', async () => {
-    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { startTls: true } } });
-    await expect(runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger }))
-      .rejects.toMatchObject({ code: 'LDAP_TLS_FAILED' });
-  });
-
-  it('syncs and checks passwords over ldaps:// when the CA is configured', async () => {
-    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { url: slapd.ldapsUrl!, caFile: slapd.caCertPath } } });
-    await scenario.addPeople(['uma'], { password: 'uma-directory-pw' });
-    const report = await runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger });
-    expect(report).toMatchObject({ outcome: 'success', created: 1 });
-    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('uma'), 'uma-directory-pw')).toBe(true);
-    expect(await verifyPasswordByBind(scenario.agent.config.ldap, scenario.dn('uma'), 'wrong')).toBe(false);
-  });
-
-  it('refuses an ldaps:// certificate it cannot verify with LDAP_TLS_FAILED', async () => {
-    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: { url: slapd.ldapsUrl! } } });
+  it.each(transports)('refuses a certificate it cannot verify over %s with LDAP_TLS_FAILED', async (_transport, ldapOf) => {
+    const scenario = await createScenario(database.db, node, slapd, { agent: { ldap: ldapOf(slapd) } });
     await expect(runSync({ config: scenario.agent.config, bindPassword: scenario.agent.secrets.bindPassword, api: scenario.agent.api, logger: quietLogger }))
       .rejects.toMatchObject({ code: 'LDAP_TLS_FAILED' });
     // A pass-through password check fails as a TLS problem, never as a wrong password.
