@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <section> …]`: Lanyard's performance figures, each as a ratio to a reference
  * measured in the same run on the same machine, so the numbers mean the same on a laptop and in CI.
- * Sections: tokens, signin, agent, provisioning (default: all). Speed targets live here, never in timed tests.
+ * Sections: tokens, signin, signin-postgres, agent, provisioning (default: all). Speed targets live here, never in timed tests.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -16,6 +16,7 @@ const run = promisify(execFile);
 const sections: Record<string, () => Promise<BenchFigure[]>> = {
   tokens: () => benchTokens(),
   signin: () => benchSignIn(),
+  'signin-postgres': () => benchSignIn({ postgres: true }),
   provisioning: () => benchProvisioning(),
   async agent() {
     // Each size in its own process; inside, the agent and the Lanyard node run in separate processes.

@@ -8,7 +8,8 @@ import { freePort } from './free-port.ts';
  * A private PostgreSQL cluster started from the installed server binaries (Debian's
  * /usr/lib/postgresql/<v>/bin), on a free loopback port, with its data in a temp dir. Tests never
  * touch a database they did not create. As root, the server runs as the `postgres` system user
- * because PostgreSQL refuses to run as root.
+ * because PostgreSQL refuses to run as root. Tests run without fsync (nothing must survive a crash);
+ * `durable: true` keeps PostgreSQL's default durability, for measurements that must be realistic.
  */
 export interface PostgresServer {
   readonly url: string;
@@ -25,7 +26,7 @@ function binDir(): string {
   throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = binDir();
   const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-pg-'));
   const dataDir = path.join(dir, 'data');
@@ -40,7 +41,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort();
   const [serverCommand, serverArgs] = run(path.join(bin, 'postgres'), [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    '-c', 'max_connections=200',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ]);
   const child: ChildProcess = spawn(serverCommand, serverArgs, { stdio: 'ignore' });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
