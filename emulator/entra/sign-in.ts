@@ -34,7 +34,7 @@ export function registerSignInRoutes(router: Router, context: EmulatorContext): 
   router.post('/signin/password', async (ctx) => {
     const form = await readFormBody(ctx);
     const login = form.get('login') ?? '';
-    const found = context.state.findDomain(login.split('@')[1] ?? '');
+    const found = context.state.findSignInDomain(login.split('@')[1] ?? '');
     const user = found && found.domain.authenticationType === 'Managed' ? findUserByPrincipalName(found.tenant, login) : undefined;
     if (!found || !user || found.tenant.passwords.get(user.id) !== form.get('password')) {
       showError(ctx, new AadstsError(50126, 'invalid_grant', 'Error validating credentials due to invalid username or password.'));
@@ -59,7 +59,7 @@ export function registerSignInRoutes(router: Router, context: EmulatorContext): 
 }
 
 function discoverRealm(ctx: Context, context: EmulatorContext, login: string, domainName: string): void {
-  const found = context.state.findDomain(domainName);
+  const found = context.state.findSignInDomain(domainName);
   if (!found || !found.domain.isVerified) {
     showError(ctx, new AadstsError(50034, 'invalid_request', `The user account ${login || domainName} does not exist in the directory.`));
     return;

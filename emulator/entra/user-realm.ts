@@ -13,7 +13,7 @@ export function registerUserRealmRoutes(router: Router, context: EmulatorContext
   router.get('/common/userrealm/:login', (ctx) => {
     const login = ctx.params.login ?? '';
     const domainName = (login.includes('@') ? login.split('@').pop() : login)?.toLowerCase() ?? '';
-    const found = context.state.findDomain(domainName);
+    const found = context.state.findSignInDomain(domainName);
     const common = { ver: '1.0', Login: login, cloud_instance_name: 'microsoftonline.com', cloud_audience_urn: microsoftOnlineUrn };
     if (!found || !found.domain.isVerified) {
       ctx.body = { ...common, account_type: 'Unknown', NameSpaceType: 'Unknown' };

@@ -1,5 +1,6 @@
 import type { Domain, Tenant } from '../state/model.ts';
 import { setDefaultDomain } from '../state/store.ts';
+import { followingSubdomainMessage, isFollowingSubdomain, setAuthenticationType } from '../state/subdomains.ts';
 import { requireAnyRole, type GraphCall, type GraphResponse, type GraphRoute } from './dispatcher.ts';
 import { badRequest, notFound } from './errors.ts';
 import { contextUrl, parseSelect, project } from './odata.ts';
@@ -89,6 +90,7 @@ function updateDomain(call: GraphCall, parameters: Readonly<Record<string, strin
       case 'authenticationType':
         if (value !== 'Managed' && value !== 'Federated') throw badRequest('authenticationType must be Managed or Federated.');
         if (domain.isInitial) throw badRequest('The authentication type of the initial domain cannot be changed.');
+        if (isFollowingSubdomain(domain)) throw badRequest(followingSubdomainMessage(tenant, domain));
         if (value === 'Federated' && domain.isDefault) throw badRequest('The default domain cannot be federated.');
         break;
       case 'isDefault':
@@ -105,16 +107,31 @@ function updateDomain(call: GraphCall, parameters: Readonly<Record<string, strin
     }
   }
   if (changes.authenticationType === 'Managed') domain.federationConfiguration = undefined;
-  if (changes.authenticationType !== undefined) domain.authenticationType = changes.authenticationType as Domain['authenticationType'];
+  if (changes.authenticationType !== undefined) setAuthenticationType(tenant, domain, changes.authenticationType as Domain['authenticationType']);
   if (changes.isDefault === true) setDefaultDomain(tenant, domain);
   if (Array.isArray(changes.supportedServices)) domain.supportedServices = [...(changes.supportedServices as string[])];
   return { status: 204, headers: {} };
 }
 
+/**
+ * `POST /domains/{id}/promote`: a verified subdomain becomes a root domain, keeping its current
+ * authentication type, which it may then change on its own. Answers 200 with the Boolean result.
+ */
+function promoteDomain(call: GraphCall, parameters: Readonly<Record<string, string>>): GraphResponse {
+  requireAnyRole(call, domainWriteRoles);
+  const domain = findDomainOrThrow(call.caller.tenant, parameters.domainId ?? '');
+  if (!domain.isVerified) throw badRequest(`Domain ${domain.id} is not verified; only verified subdomains can be promoted.`);
+  if (domain.isRoot) throw badRequest(`Domain ${domain.id} is already a root domain.`);
+  domain.isRoot = true;
+  return { status: 200, headers: {}, body: { '@odata.context': contextUrl(call, 'Edm.Boolean'), value: true } };
+}
+
 const domainPath = /^\/domains\/(?<domainId>[^/]+)\/?$/;
+const promotePath = /^\/domains\/(?<domainId>[^/]+)\/promote\/?$/;
 
 export const domainRoutes: readonly GraphRoute[] = [
   { method: 'GET', pattern: /^\/domains\/?$/, handler: listDomains },
   { method: 'GET', pattern: domainPath, handler: getDomain },
   { method: 'PATCH', pattern: domainPath, handler: updateDomain },
+  { method: 'POST', pattern: promotePath, handler: promoteDomain },
 ];

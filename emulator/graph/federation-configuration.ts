@@ -1,5 +1,6 @@
 import type { FederationConfiguration } from '../state/model.ts';
 import { assertDomainCanBeFederated, federateDomain, mergeFederationConfiguration } from '../state/federation.ts';
+import { setAuthenticationType } from '../state/subdomains.ts';
 import { EmulatorStateError } from '../state/store.ts';
 import { requireAnyRole, type GraphCall, type GraphResponse, type GraphRoute } from './dispatcher.ts';
 import { domainReadRoles, findDomainOrThrow } from './domains.ts';
@@ -62,7 +63,7 @@ function create(call: GraphCall, parameters: Readonly<Record<string, string>>): 
     throw new GraphError(409, 'Request_MultipleObjectsWithSameKeyValue', `Domain ${domain.id} already has a federation configuration.`);
   }
   const configuration = withGraphErrors(() => {
-    assertDomainCanBeFederated(domain);
+    assertDomainCanBeFederated(tenant, domain);
     return mergeFederationConfiguration(call.context.state, domain, undefined, changes);
   });
   federateDomain(tenant, domain, configuration);
@@ -100,7 +101,7 @@ function remove(call: GraphCall, parameters: Readonly<Record<string, string>>): 
   requireAnyRole(call, writeRoles);
   const { domain } = findConfiguration(call, parameters);
   domain.federationConfiguration = undefined;
-  domain.authenticationType = 'Managed';
+  setAuthenticationType(call.caller.tenant, domain, 'Managed');
   return { status: 204, headers: {} };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseCertificateBase64 } from '../tls/certificates.ts';
 import type { Domain, FederationConfiguration, Tenant } from './model.ts';
 import { EmulatorStateError, type EmulatorState } from './store.ts';
+import { followingSubdomainMessage, isFollowingSubdomain, setAuthenticationType } from './subdomains.ts';
 
 const protocols = ['wsFed', 'saml'] as const;
 const mfaBehaviors = ['acceptIfMfaDoneByFederatedIdp', 'enforceMfaByFederatedIdp', 'rejectMfaByFederatedIdp'] as const;
@@ -12,8 +13,9 @@ const promptLoginBehaviors = ['translateToFreshPasswordAuthentication', 'nativeS
  * verified, not the initial onmicrosoft.com domain, not the default domain (Okta KB: "Federating to the
  * 'Default' domain is not allowed").
  */
-export function assertDomainCanBeFederated(domain: Domain): void {
+export function assertDomainCanBeFederated(tenant: Tenant, domain: Domain): void {
   if (!domain.isVerified) throw new EmulatorStateError(`Domain ${domain.id} is not verified.`);
+  if (isFollowingSubdomain(domain)) throw new EmulatorStateError(followingSubdomainMessage(tenant, domain));
   if (domain.isInitial) throw new EmulatorStateError(`The initial domain ${domain.id} cannot be federated.`);
   if (domain.isDefault) throw new EmulatorStateError(`The default domain ${domain.id} cannot be federated.`);
 }
@@ -110,7 +112,7 @@ export function mergeFederationConfiguration(
 export function federateDomain(tenant: Tenant, domain: Domain, configuration: FederationConfiguration): void {
   if (!tenant.domains.has(domain.id)) throw new EmulatorStateError(`domain ${domain.id} is not in the tenant`);
   domain.federationConfiguration = configuration;
-  domain.authenticationType = 'Federated';
+  setAuthenticationType(tenant, domain, 'Federated');
 }
 
 function requiredString(property: string, value: unknown): string {

@@ -85,7 +85,7 @@ export function applyDomainSeed(state: EmulatorState, tenant: Tenant, seed: Doma
   const { federationConfiguration, ...domainInput } = seed;
   const domain = state.addDomain(tenant, definedOnly(domainInput));
   if (federationConfiguration) {
-    assertDomainCanBeFederated(domain);
+    assertDomainCanBeFederated(tenant, domain);
     federateDomain(tenant, domain, mergeFederationConfiguration(state, domain, undefined, federationConfiguration));
   }
 }

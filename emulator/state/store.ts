@@ -12,6 +12,7 @@ import type {
   ThrottleLimits,
   User,
 } from './model.ts';
+import { governingDomain, rootDomainAbove } from './subdomains.ts';
 import { UserDirectory } from './user-directory.ts';
 
 export const defaultThrottleLimits: ThrottleLimits = Object.freeze({
@@ -137,6 +138,9 @@ export class EmulatorState {
       isInitial: false,
     });
     domain.authenticationType = input.authenticationType ?? 'Managed';
+    // Under a verified root: verified with it, not a root, and following its authentication.
+    const root = rootDomainAbove(tenant, id);
+    if (root) Object.assign(domain, { isVerified: true, isRoot: false, authenticationType: root.authenticationType });
     tenant.domains.set(id, domain);
     if (input.isDefault) setDefaultDomain(tenant, domain);
     return domain;
@@ -196,6 +200,15 @@ export class EmulatorState {
     return undefined;
   }
 
+  /**
+   * The domain a sign-in with this UPN suffix goes through: the domain itself, or for a subdomain
+   * that follows its root, the root (whose federation configuration and issuer apply).
+   */
+  findSignInDomain(name: string): { tenant: Tenant; domain: Domain } | undefined {
+    const found = this.findDomain(name);
+    return found && { tenant: found.tenant, domain: governingDomain(found.tenant, found.domain) };
+  }
+
   /** The federation realm whose issuerUri equals `issuer` exactly (Entra compares byte for byte). */
   findRealmByIssuer(issuer: string): { tenant: Tenant; domain: Domain } | undefined {
     for (const tenant of this.tenants.values()) {
@@ -234,7 +247,8 @@ function newDomain(id: string, flags: { isVerified: boolean; isDefault: boolean;
     isVerified: flags.isVerified,
     isDefault: flags.isDefault,
     isInitial: flags.isInitial,
-    isRoot: true,
+    // Graph: true for a verified root domain, false for a subdomain or an unverified domain.
+    isRoot: flags.isVerified,
     isAdminManaged: true,
     supportedServices: flags.isInitial ? ['Email', 'OfficeCommunicationsOnline'] : [],
     passwordNotificationWindowInDays: 14,

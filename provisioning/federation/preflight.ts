@@ -1,14 +1,15 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import type { Db } from '../../db/database.ts';
 import type { Domain, User } from '../../db/schema.ts';
+import { findDomainByName } from '../../db/domains.ts';
 import { listUsers } from '../../db/users.ts';
 import { graphFailure } from '../tenant/graph-client.ts';
-import type { TenantDomain } from '../tenant/tenant-connection.ts';
+import { listTenantDomains, type TenantDomain } from '../tenant/tenant-connection.ts';
 import type { InternalDomainFederation } from './tenant-federation.ts';
 
 /** One pre-flight finding: what was checked, whether it passed, and what to do when it did not. */
 export interface PreflightCheck {
-  readonly id: 'domain-in-tenant' | 'domain-verified' | 'not-initial' | 'not-default' | 'not-federated-elsewhere' | 'cloud-global-admin' | 'immutable-ids';
+  readonly id: 'domain-in-tenant' | 'domain-verified' | 'root-domain' | 'subdomain-issuers' | 'not-initial' | 'not-default' | 'not-federated-elsewhere' | 'cloud-global-admin' | 'immutable-ids';
   readonly ok: boolean;
   readonly message: string;
   readonly fix?: string;
@@ -30,8 +31,9 @@ export const globalAdministratorTemplateId = '62e90394-69f5-4237-9190-012177145e
  * The checks Microsoft and experience ask for before a domain is federated (federation reference 4.4):
  * the domain is in the tenant, verified, not the initial onmicrosoft.com domain, not the default, not
  * federated to another IdP; a Global Administrator keeps an onmicrosoft.com account (break-glass access
- * when federation fails); and every tenant user of the domain carries an onPremisesImmutableId that a
- * Lanyard user of the organization has, since Entra finds federated users by that alone.
+ * when federation fails); and every tenant user of the domain, and of the subdomains that follow it,
+ * carries an onPremisesImmutableId that a Lanyard user of the organization has, since Entra finds
+ * federated users by that alone.
  *
  * @example
  *   const checks = await runFederationPreflight({ db, client, domain, tenantDomain, existing });
@@ -57,6 +59,14 @@ export async function runFederationPreflight(input: {
     tenantDomain.isVerified
       ? { id: 'domain-verified', ok: true, message: 'the domain is verified' }
       : { id: 'domain-verified', ok: false, message: 'the domain is not verified', fix: 'add the DNS TXT record Microsoft shows for the domain and verify it' },
+    tenantDomain.isVerified && !tenantDomain.isRoot
+      ? {
+          id: 'root-domain',
+          ok: false,
+          message: `${domain.name} is a subdomain: it follows its root domain's sign-in settings and cannot be federated on its own`,
+          fix: `federate the root domain (its subdomains follow it, using its issuer), or make ${domain.name} a root domain first (POST /domains/${domain.name}/promote)`,
+        }
+      : { id: 'root-domain', ok: true, message: 'the domain is a root domain' },
     tenantDomain.isInitial || domain.name.endsWith('.onmicrosoft.com')
       ? { id: 'not-initial', ok: false, message: 'onmicrosoft.com domains cannot be federated', fix: 'federate a custom domain instead' }
       : { id: 'not-initial', ok: true, message: 'the domain is not an onmicrosoft.com domain' },
@@ -67,8 +77,11 @@ export async function runFederationPreflight(input: {
       ? { id: 'not-federated-elsewhere', ok: false, message: `the domain is federated to another identity provider (issuer ${input.existing.issuerUri})`, fix: 'remove that federation first (in that IdP, or PATCH /domains/{domain} authenticationType=Managed)' }
       : { id: 'not-federated-elsewhere', ok: true, message: input.existing ? 'the domain is already federated to Lanyard (it will be updated)' : 'the domain is not federated yet' },
     await checkCloudGlobalAdmin(input.client),
-    await checkImmutableIds(input.db, input.client, domain),
   ];
+  // Federating a root domain federates the subdomains that follow it: their users sign in here too,
+  // with the root's issuer (federation reference 4.4).
+  const subdomains = followingSubdomains(await listTenantDomains(input.client), domain.name);
+  checks.push(await checkSubdomainIssuers(input.db, domain, subdomains), await checkImmutableIds(input.db, input.client, domain, subdomains));
   return checks;
 }
 
@@ -100,32 +113,75 @@ async function checkCloudGlobalAdmin(client: Client): Promise<PreflightCheck> {
       };
 }
 
-async function checkImmutableIds(db: Db, client: Client, domain: Domain): Promise<PreflightCheck> {
+/**
+ * A following subdomain registered in Lanyard as a domain of its own would give its users its own
+ * issuer, which Entra refuses: they must present the root's.
+ */
+async function checkSubdomainIssuers(db: Db, domain: Domain, subdomains: readonly string[]): Promise<PreflightCheck> {
+  const registered: string[] = [];
+  for (const name of subdomains) if (await findDomainByName(db, name)) registered.push(name);
+  return registered.length === 0
+    ? { id: 'subdomain-issuers', ok: true, message: subdomains.length ? `the subdomains ${subdomains.join(', ')} will use ${domain.name}'s issuer` : 'the domain has no subdomains in the tenant' }
+    : {
+        id: 'subdomain-issuers',
+        ok: false,
+        message: `${registered.join(', ')} follow ${domain.name} in the tenant but are registered in Lanyard as domains of their own, so their users would get an issuer Microsoft refuses`,
+        fix: `promote them in the tenant (POST /domains/{subdomain}/promote) and federate each on its own, or use accounts of ${domain.name} for those users`,
+      };
+}
+
+async function checkImmutableIds(db: Db, client: Client, domain: Domain, subdomains: readonly string[]): Promise<PreflightCheck> {
   const lanyardUsers = await usersByImmutableId(db, domain.organizationId);
+  const domainNames = [domain.name, ...subdomains];
   const unmatched: UnmatchedTenantUser[] = [];
-  let page = (await client
-    .api('/users')
-    .header('ConsistencyLevel', 'eventual')
-    .query({ $count: 'true' })
-    .filter(`endswith(userPrincipalName,'@${domain.name}')`)
-    .select(['id', 'userPrincipalName', 'onPremisesImmutableId'])
-    .top(999)
-    .get()
-    .catch(graphFailure(`listing the tenant users of ${domain.name}`))) as UserPage;
   let count = 0;
-  for (;;) {
-    for (const user of page.value) {
+  for (const name of domainNames) {
+    for await (const user of tenantUsersOf(client, name)) {
       count += 1;
       const problem = tenantUserProblem(user, lanyardUsers);
       if (problem) unmatched.push(problem);
     }
+  }
+  const scope = domainNames.length > 1 ? `${domain.name} and its subdomains ${domainNames.slice(1).join(', ')}` : domain.name;
+  return unmatched.length === 0
+    ? { id: 'immutable-ids', ok: true, message: `all ${count} tenant user(s) of ${scope} have an ImmutableID that matches a Lanyard user` }
+    : { id: 'immutable-ids', ok: false, message: `${unmatched.length} of ${count} tenant user(s) of ${scope} could not sign in (AADSTS51004)`, users: unmatched };
+}
+
+/** The verified subdomains of `root` that follow it: no other root domain stands between them. */
+export function followingSubdomains(domains: readonly TenantDomain[], root: string): string[] {
+  const byName = new Map(domains.map((candidate) => [candidate.id.toLowerCase(), candidate]));
+  return domains
+    .filter((candidate) => candidate.isVerified && !candidate.isRoot && candidate.id.toLowerCase().endsWith(`.${root}`))
+    .filter((candidate) => {
+      const labels = candidate.id.toLowerCase().split('.');
+      for (let index = 1; index < labels.length - 1; index++) {
+        const ancestor = labels.slice(index).join('.');
+        if (ancestor === root) return true;
+        if (byName.get(ancestor)?.isRoot) return false;
+      }
+      return false;
+    })
+    .map((candidate) => candidate.id.toLowerCase());
+}
+
+/** Every tenant user whose UPN is in `domainName`, page by page. */
+async function* tenantUsersOf(client: Client, domainName: string): AsyncGenerator<UserPage['value'][number]> {
+  let page = (await client
+    .api('/users')
+    .header('ConsistencyLevel', 'eventual')
+    .query({ $count: 'true' })
+    .filter(`endswith(userPrincipalName,'@${domainName}')`)
+    .select(['id', 'userPrincipalName', 'onPremisesImmutableId'])
+    .top(999)
+    .get()
+    .catch(graphFailure(`listing the tenant users of ${domainName}`))) as UserPage;
+  for (;;) {
+    yield* page.value;
     const nextLink = page['@odata.nextLink'];
-    if (!nextLink) break;
+    if (!nextLink) return;
     page = (await client.api(nextLink).header('ConsistencyLevel', 'eventual').get().catch(graphFailure('listing tenant users'))) as UserPage;
   }
-  return unmatched.length === 0
-    ? { id: 'immutable-ids', ok: true, message: `all ${count} tenant user(s) of ${domain.name} have an ImmutableID that matches a Lanyard user` }
-    : { id: 'immutable-ids', ok: false, message: `${unmatched.length} of ${count} tenant user(s) of ${domain.name} could not sign in (AADSTS51004)`, users: unmatched };
 }
 
 interface UserPage {

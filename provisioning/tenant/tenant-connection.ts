@@ -11,6 +11,8 @@ export interface TenantDomain {
   readonly isVerified: boolean;
   readonly isDefault: boolean;
   readonly isInitial: boolean;
+  /** False for a subdomain that follows its root domain's authentication (and for an unverified domain). */
+  readonly isRoot: boolean;
 }
 
 export interface TenantConnectionReport {
@@ -66,6 +68,6 @@ export async function connectTenant(
 
 /** The tenant's domains, as Graph lists them. */
 export async function listTenantDomains(client: import('@microsoft/microsoft-graph-client').Client): Promise<TenantDomain[]> {
-  const result = (await client.api('/domains').select(['id', 'authenticationType', 'isVerified', 'isDefault', 'isInitial']).get().catch(graphFailure('listing the tenant\'s domains'))) as { value: TenantDomain[] };
-  return result.value.map(({ id, authenticationType, isVerified, isDefault, isInitial }) => ({ id, authenticationType, isVerified, isDefault, isInitial }));
+  const result = (await client.api('/domains').select(['id', 'authenticationType', 'isVerified', 'isDefault', 'isInitial', 'isRoot']).get().catch(graphFailure('listing the tenant\'s domains'))) as { value: TenantDomain[] };
+  return result.value.map(({ id, authenticationType, isVerified, isDefault, isInitial, isRoot }) => ({ id, authenticationType, isVerified, isDefault, isInitial, isRoot }));
 }

@@ -46,3 +46,17 @@ describe.each<[FederationProtocol, MfaBehavior]>([
     await page.context().close();
   });
 });
+
+describe('a subdomain that follows the federated root domain', () => {
+  it('signs dana@sales.<domain> in through the root domain\'s federation, with the root\'s issuer', async () => {
+    const federated = await setUpFederatedDomain(stack, { slug: 'subdomains', protocol: 'wsfed', mfaBehavior: 'enforce', users: ['dana@sales'] });
+    const dana = federated.users['dana@sales']!;
+    expect(dana.upn).toBe(`dana@sales.${federated.domain}`);
+    const page = await newPage(browser);
+    const outcome = await signInThroughBrowser(page, { emulatorUrl: stack.emulator.baseUrl, lanyardUrl: stack.lanyard.url, upn: dana.upn, totpSecret: dana.totpSecret });
+    expect(outcome).toEqual({ signedInUpn: dana.upn, mfaSatisfied: 'true', protocol: 'wsFed' });
+    const [signIn] = stack.emulator.state.signIns.filter((entry) => entry.userPrincipalName === dana.upn);
+    expect(signIn).toMatchObject({ issuer: `${stack.lanyard.url}/federation/${federated.domain}` });
+    await page.context().close();
+  });
+});

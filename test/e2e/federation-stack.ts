@@ -66,7 +66,9 @@ export interface FederatedDomain {
 /**
  * An organization `slug` with domain `slug`.test in Lanyard (users with password and TOTP) and a tenant
  * `slug` in the emulator holding the same users with matching ImmutableIDs and a break-glass Global
- * Administrator, then connected and federated through the same services the CLI uses.
+ * Administrator, then connected and federated through the same services the CLI uses. A user named
+ * `dana@sales` lives in the subdomain sales.`slug`.test, which the tenant has too and which follows
+ * the federated root domain.
  */
 export async function setUpFederatedDomain(
   stack: FederationStack,
@@ -76,12 +78,15 @@ export async function setUpFederatedDomain(
   const domain = `${input.slug}.test`;
   await seedOrganization(context, { slug: input.slug, domain });
   const users: Record<string, FederatedUser> = {};
+  const subdomains = new Set<string>();
   for (const name of input.users) {
-    const { user, totpSecret } = await seedUser(context, `${name}@${domain}`);
+    const [alias, subdomain] = name.split('@');
+    if (subdomain) subdomains.add(`${subdomain}.${domain}`);
+    const { user, totpSecret } = await seedUser(context, `${alias}@${subdomain ? `${subdomain}.` : ''}${domain}`);
     users[name] = { upn: user.upn, immutableId: user.immutableId, totpSecret: totpSecret! };
   }
   const tenant = seedTenant(stack.emulator, input.slug, federationAppRoles, {
-    domains: [{ id: domain }],
+    domains: [{ id: domain }, ...[...subdomains].map((id) => ({ id }))],
     users: [
       { userPrincipalName: `breakglass@${input.slug}.onmicrosoft.com`, directoryRoles: ['Global Administrator'] },
       ...Object.values(users).map((user) => ({ userPrincipalName: user.upn, onPremisesImmutableId: user.immutableId })),

@@ -179,4 +179,34 @@ describe('domains and federationConfiguration', () => {
     expect(domain.body).toMatchObject({ authenticationType: 'Managed', isVerified: true, isInitial: false });
     expect((await graphRequest(emulator, token, 'GET', '/domains/litware.com/federationConfiguration')).body?.value).toEqual([]);
   });
+
+  it('keeps subdomains with their root: verified with it, not roots, following its authentication until promoted', async () => {
+    const tailspin = await fetchAccessToken(emulator, seedTenant(emulator, 'tailspin', ['Domain.ReadWrite.All', 'Domain-InternalFederation.ReadWrite.All'], {
+      domains: [{ id: 'tailspin.com' }, { id: 'sales.tailspin.com', isVerified: false }, { id: 'eu.sales.tailspin.com' }],
+    }));
+    const read = async (domain: string) => (await graphRequest(emulator, tailspin, 'GET', `/domains/${domain}`)).body as { isRoot: boolean; isVerified: boolean; authenticationType: string };
+    expect(await read('tailspin.com')).toMatchObject({ isRoot: true, isVerified: true });
+    expect(await read('sales.tailspin.com')).toMatchObject({ isRoot: false, isVerified: true, authenticationType: 'Managed' });
+    expect(await read('eu.sales.tailspin.com')).toMatchObject({ isRoot: false, isVerified: true });
+
+    const ownFederation = await graphRequest(emulator, tailspin, 'POST', '/domains/sales.tailspin.com/federationConfiguration', federation('sales.tailspin.com'));
+    expect([ownFederation.status, graphErrorCode(ownFederation)]).toEqual([400, 'Request_BadRequest']);
+    expect((await graphRequest(emulator, tailspin, 'POST', '/domains/tailspin.com/federationConfiguration', federation('tailspin.com'))).status).toBe(201);
+    expect((await read('eu.sales.tailspin.com')).authenticationType).toBe('Federated');
+    // Home-realm discovery sends a subdomain's users to the root's federation.
+    const realm = await (await fetch(`${emulator.baseUrl}/common/userrealm/kim@eu.sales.tailspin.com?api-version=1.0`)).json() as { account_type: string; AuthURL: string };
+    expect(realm.account_type).toBe('Federated');
+    expect(realm.AuthURL).toContain('https://idp.test/federation/tailspin.com/wsfed');
+    expect((await graphRequest(emulator, tailspin, 'PATCH', '/domains/sales.tailspin.com', { authenticationType: 'Managed' })).status).toBe(400);
+    expect((await graphRequest(emulator, tailspin, 'PATCH', '/domains/tailspin.com', { authenticationType: 'Managed' })).status).toBe(204);
+    expect((await read('sales.tailspin.com')).authenticationType).toBe('Managed');
+
+    const promoted = await graphRequest(emulator, tailspin, 'POST', '/domains/sales.tailspin.com/promote');
+    expect([promoted.status, promoted.body?.value]).toEqual([200, true]);
+    expect((await graphRequest(emulator, tailspin, 'POST', '/domains/sales.tailspin.com/promote')).status).toBe(400);
+    expect((await graphRequest(emulator, tailspin, 'POST', '/domains/tailspin.com/federationConfiguration', federation('tailspin.com', { issuerUri: 'https://idp.test/federation/tailspin.com/2' }))).status).toBe(201);
+    expect(await read('sales.tailspin.com')).toMatchObject({ isRoot: true, authenticationType: 'Managed' });
+    // eu.sales now follows its nearest root, sales.tailspin.com.
+    expect((await read('eu.sales.tailspin.com')).authenticationType).toBe('Managed');
+  });
 });

@@ -22,17 +22,19 @@ let env: Record<string, string>;
 let token: string;
 
 const cli = (args: string[], stdin?: string) => runCli([...args, '--json'], env, stdin);
-const errorOf = (result: { stderr: string }) => JSON.parse(result.stderr).error as { code: string; message: string; details?: { checks: { id: string; ok: boolean; users?: { userPrincipalName: string; problem: string; fix: string }[] }[] } };
+const errorOf = (result: { stderr: string }) => JSON.parse(result.stderr).error as { code: string; message: string; details?: { checks: { id: string; ok: boolean; message: string; fix?: string; users?: { userPrincipalName: string; problem: string; fix: string }[] }[] } };
 const emulatorDomain = (name: string) => graphRequest(emulator, token, 'GET', `/domains/${name}`).then((result) => result.body as { authenticationType: string });
 
 beforeAll(async () => {
   emulator = await startTrustedEmulator();
   seeded = seedTenant(emulator, 'contoso', federationAppRoles, {
-    domains: [{ id: 'contoso.com' }, { id: 'fabrikam.com', isDefault: true }],
+    // sales. and eu.contoso.com are subdomains: they follow contoso.com's authentication.
+    domains: [{ id: 'contoso.com' }, { id: 'fabrikam.com', isDefault: true }, { id: 'sales.contoso.com' }, { id: 'eu.contoso.com' }],
     users: [
       { userPrincipalName: 'ops@contoso.com', onPremisesImmutableId: 'T3BzMDAwMDAwMDAwMDAwMA==', directoryRoles: ['Global Administrator'] },
       { userPrincipalName: 'bob@contoso.com' },
       { userPrincipalName: 'carol@contoso.com', onPremisesImmutableId: 'Q2Fyb2wwMDAwMDAwMDAwMA==' },
+      { userPrincipalName: 'dana@sales.contoso.com' },
     ],
   });
   token = await fetchAccessToken(emulator, seeded);
@@ -83,7 +85,8 @@ describe('lanyard tenant connect', () => {
     expect(result.code).toBe(0);
     const report = result.json();
     expect(report).toMatchObject({ organization: 'contoso', tenantId: seeded.tenant.id, clientId: seeded.clientId });
-    expect(report.domains.map((domain: { id: string }) => domain.id).sort()).toEqual(['contoso.com', 'contoso.onmicrosoft.com', 'fabrikam.com']);
+    expect(report.domains.map((domain: { id: string }) => domain.id).sort()).toEqual(['contoso.com', 'contoso.onmicrosoft.com', 'eu.contoso.com', 'fabrikam.com', 'sales.contoso.com']);
+    expect(report.domains.find((domain: { id: string }) => domain.id === 'sales.contoso.com')).toMatchObject({ isRoot: false, isVerified: true });
     const [stored] = await database.db.selectFrom('tenantConnections').selectAll().execute();
     expect(stored?.clientSecretEncrypted).toMatch(/^v1\./);
     expect(stored?.clientSecretEncrypted).not.toContain(seeded.clientSecret);
@@ -104,16 +107,29 @@ describe('lanyard federate', () => {
     expect(failed['immutable-ids']!.users).toEqual([
       expect.objectContaining({ userPrincipalName: 'bob@contoso.com', problem: 'immutable-id-missing', fix: expect.stringContaining('Qm9iMDAwMDAwMDAwMDAwMA==') }),
       expect.objectContaining({ userPrincipalName: 'carol@contoso.com', problem: 'no-lanyard-user', fix: expect.stringContaining('lanyard user add carol@contoso.com --immutable-id') }),
+      // A subdomain's users sign in through contoso.com's federation too.
+      expect.objectContaining({ userPrincipalName: 'dana@sales.contoso.com', problem: 'immutable-id-missing', fix: expect.stringContaining('lanyard user add dana@sales.contoso.com') }),
     ]);
+    expect(failed['immutable-ids']!.message).toContain('contoso.com and its subdomains');
     const text = await runCli(['federate', 'contoso.com'], env);
     expect(text.stderr).toContain('✗ no Global Administrator has an onmicrosoft.com account');
     expect(text.stderr).toContain('- bob@contoso.com (no ImmutableID)');
     expect((await emulatorDomain('contoso.com')).authenticationType).toBe('Managed');
   });
 
-  it('refuses the tenant\'s default domain (Lanyard itself refuses onmicrosoft.com domains)', async () => {
+  it('refuses the tenant\'s default domain and a subdomain that follows its root (Lanyard itself refuses onmicrosoft.com domains)', async () => {
     const fabrikam = errorOf(await cli(['federate', 'fabrikam.com']));
     expect(fabrikam.details!.checks.find((check) => check.id === 'not-default')).toMatchObject({ ok: false, fix: expect.stringContaining('Set as default') });
+    await cli(['domain', 'add', 'contoso', 'eu.contoso.com']);
+    const subdomain = errorOf(await cli(['federate', 'eu.contoso.com']));
+    expect(subdomain.details!.checks.find((check) => check.id === 'root-domain')).toMatchObject({ ok: false, fix: expect.stringContaining('federate the root domain') });
+    // Registered in Lanyard as a domain of its own, eu.contoso.com's users would get an issuer Entra refuses.
+    const root = errorOf(await cli(['federate', 'contoso.com']));
+    expect(root.details!.checks.find((check) => check.id === 'subdomain-issuers')).toMatchObject({ ok: false, message: expect.stringContaining('eu.contoso.com') });
+    // Promoted to a root domain in the tenant (by an admin: Lanyard's app may only read domains), it no longer follows contoso.com.
+    emulator.state.findDomain('eu.contoso.com')!.domain.isRoot = true;
+    const promoted = errorOf(await cli(['federate', 'contoso.com']));
+    expect(promoted.details!.checks.find((check) => check.id === 'subdomain-issuers')).toMatchObject({ ok: true, message: expect.stringContaining('sales.contoso.com') });
     expect(errorOf(await cli(['domain', 'add', 'contoso', 'contoso.onmicrosoft.com'])).code).not.toBe('INTERNAL_ERROR');
   });
 
@@ -125,6 +141,8 @@ describe('lanyard federate', () => {
     });
     expect((await graphRequest(emulator, token, 'PATCH', '/users/bob@contoso.com', { onPremisesImmutableId: 'Qm9iMDAwMDAwMDAwMDAwMA==' })).status).toBe(204);
     await cli(['user', 'add', 'carol@contoso.com', '--immutable-id', 'Q2Fyb2wwMDAwMDAwMDAwMA==']);
+    await cli(['user', 'add', 'dana@sales.contoso.com', '--immutable-id', 'RGFuYTAwMDAwMDAwMDAwMA==']);
+    expect((await graphRequest(emulator, token, 'PATCH', '/users/dana@sales.contoso.com', { onPremisesImmutableId: 'RGFuYTAwMDAwMDAwMDAwMA==' })).status).toBe(204);
     const graphWrites = () => emulator.state.requestLog.filter((entry) => entry.path.startsWith('/v1.0/') && entry.method !== 'GET').length;
     const writesBefore = graphWrites();
 
@@ -143,6 +161,7 @@ describe('lanyard federate', () => {
     const first = await cli(['federate', 'contoso.com']);
     expect(first.code).toBe(0);
     expect(first.json()).toMatchObject({ action: 'create', result: { authenticationType: 'Federated' } });
+    expect((await emulatorDomain('sales.contoso.com')).authenticationType).toBe('Federated');
     const second = await cli(['federate', 'contoso.com', '--protocol', 'saml', '--mfa', 'accept']);
     expect(second.code).toBe(0);
     expect(second.json()).toMatchObject({ action: 'update', protocol: 'saml', mfaBehavior: 'accept' });
@@ -175,7 +194,8 @@ describe('lanyard unfederate', () => {
     expect((await emulatorDomain('contoso.com')).authenticationType).toBe('Managed');
     expect((await graphRequest(emulator, token, 'GET', '/domains/contoso.com/federationConfiguration')).body?.value).toEqual([]);
     expect(await database.db.selectFrom('domainFederations').selectAll().execute()).toEqual([]);
-    expect((await cli(['user', 'list', 'contoso'])).json()).toHaveLength(3);
+    expect((await cli(['user', 'list', 'contoso'])).json()).toHaveLength(4);
+    expect((await emulatorDomain('sales.contoso.com')).authenticationType).toBe('Managed');
 
     const again = await cli(['unfederate', 'contoso.com']);
     expect(again.json()).toMatchObject({ action: 'none', authenticationType: 'Managed', warnings: [] });
