@@ -1,5 +1,5 @@
 import { sign, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Operations per second of a synchronous operation, after a warm-up, over `durationMilliseconds`. */
 export function rate(durationMilliseconds: number, operation: () => void): number {
@@ -60,6 +60,24 @@ export function processCpuSeconds(pid: number = process.pid): number | undefined
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds used so far by every process with this command name (e.g. all `postgres` backends), from /proc. */
+export function commandCpuSeconds(command: string): number | undefined {
+  try {
+    let total = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) total += processCpuSeconds(Number(entry)) ?? 0;
+      } catch {
+        // the process ended while being read
+      }
+    }
+    return total;
   } catch {
     return undefined;
   }

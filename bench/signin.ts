@@ -27,7 +27,7 @@ import { entraAuthnRequest, redirectQuery } from '../test/harness/saml-request.t
 import { totpCode } from '../test/harness/seed.ts';
 import { wsFedSignInUrl } from '../test/harness/wsfed-request.ts';
 import { KeepAliveGetClient, type LoadResponse } from './http-load.ts';
-import { concurrentRate, peakRssMiB, processCpuSeconds, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
+import { commandCpuSeconds, concurrentRate, peakRssMiB, processCpuSeconds, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
 
 const password = 'bench password that is long enough';
 const domain = 'bench.test';
@@ -99,13 +99,15 @@ export async function benchSignIn(
     // Warm-up (not counted): the server's JIT compiles the SSO path before it is measured.
     await concurrentRate({ durationMilliseconds: 2000, concurrency: workers }, (worker) => (worker % 2 ? wsFedToken(worker) : samlToken(worker)));
     const rsaBefore = rsaSignaturesPerSecond(privateKey, 2000);
-    const cpuBefore = { server: processCpuSeconds(server.pid), bench: processCpuSeconds() };
+    const cpuBefore = { server: processCpuSeconds(server.pid), bench: processCpuSeconds(), postgres: postgres && commandCpuSeconds('postgres') };
     const wsfed = await concurrentRate({ durationMilliseconds: 6000, concurrency: workers }, wsFedToken);
     const saml = await concurrentRate({ durationMilliseconds: 6000, concurrency: workers }, samlToken);
     for (const client of clients) client.close();
     const cpu = (pid: number | undefined, before: number | undefined) => ((processCpuSeconds(pid) ?? NaN) - (before ?? NaN)) * 1000 / (wsfed.count + saml.count);
     const serverCpuPerToken = cpu(server.pid, cpuBefore.server);
     const benchCpuPerToken = cpu(process.pid, cpuBefore.bench);
+    // Ended backends drop out of the sum, so this is a lower bound; the pool keeps its connections open.
+    const postgresCpuPerToken = postgres && ((commandCpuSeconds('postgres') ?? NaN) - (cpuBefore.postgres ?? NaN)) * 1000 / (wsfed.count + saml.count);
     const rsa = (rsaBefore + rsaSignaturesPerSecond(privateKey, 2000)) / 2;
     const rsaReference = { name: 'raw RSA-2048 signatures (1 core)', value: rsa, unit: '/s' };
     const serverPeak = peakRssMiB(server.pid!);
@@ -118,6 +120,7 @@ export async function benchSignIn(
     ];
     figures.push({ name: `lanyard serve CPU per SSO token (both protocols)${on}`, value: serverCpuPerToken, unit: 'ms', reference: { name: 'one raw RSA-2048 signature', value: 1000 / rsa, unit: 'ms' }, ratio: serverCpuPerToken / (1000 / rsa) });
     figures.push({ name: 'load generator CPU per SSO token (this process)', value: benchCpuPerToken, unit: 'ms' });
+    if (postgresCpuPerToken !== undefined) figures.push({ name: 'PostgreSQL server CPU per SSO token (all its processes)', value: postgresCpuPerToken, unit: 'ms' });
     if (serverPeak !== undefined) figures.push({ name: `lanyard serve peak RSS during sign-in bench${on}`, value: serverPeak, unit: 'MiB' });
     return figures;
   } finally {

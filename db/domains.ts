@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.ts';
 import { preparedQuery, type QueryParameter } from './prepared-query.ts';
-import type { Domain, DomainsTable } from './schema.ts';
+import { domainColumns, type Domain, type DomainsTable } from './schema.ts';
 
 export async function insertDomain(
   db: Db,
@@ -23,7 +23,7 @@ export async function insertDomain(
 }
 
 // Every federation request starts with this lookup.
-const domainByName = preparedQuery((db, param: QueryParameter<{ name: string }>) => db.selectFrom('domains').selectAll().where('name', '=', param('name')));
+const domainByName = preparedQuery((db, param: QueryParameter<{ name: string }>) => db.selectFrom('domains').select(domainColumns).where('name', '=', param('name')));
 
 export async function findDomainByName(db: Db, name: string): Promise<Domain | undefined> {
   return (await domainByName(db, { name: name.toLowerCase() }))[0];

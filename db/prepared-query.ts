@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './database.ts';
+import { registerNamedStatement } from './named-statements.ts';
 
 /** Stands for a value supplied when the query runs. */
 class Parameter {
@@ -20,7 +21,8 @@ interface Prepared {
  * operation tree, passes it through its plugins (CamelCase) and compiles it to SQL on every call;
  * for the small indexed queries on the token path that costs more than the database's own work.
  * `build` marks run-time values with `param(name)`; the SQL and its shape never change between runs,
- * so a prepared query must not branch on those values.
+ * so a prepared query must not branch on those values. On PostgreSQL the statement is also prepared
+ * on the server, once per connection (db/named-statements.ts).
  *
  * @example
  *   const findByName = preparedQuery((db, param: QueryParameter<{ name: string }>) =>
@@ -34,6 +36,7 @@ export function preparedQuery<Params extends Record<string, unknown>, Row>(
   const prepare = (db: Db): Prepared => {
     const compiled = build(db, ((name: string) => new Parameter(name)) as QueryParameter<Params>).compile();
     const slots = compiled.parameters.map((value) => (value instanceof Parameter ? { name: value.name } : { constant: value }));
+    registerNamedStatement(compiled.sql);
     return { compiled, slots };
   };
   return async (db, params) => {

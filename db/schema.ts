@@ -149,6 +149,17 @@ export interface Database {
 
 export type Organization = Selectable<OrganizationsTable>;
 export type Domain = Selectable<DomainsTable>;
+
+/**
+ * Every column of a table, spelled out, for prepared statements: PostgreSQL refuses to run a
+ * server-side prepared `SELECT *` whose result type changed, so a node still running after another
+ * node's migration added a column would fail. Naming the columns keeps the result type fixed.
+ */
+export const domainColumns = ['id', 'organizationId', 'name', 'issuerUri', 'protocol', 'mfaBehavior', 'requireSignedRequests', 'createdAt'] as const satisfies readonly (keyof DomainsTable)[];
+export const userColumns = [
+  'id', 'organizationId', 'upn', 'immutableId', 'displayName', 'givenName', 'surname', 'mail', 'source', 'externalId', 'status',
+  'passwordHash', 'microsoftObjectId', 'createdAt', 'updatedAt',
+] as const satisfies readonly (keyof UsersTable)[];
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;

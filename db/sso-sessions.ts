@@ -1,6 +1,6 @@
 import type { Db } from './database.ts';
 import { preparedQuery, type QueryParameter } from './prepared-query.ts';
-import type { SsoSession, User } from './schema.ts';
+import { userColumns, type SsoSession, type User } from './schema.ts';
 
 export async function insertSession(db: Db, session: SsoSession): Promise<void> {
   await db.insertInto('ssoSessions').values(session).execute();
@@ -21,7 +21,7 @@ const liveSessionWithUser = preparedQuery((db, param: QueryParameter<{ id: strin
   db
     .selectFrom('ssoSessions')
     .innerJoin('users', 'users.id', 'ssoSessions.userId')
-    .selectAll('users')
+    .select(userColumns.map((column) => `users.${column}` as const))
     .select([
       'ssoSessions.createdAt as sessionCreatedAt',
       'ssoSessions.passwordAt as sessionPasswordAt',

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents, recordAuditEvent } from '../../db/audit-events.ts';
-import { insertDomain } from '../../db/domains.ts';
+import { sql } from 'kysely';
+import { openDatabase } from '../../db/database.ts';
+import { findDomainByName, insertDomain } from '../../db/domains.ts';
 import { insertOrganization } from '../../db/organizations.ts';
 import { preparedQuery, type QueryParameter } from '../../db/prepared-query.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
@@ -39,5 +41,17 @@ describe.each(dialects)('prepared queries on %s', (dialect) => {
       ['user:alice@contoso.com', 'signin.token', 'contoso.com', 'success', null, '{"mfa":true}'],
       ['cli', 'domain.add', null, 'failure', 'DOMAIN_EXISTS', null],
     ]));
+  });
+
+  it('keeps working after another node\'s migration adds a column (PostgreSQL prepares it on the server)', async () => {
+    const secondNode = openDatabase(database.url);
+    try {
+      expect(await findDomainByName(database.db, 'a.contoso.com')).toMatchObject({ name: 'a.contoso.com' });
+      await sql`alter table domains add column added_later text`.execute(secondNode.db);
+      for (let run = 0; run < 12; run++) expect(await findDomainByName(database.db, 'b.contoso.com')).toMatchObject({ name: 'b.contoso.com' });
+    } finally {
+      await sql`alter table domains drop column added_later`.execute(secondNode.db);
+      await secondNode.close();
+    }
   });
 });
