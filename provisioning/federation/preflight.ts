@@ -30,8 +30,8 @@ export const globalAdministratorTemplateId = '62e90394-69f5-4237-9190-012177145e
 /**
  * The checks Microsoft and experience ask for before a domain is federated (federation reference 4.4):
  * the domain is in the tenant, verified, not the initial onmicrosoft.com domain, not the default, not
- * federated to another IdP; a Global Administrator keeps an onmicrosoft.com account (break-glass access
- * when federation fails); and every tenant user of the domain, and of the subdomains that follow it,
+ * federated to another IdP; a Global Administrator keeps an account in a domain that stays managed, such
+ * as onmicrosoft.com (break-glass access when federation fails); and every tenant user of the domain, and of the subdomains that follow it,
  * carries an onPremisesImmutableId that a Lanyard user of the organization has, since Entra finds
  * federated users by that alone.
  *
@@ -76,16 +76,29 @@ export async function runFederationPreflight(input: {
     input.existing && input.existing.issuerUri !== domain.issuerUri
       ? { id: 'not-federated-elsewhere', ok: false, message: `the domain is federated to another identity provider (issuer ${input.existing.issuerUri})`, fix: 'remove that federation first (in that IdP, or PATCH /domains/{domain} authenticationType=Managed)' }
       : { id: 'not-federated-elsewhere', ok: true, message: input.existing ? 'the domain is already federated to Lanyard (it will be updated)' : 'the domain is not federated yet' },
-    await checkCloudGlobalAdmin(input.client),
   ];
   // Federating a root domain federates the subdomains that follow it: their users sign in here too,
   // with the root's issuer (federation reference 4.4).
-  const subdomains = followingSubdomains(await listTenantDomains(input.client), domain.name);
-  checks.push(await checkSubdomainIssuers(input.db, domain, subdomains), await checkImmutableIds(input.db, input.client, domain, subdomains));
+  const tenantDomains = await listTenantDomains(input.client);
+  const subdomains = followingSubdomains(tenantDomains, domain.name);
+  const staysManaged = (name: string) => {
+    const tenantDomainOfName = tenantDomains.find((candidate) => candidate.id.toLowerCase() === name);
+    return tenantDomainOfName?.authenticationType === 'Managed' && name !== domain.name && !subdomains.includes(name);
+  };
+  checks.push(
+    await checkCloudGlobalAdmin(input.client, staysManaged),
+    await checkSubdomainIssuers(input.db, domain, subdomains),
+    await checkImmutableIds(input.db, input.client, domain, subdomains),
+  );
   return checks;
 }
 
-async function checkCloudGlobalAdmin(client: Client): Promise<PreflightCheck> {
+/**
+ * Someone must still be able to sign in and fix things if federation breaks: a Global Administrator
+ * whose account is in a domain that stays managed after this change (the onmicrosoft.com domain is
+ * always managed; another managed custom domain serves as well).
+ */
+async function checkCloudGlobalAdmin(client: Client, staysManaged: (domainName: string) => boolean): Promise<PreflightCheck> {
   let members: { userPrincipalName?: string }[];
   try {
     const roles = (await client.api('/directoryRoles').get()) as { value: { id: string; roleTemplateId: string }[] };
@@ -102,13 +115,13 @@ async function checkCloudGlobalAdmin(client: Client): Promise<PreflightCheck> {
     }
     return graphFailure('reading the Global Administrators')(error);
   }
-  const cloudAdmins = members.map((member) => member.userPrincipalName ?? '').filter((upn) => upn.toLowerCase().endsWith('.onmicrosoft.com'));
+  const cloudAdmins = members.map((member) => member.userPrincipalName ?? '').filter((upn) => staysManaged(upn.split('@')[1]?.toLowerCase() ?? ''));
   return cloudAdmins.length > 0
-    ? { id: 'cloud-global-admin', ok: true, message: `a Global Administrator stays on an onmicrosoft.com account (${cloudAdmins.join(', ')})` }
+    ? { id: 'cloud-global-admin', ok: true, message: `a Global Administrator keeps a cloud sign-in in a managed domain (${cloudAdmins.join(', ')})` }
     : {
         id: 'cloud-global-admin',
         ok: false,
-        message: 'no Global Administrator has an onmicrosoft.com account: if federation fails, nobody could sign in to fix it',
+        message: 'no Global Administrator has an account in a domain that stays managed: if federation fails, nobody could sign in to fix it',
         fix: 'create a break-glass account admin@<tenant>.onmicrosoft.com with the Global Administrator role',
       };
 }
