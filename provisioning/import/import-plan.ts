@@ -8,8 +8,12 @@ import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';
 export type ImportDecision =
   | { readonly kind: 'skip'; readonly code: string; readonly message: string }
   | { readonly kind: 'fail'; readonly code: string; readonly message: string; readonly details?: Record<string, unknown> }
-  /** An existing account; `writeBack` is its immutable ID when the tenant user has none yet. */
-  | { readonly kind: 'match'; readonly user: User; readonly writeBack: string | undefined }
+  /**
+   * An existing account; `writeBack` is its immutable ID when the tenant user has none yet. `renameTo`:
+   * the tenant renamed an account Lanyard imported from it, so Lanyard follows. `upnDiffers`: the
+   * tenant's UPN differs from an account Lanyard owns (local or directory), which keeps its own.
+   */
+  | { readonly kind: 'match'; readonly user: User; readonly writeBack: string | undefined; readonly renameTo?: string; readonly upnDiffers?: string }
   /** A new pending account; `writeBack` when Lanyard generated the immutable ID. */
   | { readonly kind: 'create'; readonly immutableId: string; readonly writeBack: string | undefined };
 
@@ -41,7 +45,14 @@ export function decideImport(tenantUser: TenantUserRow, lookups: ImportLookups):
       if (owner.organizationId !== lookups.organizationId) {
         return { kind: 'fail', code: 'IMMUTABLE_ID_TAKEN', message: 'the immutable ID belongs to an account of another organization' };
       }
-      return { kind: 'match', user: owner, writeBack: undefined };
+      if (owner.upn === tenantUser.upn) return { kind: 'match', user: owner, writeBack: undefined };
+      // Same person, new name in the tenant. The tenant is the source of imported accounts only.
+      if (owner.source !== 'imported') return { kind: 'match', user: owner, writeBack: undefined, upnDiffers: tenantUser.upn };
+      const holder = lookups.byUpn.get(tenantUser.upn);
+      if (holder) {
+        return { kind: 'fail', code: 'UPN_TAKEN', message: `the tenant renamed ${owner.upn} to ${tenantUser.upn}, which another Lanyard account has; rename or remove that account, then import again` };
+      }
+      return { kind: 'match', user: owner, writeBack: undefined, renameTo: tenantUser.upn };
     }
   }
   const sameName = lookups.byUpn.get(tenantUser.upn);

@@ -81,6 +81,7 @@ async function recordPage(
   const now = new Date().toISOString();
   const newAccounts: User[] = [];
   const matched: { id: string; microsoftObjectId: string }[] = [];
+  const renamed: { id: string; upn: string; mail: string | null }[] = [];
   const results: ProvisioningResult[] = decisions.map(({ tenantUser, decision }) => {
     const subject = tenantUser.upn;
     const microsoftObjectId = tenantUser.objectId;
@@ -95,10 +96,21 @@ async function recordPage(
         return context.result(subject, 'failed', { microsoftObjectId, reasonCode: decision.code, message: decision.message, ...(decision.details ? { details: decision.details } : {}) });
       case 'match':
         if (decision.user.microsoftObjectId !== microsoftObjectId) matched.push({ id: decision.user.id, microsoftObjectId });
+        if (decision.renameTo) {
+          // The mail address follows the name only where it was the old name.
+          renamed.push({ id: decision.user.id, upn: decision.renameTo, mail: decision.user.mail === decision.user.upn ? decision.renameTo : decision.user.mail });
+          return context.result(subject, 'updated', {
+            userId: decision.user.id,
+            microsoftObjectId,
+            message: `renamed from ${decision.user.upn}, as in the tenant`,
+            details: { immutableId: decision.user.immutableId, previousUpn: decision.user.upn },
+          });
+        }
         return context.result(subject, 'matched', {
           userId: decision.user.id,
           microsoftObjectId,
-          details: { immutableId: decision.user.immutableId, ...(decision.writeBack ? { immutableIdWritten: true } : {}) },
+          ...(decision.upnDiffers ? { message: `Lanyard's account is ${decision.user.upn} (${decision.user.source}) and keeps that name; the tenant calls it ${decision.upnDiffers}` } : {}),
+          details: { immutableId: decision.user.immutableId, ...(decision.writeBack ? { immutableIdWritten: true } : {}), ...(decision.upnDiffers ? { lanyardUpn: decision.user.upn } : {}) },
         });
       case 'create': {
         const user: User = {
@@ -128,6 +140,7 @@ async function recordPage(
     // The Microsoft object id is bookkeeping, not a change to the account: updatedAt stays, so
     // auto-provisioning does not see the account as changed.
     for (const account of matched) await trx.updateTable('users').set({ microsoftObjectId: account.microsoftObjectId }).where('id', '=', account.id).execute();
+    for (const account of renamed) await trx.updateTable('users').set({ upn: account.upn, mail: account.mail, updatedAt: now }).where('id', '=', account.id).execute();
   });
 }
 

@@ -64,7 +64,9 @@ describe.each(dialects)('import on %s', (dialect) => {
     const results = await byUpn(org, run.id);
     const tenantUser = (upn: string) => [...org.tenant.users.values()].find((user) => user.userPrincipalName === upn)!;
 
-    expect(results.get(`alice@${org.managed}`)).toMatchObject({ outcome: 'matched', details: { immutableId: alice.immutableId } });
+    // alice is Lanyard's own (local) account: it keeps its name, and the report says how the tenant calls it.
+    expect(results.get(`alice@${org.managed}`)).toMatchObject({ outcome: 'matched', details: { immutableId: alice.immutableId, lanyardUpn: alice.upn } });
+    expect(results.get(`alice@${org.managed}`)?.message).toContain('keeps that name');
     expect((await findUserByUpn(database.db, alice.upn))?.microsoftObjectId).toBe(tenantUser(`alice@${org.managed}`).id);
 
     expect(results.get(`bob@${org.managed}`)).toMatchObject({ outcome: 'matched', details: { immutableIdWritten: true } });
@@ -94,6 +96,30 @@ describe.each(dialects)('import on %s', (dialect) => {
     expect(accounts.map((account) => account.upn).sort()).toEqual(
       [`alice.renamed@${org.managed}`, `bob@${org.managed}`, `carol@${org.managed}`, `dave@${org.federated}`, `frank@${org.managed}`].sort(),
     );
+  });
+
+  it('follows the tenant when it renames an imported account, unless another account has the new name', async () => {
+    const { org } = await scenario();
+    await importRun(org);
+    const carol = (await findUserByUpn(database.db, `carol@${org.managed}`))!;
+    const rename = (from: string, to: string) => {
+      const user = [...org.tenant.users.values()].find((candidate) => candidate.userPrincipalName === from)!;
+      const before = { userPrincipalName: user.userPrincipalName, onPremisesImmutableId: user.onPremisesImmutableId };
+      user.userPrincipalName = to;
+      org.tenant.users.reindex(user, before);
+    };
+    rename(`carol@${org.managed}`, `carol.jones@${org.managed}`);
+    const { run } = await importRun(org);
+    expect((await byUpn(org, run.id)).get(`carol.jones@${org.managed}`)).toMatchObject({ outcome: 'updated', details: { previousUpn: carol.upn } });
+    expect(await findUserByUpn(database.db, `carol.jones@${org.managed}`)).toMatchObject({ id: carol.id, immutableId: carol.immutableId, mail: `carol.jones@${org.managed}`, status: 'pending' });
+    expect(await findUserByUpn(database.db, `carol@${org.managed}`)).toBeUndefined();
+
+    // The new name is taken in Lanyard (bob's): nothing is renamed, and the report says why.
+    rename(`carol.jones@${org.managed}`, `bob.b@${org.managed}`);
+    await addUser(database.db, { upn: `bob.b@${org.managed}` }, { actor: 'test', passwordHashCost: 10 });
+    const { run: taken } = await importRun(org);
+    expect((await byUpn(org, taken.id)).get(`bob.b@${org.managed}`)).toMatchObject({ outcome: 'failed', reason: 'UPN_TAKEN' });
+    expect((await findUserByUpn(database.db, `carol.jones@${org.managed}`))?.id).toBe(carol.id);
   });
 
   it('a dry run writes neither accounts nor immutable IDs', async () => {
