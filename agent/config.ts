@@ -35,6 +35,8 @@ const schema = z.strictObject({
       givenName: attribute.nullable().default('givenName'),
       surname: attribute.nullable().default('sn'),
       mail: attribute.nullable().default('mail'),
+      /** Active Directory keeps the two-letter country in `c`; OpenLDAP's inetOrgPerson has no such attribute. */
+      usageLocation: attribute.nullable().default(null),
     })
     .prefault({}),
   /** `modifyTimestamp` (OpenLDAP and most servers) or `uSNChanged` (Active Directory). */

@@ -1,6 +1,7 @@
 import type { Entry } from 'ldapts';
 import { anchorFromGuidBytes, anchorFromText } from './anchor.ts';
 import type { AgentConfig } from './config.ts';
+import { usageLocationOrNull } from '../common/usage-location.ts';
 import { attributeValue } from './ldap/scope.ts';
 import type { DirectoryEntry, RejectedEntry } from './protocol.ts';
 
@@ -27,7 +28,7 @@ const accountDisabledFlag = 0x2;
 /** Attributes to request for a full entry (on AD, also userAccountControl for the disabled flag). */
 export function entryAttributes(mapping: Mapping, extra: readonly string[] = []): string[] {
   const activeDirectory = isBinaryAnchor(mapping) ? ['userAccountControl'] : [];
-  const names = [mapping.sourceAnchor, mapping.upn, mapping.displayName, mapping.givenName, mapping.surname, mapping.mail, ...activeDirectory, ...extra];
+  const names = [mapping.sourceAnchor, mapping.upn, mapping.displayName, mapping.givenName, mapping.surname, mapping.mail, mapping.usageLocation, ...activeDirectory, ...extra];
   return [...new Set(names.filter((name): name is string => Boolean(name)))];
 }
 
@@ -65,6 +66,8 @@ export function mapEntry(entry: Entry, mapping: Mapping): MappedEntry {
       givenName: optional(entry, mapping.givenName),
       surname: optional(entry, mapping.surname),
       mail: optional(entry, mapping.mail)?.toLowerCase() ?? null,
+      // Not a country code (e.g. a country's name): left out, so the organization's default applies.
+      usageLocation: usageLocationOrNull(optional(entry, mapping.usageLocation)),
       enabled: !isDisabledInActiveDirectory(entry),
     },
   };

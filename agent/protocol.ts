@@ -23,6 +23,8 @@ export const directoryEntrySchema = z.strictObject({
   givenName: optionalText(256),
   surname: optionalText(256),
   mail: optionalText(256),
+  /** Two-letter country code from the directory (AD: `c`); absent from agents older than the field. */
+  usageLocation: z.string().regex(/^[A-Z]{2}$/, 'usageLocation must be a two-letter country code').nullable().optional(),
   /** False for an account the directory has disabled (AD userAccountControl ACCOUNTDISABLE). */
   enabled: z.boolean().default(true),
 });

@@ -178,7 +178,7 @@ async function insertAccounts(db: Db, organizationId: string, domain: string, co
     const page: User[] = Array.from({ length: Math.min(500, count - start) }, (_, offset) => ({
       id: randomUUID(), organizationId, upn: `u${String(start + offset).padStart(6, '0')}@${domain}`, immutableId: randomBytes(16).toString('base64'),
       displayName: `User ${start + offset}`, givenName: 'User', surname: String(start + offset), mail: null, source: 'local', externalId: null,
-      status: 'active', passwordHash: null, microsoftObjectId: null, createdAt: now, updatedAt: now,
+      status: 'active', passwordHash: null, microsoftObjectId: null, usageLocation: null, createdAt: now, updatedAt: now,
     }));
     await db.insertInto('users').values(page).execute();
   }

@@ -47,6 +47,8 @@ export interface UsersTable {
   status: UserStatus;
   passwordHash: string | null;
   microsoftObjectId: string | null;
+  /** ISO 3166-1 alpha-2 country where the person uses the service; null: the organization's default. */
+  usageLocation: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -158,7 +160,7 @@ export type Domain = Selectable<DomainsTable>;
 export const domainColumns = ['id', 'organizationId', 'name', 'issuerUri', 'protocol', 'mfaBehavior', 'requireSignedRequests', 'createdAt'] as const satisfies readonly (keyof DomainsTable)[];
 export const userColumns = [
   'id', 'organizationId', 'upn', 'immutableId', 'displayName', 'givenName', 'surname', 'mail', 'source', 'externalId', 'status',
-  'passwordHash', 'microsoftObjectId', 'createdAt', 'updatedAt',
+  'passwordHash', 'microsoftObjectId', 'usageLocation', 'createdAt', 'updatedAt',
 ] as const satisfies readonly (keyof UsersTable)[];
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;

@@ -68,11 +68,13 @@ export async function applyBatch(
         surname: entry.surname,
         mail: entry.mail,
         status: entry.enabled ? ('active' as const) : ('disabled' as const),
+        // An agent older than the field sends none: the account keeps what it has.
+        ...(entry.usageLocation !== undefined && { usageLocation: entry.usageLocation }),
       };
       if (!current) {
         const user: User = {
           id: randomUUID(), organizationId: agent.organizationId, immutableId, source: 'directory', externalId: entry.anchor,
-          passwordHash: null, microsoftObjectId: null, createdAt: nowText, updatedAt: nowText, ...values,
+          passwordHash: null, microsoftObjectId: null, usageLocation: null, createdAt: nowText, updatedAt: nowText, ...values,
         };
         await trx.insertInto('users').values(user).execute();
         remember(existing, user);

@@ -9,6 +9,7 @@ import { endUserSessions } from '../../db/sso-sessions.ts';
 import { deleteUser, findUserByUpn, insertUser, listUsers, updateUser } from '../../db/users.ts';
 import { enrolTotp, type TotpEnrolment } from '../mfa/totp.ts';
 import { findDomainForUpnSuffix } from './domains.ts';
+import { parseUsageLocation } from '../../common/usage-location.ts';
 import { normalizeUpn, validateDisplayName, validateImmutableId, validateNewPassword } from './validation.ts';
 import { requireOrganization } from './organizations.ts';
 
@@ -25,6 +26,8 @@ export interface AddUserInput {
   displayName?: string;
   immutableId?: string;
   password?: string;
+  /** Two-letter country code; absent: the organization's default applies. */
+  usageLocation?: string;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function addUser(db: Db, input: AddUserInput, options: { actor: str
     status: 'active',
     passwordHash,
     microsoftObjectId: null,
+    usageLocation: input.usageLocation === undefined ? null : parseUsageLocation(input.usageLocation),
     createdAt: now,
     updatedAt: now,
   };

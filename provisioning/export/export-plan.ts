@@ -41,6 +41,7 @@ export function decideExport(user: User, tenantUser: TenantUserRow | undefined, 
   if (!tenantUser) {
     if (user.status === 'disabled') return { kind: 'skip', code: 'ACCOUNT_DISABLED', message: 'the account is disabled and not in the tenant' };
     const alias = user.upn.slice(0, user.upn.lastIndexOf('@'));
+    const usageLocation = user.usageLocation ?? inputs.defaultUsageLocation;
     const properties: UserChanges = {
       accountEnabled: true,
       displayName: user.displayName ?? alias,
@@ -49,9 +50,9 @@ export function decideExport(user: User, tenantUser: TenantUserRow | undefined, 
       onPremisesImmutableId: user.immutableId,
       ...(user.givenName ? { givenName: user.givenName } : {}),
       ...(user.surname ? { surname: user.surname } : {}),
-      ...(inputs.defaultUsageLocation ? { usageLocation: inputs.defaultUsageLocation } : {}),
+      ...(usageLocation ? { usageLocation } : {}),
     };
-    return { kind: 'create', properties, licences: inputs.defaultLicenceSkuIds, usageLocation: inputs.defaultUsageLocation };
+    return { kind: 'create', properties, licences: inputs.defaultLicenceSkuIds, usageLocation };
   }
   const changes: UserChanges = {};
   if (tenantUser.immutableId !== user.immutableId) {
@@ -79,7 +80,9 @@ export function decideExport(user: User, tenantUser: TenantUserRow | undefined, 
   for (const [property, value] of [['displayName', user.displayName], ['givenName', user.givenName], ['surname', user.surname]] as const) {
     if (value !== null && value !== tenantUser[property]) changes[property] = value;
   }
-  if (!tenantUser.usageLocation && inputs.defaultUsageLocation) changes.usageLocation = inputs.defaultUsageLocation;
+  // The account's own usage location is Lanyard's to keep; the organization's default only fills a gap.
+  if (user.usageLocation && user.usageLocation !== tenantUser.usageLocation) changes.usageLocation = user.usageLocation;
+  else if (!user.usageLocation && !tenantUser.usageLocation && inputs.defaultUsageLocation) changes.usageLocation = inputs.defaultUsageLocation;
   const enabled = user.status === 'active';
   if (enabled !== (tenantUser.accountEnabled === 1)) changes.accountEnabled = enabled;
   const assigned = new Set(JSON.parse(tenantUser.licenceSkuIds) as string[]);
@@ -88,7 +91,7 @@ export function decideExport(user: User, tenantUser: TenantUserRow | undefined, 
     objectId: tenantUser.objectId,
     changes,
     licences: enabled ? inputs.defaultLicenceSkuIds.filter((skuId) => !assigned.has(skuId)) : [],
-    usageLocation: tenantUser.usageLocation ?? inputs.defaultUsageLocation,
+    usageLocation: user.usageLocation ?? tenantUser.usageLocation ?? inputs.defaultUsageLocation,
     disables: !enabled && tenantUser.accountEnabled === 1,
   };
 }

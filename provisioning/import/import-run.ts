@@ -4,6 +4,7 @@ import { listDomains } from '../../db/domains.ts';
 import { findRecordedSubjects } from '../../db/provisioning-results.ts';
 import { endUserSessions } from '../../db/sso-sessions.ts';
 import { updateUser } from '../../db/users.ts';
+import { usageLocationOrNull } from '../../common/usage-location.ts';
 import { countTenantUsers, findTenantUsersByImmutableId, findTenantUsersByUpn, listTenantUsers } from '../../db/provisioning-tenant-users.ts';
 import type { ProvisioningResult, TenantUserRow, User } from '../../db/schema.ts';
 import { answerError, sendBatched } from '../graph/batch.ts';
@@ -127,6 +128,7 @@ async function recordPage(
           status: 'pending',
           passwordHash: null,
           microsoftObjectId,
+          usageLocation: usageLocationOrNull(tenantUser.usageLocation),
           createdAt: now,
           updatedAt: now,
         };

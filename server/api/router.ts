@@ -79,7 +79,7 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
     ctx.body = {
       users: page.map((user) => ({
         upn: user.upn, immutableId: user.immutableId, displayName: user.displayName, givenName: user.givenName, surname: user.surname,
-        source: user.source, status: user.status, microsoftObjectId: user.microsoftObjectId, createdAt: user.createdAt, updatedAt: user.updatedAt,
+        source: user.source, status: user.status, usageLocation: user.usageLocation, microsoftObjectId: user.microsoftObjectId, createdAt: user.createdAt, updatedAt: user.updatedAt,
       })),
       next: users.length > limit ? page.at(-1)!.upn : null,
     };

@@ -9,6 +9,7 @@ export const userJson = (user: User) => ({
   displayName: user.displayName,
   source: user.source,
   status: user.status,
+  usageLocation: user.usageLocation,
   hasPassword: user.passwordHash !== null,
 });
 
@@ -26,13 +27,13 @@ export const userCommands: readonly CommandDefinition[] = [
   {
     words: ['user', 'add'],
     positionals: ['upn'],
-    options: { name: { type: 'string' }, 'immutable-id': { type: 'string' }, 'password-stdin': { type: 'boolean' } },
-    summary: 'user add <upn> [--name <display>] [--immutable-id <id>] [--password-stdin]',
+    options: { name: { type: 'string' }, 'immutable-id': { type: 'string' }, 'usage-location': { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    summary: 'user add <upn> [--name <display>] [--immutable-id <id>] [--usage-location <country>] [--password-stdin]',
     async run({ args, options, context, readSecret }) {
       const password = options['password-stdin'] ? await readSecret() : undefined;
       const user = await addUser(
         context.db,
-        { upn: args.upn!, displayName: options.name as string | undefined, immutableId: options['immutable-id'] as string | undefined, password },
+        { upn: args.upn!, displayName: options.name as string | undefined, immutableId: options['immutable-id'] as string | undefined, usageLocation: options['usage-location'] as string | undefined, password },
         { actor: 'cli', passwordHashCost: context.config.passwordHashCost },
       );
       return { json: userJson(user), text: `added ${user.upn}, immutable ID ${user.immutableId}${password ? '' : ' (no password yet: use `user set-password`)'}` };

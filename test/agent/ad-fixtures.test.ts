@@ -44,11 +44,19 @@ describe('AD source anchors → immutable ID', () => {
       givenName: 'Jane',
       sn: 'Doe',
       mail: 'jane.doe@example.com',
+      c: 'gb',
     };
-    const mapped = mapEntry(entry, mapping({ sourceAnchor: 'objectGUID', upn: 'userPrincipalName', displayName: 'displayName' }));
+    const adMapping = mapping({ sourceAnchor: 'objectGUID', upn: 'userPrincipalName', displayName: 'displayName', usageLocation: 'c' });
+    expect(entryAttributes(adMapping)).toContain('c');
+    const mapped = mapEntry(entry, adMapping);
     expect(mapped).toEqual({
-      entry: { anchor: '3ab39606-c642-489b-84b6-58c038d3ef39', dn: entry.dn, upn: 'jane.doe@example.com', displayName: 'Jane Doe', givenName: 'Jane', surname: 'Doe', mail: 'jane.doe@example.com', enabled: true },
+      entry: {
+        anchor: '3ab39606-c642-489b-84b6-58c038d3ef39', dn: entry.dn, upn: 'jane.doe@example.com', displayName: 'Jane Doe', givenName: 'Jane', surname: 'Doe',
+        mail: 'jane.doe@example.com', usageLocation: 'GB', enabled: true,
+      },
     });
+    // A country's name instead of its code is left out: the organization's default usage location applies.
+    expect(mapEntry({ ...entry, c: 'United Kingdom' }, adMapping)).toMatchObject({ entry: { usageLocation: null } });
     expect(immutableIdFromAnchor((mapped as { entry: { anchor: string } }).entry.anchor)).toBe('BpazOkLGm0iEtljAONPvOQ==');
   });
 

@@ -39,7 +39,7 @@ describe.each(dialects)('pass-through sign-in on %s', (dialect) => {
     const id = randomUUID();
     const user: User = {
       id, organizationId, upn: `${id}@unused.test`, immutableId: id, displayName: null, givenName: null, surname: null, mail: null,
-      source: 'directory', externalId: '3ab39606-c642-489b-84b6-58c038d3ef39', status: 'active', passwordHash: null, microsoftObjectId: null, createdAt: now, updatedAt: now,
+      source: 'directory', externalId: '3ab39606-c642-489b-84b6-58c038d3ef39', status: 'active', passwordHash: null, microsoftObjectId: null, usageLocation: null, createdAt: now, updatedAt: now,
     };
     await database.db.insertInto('users').values(user).execute();
     return user;

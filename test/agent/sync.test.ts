@@ -71,6 +71,22 @@ describe.each(dialects)('directory sync against slapd on %s', (dialect) => {
     expect((await scenario.user('hana'))?.status).toBe('active');
   });
 
+  it('maps a country attribute to the account\'s usage location, in full and delta runs', async () => {
+    // AD keeps the country code in `c`; inetOrgPerson has none, so this directory uses `l` for it.
+    const scenario = await createScenario(world.database.db, world.node, world.slapd, { agent: { mapping: { usageLocation: 'l' } } });
+    await scenario.addPeople(['kai', 'lou']);
+    const setCountry = (uid: string, value: string) => scenario.ldap((client) =>
+      client.modify(scenario.dn(uid), new Change({ operation: 'replace', modification: new Attribute({ type: 'l', values: [value] }) })));
+    await setCountry('kai', 'de');
+    await setCountry('lou', 'Lisbon');
+    expect(await sync(scenario)).toMatchObject({ mode: 'full', created: 2 });
+    expect((await scenario.user('kai'))?.usageLocation).toBe('DE');
+    expect((await scenario.user('lou'))?.usageLocation).toBeNull();
+    await setCountry('kai', 'fr');
+    expect(await sync(scenario)).toMatchObject({ mode: 'delta', updated: 1 });
+    expect((await scenario.user('kai'))?.usageLocation).toBe('FR');
+  });
+
   it('keeps excluded OUs out of scope', async () => {
     const scenario = await createScenario(world.database.db, world.node, world.slapd, { subOus: ['staff', 'service'] });
     await scenario.addPeople(['kim'], { under: 'staff' });

@@ -34,10 +34,11 @@ describe.each(dialects)('lanyard CLI on %s', (dialect) => {
     const alice = added.json();
     expect(alice).toMatchObject({ upn: 'alice@contoso.com', hasPassword: true, status: 'active', source: 'local' });
     expect(Buffer.from(alice.immutableId, 'base64')).toHaveLength(16);
-    await runCli(['user', 'add', 'bob@contoso.com', '--immutable-id', 'Qm9iMTIzNDU2Nzg5MDEyMw==', '--json'], env);
+    await runCli(['user', 'add', 'bob@contoso.com', '--immutable-id', 'Qm9iMTIzNDU2Nzg5MDEyMw==', '--usage-location', 'nl', '--json'], env);
     const listed = (await runCli(['user', 'list', 'contoso', '--json'], env)).json();
     expect(listed.map((user: { upn: string }) => user.upn)).toEqual(['alice@contoso.com', 'bob@contoso.com']);
-    expect(listed[1].immutableId).toBe('Qm9iMTIzNDU2Nzg5MDEyMw==');
+    expect(listed[1]).toMatchObject({ immutableId: 'Qm9iMTIzNDU2Nzg5MDEyMw==', usageLocation: 'NL' });
+    expect(listed[0].usageLocation).toBeNull();
   });
 
   it('enrols TOTP, disables, enables and removes users', async () => {
@@ -90,6 +91,7 @@ describe.each(dialects)('lanyard CLI on %s', (dialect) => {
       [['user', 'add', 'carol@unknown.example'], 'DOMAIN_NOT_FOUND', 1],
       [['user', 'add', 'alice@contoso.com'], 'USER_EXISTS', 1],
       [['user', 'add', 'dave@contoso.com', '--immutable-id', 'has_underscore'], 'IMMUTABLE_ID_INVALID', 1],
+      [['user', 'add', 'dave@contoso.com', '--usage-location', 'Netherlands'], 'USAGE_LOCATION_INVALID', 1],
       [['user', 'add', 'erin@contoso.com', '--password-stdin'], 'PASSWORD_TOO_SHORT', 1, 'short'],
       [['user', 'set-password', 'alice@contoso.com', '--password-stdin'], 'SECRET_EMPTY', 1, ''],
       [['org', 'create', 'Bad Slug!'], 'ORG_SLUG_INVALID', 1],

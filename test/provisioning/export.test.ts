@@ -62,10 +62,12 @@ describe.each(dialects)('export on %s', (dialect) => {
     ]);
     const tenantAnchor = (name: string) => tenantUsersOf(org.tenant, org.managed).find((user) => user.userPrincipalName.startsWith(`${name}@`))!.onPremisesImmutableId!;
     const options = { actor: 'test', passwordHashCost: 10 };
-    const [first] = await addAccounts(database.db, org.managed, ['new1', 'new2', 'new3']);
+    const [first, second] = await addAccounts(database.db, org.managed, ['new1', 'new2', 'new3']);
     await updateUser(database.db, first!.id, { givenName: 'New', surname: 'One' });
+    // An account's own usage location wins over the organization's default (GB).
+    await updateUser(database.db, second!.id, { usageLocation: 'DE' });
     await addAccounts(database.db, org.federated, ['fed1']);
-    await addUser(database.db, { upn: `upd@${org.managed}`, displayName: 'New Name', immutableId: tenantAnchor('upd') }, options);
+    await addUser(database.db, { upn: `upd@${org.managed}`, displayName: 'New Name', immutableId: tenantAnchor('upd'), usageLocation: 'fr' }, options);
     const gone = await addUser(database.db, { upn: `gone@${org.managed}`, immutableId: tenantAnchor('gone') }, options);
     await setUserStatus(database.db, gone.id, 'disabled');
     await addUser(database.db, { upn: `deep@sub.${org.managed}` }, options);
@@ -94,7 +96,8 @@ describe.each(dialects)('export on %s', (dialect) => {
     expect(noSeat.every((result) => result.outcome === 'failed' && result.microsoftObjectId)).toBe(true);
 
     expect(inTenant(`fed1@${org.federated}`)?.onPremisesImmutableId).toBeTruthy();
-    expect(inTenant(`upd@${org.managed}`)?.displayName).toBe('New Name');
+    expect(inTenant(`upd@${org.managed}`)).toMatchObject({ displayName: 'New Name', usageLocation: 'FR' });
+    expect(inTenant(`new2@${org.managed}`)?.usageLocation).toBe('DE');
     expect(inTenant(`gone@${org.managed}`)?.accountEnabled).toBe(false);
     expect(results.get(`gone@${org.managed}`)?.outcome).toBe('disabled');
     expect(results.get(`deep@sub.${org.managed}`)).toMatchObject({ outcome: 'skipped', reason: 'DOMAIN_NOT_IN_TENANT' });
@@ -103,12 +106,12 @@ describe.each(dialects)('export on %s', (dialect) => {
 
     const tenantCount = org.tenant.users.size;
     const { run: again } = await exportRun(org);
-    const second = await resultsOf(org, again.id);
+    const secondRun = await resultsOf(org, again.id);
     expect(org.tenant.users.size).toBe(tenantCount);
-    expect(second.get(`new1@${org.managed}`)?.outcome).toBe('unchanged');
+    expect(secondRun.get(`new1@${org.managed}`)?.outcome).toBe('unchanged');
     // Still no E3 seat for upd: reported again, nothing else to change.
-    expect(second.get(`upd@${org.managed}`)).toMatchObject({ outcome: 'failed', reason: 'LICENCE_NO_FREE_SEATS', details: null });
-    expect([...second.values()].filter((result) => result.outcome === 'created')).toHaveLength(0);
+    expect(secondRun.get(`upd@${org.managed}`)).toMatchObject({ outcome: 'failed', reason: 'LICENCE_NO_FREE_SEATS', details: null });
+    expect([...secondRun.values()].filter((result) => result.outcome === 'created')).toHaveLength(0);
   });
 
   it('a dry run shows creates, updates and licences without writing; the guard stops mass disabling', async () => {

@@ -44,7 +44,7 @@ describe.each(dialects)('import on %s', (dialect) => {
       users: ({ managed, federated }) => [
         { userPrincipalName: `alice@${managed}`, onPremisesImmutableId: aliceAnchor, displayName: 'Alice Tenant' },
         { userPrincipalName: `bob@${managed}`, displayName: 'Bob' },
-        { userPrincipalName: `carol@${managed}`, displayName: 'Carol', givenName: 'Carol', surname: 'Jones' },
+        { userPrincipalName: `carol@${managed}`, displayName: 'Carol', givenName: 'Carol', surname: 'Jones', usageLocation: 'NL' },
         { userPrincipalName: `dave@${federated}`, onPremisesImmutableId: daveAnchor },
         { userPrincipalName: `erin@${federated}` },
         { userPrincipalName: `frank@${managed}`, onPremisesImmutableId: frankTenant },
@@ -74,7 +74,7 @@ describe.each(dialects)('import on %s', (dialect) => {
 
     const carol = await findUserByUpn(database.db, `carol@${org.managed}`);
     expect(results.get(`carol@${org.managed}`)?.outcome).toBe('created');
-    expect(carol).toMatchObject({ status: 'pending', source: 'imported', givenName: 'Carol', surname: 'Jones', passwordHash: null });
+    expect(carol).toMatchObject({ status: 'pending', source: 'imported', givenName: 'Carol', surname: 'Jones', usageLocation: 'NL', passwordHash: null });
     expect(tenantUser(`carol@${org.managed}`).onPremisesImmutableId).toBe(carol!.immutableId);
 
     expect(await findUserByUpn(database.db, `dave@${org.federated}`)).toMatchObject({ status: 'pending', immutableId: daveAnchor });

@@ -49,7 +49,7 @@ describe.each(dialects)('a killed export on %s', (dialect) => {
     const accounts: User[] = Array.from({ length: accountCount }, (_, index) => ({
       id: randomUUID(), organizationId: org.organizationId, upn: `p${String(index).padStart(5, '0')}@${org.managed}`, immutableId: randomBytes(16).toString('base64'),
       displayName: `Person ${index}`, givenName: null, surname: null, mail: null, source: 'local', externalId: null, status: 'active',
-      passwordHash: null, microsoftObjectId: null, createdAt: now, updatedAt: now,
+      passwordHash: null, microsoftObjectId: null, usageLocation: null, createdAt: now, updatedAt: now,
     }));
     for (let start = 0; start < accounts.length; start += 200) await database.db.insertInto('users').values(accounts.slice(start, start + 200)).execute();
     // Slow batches so the kill lands mid-run (and likely mid-page, with creates in flight).
