@@ -38,10 +38,15 @@ export async function concurrentRate(
   return { perSecond: (completed * 1000) / elapsed, count: completed };
 }
 
-/** Raw RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second over a SignedInfo-sized input: the floor of a signed token. */
+/** One raw RSA-2048 PKCS#1 v1.5 SHA-256 signature over a SignedInfo-sized input: the floor of a signed token. */
+const signedInfoSized = Buffer.alloc(700, 0x61);
+export function rawRsaSignature(privateKey: KeyObject): Buffer {
+  return sign('sha256', signedInfoSized, privateKey);
+}
+
+/** Raw RSA-2048 signatures per second on this thread (see rawRsaSignature). */
 export function rsaSignaturesPerSecond(privateKey: KeyObject, durationMilliseconds: number): number {
-  const signedInfo = Buffer.alloc(700, 0x61);
-  return rate(durationMilliseconds, () => sign('sha256', signedInfo, privateKey));
+  return rate(durationMilliseconds, () => rawRsaSignature(privateKey));
 }
 
 /** A process's peak resident set size in MiB (Linux VmHWM), or undefined where /proc is missing. */
@@ -81,6 +86,12 @@ export function commandCpuSeconds(command: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A figure as a ratio to its reference, with its target (≥) where it has one. */
+export function ratioFigure(name: string, value: number, unit: string, reference: NonNullable<BenchFigure['reference']>, target?: number): BenchFigure {
+  const ratio = value / reference.value;
+  return { name, value, unit, reference, ratio, ...(target !== undefined && { target: `≥ ${target}`, met: ratio >= target }) };
 }
 
 /** One printed figure of `npm run bench`: a value, and where there is one, its ratio to a reference measured in the same run. */

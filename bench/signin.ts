@@ -27,7 +27,7 @@ import { entraAuthnRequest, redirectQuery } from '../test/harness/saml-request.t
 import { totpCode } from '../test/harness/seed.ts';
 import { wsFedSignInUrl } from '../test/harness/wsfed-request.ts';
 import { KeepAliveGetClient, type LoadResponse } from './http-load.ts';
-import { commandCpuSeconds, concurrentRate, peakRssMiB, processCpuSeconds, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
+import { commandCpuSeconds, concurrentRate, peakRssMiB, processCpuSeconds, ratioFigure, rsaSignaturesPerSecond, type BenchFigure } from './measure.ts';
 
 const password = 'bench password that is long enough';
 const domain = 'bench.test';
@@ -113,12 +113,12 @@ export async function benchSignIn(
     const serverPeak = peakRssMiB(server.pid!);
 
     const figures: BenchFigure[] = [
-      figure(`WS-Fed tokens over HTTP, SSO session${on}`, wsfed.perSecond, '/s', rsaReference, targetOf(0.5)),
-      figure(`SAML responses over HTTP, SSO session${on}`, saml.perSecond, '/s', rsaReference, targetOf(0.5)),
-      figure(`full password + TOTP sign-ins (scrypt logN ${hashCost}, ${full.count} users)${on}`, full.perSecond, '/s',
+      ratioFigure(`WS-Fed tokens over HTTP, SSO session${on}`, wsfed.perSecond, '/s', rsaReference, targetOf(0.5)),
+      ratioFigure(`SAML responses over HTTP, SSO session${on}`, saml.perSecond, '/s', rsaReference, targetOf(0.5)),
+      ratioFigure(`full password + TOTP sign-ins (scrypt logN ${hashCost}, ${full.count} users)${on}`, full.perSecond, '/s',
         { name: `raw password-hash verifications (${concurrency} concurrent)`, value: rawHash, unit: '/s' }, targetOf(0.9)),
     ];
-    figures.push({ name: `lanyard serve CPU per SSO token (both protocols)${on}`, value: serverCpuPerToken, unit: 'ms', reference: { name: 'one raw RSA-2048 signature', value: 1000 / rsa, unit: 'ms' }, ratio: serverCpuPerToken / (1000 / rsa) });
+    figures.push(ratioFigure(`lanyard serve CPU per SSO token (both protocols)${on}`, serverCpuPerToken, 'ms', { name: 'one raw RSA-2048 signature', value: 1000 / rsa, unit: 'ms' }));
     figures.push({ name: 'load generator CPU per SSO token (this process)', value: benchCpuPerToken, unit: 'ms' });
     if (postgresCpuPerToken !== undefined) figures.push({ name: 'PostgreSQL server CPU per SSO token (all its processes)', value: postgresCpuPerToken, unit: 'ms' });
     if (serverPeak !== undefined) figures.push({ name: `lanyard serve peak RSS during sign-in bench${on}`, value: serverPeak, unit: 'MiB' });
@@ -129,11 +129,6 @@ export async function benchSignIn(
     await postgres?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function figure(name: string, value: number, unit: string, reference: NonNullable<BenchFigure['reference']>, target: number | undefined): BenchFigure {
-  const ratio = value / reference.value;
-  return { name, value, unit, reference, ratio, ...(target !== undefined && { target: `≥ ${target}`, met: ratio >= target }) };
 }
 
 /** One organization, one domain, `count` users with the same password hash (hashed once) and their own TOTP secrets. */

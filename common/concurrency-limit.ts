@@ -26,9 +26,4 @@ export class ConcurrencyLimit {
       else this.#running -= 1;
     }
   }
-
-  /** Tasks running now and tasks waiting for a slot. */
-  get load(): { running: number; waiting: number } {
-    return { running: this.#running, waiting: this.#waiting.length };
-  }
 }

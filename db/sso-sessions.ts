@@ -6,17 +6,6 @@ export async function insertSession(db: Db, session: SsoSession): Promise<void> 
   await db.insertInto('ssoSessions').values(session).execute();
 }
 
-/** A session that has not ended or expired, or undefined. */
-export async function findLiveSession(db: Db, id: string, now: Date = new Date()): Promise<SsoSession | undefined> {
-  return db
-    .selectFrom('ssoSessions')
-    .selectAll()
-    .where('id', '=', id)
-    .where('endedAt', 'is', null)
-    .where('expiresAt', '>', now.toISOString())
-    .executeTakeFirst();
-}
-
 const liveSessionWithUser = preparedQuery((db, param: QueryParameter<{ id: string; now: string }>) =>
   db
     .selectFrom('ssoSessions')

@@ -20,15 +20,14 @@ export function rootDomainAbove(tenant: Tenant, name: string): Domain | undefine
 
 /** The domain whose authentication settings govern `domain`: itself when it is a root, else its root. */
 export function governingDomain(tenant: Tenant, domain: Domain): Domain {
-  if (domain.isRoot || !domain.isVerified) return domain;
-  return rootDomainAbove(tenant, domain.id) ?? domain;
+  return isFollowingSubdomain(domain) ? (rootDomainAbove(tenant, domain.id) ?? domain) : domain;
 }
 
 /** Sets a root domain's authentication type, and that of every subdomain that follows it. */
 export function setAuthenticationType(tenant: Tenant, root: Domain, type: AuthenticationType): void {
   root.authenticationType = type;
   for (const domain of tenant.domains.values()) {
-    if (domain !== root && !domain.isRoot && domain.isVerified && rootDomainAbove(tenant, domain.id) === root) domain.authenticationType = type;
+    if (isFollowingSubdomain(domain) && rootDomainAbove(tenant, domain.id) === root) domain.authenticationType = type;
   }
 }
 

@@ -30,10 +30,10 @@ export const globalAdministratorTemplateId = '62e90394-69f5-4237-9190-012177145e
 /**
  * The checks Microsoft and experience ask for before a domain is federated (federation reference 4.4):
  * the domain is in the tenant, verified, not the initial onmicrosoft.com domain, not the default, not
- * federated to another IdP; a Global Administrator keeps an account in a domain that stays managed, such
- * as onmicrosoft.com (break-glass access when federation fails); and every tenant user of the domain, and of the subdomains that follow it,
- * carries an onPremisesImmutableId that a Lanyard user of the organization has, since Entra finds
- * federated users by that alone.
+ * federated to another IdP; a Global Administrator keeps an account in a domain that stays managed,
+ * such as onmicrosoft.com (break-glass access when federation fails); and every tenant user of the
+ * domain, and of the subdomains that follow it, carries an onPremisesImmutableId that a Lanyard user
+ * of the organization has, since Entra finds federated users by that alone.
  *
  * @example
  *   const checks = await runFederationPreflight({ db, client, domain, tenantDomain, existing });
@@ -162,20 +162,18 @@ async function checkImmutableIds(db: Db, client: Client, domain: Domain, subdoma
 }
 
 /** The verified subdomains of `root` that follow it: no other root domain stands between them. */
-export function followingSubdomains(domains: readonly TenantDomain[], root: string): string[] {
+function followingSubdomains(domains: readonly TenantDomain[], root: string): string[] {
   const byName = new Map(domains.map((candidate) => [candidate.id.toLowerCase(), candidate]));
-  return domains
-    .filter((candidate) => candidate.isVerified && !candidate.isRoot && candidate.id.toLowerCase().endsWith(`.${root}`))
-    .filter((candidate) => {
-      const labels = candidate.id.toLowerCase().split('.');
-      for (let index = 1; index < labels.length - 1; index++) {
-        const ancestor = labels.slice(index).join('.');
-        if (ancestor === root) return true;
-        if (byName.get(ancestor)?.isRoot) return false;
-      }
-      return false;
-    })
-    .map((candidate) => candidate.id.toLowerCase());
+  const follows = (name: string) => {
+    const labels = name.split('.');
+    for (let index = 1; index < labels.length - 1; index++) {
+      const ancestor = labels.slice(index).join('.');
+      if (ancestor === root) return true;
+      if (byName.get(ancestor)?.isRoot) return false;
+    }
+    return false;
+  };
+  return [...byName.values()].filter((candidate) => candidate.isVerified && !candidate.isRoot && follows(candidate.id.toLowerCase())).map((candidate) => candidate.id.toLowerCase());
 }
 
 /** Every tenant user whose UPN is in `domainName`, page by page. */

@@ -3,7 +3,7 @@ import { claimTotpStep, replaceMfaCredential } from '../../db/mfa-credentials.ts
 import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
 import { insertOrganization } from '../../db/organizations.ts';
 import { completeSignInRequest, insertSignInRequest } from '../../db/sign-in-requests.ts';
-import { endUserSessions, findLiveSession, findLiveSessionWithUser, insertSession } from '../../db/sso-sessions.ts';
+import { endUserSessions, findLiveSessionWithUser, insertSession } from '../../db/sso-sessions.ts';
 import { readFailures, recordFailure } from '../../db/throttle-counters.ts';
 import { insertDomain } from '../../db/domains.ts';
 import { insertUser } from '../../db/users.ts';
@@ -79,7 +79,7 @@ describe.each(dialects)('sign-in state on %s', (dialect) => {
     expect(await findLiveSessionWithUser(secondNode.db, 's1')).toEqual({ session: session('s1'), user: expect.objectContaining({ id: userId, upn: 'alice@contoso.com' }) });
     expect(await findLiveSessionWithUser(database.db, 's1', new Date(now.getTime() + 61_000))).toBeUndefined();
     expect(await endUserSessions(secondNode.db, userId)).toBe(2);
-    expect(await findLiveSession(database.db, 's1')).toBeUndefined();
+    expect(await findLiveSessionWithUser(database.db, 's1')).toBeUndefined();
     expect(await findLiveSessionWithUser(database.db, 's2')).toBeUndefined();
   });
 });
