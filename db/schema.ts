@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { JobsDatabase } from '../common/jobs/jobs-table.ts';
 
 /**
  * Table types. Columns are snake_case in SQL and camelCase here (Kysely's CamelCasePlugin).
@@ -415,3 +416,6 @@ export interface Database {
 }
 
 export type ApiToken = Selectable<ApiTokensTable>;
+
+/** The job runner's table is declared by the runner itself. */
+export interface Database extends JobsDatabase {}
