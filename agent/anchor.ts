@@ -1,4 +1,4 @@
-import { LanyardError } from '../common/errors.ts';
+import { LanyardError } from '../core/errors.ts';
 
 /**
  * Source anchors and immutable IDs. Every supported anchor is a 128-bit GUID:

@@ -1,4 +1,4 @@
-import { LanyardError } from '../common/errors.ts';
+import { LanyardError } from '../core/errors.ts';
 import type { BatchRequest, BatchResult, PassThroughTask } from './protocol.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { isLanyardError } from '../common/errors.ts';
+import { isLanyardError } from '../core/errors.ts';
 import { createAgentApi } from './api-client.ts';
 import type { AgentConfig } from './config.ts';
 import { loadAgentSecrets } from './config.ts';

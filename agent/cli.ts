@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { isLanyardError } from '../common/errors.ts';
-import { createLogger } from '../common/logger.ts';
+import { isLanyardError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
 import { createAgentApi } from './api-client.ts';
 import { checkAgent, formatCheckReport } from './check.ts';
 import { loadAgentConfig, loadAgentSecrets } from './config.ts';

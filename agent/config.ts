@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { LanyardError } from '../common/errors.ts';
+import { LanyardError } from '../core/errors.ts';
 
 /**
  * The agent's configuration file (JSON), validated once at start; a bad value stops the agent with

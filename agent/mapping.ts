@@ -1,7 +1,7 @@
 import type { Entry } from 'ldapts';
 import { anchorFromGuidBytes, anchorFromText } from './anchor.ts';
 import type { AgentConfig } from './config.ts';
-import { usageLocationOrNull } from '../common/usage-location.ts';
+import { usageLocationOrNull } from '../core/usage-location.ts';
 import { attributeValue } from './ldap/scope.ts';
 import type { DirectoryEntry, RejectedEntry } from './protocol.ts';
 

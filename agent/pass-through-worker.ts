@@ -1,5 +1,5 @@
-import type { Logger } from '../common/logger.ts';
-import { isLanyardError, LanyardError } from '../common/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { isLanyardError, LanyardError } from '../core/errors.ts';
 import { anchorFilterValue } from './anchor.ts';
 import type { AgentApi } from './api-client.ts';
 import type { AgentConfig } from './config.ts';

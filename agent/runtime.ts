@@ -1,5 +1,5 @@
-import { isLanyardError } from '../common/errors.ts';
-import type { Logger } from '../common/logger.ts';
+import { isLanyardError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import { createAgentApi, type AgentApi } from './api-client.ts';
 import type { AgentConfig, AgentSecrets } from './config.ts';
 import { startPassThroughWorker } from './pass-through-worker.ts';

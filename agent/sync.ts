@@ -1,6 +1,6 @@
 import type { Client, Entry } from 'ldapts';
-import { isLanyardError, LanyardError } from '../common/errors.ts';
-import type { Logger } from '../common/logger.ts';
+import { isLanyardError, LanyardError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import { anchorFilterValue } from './anchor.ts';
 import { AnchorSet } from './anchor-set.ts';
 import type { AgentApi } from './api-client.ts';

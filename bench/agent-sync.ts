@@ -27,7 +27,7 @@ import { registerAgent, setDeletionGuardThreshold } from '../agent/server/admin.
 import { createAgentRouter } from '../agent/server/router.ts';
 import { startAgent } from '../agent/runtime.ts';
 import { runSync } from '../agent/sync.ts';
-import { createLogger } from '../common/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { migrateToLatest, openDatabase } from '../db/database.ts';
 import { insertDomain } from '../db/domains.ts';
 import { insertOrganization } from '../db/organizations.ts';

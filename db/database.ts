@@ -3,7 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import { LanyardError } from '../common/errors.ts';
+import { LanyardError } from '../core/errors.ts';
 import { migrations } from './migrations/index.ts';
 import { useNamedStatements } from './named-statements.ts';
 import type { Database } from './schema.ts';

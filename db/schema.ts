@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { JobsDatabase } from '../common/jobs/jobs-table.ts';
+import type { JobsDatabase } from '../core/jobs/jobs-table.ts';
 
 /**
  * Table types. Columns are snake_case in SQL and camelCase here (Kysely's CamelCasePlugin).

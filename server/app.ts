@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createPassThroughVerifier } from '../agent/server/pass-through.ts';
 import { createAgentRouter } from '../agent/server/router.ts';
-import { LanyardError } from '../common/errors.ts';
+import { LanyardError } from '../core/errors.ts';
 import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
 import { metadataRouter } from '../idp/federation/routes.ts';
 import type { DirectoryPasswordVerifier, IdpDeps } from '../idp/login/deps.ts';
@@ -17,12 +17,12 @@ import { wsFedRouter } from '../idp/wsfed/routes.ts';
 import { activationRouter } from '../provisioning/activation/activation-routes.ts';
 import { provisioningDeps } from '../provisioning/runs/run-admin.ts';
 import { createAdminApiRouter } from './api/router.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../core/context.ts';
 import { operationsRouter } from './health.ts';
-import { errorHandler } from './http/error-handler.ts';
-import { requestContext } from './http/request-context.ts';
-import { securityHeaders } from './http/security-headers.ts';
-import { createMetrics } from './metrics.ts';
+import { errorHandler } from '../core/http/error-handler.ts';
+import { requestContext } from '../core/http/request-context.ts';
+import { securityHeaders } from '../core/http/security-headers.ts';
+import { createMetrics } from '../core/metrics.ts';
 
 export interface LanyardServer {
   readonly app: Koa;

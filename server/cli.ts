@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { LanyardError, isLanyardError } from '../common/errors.ts';
-import { createLogger } from '../common/logger.ts';
+import { LanyardError, isLanyardError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
 import { agentCommands } from './commands/agent-commands.ts';
 import { apiTokenCommands } from './commands/api-token-commands.ts';
 import type { CommandDefinition, OptionSpec } from './commands/command.ts';
@@ -11,8 +11,8 @@ import { provisioningCommands } from './commands/provisioning-commands.ts';
 import { serve } from './commands/serve-command.ts';
 import { tenantCommands } from './commands/tenant-commands.ts';
 import { userCommands } from './commands/user-commands.ts';
-import { loadConfig } from './config.ts';
-import { createAppContext } from './context.ts';
+import { loadConfig } from '../core/config.ts';
+import { createAppContext } from '../core/context.ts';
 
 const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands, ...agentCommands, ...apiTokenCommands, ...provisioningCommands, ...tenantCommands];
 

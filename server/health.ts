@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../core/metrics.ts';
 
 /** /healthz: the process answers. /readyz: the database answers too. /metrics: Prometheus text. */
 export function operationsRouter(db: Db, metrics: Metrics): Router {

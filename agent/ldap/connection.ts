@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, InvalidCredentialsError } from 'ldapts';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import type { AgentConfig } from '../config.ts';
 
 /**

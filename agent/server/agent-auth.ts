@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
-import { bearerKeyOf } from '../../common/bearer-keys.ts';
-import { LanyardError } from '../../common/errors.ts';
+import { bearerKeyOf } from '../../core/bearer-keys.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { findAgentById, touchAgent } from '../../db/agents.ts';
 import type { Db } from '../../db/database.ts';
 import type { DirectoryAgent } from '../../db/schema.ts';

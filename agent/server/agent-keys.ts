@@ -1,4 +1,4 @@
-import { bearerKeyMatches, hashBearerKey, idOfBearerKey, newBearerKey } from '../../common/bearer-keys.ts';
+import { bearerKeyMatches, hashBearerKey, idOfBearerKey, newBearerKey } from '../../core/bearer-keys.ts';
 
 /**
  * Agent keys: `lya.<agent id>.<randomness>` (see common/bearer-keys.ts for why a SHA-256 is stored).

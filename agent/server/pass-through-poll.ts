@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import type { Logger } from '../../common/logger.ts';
-import { createSecretBox } from '../../common/secret-box.ts';
+import type { Logger } from '../../core/logger.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import { findAgentById, touchAgent } from '../../db/agents.ts';
 import type { Db } from '../../db/database.ts';
 import { claimPassThroughRequests, deleteExpiredPassThroughRequests } from '../../db/pass-through-requests.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
-import type { Logger } from '../../common/logger.ts';
-import { createSecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import { countConnectedAgents } from '../../db/agents.ts';
 import type { Db } from '../../db/database.ts';
 import { deletePassThroughRequest, findPassThroughRequest, insertPassThroughRequest } from '../../db/pass-through-requests.ts';

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
-import { readJsonBody } from '../../common/json-body.ts';
-import type { Logger } from '../../common/logger.ts';
+import { LanyardError } from '../../core/errors.ts';
+import { readJsonBody } from '../../core/json-body.ts';
+import type { Logger } from '../../core/logger.ts';
 import { setAgentError, touchAgent } from '../../db/agents.ts';
 import type { Db } from '../../db/database.ts';
 import { listDomains } from '../../db/domains.ts';

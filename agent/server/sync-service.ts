@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
 import { acquireSyncLease, findSyncState, renewSyncLease, updateSyncRun } from '../../db/directory-sync-states.ts';

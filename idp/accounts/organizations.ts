@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { isUniqueViolation, type Db } from '../../db/database.ts';
 import { findOrganizationBySlug, insertOrganization, updateOrganizationMfaPolicy } from '../../db/organizations.ts';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
-import { hashPassword } from '../../common/password-hash.ts';
-import type { SecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import { hashPassword } from '../../core/password-hash.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { isUniqueViolation, type Db } from '../../db/database.ts';
 import type { User, UserStatus } from '../../db/schema.ts';
@@ -9,7 +9,7 @@ import { endUserSessions } from '../../db/sso-sessions.ts';
 import { deleteUser, findUserByUpn, insertUser, listUsers, updateUser } from '../../db/users.ts';
 import { enrolTotp, type TotpEnrolment } from '../mfa/totp.ts';
 import { findDomainForUpnSuffix } from './domains.ts';
-import { parseUsageLocation } from '../../common/usage-location.ts';
+import { parseUsageLocation } from '../../core/usage-location.ts';
 import { normalizeUpn, validateDisplayName, validateImmutableId, validateNewPassword } from './validation.ts';
 import { requireOrganization } from './organizations.ts';
 

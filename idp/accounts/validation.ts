@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 
 /**
  * Input rules for identifiers, matching what Microsoft 365 accepts so a value Lanyard stores can

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import {
   bitString, booleanTrue, derNull, explicit, objectIdentifier, octetString, printableString, sequence, set,
   smallInteger, time, unsignedInteger, utf8String,

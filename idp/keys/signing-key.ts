@@ -1,6 +1,6 @@
 import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { selfSignedCertificate } from './self-signed-certificate.ts';
 
 /** A freshly generated token-signing key pair and its self-signed certificate, both DER. */

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Config } from '../../server/config.ts';
+import type { Config } from '../../core/config.ts';
 
 /**
  * The client's address for throttling and audit. X-Forwarded-For is honoured only when

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts';
 import { completeSignInRequest } from '../../db/sign-in-requests.ts';

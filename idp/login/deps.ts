@@ -1,8 +1,8 @@
-import type { Logger } from '../../common/logger.ts';
-import type { SecretBox } from '../../common/secret-box.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
 import type { Db } from '../../db/database.ts';
-import type { Config } from '../../server/config.ts';
-import type { Metrics } from '../../server/metrics.ts';
+import type { Config } from '../../core/config.ts';
+import type { Metrics } from '../../core/metrics.ts';
 import type { SigningKeyStore } from '../signing/key-store.ts';
 
 /** Verifies a directory user's password through a connected on-premises agent (LDAP bind). */

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { Domain, SignInRequest } from '../../db/schema.ts';
 import { findOpenSignInRequest, insertSignInRequest } from '../../db/sign-in-requests.ts';

@@ -3,7 +3,7 @@ import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts
 import { findOrganizationById } from '../../db/organizations.ts';
 import { recordPasswordStep } from '../../db/sign-in-requests.ts';
 import { findUserById } from '../../db/users.ts';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { hasConfirmedTotp } from '../mfa/totp.ts';
 import { resumeSession, sessionCookieName } from '../sessions/sso-session.ts';
 import type { IdpDeps } from './deps.ts';

@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { clearFailures, readFailures, recordFailure } from '../../db/throttle-counters.ts';
 

@@ -1,6 +1,6 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import { LanyardError } from '../../common/errors.ts';
-import type { SecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
 import type { Db } from '../../db/database.ts';
 import { claimTotpStep, findMfaCredential, replaceMfaCredential } from '../../db/mfa-credentials.ts';
 import type { MfaCredential } from '../../db/schema.ts';

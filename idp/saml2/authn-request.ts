@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import {
   assertionNamespace, childElements, malformed, protocolNamespace, readSamlRequest, type RequestBinding, type SamlRequestPolicy,
 } from './request-message.ts';

@@ -1,5 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { decodePostBinding, decodeRedirectBinding } from '../xml/saml-bindings.ts';
 import { verifyEnvelopedSignature, verifyRedirectSignature } from '../xml/signature-verification.ts';
 import { parseStrictXml } from '../xml/strict-xml.ts';

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Domain } from '../../db/schema.ts';
 import { endSession } from '../../db/sso-sessions.ts';
 import { findUserByImmutableId } from '../../db/users.ts';
-import { readFormBody, readQuery } from '../../server/http/form-body.ts';
+import { readFormBody, readQuery } from '../../core/http/form-body.ts';
 import { requireFederatedDomain } from '../federation/domain-lookup.ts';
 import { clientAddress } from '../login/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';

@@ -1,6 +1,6 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
-import type { SecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
 import type { Db } from '../../db/database.ts';
 import type { SigningKeyRow } from '../../db/schema.ts';
 import { findSigningKeyInState, insertSigningKey, listSigningKeys } from '../../db/signing-keys.ts';

@@ -1,5 +1,5 @@
-import type { SecretBox } from '../../common/secret-box.ts';
-import { LanyardError } from '../../common/errors.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
 import type { SigningKeyRow } from '../../db/schema.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 
 /** Microsoft's relying party: audience, realm and SAML SP entity ID for every M365 tenant. */
 export const microsoftOnlineAudience = 'urn:federation:MicrosoftOnline';

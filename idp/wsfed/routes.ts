@@ -1,9 +1,9 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { endSession } from '../../db/sso-sessions.ts';
-import { readQuery } from '../../server/http/form-body.ts';
+import { readQuery } from '../../core/http/form-body.ts';
 import { clientAddress } from '../login/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
 import { renderSignedOutPage } from '../login/pages/sign-in-pages.ts';

@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 
 /**
  * Writing XML that is already in Exclusive XML Canonicalization form (exc-c14n, without comments).

@@ -1,7 +1,7 @@
 import { hash, sign } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { ConcurrencyLimit } from '../../common/concurrency-limit.ts';
+import { ConcurrencyLimit } from '../../core/concurrency-limit.ts';
 import type { SigningMaterial } from '../keys/signing-material.ts';
 import { canonicalAttributeValue } from './canonical-xml.ts';
 

@@ -1,5 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 
 /** A protocol message taken off an HTTP-Redirect URL, before any XML parsing. */
 export interface RedirectMessage {

@@ -1,7 +1,7 @@
 import { X509Certificate, verify as verifyRaw } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { parseStrictXml } from './strict-xml.ts';
 
 const dsNamespace = 'http://www.w3.org/2000/09/xmldsig#';

@@ -1,5 +1,5 @@
 import { DOMParser, type Document, type Node } from '@xmldom/xmldom';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 
 export interface StrictXmlOptions {
   /** Largest accepted document in bytes (UTF-8), checked before anything is parsed. */

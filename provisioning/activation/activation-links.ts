@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { replaceActivationToken } from '../../db/activation-tokens.ts';
 import type { Db } from '../../db/database.ts';

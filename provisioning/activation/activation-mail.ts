@@ -1,10 +1,10 @@
 import nodemailer from 'nodemailer';
-import { isLanyardError } from '../../common/errors.ts';
-import type { Logger } from '../../common/logger.ts';
+import { isLanyardError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
 import type { User } from '../../db/schema.ts';
-import type { Config } from '../../server/config.ts';
+import type { Config } from '../../core/config.ts';
 import { issueActivationLink, type ActivationLink } from './activation-links.ts';
 
 /** Where each new activation link went: to the person by e-mail, or back to the admin to pass on. */

@@ -1,5 +1,5 @@
-import { html, trusted } from '../../idp/login/pages/html.ts';
-import { renderPage } from '../../idp/login/pages/layout.ts';
+import { html, trusted } from '../../core/pages/html.ts';
+import { renderPage } from '../../core/pages/layout.ts';
 
 /**
  * The activation page of an imported account: choose a password and set up the authenticator app

@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { listFederatedDomains } from '../../db/domain-federations.ts';
 import type { TrustedCertificates } from '../../idp/signing/rotation.ts';

@@ -1,5 +1,5 @@
-import { LanyardError } from '../../common/errors.ts';
-import type { SecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { markDomainFederated } from '../../db/domain-federations.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
@@ -8,7 +8,7 @@ import { changeDomainSettings, requireDomain } from '../../idp/accounts/domains.
 import { graphFederationBody, type FederationProtocol, type MfaBehavior } from '../../idp/federation/graph-federation-body.ts';
 import { createSigningKeyStore } from '../../idp/signing/key-store.ts';
 import { trustedCertificates } from '../../idp/signing/rotation.ts';
-import type { Config } from '../../server/config.ts';
+import type { Config } from '../../core/config.ts';
 import { openTenantGraph, type TenantGraphDeps } from '../tenant/graph-client.ts';
 import { runFederationPreflight, type PreflightCheck } from './preflight.ts';
 import { readFederationConfiguration, readTenantDomain, setDomainAuthenticationType, writeFederationConfiguration, type InternalDomainFederation } from './tenant-federation.ts';

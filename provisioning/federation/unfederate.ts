@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { unmarkDomainFederated } from '../../db/domain-federations.ts';
 import { requireDomain } from '../../idp/accounts/domains.ts';

@@ -1,6 +1,6 @@
 import { generateImmutableId } from '../../idp/accounts/users.ts';
 import { validateImmutableId } from '../../idp/accounts/validation.ts';
-import { isLanyardError } from '../../common/errors.ts';
+import { isLanyardError } from '../../core/errors.ts';
 import type { TenantUserRow, User } from '../../db/schema.ts';
 import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';
 

@@ -4,7 +4,7 @@ import { listDomains } from '../../db/domains.ts';
 import { findRecordedSubjects } from '../../db/provisioning-results.ts';
 import { endUserSessions } from '../../db/sso-sessions.ts';
 import { updateUser } from '../../db/users.ts';
-import { usageLocationOrNull } from '../../common/usage-location.ts';
+import { usageLocationOrNull } from '../../core/usage-location.ts';
 import { countTenantUsers, findTenantUsersByImmutableId, findTenantUsersByUpn, listTenantUsers } from '../../db/provisioning-tenant-users.ts';
 import type { ProvisioningResult, TenantUserRow, User } from '../../db/schema.ts';
 import { answerError, sendBatched } from '../graph/batch.ts';

@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
@@ -7,7 +7,7 @@ import { findRun, listRuns, parseCounts } from '../../db/provisioning-runs.ts';
 import { readProvisioningSettings, updateProvisioningSettings } from '../../db/provisioning-settings.ts';
 import type { ProvisioningOutcome, ProvisioningResult, ProvisioningRun, ProvisioningRunKind } from '../../db/schema.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
-import type { AppContext } from '../../server/context.ts';
+import type { AppContext } from '../../core/context.ts';
 import { openTenantGraph } from '../tenant/graph-client.ts';
 import { newLeaseOwner, type ProvisioningDeps, type RunProgress } from './run-context.ts';
 import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { LanyardError } from '../../common/errors.ts';
-import type { Logger } from '../../common/logger.ts';
+import { LanyardError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { Db } from '../../db/database.ts';
 import { insertResults } from '../../db/provisioning-results.ts';
 import { addThrottledCount, renewRunLease, updateHeldRun } from '../../db/provisioning-runs.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LanyardError, isLanyardError } from '../../common/errors.ts';
+import { LanyardError, isLanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import { claimRunLease, findRun, insertRun, updateHeldRun } from '../../db/provisioning-runs.ts';

@@ -1,10 +1,10 @@
-import { isLanyardError } from '../../common/errors.ts';
+import { isLanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { listOrphanedRuns } from '../../db/provisioning-runs.ts';
 import { listAutoProvisioningSettings, updateProvisioningSettings } from '../../db/provisioning-settings.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import type { ProvisioningSettings } from '../../db/schema.ts';
-import type { AppContext } from '../../server/context.ts';
+import type { AppContext } from '../../core/context.ts';
 import { provisioningDeps } from './run-admin.ts';
 import type { ProvisioningDeps } from './run-context.ts';
 import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
-import { LanyardError } from '../../common/errors.ts';
-import { createSecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import type { Database } from '../../db/schema.ts';
 import { findTenantConnection } from '../../db/tenant-connections.ts';
-import type { Config } from '../../server/config.ts';
+import type { Config } from '../../core/config.ts';
 
 /** Client-credential scope for Microsoft Graph (the resource id, not the configurable Graph URL). */
 export const graphScope = 'https://graph.microsoft.com/.default';

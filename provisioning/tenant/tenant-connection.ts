@@ -1,5 +1,5 @@
-import { LanyardError } from '../../common/errors.ts';
-import { createSecretBox } from '../../common/secret-box.ts';
+import { LanyardError } from '../../core/errors.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findOrganizationBySlug } from '../../db/organizations.ts';
 import { saveTenantConnection } from '../../db/tenant-connections.ts';

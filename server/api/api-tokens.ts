@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { bearerKeyMatches, hashBearerKey, idOfBearerKey, newBearerKey } from '../../common/bearer-keys.ts';
-import { LanyardError } from '../../common/errors.ts';
+import { bearerKeyMatches, hashBearerKey, idOfBearerKey, newBearerKey } from '../../core/bearer-keys.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { findApiToken, insertApiToken, listApiTokens, markApiTokenRevoked, touchApiToken } from '../../db/api-tokens.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';

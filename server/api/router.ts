@@ -2,10 +2,10 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { getAgentStatus } from '../../agent/server/admin.ts';
-import { bearerKeyOf } from '../../common/bearer-keys.ts';
-import { LanyardError } from '../../common/errors.ts';
-import { readJsonBody } from '../../common/json-body.ts';
-import type { Logger } from '../../common/logger.ts';
+import { bearerKeyOf } from '../../core/bearer-keys.ts';
+import { LanyardError } from '../../core/errors.ts';
+import { readJsonBody } from '../../core/json-body.ts';
+import type { Logger } from '../../core/logger.ts';
 import { listDomains } from '../../db/domains.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import { provisioningOutcomes, type ApiToken, type Organization, type ProvisioningOutcome } from '../../db/schema.ts';
@@ -13,7 +13,7 @@ import { listUsers } from '../../db/users.ts';
 import { listRunReports, requireRun, runReport, showRun } from '../../provisioning/runs/run-admin.ts';
 import type { ProvisioningDeps } from '../../provisioning/runs/run-context.ts';
 import { executeRun, requestRun } from '../../provisioning/runs/run-service.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../core/context.ts';
 import { authenticateApiToken } from './api-tokens.ts';
 
 const runRequestSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import {
   confirmPendingDeletions, getAgentStatus, listAgents, registerAgent, revokeAgent, setDeletionGuardThreshold, type AgentSummary,
 } from '../../agent/server/admin.ts';

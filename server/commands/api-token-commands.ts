@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { createApiToken, listOrganizationApiTokens, revokeApiToken } from '../api/api-tokens.ts';
 import { table, type CommandDefinition } from './command.ts';
 

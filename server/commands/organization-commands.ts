@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { createOrganization, setOrganizationMfaPolicy } from '../../idp/accounts/organizations.ts';
 import { addDomain, changeDomainSettings } from '../../idp/accounts/domains.ts';
 import { listDomains } from '../../db/domains.ts';

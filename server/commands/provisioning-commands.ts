@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { listResults } from '../../db/provisioning-results.ts';
 import { provisioningOutcomes, type ProvisioningOutcome, type ProvisioningRunKind, type User } from '../../db/schema.ts';
 import { findUserById } from '../../db/users.ts';
@@ -12,7 +12,7 @@ import {
 } from '../../provisioning/runs/run-admin.ts';
 import type { RunProgress } from '../../provisioning/runs/run-context.ts';
 import { openTenantGraph } from '../../provisioning/tenant/graph-client.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../core/context.ts';
 import { table, type CommandDefinition, type CommandOutput } from './command.ts';
 
 const outcomes: readonly ProvisioningOutcome[] = provisioningOutcomes;

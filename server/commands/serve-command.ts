@@ -1,6 +1,6 @@
 import { startProvisioningWorker } from '../../provisioning/runs/worker.ts';
 import { createServer } from '../app.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../core/context.ts';
 
 /**
  * `lanyard serve`: runs the HTTP server and the provisioning worker until SIGINT/SIGTERM, then stops

@@ -1,4 +1,4 @@
-import { LanyardError } from '../../common/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import type { FederationProtocol, MfaBehavior } from '../../idp/federation/graph-federation-body.ts';
 import { federateDomain, formatChecks } from '../../provisioning/federation/federate.ts';
 import { unfederateDomain } from '../../provisioning/federation/unfederate.ts';

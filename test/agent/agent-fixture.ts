@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
-import { createLogger, type Logger } from '../../common/logger.ts';
+import { createLogger, type Logger } from '../../core/logger.ts';
 import type { Db } from '../../db/database.ts';
 import { insertDomain } from '../../db/domains.ts';
 import { insertOrganization } from '../../db/organizations.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../agent/runtime.ts';
 import { revokeAgent } from '../../agent/server/admin.ts';
 import { createPassThroughVerifier } from '../../agent/server/pass-through.ts';
-import { createSecretBox } from '../../common/secret-box.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import { countConnectedAgents } from '../../db/agents.ts';
 import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
 import type { User } from '../../db/schema.ts';

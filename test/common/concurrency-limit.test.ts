@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit } from '../../common/concurrency-limit.ts';
+import { ConcurrencyLimit } from '../../core/concurrency-limit.ts';
 
 describe('ConcurrencyLimit', () => {
   it('never runs more than the limit at once, starts waiters in arrival order and finishes every task', async () => {

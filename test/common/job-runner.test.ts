@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LanyardError } from '../../common/errors.ts';
-import { createLogger } from '../../common/logger.ts';
-import { createJobRunner, type JobDefinition } from '../../common/jobs/job-runner.ts';
-import { claimNextJob, enqueueJob, findJob, findJobByKey, listJobs } from '../../common/jobs/job-store.ts';
+import { LanyardError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createJobRunner, type JobDefinition } from '../../core/jobs/job-runner.ts';
+import { claimNextJob, enqueueJob, findJob, findJobByKey, listJobs } from '../../core/jobs/job-store.ts';
 import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 import { createManualClock, type ManualClock } from '../harness/manual-clock.ts';

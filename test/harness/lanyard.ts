@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../common/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import type { Dialect } from '../../db/database.ts';
 import { createServer, type LanyardServer } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { createAppContext, type AppContext } from '../../server/context.ts';
+import { loadConfig } from '../../core/config.ts';
+import { createAppContext, type AppContext } from '../../core/context.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 
 export interface RunningLanyard {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../common/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 
 /**
  * A clock that moves only when the test says so. `sleep` resolves when `advance` passes its end

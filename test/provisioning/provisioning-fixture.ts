@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../common/logger.ts';
-import { createSecretBox } from '../../common/secret-box.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import type { Db } from '../../db/database.ts';
 import { saveTenantConnection } from '../../db/tenant-connections.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSecretBox } from '../../common/secret-box.ts';
+import { createSecretBox } from '../../core/secret-box.ts';
 import { insertDomain } from '../../db/domains.ts';
 import { findDomainFederation, listFederatedDomains, markDomainFederated, unmarkDomainFederated } from '../../db/domain-federations.ts';
 import { insertOrganization } from '../../db/organizations.ts';

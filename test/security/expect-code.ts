@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { isLanyardError } from '../../common/errors.ts';
+import { isLanyardError } from '../../core/errors.ts';
 
 /** Runs `action` and asserts it fails with the LanyardError `code` (codes are the contract, not messages). */
 export function expectLanyardCode(action: () => unknown, code: string): void {

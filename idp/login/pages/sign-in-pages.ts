@@ -1,5 +1,5 @@
-import { html, trusted } from './html.ts';
-import { renderPage } from './layout.ts';
+import { html, trusted } from '../../../core/pages/html.ts';
+import { renderPage } from '../../../core/pages/layout.ts';
 
 interface Common {
   readonly nonce: string;
@@ -85,17 +85,6 @@ ${Object.entries(page.fields).map(([name, value]) => html`<input type="hidden" n
 <noscript><p>Select Continue to finish signing in.</p><button type="submit">Continue</button></noscript>
 </form>`,
     script: 'document.getElementById("token-form").submit();',
-  });
-}
-
-/** Any failure a person can see: a plain sentence plus the stable code for support. */
-export function renderErrorPage(page: { readonly nonce: string; readonly title: string; readonly message: string; readonly code: string }): string {
-  return renderPage({
-    title: page.title,
-    nonce: page.nonce,
-    body: html`<h1>${page.title}</h1>
-<p class="error" role="alert" id="error">${page.message}</p>
-<p class="hint">If this keeps happening, give your administrator this code: <code class="reason" id="error-code">${page.code}</code></p>`,
   });
 }
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createHash, sign, verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isLanyardError } from '../../../common/errors.ts';
+import { isLanyardError } from '../../../core/errors.ts';
 import { generateSigningKey, type GeneratedSigningKey } from '../../../idp/keys/signing-key.ts';
 import { signingMaterialFromDer } from '../../../idp/keys/signing-material.ts';
 import { toPem } from '../../peers/xmlsec1.ts';

@@ -6,7 +6,7 @@ import type { SigningMaterial } from '../../../idp/keys/signing-material.ts';
 import { buildSamlLogoutResponse } from '../../../idp/tokens/saml2-logout-response.ts';
 import { buildSamlResponse } from '../../../idp/tokens/saml2-response.ts';
 import { buildWsFedResult } from '../../../idp/tokens/wsfed-token.ts';
-import { isLanyardError } from '../../../common/errors.ts';
+import { isLanyardError } from '../../../core/errors.ts';
 import { createTestSigningMaterial, hostileValues, loginSrf } from './signing-fixture.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isLanyardError } from '../../../common/errors.ts';
+import { isLanyardError } from '../../../core/errors.ts';
 import type { SigningMaterial } from '../../../idp/keys/signing-material.ts';
 import { buildWsFedResult, type WsFedTokenInput } from '../../../idp/tokens/wsfed-token.ts';
 import { validateWsFedResult } from '../../peers/wsfed-relying-party.ts';

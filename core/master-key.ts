@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LanyardError } from '../common/errors.ts';
-import type { Logger } from '../common/logger.ts';
+import { LanyardError } from './errors.ts';
+import type { Logger } from './logger.ts';
 import type { Config } from './config.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from '../../common/logger.ts';
+import type { Logger } from '../logger.ts';
 import type { HttpMetrics } from '../metrics.ts';
 
 /** Request id, access log line and HTTP metrics for every request. */

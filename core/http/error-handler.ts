@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
-import type { Logger } from '../../common/logger.ts';
-import { renderErrorPage } from '../../idp/login/pages/sign-in-pages.ts';
+import { LanyardError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { renderErrorPage } from '../pages/error-page.ts';
 
 const titles: Record<number, string> = {
   400: 'This sign-in request cannot be used',

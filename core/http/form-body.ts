@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import { LanyardError } from '../../common/errors.ts';
-import { readLimitedBody } from '../../common/request-body.ts';
+import { LanyardError } from '../errors.ts';
+import { readLimitedBody } from '../request-body.ts';
 
 /**
  * Reads an `application/x-www-form-urlencoded` body up to `maxBytes`; larger bodies are refused

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Logger } from '../common/logger.ts';
-import { createLogger } from '../common/logger.ts';
-import { createSecretBox, type SecretBox } from '../common/secret-box.ts';
+import type { Logger } from './logger.ts';
+import { createLogger } from './logger.ts';
+import { createSecretBox, type SecretBox } from './secret-box.ts';
 import { migrateToLatest, openDatabase, type Db, type Dialect } from '../db/database.ts';
 import type { Config } from './config.ts';
 import { loadMasterKey } from './master-key.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LanyardError } from '../common/errors.ts';
+import { LanyardError } from './errors.ts';
 
 /**
  * The one configuration object, read from the environment once at start, validated, and frozen.
