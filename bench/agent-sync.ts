@@ -28,6 +28,7 @@ import { createAgentRouter } from '../agent/server/router.ts';
 import { startAgent } from '../agent/runtime.ts';
 import { runSync } from '../agent/sync.ts';
 import { createLogger } from '../core/logger.ts';
+import { allMigrations } from '../server/modules.ts';
 import { migrateToLatest, openDatabase } from '../db/database.ts';
 import { insertDomain } from '../db/domains.ts';
 import { insertOrganization } from '../db/organizations.ts';
@@ -82,7 +83,7 @@ async function setUpWorld(count: number) {
   const slapd = await startSlapd({ preload: ldif });
   const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-bench-'));
   const { db, close } = openDatabase(path.join(dir, 'lanyard.sqlite'));
-  await migrateToLatest(db);
+  await migrateToLatest(db, allMigrations);
   const organization = await insertOrganization(db, { slug: 'bench', name: 'Bench' });
   await insertDomain(db, { organizationId: organization.id, name: 'bench.test', issuerUri: 'http://localhost/federation/bench.test' });
   await setDeletionGuardThreshold(db, 'bench', count);

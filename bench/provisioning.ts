@@ -31,12 +31,14 @@ import { runInNewContext } from 'node:vm';
 import { Agent, setGlobalDispatcher } from 'undici';
 import { createLogger } from '../core/logger.ts';
 import { createSecretBox } from '../core/secret-box.ts';
+import { allMigrations } from '../server/modules.ts';
 import { migrateToLatest, openDatabase, type Db } from '../db/database.ts';
 import { insertDomain } from '../db/domains.ts';
 import { insertOrganization } from '../db/organizations.ts';
-import { updateProvisioningSettings } from '../db/provisioning-settings.ts';
-import type { ProvisioningRun, User } from '../db/schema.ts';
-import { saveTenantConnection } from '../db/tenant-connections.ts';
+import { updateProvisioningSettings } from '../provisioning/data/provisioning-settings.ts';
+import type { User } from '../db/schema.ts';
+import type { ProvisioningRun } from '../provisioning/data/tables.ts';
+import { saveTenantConnection } from '../provisioning/data/tenant-connections.ts';
 import { runProvisioning } from '../provisioning/runs/run-admin.ts';
 import { newLeaseOwner, type ProvisioningDeps } from '../provisioning/runs/run-context.ts';
 import { openTenantGraph, tenantSecretContext } from '../provisioning/tenant/graph-client.ts';
@@ -70,7 +72,7 @@ export async function benchProvisioning(options: { exportUsers?: number; importU
   const emulator = await startEmulatorProcess(dir);
   const { db, close } = openDatabase(path.join(dir, 'lanyard.sqlite'));
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, allMigrations);
     setGlobalDispatcher(new Agent({ connect: { ca: [...tls.rootCertificates, readFileSync(emulator.caCertPath, 'utf8')] } }));
     const masterKey = randomBytes(32);
     const deps: ProvisioningDeps = {

@@ -1,3 +1,4 @@
+import { loadLanyardConfig, openLanyard } from '../server/modules.ts';
 /**
  * Sign-in throughput of a real `lanyard serve` process over HTTP (SQLite, production password-hash
  * cost), each figure as a ratio to the primitive it cannot avoid, measured in this run:
@@ -18,8 +19,6 @@ import { createLogger } from '../core/logger.ts';
 import { addDomain } from '../idp/accounts/domains.ts';
 import { createOrganization } from '../idp/accounts/organizations.ts';
 import { addUser, enrolUserTotp } from '../idp/accounts/users.ts';
-import { loadConfig } from '../core/config.ts';
-import { createAppContext } from '../core/context.ts';
 import { BrowserClient, readForm } from '../test/harness/browser-client.ts';
 import { freePort } from '../test/harness/free-port.ts';
 import { startPostgres } from '../test/harness/postgres-server.ts';
@@ -133,7 +132,7 @@ export async function benchSignIn(
 
 /** One organization, one domain, `count` users with the same password hash (hashed once) and their own TOTP secrets. */
 async function seed(env: Record<string, string>, count: number, hashCost: number): Promise<string[]> {
-  const context = await createAppContext(loadConfig(env), { logger: createLogger('silent') });
+  const context = await openLanyard(loadLanyardConfig(env), { logger: createLogger('silent') });
   try {
     await createOrganization(context.db, { slug: 'bench', name: 'Bench', mfaPolicy: 'required' }, 'bench');
     await addDomain(context.db, context.config.publicUrl, { organization: 'bench', name: domain }, 'bench');

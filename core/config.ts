@@ -13,7 +13,7 @@ const origin = (name: string) =>
     .transform((value) => value.replace(/\/+$/, ''))
     .refine((value) => /^https?:\/\//.test(value), `${name} must be http(s)`);
 
-const positiveInt = z.coerce.number().int().positive();
+export const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
   /** Folder for the SQLite database and the generated master key. */
@@ -61,13 +61,6 @@ const schema = z.object({
   LANYARD_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
   LANYARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
-   * How long a provisioning run stays claimed by a process without renewal (renewed every third of
-   * it). After a crash, another node or a new command resumes the run once this has passed.
-   */
-  LANYARD_PROVISIONING_LEASE_SECONDS: positiveInt.default(60),
-  /** How often `lanyard serve` looks for accounts to auto-provision and interrupted runs to resume. */
-  LANYARD_PROVISIONING_POLL_SECONDS: z.coerce.number().positive().default(2),
-  /**
    * Outgoing mail for activation links: `smtp://user:pass@host:587` (STARTTLS when offered) or
    * `smtps://…:465`. Unset: links are shown to the admin instead. LANYARD_SMTP_FROM is the sender.
    */
@@ -75,7 +68,7 @@ const schema = z.object({
   LANYARD_SMTP_FROM: z.string().min(3).max(256).optional(),
 });
 
-export type Config = Readonly<{
+export type CoreConfig = Readonly<{
   dataDir: string;
   databaseUrl: string | undefined;
   port: number;
@@ -95,27 +88,52 @@ export type Config = Readonly<{
   maxBodyBytes: number;
   passwordHashCost: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  provisioning: Readonly<{ leaseSeconds: number; pollSeconds: number }>;
   smtp: Readonly<{ url: string; from: string }> | undefined;
 }>;
 
+/** The settings of the modules, by section key; each module adds its own (declaration merging). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ModuleConfig {}
+
+export type Config = CoreConfig & Readonly<ModuleConfig>;
+
 /**
- * Reads and validates configuration from `env` (default: process.env).
+ * A module's part of the configuration: its environment variables (zod, documented where the
+ * default is defined, as here) and the object it reads them into, found at `config[key]`.
+ */
+export interface ConfigSection {
+  readonly key: string;
+  readonly variables: z.ZodRawShape;
+  read(values: Record<string, unknown>): unknown;
+}
+
+/** A section whose key and value type match the module's entry in ModuleConfig. */
+export function defineConfigSection<Key extends keyof ModuleConfig, Shape extends z.ZodRawShape>(section: {
+  key: Key;
+  variables: Shape;
+  read(values: z.infer<z.ZodObject<Shape>>): ModuleConfig[Key];
+}): ConfigSection {
+  return section as unknown as ConfigSection;
+}
+
+/**
+ * Reads and validates configuration from `env` (default: process.env): the core variables and
+ * those of every module section given (the server passes its modules').
  *
  * @example
- *   const config = loadConfig({ PORT: '0', LANYARD_DATA_DIR: '/tmp/x' });
+ *   const config = loadConfig({ PORT: '0', LANYARD_DATA_DIR: '/tmp/x' }, [provisioningConfig]);
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, sections: readonly ConfigSection[] = []): Config {
   const relevant = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => (key.startsWith('LANYARD_') || key === 'PORT') && value !== ''),
   );
-  const parsed = schema.safeParse(relevant);
+  const parsed = schema.extend(Object.assign({}, ...sections.map((section) => section.variables))).safeParse(relevant);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'environment');
     throw new LanyardError('CONFIG_INVALID', `${key}: ${issue.message}`, 500, { key });
   }
-  const v = parsed.data;
+  const v = parsed.data as z.infer<typeof schema>;
   if (v.LANYARD_SMTP_URL && !v.LANYARD_SMTP_FROM) {
     throw new LanyardError('CONFIG_INVALID', 'LANYARD_SMTP_FROM: set the sender address when LANYARD_SMTP_URL is set', 500, { key: 'LANYARD_SMTP_FROM' });
   }
@@ -123,7 +141,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const key = v.LANYARD_TLS_CERT_FILE === undefined ? 'LANYARD_TLS_CERT_FILE' : 'LANYARD_TLS_KEY_FILE';
     throw new LanyardError('CONFIG_INVALID', `${key}: set LANYARD_TLS_CERT_FILE and LANYARD_TLS_KEY_FILE together`, 500, { key });
   }
+  const moduleSettings = Object.fromEntries(sections.map((section) => [section.key, Object.freeze(section.read(parsed.data as Record<string, unknown>))]));
   return Object.freeze({
+    ...(moduleSettings as unknown as ModuleConfig),
     dataDir: v.LANYARD_DATA_DIR,
     databaseUrl: v.LANYARD_DATABASE_URL,
     port: v.PORT,
@@ -147,7 +167,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: v.LANYARD_MAX_BODY_BYTES,
     passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,
     logLevel: v.LANYARD_LOG_LEVEL,
-    provisioning: Object.freeze({ leaseSeconds: v.LANYARD_PROVISIONING_LEASE_SECONDS, pollSeconds: v.LANYARD_PROVISIONING_POLL_SECONDS }),
     smtp: v.LANYARD_SMTP_URL ? Object.freeze({ url: v.LANYARD_SMTP_URL, from: v.LANYARD_SMTP_FROM! }) : undefined,
   });
 }

@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { createSecretBox, type SecretBox } from './secret-box.ts';
-import { migrateToLatest, openDatabase, type Db, type Dialect } from '../db/database.ts';
+import type { Migration } from 'kysely';
+import { MigrationError, migrateToLatest, openDatabase, type Db, type Dialect } from '../db/database.ts';
+import { LanyardError } from './errors.ts';
 import type { Config } from './config.ts';
 import { loadMasterKey } from './master-key.ts';
 
@@ -20,12 +22,18 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-export async function createAppContext(config: Config, options: { logger?: Logger } = {}): Promise<AppContext> {
+/**
+ * Opens and migrates the database with `migrations` (every module's: see server/modules.ts) and
+ * loads the master key.
+ */
+export async function createAppContext(config: Config, options: { migrations: Readonly<Record<string, Migration>>; logger?: Logger }): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const url = config.databaseUrl ?? path.join(config.dataDir, 'lanyard.sqlite');
   const { db, dialect, close } = openDatabase(url);
   try {
-    const applied = await migrateToLatest(db);
+    const applied = await migrateToLatest(db, options.migrations).catch((error: unknown) => {
+      throw error instanceof MigrationError ? new LanyardError(error.code, error.message, 500, { migration: error.migrationName }) : error;
+    });
     if (applied.length > 0) logger.info('database migrated', { applied, dialect });
     const masterKey = loadMasterKey(config, logger);
     return { config, db, dialect, masterKey, secretBox: createSecretBox(masterKey), logger, close };

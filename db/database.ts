@@ -2,9 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import { LanyardError } from '../core/errors.ts';
-import { migrations } from './migrations/index.ts';
+import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import { useNamedStatements } from './named-statements.ts';
 import type { Database } from './schema.ts';
 
@@ -75,7 +73,7 @@ function withStatementCache(sqlite: SQLite.Database, capacity = 500) {
  * with DB_MIGRATION_FAILED naming the step (Kysely runs each step in a transaction where the
  * dialect allows, so a failed step leaves nothing half-applied).
  */
-export async function migrateToLatest(db: Db): Promise<readonly string[]> {
+export async function migrateToLatest(db: Db, migrations: Readonly<Record<string, Migration>>): Promise<readonly string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => ({ ...migrations }) },
@@ -85,13 +83,18 @@ export async function migrateToLatest(db: Db): Promise<readonly string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
-    throw new LanyardError(
-      'DB_MIGRATION_FAILED',
-      `migration ${failed?.migrationName ?? '(setup)'} failed: ${error instanceof Error ? error.message : String(error)}`,
-      500,
-    );
+    throw new MigrationError(failed?.migrationName ?? '(setup)', error);
   }
   return (results ?? []).map((result) => result.migrationName);
+}
+
+/** A migration step failed; nothing of that step was applied. The context turns it into DB_MIGRATION_FAILED. */
+export class MigrationError extends Error {
+  readonly code = 'DB_MIGRATION_FAILED';
+  constructor(readonly migrationName: string, cause: unknown) {
+    super(`migration ${migrationName} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'MigrationError';
+  }
 }
 
 /** True when `error` is a unique-constraint violation on either dialect. */

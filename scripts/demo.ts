@@ -1,3 +1,4 @@
+import { loadLanyardConfig, openLanyard } from '../server/modules.ts';
 /**
  * `npm run demo`: the Microsoft 365 emulator and Lanyard side by side on this machine, with a demo
  * domain that Lanyard itself connected and federated (tenant connect + federate), and a user with a
@@ -22,8 +23,6 @@ import { addUser, enrolUserTotp } from '../idp/accounts/users.ts';
 import { federateDomain } from '../provisioning/federation/federate.ts';
 import { connectTenant } from '../provisioning/tenant/tenant-connection.ts';
 import { createServer } from '../server/app.ts';
-import { loadConfig } from '../core/config.ts';
-import { createAppContext } from '../core/context.ts';
 
 const domain = 'contoso.test';
 const upn = `alice@${domain}`;
@@ -50,7 +49,7 @@ const env = {
   LANYARD_GRAPH_URL: emulator.baseUrl,
   LANYARD_LOG_LEVEL: 'warn',
 };
-const context = await createAppContext(loadConfig(env), { logger: createLogger('warn') });
+const context = await openLanyard(loadLanyardConfig(env), { logger: createLogger('warn') });
 const server = await createServer(context);
 const listening = await server.listen();
 

@@ -1,65 +1,41 @@
-import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { createPassThroughVerifier } from '../agent/server/pass-through.ts';
-import { createAgentRouter } from '../agent/server/router.ts';
-import { LanyardError } from '../core/errors.ts';
-import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
-import { metadataRouter } from '../idp/federation/routes.ts';
-import type { DirectoryPasswordVerifier, IdpDeps } from '../idp/login/deps.ts';
-import { signInRouter } from '../idp/login/routes.ts';
-import { samlRouter } from '../idp/saml2/routes.ts';
-import { createSigningKeyStore } from '../idp/signing/key-store.ts';
-import { wsFedRouter } from '../idp/wsfed/routes.ts';
-import { activationRouter } from '../provisioning/activation/activation-routes.ts';
-import { provisioningDeps } from '../provisioning/runs/run-admin.ts';
-import { createAdminApiRouter } from './api/router.ts';
 import type { AppContext } from '../core/context.ts';
-import { operationsRouter } from './health.ts';
+import { LanyardError } from '../core/errors.ts';
 import { errorHandler } from '../core/http/error-handler.ts';
 import { requestContext } from '../core/http/request-context.ts';
 import { securityHeaders } from '../core/http/security-headers.ts';
 import { createMetrics } from '../core/metrics.ts';
+import type { LanyardModule, ModuleHost } from '../core/module.ts';
+import type { Services } from '../core/services.ts';
+import { operationsRouter } from './health.ts';
+import { modules as allModules } from './modules.ts';
 
 export interface LanyardServer {
   readonly app: Koa;
-  readonly deps: IdpDeps;
+  /** What the modules were given: the context, metrics and each other's services. */
+  readonly host: ModuleHost;
   listen(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /**
- * Assembles the Koa application from an AppContext: operations endpoints, federation metadata,
- * the WS-Fed and SAML endpoints, the sign-in pages and the directory-agent API, behind one error handler and strict headers.
+ * Assembles the Koa application from an AppContext: one error handler and strict headers, then
+ * every module's routers in module order, then the operations endpoints.
  */
-export async function createServer(context: AppContext, options: { directoryPasswords?: DirectoryPasswordVerifier } = {}): Promise<LanyardServer> {
-  const { config, db, logger } = context;
-  const metrics = createMetrics();
-  const keys = createSigningKeyStore(db, context.secretBox);
-  await keys.ensureCurrent();
-  const deps: IdpDeps = {
-    config,
-    db,
-    secretBox: context.secretBox,
-    csrfKey: Buffer.from(hkdfSync('sha256', context.masterKey, Buffer.alloc(0), 'lanyard csrf v1', 32)),
-    keys,
-    metrics,
-    logger,
-    // Directory accounts check their password with an LDAP bind done by the org's on-premises agent.
-    directoryPasswords: options.directoryPasswords ?? createPassThroughVerifier({ db, masterKey: context.masterKey, logger }),
-    microsoftRequestSigningCerts: config.microsoftRequestSigningCertFile ? splitPem(readFileSync(config.microsoftRequestSigningCertFile, 'utf8')) : [],
-  };
+export async function createServer(context: AppContext, modules: readonly LanyardModule[] = allModules): Promise<LanyardServer> {
+  const { config, logger } = context;
+  const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}));
+  const host: ModuleHost = { context, metrics: createMetrics(), services };
+  for (const module of modules) await module.start?.(host);
 
   const app = new Koa({ proxy: config.trustProxy });
-  app.use(requestContext(logger, metrics));
+  app.use(requestContext(logger, host.metrics));
   app.use(securityHeaders({ microsoftLoginUrl: config.microsoftLoginUrl, https: config.publicUrl.startsWith('https://') }));
   app.use(errorHandler(logger));
-  const agentRouter = createAgentRouter({ db, logger, masterKey: context.masterKey });
-  const adminApiRouter = createAdminApiRouter(context, provisioningDeps(context));
-  // Busiest first: each router's middleware runs (and matches the path) until one answers.
-  for (const router of [wsFedRouter(deps), samlRouter(deps), signInRouter(deps), metadataRouter(deps), operationsRouter(db, metrics), activationRouter(deps), agentRouter, adminApiRouter]) {
+  for (const router of [...modules.flatMap((module) => module.routes?.(host) ?? []), operationsRouter(context.db, host.metrics)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }
@@ -69,38 +45,27 @@ export async function createServer(context: AppContext, options: { directoryPass
 
   return {
     app,
-    deps,
-    listen(port = config.port, host = config.host) {
+    host,
+    listen(port = config.port, hostname = config.host) {
       // LANYARD_TLS_CERT_FILE / _KEY_FILE: HTTPS without a reverse proxy (files read at listen time).
       const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
       const server = tls ? https.createServer(tls, app.callback()) : http.createServer(app.callback());
       server.headersTimeout = 20_000;
       server.requestTimeout = 30_000;
-      // Expired sign-in requests are only garbage: remove them now and then, on every node.
-      const housekeeping = setInterval(() => {
-        deleteExpiredSignInRequests(db, new Date(Date.now() - 60 * 60_000)).catch((error) => logger.warn('housekeeping failed', { error }));
-      }, 10 * 60_000);
-      housekeeping.unref();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        server.listen(port, hostname, () => {
           const address = server.address() as AddressInfo;
           resolve({
             url: `${tls ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
-            close: () => {
-              clearInterval(housekeeping);
-              return new Promise<void>((done) => {
+            close: () =>
+              new Promise<void>((done) => {
                 server.close(() => done());
                 server.closeAllConnections();
-              });
-            },
+              }),
           });
         });
       });
     },
   };
-}
-
-function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }

@@ -1,20 +1,11 @@
 import { parseArgs } from 'node:util';
 import { LanyardError, isLanyardError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
-import { agentCommands } from './commands/agent-commands.ts';
-import { apiTokenCommands } from './commands/api-token-commands.ts';
-import type { CommandDefinition, OptionSpec } from './commands/command.ts';
-import { federationCommands } from './commands/federation-commands.ts';
-import { keyCommands } from './commands/key-commands.ts';
-import { organizationCommands } from './commands/organization-commands.ts';
-import { provisioningCommands } from './commands/provisioning-commands.ts';
+import type { CommandDefinition, OptionSpec } from '../core/commands.ts';
 import { serve } from './commands/serve-command.ts';
-import { tenantCommands } from './commands/tenant-commands.ts';
-import { userCommands } from './commands/user-commands.ts';
-import { loadConfig } from '../core/config.ts';
-import { createAppContext } from '../core/context.ts';
+import { loadLanyardConfig, modules, openLanyard } from './modules.ts';
 
-const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands, ...agentCommands, ...apiTokenCommands, ...provisioningCommands, ...tenantCommands];
+const commands: readonly CommandDefinition[] = modules.flatMap((module) => module.commands ?? []);
 
 const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.map((command) => `  ${command.summary}`)].join('\n');
 
@@ -29,9 +20,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${usage}\n`);
       return argv.length === 0 ? 2 : 0;
     }
-    const config = loadConfig();
+    const config = loadLanyardConfig();
     if (argv[0] === 'serve') {
-      await serve(await createAppContext(config));
+      await serve(await openLanyard(config));
       return 0;
     }
     const command = commands
@@ -40,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!command) throw new LanyardError('USAGE', `unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')}"\n${usage}`, 2);
     const parsed = parseCommandArgs(command, argv.slice(command.words.length));
     // Commands log only warnings: their output is the result, not a log stream.
-    const context = await createAppContext(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn') });
+    const context = await openLanyard(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn') });
     try {
       const output = await command.run({ ...parsed, context, readSecret: readSecretFromStdin });
       process.stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);

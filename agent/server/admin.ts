@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
-import { findAgentById, insertAgent, listAgentsOfOrganization, markAgentRevoked } from '../../db/agents.ts';
+import { findAgentById, insertAgent, listAgentsOfOrganization, markAgentRevoked } from './data/agents.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
-import { ensureSyncState, findSyncState, setDeletionThreshold } from '../../db/directory-sync-states.ts';
+import { ensureSyncState, findSyncState, setDeletionThreshold } from './data/directory-sync-states.ts';
 import { findOrganizationBySlug } from '../../db/organizations.ts';
-import type { DirectoryAgent, Organization } from '../../db/schema.ts';
+import type { Organization } from '../../db/schema.ts';
+import type { DirectoryAgent } from './data/tables.ts';
 import { hashAgentKey, newAgentKey } from './agent-keys.ts';
 
 /**

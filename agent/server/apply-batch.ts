@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.ts';
 import { listDomains } from '../../db/domains.ts';
-import type { DirectoryAgent, User } from '../../db/schema.ts';
+import type { User } from '../../db/schema.ts';
+import type { DirectoryAgent } from './data/tables.ts';
 import { immutableIdFromAnchor } from '../anchor.ts';
 import type { BatchResult, DirectoryEntry, EntryFailure, RejectedEntry } from '../protocol.ts';
 import { recordBatchResult, requireRun } from './sync-service.ts';

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
 import type { Logger } from '../../core/logger.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { findAgentById, touchAgent } from '../../db/agents.ts';
+import { findAgentById, touchAgent } from './data/agents.ts';
 import type { Db } from '../../db/database.ts';
-import { claimPassThroughRequests, deleteExpiredPassThroughRequests } from '../../db/pass-through-requests.ts';
-import type { DirectoryAgent } from '../../db/schema.ts';
+import { claimPassThroughRequests, deleteExpiredPassThroughRequests } from './data/pass-through-requests.ts';
+import type { DirectoryAgent } from './data/tables.ts';
 import type { PassThroughTask } from '../protocol.ts';
 import { passThroughContext } from './pass-through.ts';
 

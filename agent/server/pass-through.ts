@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { countConnectedAgents } from '../../db/agents.ts';
+import { countConnectedAgents } from './data/agents.ts';
 import type { Db } from '../../db/database.ts';
-import { deletePassThroughRequest, findPassThroughRequest, insertPassThroughRequest } from '../../db/pass-through-requests.ts';
+import { deletePassThroughRequest, findPassThroughRequest, insertPassThroughRequest } from './data/pass-through-requests.ts';
 
 /**
  * Pass-through sign-in: the directory checks the password (an LDAP bind by the agent); Lanyard

@@ -3,12 +3,12 @@ import type { Context, Next } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
 import { readJsonBody } from '../../core/json-body.ts';
 import type { Logger } from '../../core/logger.ts';
-import { setAgentError, touchAgent } from '../../db/agents.ts';
+import { setAgentError, touchAgent } from './data/agents.ts';
 import type { Db } from '../../db/database.ts';
 import { listDomains } from '../../db/domains.ts';
-import { findSyncState } from '../../db/directory-sync-states.ts';
+import { findSyncState } from './data/directory-sync-states.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
-import { answerPassThroughRequest } from '../../db/pass-through-requests.ts';
+import { answerPassThroughRequest } from './data/pass-through-requests.ts';
 import {
   agentErrorReportSchema, anchorSchema, batchRequestSchema, completeRunRequestSchema, failRunRequestSchema,
   passThroughAnswerSchema, pollRequestSchema, startRunRequestSchema,

@@ -1,5 +1,12 @@
 import type { Selectable } from 'kysely';
 
+/** The job runner's part of the one Kysely `Database` type. */
+declare module '../../db/schema.ts' {
+  interface Database {
+    jobs: JobsTable;
+  }
+}
+
 /**
  * A job's life: `queued` (waiting for `runAt`) → `running` (leased by one node) → `succeeded` or
  * `failed` (attempts used up, or an error retrying cannot fix); a failure that may pass goes back to
@@ -32,9 +39,5 @@ export interface JobsTable {
   finishedAt: string | null;
 }
 
-/** The part of the Kysely `Database` type the job runner owns. */
-export interface JobsDatabase {
-  jobs: JobsTable;
-}
 
 export type Job = Selectable<JobsTable>;

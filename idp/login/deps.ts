@@ -5,10 +5,9 @@ import type { Config } from '../../core/config.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import type { SigningKeyStore } from '../signing/key-store.ts';
 
-/** Verifies a directory user's password through a connected on-premises agent (LDAP bind). */
-export interface DirectoryPasswordVerifier {
-  verify(user: { id: string; organizationId: string; externalId: string | null; upn: string }, password: string): Promise<boolean>;
-}
+import type { DirectoryPasswordVerifier } from '../../core/services.ts';
+
+export type { DirectoryPasswordVerifier };
 
 /** What the sign-in endpoints need; built once by the server and passed to each router. */
 export interface IdpDeps {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
-import { replaceActivationToken } from '../../db/activation-tokens.ts';
+import { replaceActivationToken } from '../data/activation-tokens.ts';
 import type { Db } from '../../db/database.ts';
 import type { User } from '../../db/schema.ts';
 

@@ -4,18 +4,20 @@ import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { LanyardError, isLanyardError } from '../../core/errors.ts';
 import { hashPassword } from '../../core/password-hash.ts';
-import { consumeActivationToken, findLiveActivationToken } from '../../db/activation-tokens.ts';
+import { consumeActivationToken, findLiveActivationToken } from '../data/activation-tokens.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import type { User } from '../../db/schema.ts';
 import { findUserById, updateUser } from '../../db/users.ts';
 import { validateNewPassword } from '../../idp/accounts/validation.ts';
 import { clientAddress } from '../../idp/login/client-address.ts';
-import type { IdpDeps } from '../../idp/login/deps.ts';
 import { equalText } from '../../idp/login/sign-in-request.ts';
 import { assertNotThrottled, clearAccountFailures, recordSignInFailure } from '../../idp/login/throttle.ts';
 import { pendingTotpEnrolment, verifyTotpCode } from '../../idp/mfa/totp.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
+import type { Config } from '../../core/config.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
+import type { Db } from '../../db/database.ts';
 import { hashActivationToken } from './activation-links.ts';
 import { renderActivatedPage, renderActivationPage } from './activation-page.ts';
 
@@ -27,7 +29,15 @@ import { renderActivatedPage, renderActivationPage } from './activation-page.ts'
  * @example
  *   const router = activationRouter(deps); app.use(router.routes());
  */
-export function activationRouter(deps: IdpDeps): Router {
+export interface ActivationDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly secretBox: SecretBox;
+  /** csrfKeyOf(master key): the activation form's token is an HMAC of its activation token under it. */
+  readonly csrfKey: Buffer;
+}
+
+export function activationRouter(deps: ActivationDeps): Router {
   const router = new Router({ prefix: '/activate/:token' });
 
   router.get('/', async (ctx) => {
@@ -68,7 +78,7 @@ export function activationRouter(deps: IdpDeps): Router {
   return router;
 }
 
-async function loadActivation(deps: IdpDeps, token: string): Promise<{ user: User; tokenHash: string }> {
+async function loadActivation(deps: ActivationDeps, token: string): Promise<{ user: User; tokenHash: string }> {
   const tokenHash = hashActivationToken(token);
   const live = /^[A-Za-z0-9_-]{43}$/.test(token) ? await findLiveActivationToken(deps.db, tokenHash) : undefined;
   const user = live ? await findUserById(deps.db, live.userId) : undefined;
@@ -78,7 +88,7 @@ async function loadActivation(deps: IdpDeps, token: string): Promise<{ user: Use
   return { user, tokenHash };
 }
 
-async function showForm(ctx: Context, deps: IdpDeps, user: User, tokenHash: string, error?: string): Promise<void> {
+async function showForm(ctx: Context, deps: ActivationDeps, user: User, tokenHash: string, error?: string): Promise<void> {
   const organization = await organizationName(deps, user);
   const { secret, otpauthUri } = await pendingTotpEnrolment(deps.db, deps.secretBox, user, organization ?? 'Lanyard');
   ctx.type = 'html';
@@ -95,10 +105,10 @@ async function showForm(ctx: Context, deps: IdpDeps, user: User, tokenHash: stri
 }
 
 /** Bound to the link: a page from another site cannot post a form for it without knowing the token. */
-function csrfToken(deps: IdpDeps, tokenHash: string): string {
+function csrfToken(deps: ActivationDeps, tokenHash: string): string {
   return createHmac('sha256', deps.csrfKey).update(`activate.${tokenHash}`).digest('base64url');
 }
 
-async function organizationName(deps: IdpDeps, user: User): Promise<string | undefined> {
+async function organizationName(deps: ActivationDeps, user: User): Promise<string | undefined> {
   return (await findOrganizationById(deps.db, user.organizationId))?.name;
 }

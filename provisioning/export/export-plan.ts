@@ -1,4 +1,5 @@
-import type { TenantUserRow, User } from '../../db/schema.ts';
+import type { User } from '../../db/schema.ts';
+import type { TenantUserRow } from '../data/tables.ts';
 import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';
 
 export interface ExportInputs {

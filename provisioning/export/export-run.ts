@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { listDomains } from '../../db/domains.ts';
-import { findRecordedSubjects } from '../../db/provisioning-results.ts';
-import { findTenantUsersByImmutableId, findTenantUsersByUpn } from '../../db/provisioning-tenant-users.ts';
-import type { ProvisioningOutcome, TenantUserRow, User } from '../../db/schema.ts';
+import { findRecordedSubjects } from '../data/provisioning-results.ts';
+import { findTenantUsersByImmutableId, findTenantUsersByUpn } from '../data/provisioning-tenant-users.ts';
+import type { User } from '../../db/schema.ts';
+import type { ProvisioningOutcome, TenantUserRow } from '../data/tables.ts';
 import { answerError, sendBatched, type BatchRequest } from '../graph/batch.ts';
 import { parseDefaultLicences, readSubscribedSkus, SeatLedger } from '../licences/licences.ts';
 import type { RunContext } from '../runs/run-context.ts';

@@ -1,7 +1,7 @@
 import { LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
-import { markDomainFederated } from '../../db/domain-federations.ts';
+import { markDomainFederated } from '../data/domain-federations.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import type { Domain } from '../../db/schema.ts';
 import { changeDomainSettings, requireDomain } from '../../idp/accounts/domains.ts';

@@ -1,7 +1,8 @@
 import { generateImmutableId } from '../../idp/accounts/users.ts';
 import { validateImmutableId } from '../../idp/accounts/validation.ts';
 import { isLanyardError } from '../../core/errors.ts';
-import type { TenantUserRow, User } from '../../db/schema.ts';
+import type { User } from '../../db/schema.ts';
+import type { TenantUserRow } from '../data/tables.ts';
 import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';
 
 /** What import does with one tenant user. */

@@ -2,8 +2,9 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Db } from '../../db/database.ts';
-import { readProvisioningSettings, updateProvisioningSettings } from '../../db/provisioning-settings.ts';
-import type { DefaultLicence, Organization, ProvisioningSettings } from '../../db/schema.ts';
+import { readProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
+import type { Organization } from '../../db/schema.ts';
+import type { DefaultLicence, ProvisioningSettings } from '../data/tables.ts';
 import { withGraphRetry, type GraphCallStats } from '../graph/retry.ts';
 
 /** A tenant subscription as admins see it: which SKU, how many seats, how many free. */

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Db } from '../../db/database.ts';
-import { insertResults } from '../../db/provisioning-results.ts';
-import { addThrottledCount, renewRunLease, updateHeldRun } from '../../db/provisioning-runs.ts';
-import type { Organization, ProvisioningOutcome, ProvisioningResult, ProvisioningRun, ProvisioningSettings } from '../../db/schema.ts';
+import { insertResults } from '../data/provisioning-results.ts';
+import { addThrottledCount, renewRunLease, updateHeldRun } from '../data/provisioning-runs.ts';
+import type { Organization } from '../../db/schema.ts';
+import type { ProvisioningOutcome, ProvisioningResult, ProvisioningRun, ProvisioningSettings } from '../data/tables.ts';
 import type { TenantGraph } from '../tenant/graph-client.ts';
 import type { GraphCallStats, RetryPolicy } from '../graph/retry.ts';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Db } from '../../db/database.ts';
-import { insertTenantUsers } from '../../db/provisioning-tenant-users.ts';
-import type { TenantUserRow } from '../../db/schema.ts';
+import { insertTenantUsers } from '../data/provisioning-tenant-users.ts';
+import type { TenantUserRow } from '../data/tables.ts';
 import { withGraphRetry, type GraphCallStats } from '../graph/retry.ts';
 
 /** Properties a run needs; most are returned only on `$select` (Graph user resource). */

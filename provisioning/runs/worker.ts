@@ -1,9 +1,10 @@
 import { isLanyardError } from '../../core/errors.ts';
+import type { JobDefinition } from '../../core/jobs/job-runner.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
-import { listOrphanedRuns } from '../../db/provisioning-runs.ts';
-import { listAutoProvisioningSettings, updateProvisioningSettings } from '../../db/provisioning-settings.ts';
+import { listOrphanedRuns } from '../data/provisioning-runs.ts';
+import { listAutoProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
-import type { ProvisioningSettings } from '../../db/schema.ts';
+import type { ProvisioningSettings } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
 import { provisioningDeps } from './run-admin.ts';
 import type { ProvisioningDeps } from './run-context.ts';
@@ -12,55 +13,28 @@ import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';
 /** Accounts exported by one auto-provisioning run at most; the rest follow on the next tick. */
 const autoBatchSize = 1000;
 
-export interface ProvisioningWorker {
-  /** Stops polling and waits for the run in progress (if any) to reach its next page. */
-  stop(): Promise<void>;
-}
-
 /**
- * The background work of `lanyard serve`, on every node: resume runs whose holder died (their lease
- * expired), and export accounts changed since the last auto-provisioning run of organizations that
- * turned it on. Runs are claimed through the database (run slot per organization, run leases), so
- * with several nodes each run is worked by exactly one of them.
- *
- * @example
- *   const worker = startProvisioningWorker(context);
- *   // on shutdown:
- *   await worker.stop();
+ * The background work of provisioning, a periodic job of the one job runner (so one node at a time
+ * does it): resume runs whose holder died (their lease expired), and export accounts changed since
+ * the last auto-provisioning run of organizations that turned it on. Runs keep their own leases, so
+ * a run is worked by exactly one process whichever node starts it.
  */
-export function startProvisioningWorker(context: AppContext, options: { pollSeconds?: number } = {}): ProvisioningWorker {
-  return startWorkerWith(provisioningDeps(context), options.pollSeconds ?? context.config.provisioning.pollSeconds);
+export function provisioningWorkerJob(context: AppContext): JobDefinition {
+  return provisioningWorkerJobWith(provisioningDeps(context), context.config.provisioning.pollSeconds);
 }
 
-/** The worker loop with explicit dependencies (tests give their own Graph access). */
-export function startWorkerWith(deps: ProvisioningDeps, pollSeconds: number): ProvisioningWorker {
-  const interval = pollSeconds * 1000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
-  const tick = async (): Promise<void> => {
-    try {
-      await resumeOrphanedRuns(deps, () => stopped);
+/** The job with explicit dependencies (tests give their own Graph access). */
+export function provisioningWorkerJobWith(deps: ProvisioningDeps, everySeconds: number): JobDefinition {
+  return {
+    kind: 'provisioning.worker',
+    everySeconds,
+    run: async (_payload, job) => {
+      const stopped = () => job.signal.aborted;
+      await resumeOrphanedRuns(deps, stopped);
       for (const settings of await listAutoProvisioningSettings(deps.db)) {
-        if (stopped) return;
+        if (stopped()) return;
         await autoProvision(deps, settings);
       }
-    } catch (error) {
-      deps.logger.warn('provisioning worker tick failed', { error });
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      current = tick().finally(schedule);
-    }, interval);
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await current;
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
 import type { Database } from '../../db/schema.ts';
-import { findTenantConnection } from '../../db/tenant-connections.ts';
+import { findTenantConnection } from '../data/tenant-connections.ts';
 import type { Config } from '../../core/config.ts';
 
 /** Client-credential scope for Microsoft Graph (the resource id, not the configurable Graph URL). */

@@ -1,18 +1,27 @@
-import { startProvisioningWorker } from '../../provisioning/runs/worker.ts';
-import { createServer } from '../app.ts';
 import type { AppContext } from '../../core/context.ts';
+import { createJobRunner } from '../../core/jobs/job-runner.ts';
+import { createServer } from '../app.ts';
+import { modules } from '../modules.ts';
+
+/** How long a stopping node waits for running jobs before leaving them leased for another node. */
+const drainMs = 25_000;
 
 /**
- * `lanyard serve`: runs the HTTP server and the provisioning worker until SIGINT/SIGTERM, then stops
- * accepting connections, lets requests in flight finish, lets the worker reach a safe point and closes
- * the database.
+ * `lanyard serve`: runs the HTTP server and the job runner with every module's background work
+ * until SIGINT/SIGTERM, then stops accepting connections, lets requests in flight finish, drains the
+ * jobs in progress (up to a limit) and closes the database.
  */
 export async function serve(context: AppContext): Promise<void> {
-  const server = await createServer(context);
+  const server = await createServer(context, modules);
   const listening = await server.listen();
   context.logger.info('lanyard listening', { url: listening.url, publicUrl: context.config.publicUrl, database: context.dialect });
-  // Auto-provisioning and the resumption of interrupted runs, claimed through database leases on any node.
-  const provisioningWorker = startProvisioningWorker(context);
+  const jobs = createJobRunner({
+    db: context.db,
+    dialect: context.dialect,
+    logger: context.logger.child({ component: 'jobs' }),
+    definitions: modules.flatMap((module) => module.jobs?.(server.host) ?? []),
+  });
+  await jobs.start();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -20,6 +29,6 @@ export async function serve(context: AppContext): Promise<void> {
   });
   context.logger.info('lanyard stopping');
   await listening.close();
-  await provisioningWorker.stop();
+  await jobs.stop({ drainMs });
   await context.close();
 }

@@ -4,7 +4,7 @@ import { startAgent, type RunningAgent } from '../../agent/runtime.ts';
 import { revokeAgent } from '../../agent/server/admin.ts';
 import { createPassThroughVerifier } from '../../agent/server/pass-through.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { countConnectedAgents } from '../../db/agents.ts';
+import { countConnectedAgents } from '../../agent/server/data/agents.ts';
 import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
 import type { User } from '../../db/schema.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';

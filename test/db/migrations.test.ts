@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allMigrations } from '../../server/modules.ts';
 import { migrateToLatest } from '../../db/database.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
@@ -12,7 +13,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     for (const table of ['organizations', 'domains', 'users', 'mfa_credentials', 'sso_sessions', 'sign_in_requests', 'signing_keys', 'throttle_counters', 'audit_events']) {
       expect(tables).toContain(table);
     }
-    expect(await migrateToLatest(database.db)).toEqual([]);
+    expect(await migrateToLatest(database.db, allMigrations)).toEqual([]);
   });
 
   it('enforces unique UPN and immutable ID', async () => {

@@ -1,3 +1,4 @@
+import { idpDeps } from '../../idp/module.ts';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSigningKeys } from '../../db/signing-keys.ts';
@@ -88,7 +89,7 @@ describe('lanyard keys rotate on a federated domain', () => {
     const tooSoon = await rotate();
     expect(JSON.parse(tooSoon.stderr).error.code).toBe('KEY_ROTATION_TOO_SOON');
     // The wait is simulated: the one serving node's cache is dropped, and --force skips the wait.
-    stack.lanyard.server.deps.keys.invalidate();
+    idpDeps(stack.lanyard.server.host).keys.invalidate();
     const retired = await rotate('--force');
     expect(retired.json()).toMatchObject({ step: 'retire-previous' });
     expect(await trustedAtMicrosoft()).toEqual({ signing: next, next: null });

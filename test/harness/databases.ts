@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { allMigrations } from '../../server/modules.ts';
 import { migrateToLatest, openDatabase, type Dialect, type OpenedDatabase } from '../../db/database.ts';
 
 export const dialects: readonly Dialect[] = ['sqlite', 'postgres'];
@@ -23,7 +24,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-sqlite-'));
     const url = path.join(dir, 'lanyard.sqlite');
     const opened = openDatabase(url);
-    await migrateToLatest(opened.db);
+    await migrateToLatest(opened.db, allMigrations);
     return { ...opened, url, drop: async () => { await opened.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const adminUrl = inject('postgresUrl');
@@ -35,7 +36,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const opened = openDatabase(url.toString());
-  await migrateToLatest(opened.db);
+  await migrateToLatest(opened.db, allMigrations);
   return {
     ...opened,
     url: url.toString(),

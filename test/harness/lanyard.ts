@@ -1,3 +1,4 @@
+import { loadLanyardConfig, openLanyard } from '../../server/modules.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,8 +6,7 @@ import path from 'node:path';
 import { createLogger } from '../../core/logger.ts';
 import type { Dialect } from '../../db/database.ts';
 import { createServer, type LanyardServer } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
-import { createAppContext, type AppContext } from '../../core/context.ts';
+import type { AppContext } from '../../core/context.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 
 export interface RunningLanyard {
@@ -39,8 +39,8 @@ export async function startLanyard(dialect: Dialect, env: Record<string, string>
     LANYARD_LOG_LEVEL: 'silent',
     ...env,
   };
-  const config = loadConfig(fullEnv);
-  const context = await createAppContext(config, { logger: createLogger('silent') });
+  const config = loadLanyardConfig(fullEnv);
+  const context = await openLanyard(config, { logger: createLogger('silent') });
   const server = await createServer(context);
   const listening = await server.listen(port, '127.0.0.1');
   return {

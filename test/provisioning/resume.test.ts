@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRun } from '../../db/provisioning-runs.ts';
+import { findRun } from '../../provisioning/data/provisioning-runs.ts';
 import type { User } from '../../db/schema.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { startTrustedEmulator } from '../emulator/harness.ts';

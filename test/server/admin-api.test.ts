@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/start.ts';
-import { createApiToken, revokeApiToken } from '../../server/api/api-tokens.ts';
+import { createApiToken, revokeApiToken } from '../../api/api-tokens.ts';
 import { startTrustedEmulator } from '../emulator/harness.ts';
 import { runCli } from '../harness/cli.ts';
 import { dialects } from '../harness/databases.ts';

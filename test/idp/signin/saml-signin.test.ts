@@ -1,3 +1,4 @@
+import { idpDeps } from '../../../idp/module.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeDomainSettings } from '../../../idp/accounts/domains.ts';
 import { BrowserClient, readForm } from '../../harness/browser-client.ts';
@@ -49,7 +50,7 @@ describe.each(dialects)('SAML 2.0 sign-in on %s', (dialect) => {
       destination: loginSrf,
       mfa: true,
     });
-    const key = await lanyard.server.deps.keys.current();
+    const key = await idpDeps(lanyard.server.host).keys.current();
     const xml = Buffer.from(form.fields.SAMLResponse!, 'base64').toString('utf8');
     expect((await verifyWithXmlsec1(xml, key.certificateDer, xmlsecIdAttributes.saml2Assertion)).verified).toBe(true);
   });
@@ -85,7 +86,7 @@ describe.each(dialects)('SAML 2.0 sign-in on %s', (dialect) => {
   it('serves federation metadata with the signing certificate and both SAML bindings', async () => {
     const response = await fetch(`${lanyard.url}/federation/contoso.com/federationmetadata.xml`);
     const xml = await response.text();
-    const key = await lanyard.server.deps.keys.current();
+    const key = await idpDeps(lanyard.server.host).keys.current();
     expect(response.headers.get('content-type')).toContain('samlmetadata+xml');
     expect(xml).toContain(`entityID="${lanyard.url}/federation/contoso.com"`);
     expect(xml).toContain(key.certificateBase64);

@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { DirectoryAgent } from './schema.ts';
+import type { Db } from '../../../db/database.ts';
+import type { DirectoryAgent } from './tables.ts';
 
 /**
  * Registered on-premises directory agents. Keys are stored as SHA-256 hashes only.

@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
-import type { Db } from './database.ts';
-import type { ProvisioningOutcome, ProvisioningRun, ProvisioningRunsTable } from './schema.ts';
+import type { Db } from '../../db/database.ts';
+import type { ProvisioningOutcome, ProvisioningRun, ProvisioningRunsTable } from './tables.ts';
 
 /**
  * Provisioning runs and their leases. A run is worked on only by the process holding its lease;

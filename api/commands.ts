@@ -1,6 +1,6 @@
-import { LanyardError } from '../../core/errors.ts';
-import { createApiToken, listOrganizationApiTokens, revokeApiToken } from '../api/api-tokens.ts';
-import { table, type CommandDefinition } from './command.ts';
+import { LanyardError } from '../core/errors.ts';
+import { createApiToken, listOrganizationApiTokens, revokeApiToken } from './api-tokens.ts';
+import { table, type CommandDefinition } from '../core/commands.ts';
 
 /** `lanyard api-token …`: tokens for the admin API (`/api/v1`), one organization each. */
 export const apiTokenCommands: readonly CommandDefinition[] = [

@@ -1,8 +1,8 @@
 import { listSigningKeys } from '../../db/signing-keys.ts';
 import { rotateSigningKeys } from '../../idp/signing/rotation.ts';
-import { pushTrustedCertificates, type CertificatePush } from '../../provisioning/federation/certificate-push.ts';
+import { pushTrustedCertificates, type CertificatePush } from '../federation/certificate-push.ts';
 import type { SigningKeyRow } from '../../db/schema.ts';
-import { table, type CommandDefinition } from './command.ts';
+import { table, type CommandDefinition } from '../../core/commands.ts';
 
 const keyJson = (key: SigningKeyRow) => ({
   id: key.id,

@@ -1,8 +1,8 @@
-import { requireDomain } from '../../idp/accounts/domains.ts';
+import { requireDomain } from '../accounts/domains.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
-import { graphFederationBody, type FederationProtocol, type MfaBehavior } from '../../idp/federation/graph-federation-body.ts';
-import { createSigningKeyStore } from '../../idp/signing/key-store.ts';
-import type { CommandDefinition } from './command.ts';
+import { graphFederationBody, type FederationProtocol, type MfaBehavior } from '../federation/graph-federation-body.ts';
+import { createSigningKeyStore } from '../signing/key-store.ts';
+import type { CommandDefinition } from '../../core/commands.ts';
 
 export const federationCommands: readonly CommandDefinition[] = [
   {

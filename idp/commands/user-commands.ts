@@ -1,6 +1,6 @@
-import { addUser, enrolUserTotp, listOrganizationUsers, removeUser, setUserEnabled, setUserPassword } from '../../idp/accounts/users.ts';
+import { addUser, enrolUserTotp, listOrganizationUsers, removeUser, setUserEnabled, setUserPassword } from '../accounts/users.ts';
 import type { User } from '../../db/schema.ts';
-import { table, type CommandDefinition } from './command.ts';
+import { table, type CommandDefinition } from '../../core/commands.ts';
 
 /** What CLI output shows of a user: never the password hash. */
 export const userJson = (user: User) => ({

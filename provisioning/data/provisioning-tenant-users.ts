@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { TenantUserRow } from './schema.ts';
+import type { Db } from '../../db/database.ts';
+import type { TenantUserRow } from './tables.ts';
 
 /**
  * The tenant's users as a run read them from Graph, kept in the database rather than in memory so

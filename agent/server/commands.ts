@@ -1,8 +1,8 @@
 import { LanyardError } from '../../core/errors.ts';
 import {
   confirmPendingDeletions, getAgentStatus, listAgents, registerAgent, revokeAgent, setDeletionGuardThreshold, type AgentSummary,
-} from '../../agent/server/admin.ts';
-import { table, type CommandDefinition } from './command.ts';
+} from './admin.ts';
+import { table, type CommandDefinition } from '../../core/commands.ts';
 
 const agentRow = (agent: AgentSummary) => [
   agent.id,

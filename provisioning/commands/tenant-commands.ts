@@ -1,9 +1,9 @@
 import { LanyardError } from '../../core/errors.ts';
 import type { FederationProtocol, MfaBehavior } from '../../idp/federation/graph-federation-body.ts';
-import { federateDomain, formatChecks } from '../../provisioning/federation/federate.ts';
-import { unfederateDomain } from '../../provisioning/federation/unfederate.ts';
-import { connectTenant } from '../../provisioning/tenant/tenant-connection.ts';
-import { table, type CommandDefinition } from './command.ts';
+import { federateDomain, formatChecks } from '../federation/federate.ts';
+import { unfederateDomain } from '../federation/unfederate.ts';
+import { connectTenant } from '../tenant/tenant-connection.ts';
+import { table, type CommandDefinition } from '../../core/commands.ts';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 

@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { TenantConnection } from './schema.ts';
+import type { Db } from '../../db/database.ts';
+import type { TenantConnection } from './tables.ts';
 
 /**
  * The Microsoft 365 tenant connection of an organization: one app registration per organization.

@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { PassThroughRequest } from './schema.ts';
+import type { Db } from '../../../db/database.ts';
+import type { PassThroughRequest } from './tables.ts';
 
 /**
  * Pass-through sign-in requests waiting for an agent's answer. A row lives only seconds: the

@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { ProvisioningOutcome, ProvisioningResult } from './schema.ts';
+import type { Db } from '../../db/database.ts';
+import type { ProvisioningOutcome, ProvisioningResult } from './tables.ts';
 
 /**
  * Per-account results of a run, one row per (run, UPN). Inserting a result that is already there

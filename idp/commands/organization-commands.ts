@@ -1,11 +1,11 @@
 import { LanyardError } from '../../core/errors.ts';
-import { createOrganization, setOrganizationMfaPolicy } from '../../idp/accounts/organizations.ts';
-import { addDomain, changeDomainSettings } from '../../idp/accounts/domains.ts';
+import { createOrganization, setOrganizationMfaPolicy } from '../accounts/organizations.ts';
+import { addDomain, changeDomainSettings } from '../accounts/domains.ts';
 import { listDomains } from '../../db/domains.ts';
 import { listOrganizations } from '../../db/organizations.ts';
-import { requireOrganization } from '../../idp/accounts/organizations.ts';
+import { requireOrganization } from '../accounts/organizations.ts';
 import type { Domain } from '../../db/schema.ts';
-import { table, type CommandDefinition } from './command.ts';
+import { table, type CommandDefinition } from '../../core/commands.ts';
 
 const domainJson = (domain: Domain) => ({
   name: domain.name,

@@ -1,19 +1,20 @@
 import { LanyardError } from '../../core/errors.ts';
-import { listResults } from '../../db/provisioning-results.ts';
-import { provisioningOutcomes, type ProvisioningOutcome, type ProvisioningRunKind, type User } from '../../db/schema.ts';
+import { listResults } from '../data/provisioning-results.ts';
+import { type User } from '../../db/schema.ts';
+import { provisioningOutcomes, type ProvisioningOutcome, type ProvisioningRunKind } from '../data/tables.ts';
 import { findUserById } from '../../db/users.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
 import { requireUser } from '../../idp/accounts/users.ts';
-import { deliverActivationLinks, type ActivationDelivery } from '../../provisioning/activation/activation-mail.ts';
-import { listLicences, setDefaultLicences } from '../../provisioning/licences/licences.ts';
+import { deliverActivationLinks, type ActivationDelivery } from '../activation/activation-mail.ts';
+import { listLicences, setDefaultLicences } from '../licences/licences.ts';
 import {
   listRunReports, provisioningDeps, resumeProvisioning, runProvisioning, runReport, setAutoProvisioning, setDefaultUsageLocation,
   setProvisioningThreshold, showRun, type RunReport,
-} from '../../provisioning/runs/run-admin.ts';
-import type { RunProgress } from '../../provisioning/runs/run-context.ts';
-import { openTenantGraph } from '../../provisioning/tenant/graph-client.ts';
+} from '../runs/run-admin.ts';
+import type { RunProgress } from '../runs/run-context.ts';
+import { openTenantGraph } from '../tenant/graph-client.ts';
 import type { AppContext } from '../../core/context.ts';
-import { table, type CommandDefinition, type CommandOutput } from './command.ts';
+import { table, type CommandDefinition, type CommandOutput } from '../../core/commands.ts';
 
 const outcomes: readonly ProvisioningOutcome[] = provisioningOutcomes;
 

@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { DirectorySyncState, DirectorySyncStatesTable, SyncMode } from './schema.ts';
+import type { Db } from '../../../db/database.ts';
+import type { DirectorySyncState, DirectorySyncStatesTable, SyncMode } from './tables.ts';
 import type { Updateable } from 'kysely';
 
 /**

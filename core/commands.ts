@@ -1,4 +1,4 @@
-import type { AppContext } from '../../core/context.ts';
+import type { AppContext } from './context.ts';
 
 export type OptionSpec = Readonly<Record<string, { type: 'string' | 'boolean'; choices?: readonly string[] }>>;
 

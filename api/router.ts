@@ -1,19 +1,21 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
-import { getAgentStatus } from '../../agent/server/admin.ts';
-import { bearerKeyOf } from '../../core/bearer-keys.ts';
-import { LanyardError } from '../../core/errors.ts';
-import { readJsonBody } from '../../core/json-body.ts';
-import type { Logger } from '../../core/logger.ts';
-import { listDomains } from '../../db/domains.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
-import { provisioningOutcomes, type ApiToken, type Organization, type ProvisioningOutcome } from '../../db/schema.ts';
-import { listUsers } from '../../db/users.ts';
-import { listRunReports, requireRun, runReport, showRun } from '../../provisioning/runs/run-admin.ts';
-import type { ProvisioningDeps } from '../../provisioning/runs/run-context.ts';
-import { executeRun, requestRun } from '../../provisioning/runs/run-service.ts';
-import type { AppContext } from '../../core/context.ts';
+import { getAgentStatus } from '../agent/server/admin.ts';
+import { bearerKeyOf } from '../core/bearer-keys.ts';
+import { LanyardError } from '../core/errors.ts';
+import { readJsonBody } from '../core/json-body.ts';
+import type { Logger } from '../core/logger.ts';
+import { listDomains } from '../db/domains.ts';
+import { findOrganizationById } from '../db/organizations.ts';
+import { type Organization } from '../db/schema.ts';
+import { provisioningOutcomes, type ProvisioningOutcome } from '../provisioning/data/tables.ts';
+import { type ApiToken } from './data/tables.ts';
+import { listUsers } from '../db/users.ts';
+import { listRunReports, requireRun, runReport, showRun } from '../provisioning/runs/run-admin.ts';
+import type { ProvisioningDeps } from '../provisioning/runs/run-context.ts';
+import { executeRun, requestRun } from '../provisioning/runs/run-service.ts';
+import type { AppContext } from '../core/context.ts';
 import { authenticateApiToken } from './api-tokens.ts';
 
 const runRequestSchema = z.strictObject({

@@ -1,5 +1,5 @@
-import type { Db } from './database.ts';
-import type { ApiToken } from './schema.ts';
+import type { Db } from '../../db/database.ts';
+import type { ApiToken } from './tables.ts';
 
 /** Admin API tokens of organizations (hashes only). */
 export async function insertApiToken(db: Db, token: ApiToken): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
-import type { Db } from './database.ts';
-import type { ProvisioningSettings, ProvisioningSettingsTable } from './schema.ts';
+import type { Db } from '../../db/database.ts';
+import type { ProvisioningSettings, ProvisioningSettingsTable } from './tables.ts';
 
 /**
  * One row per organization: auto-provisioning, deletion threshold, default licences and usage
