@@ -1,16 +1,23 @@
-# Lanyard runs its TypeScript sources through tsx: no build step, the image is the sources.
+# Build stage: compile the product to dist/ with the dev dependencies (TypeScript).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY core core
+COPY db db
+COPY idp idp
+COPY provisioning provisioning
+COPY agent agent
+COPY api api
+COPY server server
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx tsc -p tsconfig.build.json
+
+# Runtime: plain Node on dist/ with the production dependencies only.
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY bin bin
-COPY common common
-COPY db db
-COPY idp idp
-COPY server server
-COPY agent agent
-COPY provisioning provisioning
-COPY tsconfig.json ./
+COPY --from=build /app/dist dist
 RUN mkdir -p /app/data && chown node /app/data
 USER node
 ENV LANYARD_DATA_DIR=/app/data

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Entry point of the `lanyard-agent` command (the on-premises directory agent). Like `lanyard`, it
-// runs the TypeScript sources through tsx's loader, so there is no build step.
-import { register } from 'tsx/esm/api';
+// Entry point of the `lanyard-agent` command (the on-premises directory agent): plain Node on the
+// compiled agent in dist/, like `lanyard`.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../agent/cli.ts');
+const entry = new URL('../dist/agent/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('error: Lanyard is not built yet: run `npm run build` (npm install does it) (NOT_BUILT)\n');
+  process.exit(1);
+}
+await import(entry.href);
