@@ -1,11 +1,12 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { sql } from 'kysely';
+import { createRouter } from '../common/router.ts';
 import type { Db } from '../db/database.ts';
 import type { Metrics } from './metrics.ts';
 
 /** /healthz: the process answers. /readyz: the database answers too. /metrics: Prometheus text. */
 export function operationsRouter(db: Db, metrics: Metrics): Router {
-  const router = new Router();
+  const router = createRouter();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
