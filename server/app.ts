@@ -9,6 +9,7 @@ import { createAgentRouter } from '../agent/server/router.ts';
 import { LanyardError } from '../common/errors.ts';
 import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
 import { metadataRouter } from '../idp/federation/routes.ts';
+import { koaProxyOptions } from '../idp/login/client-address.ts';
 import type { DirectoryPasswordVerifier, IdpDeps } from '../idp/login/deps.ts';
 import { signInRouter } from '../idp/login/routes.ts';
 import { samlRouter } from '../idp/saml2/routes.ts';
@@ -52,7 +53,7 @@ export async function createServer(context: AppContext, options: { directoryPass
     microsoftRequestSigningCerts: config.microsoftRequestSigningCertFile ? splitPem(readFileSync(config.microsoftRequestSigningCertFile, 'utf8')) : [],
   };
 
-  const app = new Koa({ proxy: config.trustProxy });
+  const app = new Koa(koaProxyOptions(config));
   app.use(requestContext(logger, metrics));
   app.use(securityHeaders({ microsoftLoginUrl: config.microsoftLoginUrl, https: config.publicUrl.startsWith('https://') }));
   app.use(errorHandler(logger));

@@ -43,8 +43,17 @@ const schema = z.object({
    */
   LANYARD_TLS_CERT_FILE: z.string().min(1).optional(),
   LANYARD_TLS_KEY_FILE: z.string().min(1).optional(),
-  /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
-  LANYARD_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * How many reverse proxies in front of Lanyard append to X-Forwarded-For (0: none, the headers are
+   * ignored). The client address is the entry that many places from the right: the address the
+   * outermost trusted proxy saw. Entries further left are written by the client and never used.
+   * `true` means 1 and `false` 0 (the former yes/no form).
+   */
+  LANYARD_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be the number of trusted proxy hops (0 = none; true = 1)')
+    .default('0')
+    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value))),
   /** SSO session lifetime. */
   LANYARD_SESSION_TTL_MINUTES: positiveInt.default(480),
   /** Validity of issued tokens (AD FS default: 60 minutes). */
@@ -87,7 +96,8 @@ export type Config = Readonly<{
   partnerCenterUrl: string;
   microsoftRequestSigningCertFile: string | undefined;
   tls: Readonly<{ certFile: string; keyFile: string }> | undefined;
-  trustProxy: boolean;
+  /** Reverse proxies trusted to append to X-Forwarded-For; 0: the headers are ignored. */
+  trustedProxyHops: number;
   sessionTtlMinutes: number;
   tokenLifetimeMinutes: number;
   signInTimeoutMinutes: number;
@@ -135,7 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     partnerCenterUrl: v.LANYARD_PARTNER_CENTER_URL,
     microsoftRequestSigningCertFile: v.LANYARD_MICROSOFT_REQUEST_SIGNING_CERT_FILE,
     tls: v.LANYARD_TLS_CERT_FILE && v.LANYARD_TLS_KEY_FILE ? Object.freeze({ certFile: v.LANYARD_TLS_CERT_FILE, keyFile: v.LANYARD_TLS_KEY_FILE }) : undefined,
-    trustProxy: v.LANYARD_TRUST_PROXY,
+    trustedProxyHops: v.LANYARD_TRUST_PROXY,
     sessionTtlMinutes: v.LANYARD_SESSION_TTL_MINUTES,
     tokenLifetimeMinutes: v.LANYARD_TOKEN_LIFETIME_MINUTES,
     signInTimeoutMinutes: v.LANYARD_SIGNIN_TIMEOUT_MINUTES,
