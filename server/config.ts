@@ -68,6 +68,15 @@ const schema = z.object({
   LANYARD_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
   /** scrypt cost (log2 N). 17 = OWASP's minimum for scrypt (N=2^17, r=8, p=1). Tests may lower it. */
   LANYARD_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
+  /**
+   * /metrics is not served to just anyone. With a token, `/metrics` on the main port answers only
+   * `Authorization: Bearer <token>` (16 characters or more). With a port, a separate listener on
+   * LANYARD_METRICS_HOST (loopback by default) serves `/metrics`, also asking for the token when one
+   * is set. With neither, /metrics is not served (404).
+   */
+  LANYARD_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -base64 32)').optional(),
+  LANYARD_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LANYARD_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LANYARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * How long a provisioning run stays claimed by a process without renewal (renewed every third of
@@ -105,6 +114,7 @@ export type Config = Readonly<{
   maxBodyBytes: number;
   passwordHashCost: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  metrics: Readonly<{ token: string | undefined; port: number | undefined; host: string }>;
   provisioning: Readonly<{ leaseSeconds: number; pollSeconds: number }>;
   smtp: Readonly<{ url: string; from: string }> | undefined;
 }>;
@@ -157,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: v.LANYARD_MAX_BODY_BYTES,
     passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,
     logLevel: v.LANYARD_LOG_LEVEL,
+    metrics: Object.freeze({ token: v.LANYARD_METRICS_TOKEN, port: v.LANYARD_METRICS_PORT, host: v.LANYARD_METRICS_HOST }),
     provisioning: Object.freeze({ leaseSeconds: v.LANYARD_PROVISIONING_LEASE_SECONDS, pollSeconds: v.LANYARD_PROVISIONING_POLL_SECONDS }),
     smtp: v.LANYARD_SMTP_URL ? Object.freeze({ url: v.LANYARD_SMTP_URL, from: v.LANYARD_SMTP_FROM! }) : undefined,
   });

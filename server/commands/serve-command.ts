@@ -10,7 +10,7 @@ import type { AppContext } from '../context.ts';
 export async function serve(context: AppContext): Promise<void> {
   const server = await createServer(context);
   const listening = await server.listen();
-  context.logger.info('lanyard listening', { url: listening.url, publicUrl: context.config.publicUrl, database: context.dialect });
+  context.logger.info('lanyard listening', { url: listening.url, metricsUrl: listening.metricsUrl, publicUrl: context.config.publicUrl, database: context.dialect });
   // Auto-provisioning and the resumption of interrupted runs, claimed through database leases on any node.
   const provisioningWorker = startProvisioningWorker(context);
   await new Promise<void>((resolve) => {
