@@ -26,6 +26,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { metricsRouter } from './http/metrics-endpoint.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { landingPageRouter } from './landing-page.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
 export interface LanyardServer {
@@ -65,7 +66,7 @@ export async function createServer(context: AppContext, options: { directoryPass
   const adminApiRouter = createAdminApiRouter(context, provisioningDeps(context));
   // Busiest first: each router's middleware runs (and matches the path) until one answers.
   mountRouters(app, [
-    wsFedRouter(deps), samlRouter(deps), signInRouter(deps), metadataRouter(deps), operationsRouter(db), activationRouter(deps), agentRouter, adminApiRouter,
+    wsFedRouter(deps), samlRouter(deps), signInRouter(deps), metadataRouter(deps), operationsRouter(db), activationRouter(deps), agentRouter, adminApiRouter, landingPageRouter(config.publicUrl),
     // /metrics on the main port only behind its token; otherwise it is not found here.
     ...(config.metrics.token ? [metricsRouter(metrics, config.metrics.token)] : []),
   ]);
