@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { LanyardError } from '../../common/errors.ts';
+import { createRouter } from '../../common/router.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Domain } from '../../db/schema.ts';
 import { endSession } from '../../db/sso-sessions.ts';
@@ -29,7 +30,7 @@ const maxRelayStateLength = 2048;
  * certificates; only fields read from the verified XML are used.
  */
 export function samlRouter(deps: IdpDeps): Router {
-  const router = new Router();
+  const router = createRouter();
   const trustedCertificates = deps.microsoftRequestSigningCerts.map((pem) => new X509Certificate(pem).raw);
 
   const policyFor = (domain: Domain, path: string): AuthnRequestPolicy => ({

@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { LanyardError } from '../../common/errors.ts';
+import { createRouter } from '../../common/router.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { endSession } from '../../db/sso-sessions.ts';
 import { readQuery } from '../../server/http/form-body.ts';
@@ -20,7 +21,7 @@ const maxContextLength = 8192;
  * Tokens only ever go to login.srf: a `wreply` naming anything else is refused (no open redirect).
  */
 export function wsFedRouter(deps: IdpDeps): Router {
-  const router = new Router();
+  const router = createRouter();
   router.get('/federation/:domain/wsfed', async (ctx) => {
     const domain = await requireFederatedDomain(deps.db, ctx.params.domain!);
     const query = readQuery(ctx);

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { LanyardError, isLanyardError } from '../../common/errors.ts';
 import { hashPassword } from '../../common/password-hash.ts';
+import { createRouter } from '../../common/router.ts';
 import { consumeActivationToken, findLiveActivationToken } from '../../db/activation-tokens.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
@@ -28,14 +29,15 @@ import { renderActivatedPage, renderActivationPage } from './activation-page.ts'
  *   const router = activationRouter(deps); app.use(router.routes());
  */
 export function activationRouter(deps: IdpDeps): Router {
-  const router = new Router({ prefix: '/activate/:token' });
+  // Full paths, no prefix: a strict router would add a trailing slash to a prefixed '/' route.
+  const router = createRouter();
 
-  router.get('/', async (ctx) => {
+  router.get('/activate/:token', async (ctx) => {
     const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
     await showForm(ctx, deps, user, tokenHash);
   });
 
-  router.post('/', async (ctx) => {
+  router.post('/activate/:token', async (ctx) => {
     const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     if (!equalText(form.get('csrf') ?? '', csrfToken(deps, tokenHash))) throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Open the activation link again.', 403);

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { getAgentStatus } from '../../agent/server/admin.ts';
@@ -6,6 +6,7 @@ import { bearerKeyOf } from '../../common/bearer-keys.ts';
 import { LanyardError } from '../../common/errors.ts';
 import { readJsonBody } from '../../common/json-body.ts';
 import type { Logger } from '../../common/logger.ts';
+import { createRouter } from '../../common/router.ts';
 import { listDomains } from '../../db/domains.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import { provisioningOutcomes, type ApiToken, type Organization, type ProvisioningOutcome } from '../../db/schema.ts';
@@ -48,7 +49,7 @@ const pageLimit = (value: string | undefined, fallback: number) => {
 export function createAdminApiRouter(context: AppContext, provisioning: ProvisioningDeps, options: { maxBodyBytes?: number } = {}): Router {
   const { db } = context;
   const logger: Logger = context.logger.child({ component: 'admin-api' });
-  const router = new Router({ prefix: '/api/v1' });
+  const router = createRouter({ prefix: '/api/v1' });
   router.use(async (ctx: Context, next: Next) => {
     const token = await authenticateApiToken(db, bearerKeyOf(ctx.get('authorization')));
     const organization = await findOrganizationById(db, token.organizationId);
@@ -57,8 +58,15 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
     ctx.state.organization = organization;
     await next();
   });
-  const organizationOf = (ctx: Context) => ctx.state.organization as Organization;
-  const actorOf = (ctx: Context) => `api:${(ctx.state.apiToken as ApiToken).name}`;
+  // Fail closed (401) if a handler were ever reached without the guard above.
+  const authenticated = (ctx: Context) => {
+    const token = ctx.state.apiToken as ApiToken | undefined;
+    const organization = ctx.state.organization as Organization | undefined;
+    if (!token || !organization) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid', 401);
+    return { token, organization };
+  };
+  const organizationOf = (ctx: Context) => authenticated(ctx).organization;
+  const actorOf = (ctx: Context) => `api:${authenticated(ctx).token.name}`;
 
   router.get('/organization', async (ctx) => {
     const organization = organizationOf(ctx);
