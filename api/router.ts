@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { getAgentStatus } from '../agent/server/admin.ts';
@@ -16,6 +16,7 @@ import { listRunReports, requireRun, runReport, showRun } from '../provisioning/
 import type { ProvisioningDeps } from '../provisioning/runs/run-context.ts';
 import { executeRun, requestRun } from '../provisioning/runs/run-service.ts';
 import type { AppContext } from '../core/context.ts';
+import { createRouter } from '../core/router.ts';
 import { authenticateApiToken } from './api-tokens.ts';
 
 const runRequestSchema = z.strictObject({
@@ -50,7 +51,7 @@ const pageLimit = (value: string | undefined, fallback: number) => {
 export function createAdminApiRouter(context: AppContext, provisioning: ProvisioningDeps, options: { maxBodyBytes?: number } = {}): Router {
   const { db } = context;
   const logger: Logger = context.logger.child({ component: 'admin-api' });
-  const router = new Router({ prefix: '/api/v1' });
+  const router = createRouter({ prefix: '/api/v1' });
   router.use(async (ctx: Context, next: Next) => {
     const token = await authenticateApiToken(db, bearerKeyOf(ctx.get('authorization')));
     const organization = await findOrganizationById(db, token.organizationId);
@@ -59,8 +60,15 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
     ctx.state.organization = organization;
     await next();
   });
-  const organizationOf = (ctx: Context) => ctx.state.organization as Organization;
-  const actorOf = (ctx: Context) => `api:${(ctx.state.apiToken as ApiToken).name}`;
+  // Fail closed (401) if a handler were ever reached without the guard above.
+  const authenticated = (ctx: Context) => {
+    const token = ctx.state.apiToken as ApiToken | undefined;
+    const organization = ctx.state.organization as Organization | undefined;
+    if (!token || !organization) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid', 401);
+    return { token, organization };
+  };
+  const organizationOf = (ctx: Context) => authenticated(ctx).organization;
+  const actorOf = (ctx: Context) => `api:${authenticated(ctx).token.name}`;
 
   router.get('/organization', async (ctx) => {
     const organization = organizationOf(ctx);

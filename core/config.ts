@@ -43,8 +43,17 @@ const schema = z.object({
    */
   LANYARD_TLS_CERT_FILE: z.string().min(1).optional(),
   LANYARD_TLS_KEY_FILE: z.string().min(1).optional(),
-  /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
-  LANYARD_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * How many reverse proxies in front of Lanyard append to X-Forwarded-For (0: none, the headers are
+   * ignored). The client address is the entry that many places from the right: the address the
+   * outermost trusted proxy saw. Entries further left are written by the client and never used.
+   * `true` means 1 and `false` 0 (the former yes/no form).
+   */
+  LANYARD_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be the number of trusted proxy hops (0 = none; true = 1)')
+    .default('0')
+    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value))),
   /** SSO session lifetime. */
   LANYARD_SESSION_TTL_MINUTES: positiveInt.default(480),
   /** Validity of issued tokens (AD FS default: 60 minutes). */
@@ -59,6 +68,15 @@ const schema = z.object({
   LANYARD_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
   /** scrypt cost (log2 N). 17 = OWASP's minimum for scrypt (N=2^17, r=8, p=1). Tests may lower it. */
   LANYARD_PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
+  /**
+   * /metrics is not served to just anyone. With a token, `/metrics` on the main port answers only
+   * `Authorization: Bearer <token>` (16 characters or more). With a port, a separate listener on
+   * LANYARD_METRICS_HOST (loopback by default) serves `/metrics`, also asking for the token when one
+   * is set. With neither, /metrics is not served (404).
+   */
+  LANYARD_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -base64 32)').optional(),
+  LANYARD_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LANYARD_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LANYARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /**
    * Outgoing mail for activation links: `smtp://user:pass@host:587` (STARTTLS when offered) or
@@ -80,7 +98,8 @@ export type CoreConfig = Readonly<{
   partnerCenterUrl: string;
   microsoftRequestSigningCertFile: string | undefined;
   tls: Readonly<{ certFile: string; keyFile: string }> | undefined;
-  trustProxy: boolean;
+  /** Reverse proxies trusted to append to X-Forwarded-For; 0: the headers are ignored. */
+  trustedProxyHops: number;
   sessionTtlMinutes: number;
   tokenLifetimeMinutes: number;
   signInTimeoutMinutes: number;
@@ -88,6 +107,7 @@ export type CoreConfig = Readonly<{
   maxBodyBytes: number;
   passwordHashCost: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  metrics: Readonly<{ token: string | undefined; port: number | undefined; host: string }>;
   smtp: Readonly<{ url: string; from: string }> | undefined;
 }>;
 
@@ -155,7 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     partnerCenterUrl: v.LANYARD_PARTNER_CENTER_URL,
     microsoftRequestSigningCertFile: v.LANYARD_MICROSOFT_REQUEST_SIGNING_CERT_FILE,
     tls: v.LANYARD_TLS_CERT_FILE && v.LANYARD_TLS_KEY_FILE ? Object.freeze({ certFile: v.LANYARD_TLS_CERT_FILE, keyFile: v.LANYARD_TLS_KEY_FILE }) : undefined,
-    trustProxy: v.LANYARD_TRUST_PROXY,
+    trustedProxyHops: v.LANYARD_TRUST_PROXY,
     sessionTtlMinutes: v.LANYARD_SESSION_TTL_MINUTES,
     tokenLifetimeMinutes: v.LANYARD_TOKEN_LIFETIME_MINUTES,
     signInTimeoutMinutes: v.LANYARD_SIGNIN_TIMEOUT_MINUTES,
@@ -167,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: v.LANYARD_MAX_BODY_BYTES,
     passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,
     logLevel: v.LANYARD_LOG_LEVEL,
+    metrics: Object.freeze({ token: v.LANYARD_METRICS_TOKEN, port: v.LANYARD_METRICS_PORT, host: v.LANYARD_METRICS_HOST }),
     smtp: v.LANYARD_SMTP_URL ? Object.freeze({ url: v.LANYARD_SMTP_URL, from: v.LANYARD_SMTP_FROM! }) : undefined,
   });
 }

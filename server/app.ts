@@ -2,46 +2,53 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { AppContext } from '../core/context.ts';
 import { LanyardError } from '../core/errors.ts';
+import { koaProxyOptions } from '../core/http/client-address.ts';
 import { errorHandler } from '../core/http/error-handler.ts';
+import { metricsRouter } from '../core/http/metrics-endpoint.ts';
 import { requestContext } from '../core/http/request-context.ts';
 import { securityHeaders } from '../core/http/security-headers.ts';
-import { createMetrics } from '../core/metrics.ts';
+import type { Logger } from '../core/logger.ts';
+import { createMetrics, type Metrics } from '../core/metrics.ts';
 import type { LanyardModule, ModuleHost } from '../core/module.ts';
 import type { Services } from '../core/services.ts';
 import { operationsRouter } from './health.ts';
+import { landingPageRouter } from './landing-page.ts';
 import { modules as allModules } from './modules.ts';
 
 export interface LanyardServer {
   readonly app: Koa;
   /** What the modules were given: the context, metrics and each other's services. */
   readonly host: ModuleHost;
-  listen(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
+  /** The main listener, and the metrics listener when LANYARD_METRICS_PORT is set. */
+  listen(port?: number, host?: string): Promise<{ url: string; metricsUrl: string | undefined; close(): Promise<void> }>;
 }
 
 /**
  * Assembles the Koa application from an AppContext: one error handler and strict headers, then
- * every module's routers in module order, then the operations endpoints.
+ * every module's routers in module order (busiest first), then the server's own endpoints.
  */
 export async function createServer(context: AppContext, modules: readonly LanyardModule[] = allModules): Promise<LanyardServer> {
   const { config, logger } = context;
   const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}));
   const host: ModuleHost = { context, metrics: createMetrics(), services };
   for (const module of modules) await module.start?.(host);
+  const { metrics } = host;
 
-  const app = new Koa({ proxy: config.trustProxy });
-  app.use(requestContext(logger, host.metrics));
+  const app = new Koa(koaProxyOptions(config));
+  app.use(requestContext(logger, metrics));
   app.use(securityHeaders({ microsoftLoginUrl: config.microsoftLoginUrl, https: config.publicUrl.startsWith('https://') }));
   app.use(errorHandler(logger));
-  for (const router of [...modules.flatMap((module) => module.routes?.(host) ?? []), operationsRouter(context.db, host.metrics)]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: false }));
-  }
-  app.use((ctx) => {
-    if (ctx.status === 404 && ctx.body === undefined) throw new LanyardError('NOT_FOUND', 'There is nothing at this address.', 404);
-  });
+  mountRouters(app, [
+    ...modules.flatMap((module) => module.routes?.(host) ?? []),
+    operationsRouter(context.db),
+    landingPageRouter(config.publicUrl),
+    // /metrics on the main port only behind its token; otherwise it is not found here.
+    ...(config.metrics.token ? [metricsRouter(metrics, config.metrics.token)] : []),
+  ]);
 
   return {
     app,
@@ -52,20 +59,56 @@ export async function createServer(context: AppContext, modules: readonly Lanyar
       const server = tls ? https.createServer(tls, app.callback()) : http.createServer(app.callback());
       server.headersTimeout = 20_000;
       server.requestTimeout = 30_000;
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, hostname, () => {
-          const address = server.address() as AddressInfo;
-          resolve({
-            url: `${tls ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
-            close: () =>
-              new Promise<void>((done) => {
-                server.close(() => done());
-                server.closeAllConnections();
-              }),
-          });
-        });
-      });
+      const listeners = [listenOn(server, port, hostname, tls ? 'https' : 'http')];
+      if (config.metrics.port !== undefined) listeners.push(listenOn(http.createServer(metricsApp(logger, metrics, config.metrics.token).callback()), config.metrics.port, config.metrics.host, 'http'));
+      return Promise.all(listeners).then(
+        ([main, metricsListener]) => ({
+          url: main!.url,
+          metricsUrl: metricsListener?.url,
+          close: async () => {
+            await Promise.all([main!.close(), metricsListener?.close()]);
+          },
+        }),
+        async (error: unknown) => {
+          await Promise.allSettled(listeners.map(async (listener) => (await listener).close()));
+          throw error;
+        },
+      );
     },
   };
+}
+
+/** The separate metrics listener (LANYARD_METRICS_PORT): nothing but /metrics. */
+function metricsApp(logger: Logger, metrics: Metrics, token: string | undefined): Koa {
+  const app = new Koa();
+  app.use(errorHandler(logger));
+  mountRouters(app, [metricsRouter(metrics, token)]);
+  return app;
+}
+
+function mountRouters(app: Koa, routers: readonly Router[]): void {
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: false }));
+  }
+  app.use((ctx) => {
+    if (ctx.status === 404 && ctx.body === undefined) throw new LanyardError('NOT_FOUND', 'There is nothing at this address.', 404);
+  });
+}
+
+function listenOn(server: http.Server | https.Server, port: number, host: string, scheme: 'http' | 'https'): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      resolve({
+        url: `${scheme}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
 }

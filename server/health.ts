@@ -1,11 +1,11 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { sql } from 'kysely';
+import { createRouter } from '../core/router.ts';
 import type { Db } from '../db/database.ts';
-import type { Metrics } from '../core/metrics.ts';
 
-/** /healthz: the process answers. /readyz: the database answers too. /metrics: Prometheus text. */
-export function operationsRouter(db: Db, metrics: Metrics): Router {
-  const router = new Router();
+/** /healthz: the process answers. /readyz: the database answers too. (/metrics: server/http/metrics-endpoint.ts.) */
+export function operationsRouter(db: Db): Router {
+  const router = createRouter();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
@@ -17,10 +17,6 @@ export function operationsRouter(db: Db, metrics: Metrics): Router {
       ctx.status = 503;
       ctx.body = { status: 'unavailable', reason: 'database unreachable' };
     }
-  });
-  router.get('/metrics', (ctx) => {
-    ctx.type = 'text/plain; version=0.0.4';
-    ctx.body = metrics.render();
   });
   return router;
 }

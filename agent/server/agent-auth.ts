@@ -28,6 +28,9 @@ export function agentAuthentication(db: Db) {
   };
 }
 
+/** The authenticated agent; fails closed (401) if a handler were ever reached without the guard. */
 export function currentAgent(ctx: Context): DirectoryAgent {
-  return ctx.state.agent as DirectoryAgent;
+  const agent = ctx.state.agent as DirectoryAgent | undefined;
+  if (!agent) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>', 401);
+  return agent;
 }

@@ -1,8 +1,9 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
 import { readJsonBody } from '../../core/json-body.ts';
 import type { Logger } from '../../core/logger.ts';
+import { createRouter } from '../../core/router.ts';
 import { setAgentError, touchAgent } from './data/agents.ts';
 import type { Db } from '../../db/database.ts';
 import { listDomains } from '../../db/domains.ts';
@@ -52,7 +53,7 @@ export interface AgentRouterDeps {
 }
 
 export function createAgentRouter(deps: AgentRouterDeps): Router {
-  const router = new Router({ prefix: deps.prefix ?? '/agent/v1' });
+  const router = createRouter({ prefix: deps.prefix ?? '/agent/v1' });
   const maxBody = deps.maxBodyBytes ?? 8 * 1024 * 1024;
   const logger = deps.logger.child({ component: 'agent-api' });
   router.use(jsonErrors(logger));

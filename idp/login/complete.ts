@@ -8,7 +8,7 @@ import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import { recordSessionMfa, sessionCookieName, startSession } from '../sessions/sso-session.ts';
 import { samlTokenForm } from '../saml2/token-response.ts';
 import { wsFedTokenForm } from '../wsfed/token-response.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress } from '../../core/http/client-address.ts';
 import { cookieOptions } from './sign-in-request.ts';
 import type { IdpDeps } from './deps.ts';
 import { renderPostFormPage } from './pages/sign-in-pages.ts';

@@ -13,7 +13,7 @@ import { findUserByUpn, updateUser } from '../../db/users.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
 import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import { pendingTotpEnrolment, verifyTotpCode } from '../mfa/totp.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress } from '../../core/http/client-address.ts';
 import { completeSignIn } from './complete.ts';
 import type { IdpDeps } from './deps.ts';
 import { renderEnrolPage, renderPasswordPage, renderTotpPage } from './pages/sign-in-pages.ts';

@@ -1,14 +1,15 @@
 import { X509Certificate } from 'node:crypto';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
+import { createRouter } from '../../core/router.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Domain } from '../../db/schema.ts';
 import { endSession } from '../../db/sso-sessions.ts';
 import { findUserByImmutableId } from '../../db/users.ts';
 import { readFormBody, readQuery } from '../../core/http/form-body.ts';
 import { requireFederatedDomain } from '../federation/domain-lookup.ts';
-import { clientAddress } from '../login/client-address.ts';
+import { clientAddress } from '../../core/http/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
 import { renderPostFormPage } from '../login/pages/sign-in-pages.ts';
 import { beginSignIn } from '../login/begin.ts';
@@ -29,7 +30,7 @@ const maxRelayStateLength = 2048;
  * certificates; only fields read from the verified XML are used.
  */
 export function samlRouter(deps: IdpDeps): Router {
-  const router = new Router();
+  const router = createRouter();
   const trustedCertificates = deps.microsoftRequestSigningCerts.map((pem) => new X509Certificate(pem).raw);
 
   const policyFor = (domain: Domain, path: string): AuthnRequestPolicy => ({

@@ -1,10 +1,11 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
+import { createRouter } from '../../core/router.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { endSession } from '../../db/sso-sessions.ts';
 import { readQuery } from '../../core/http/form-body.ts';
-import { clientAddress } from '../login/client-address.ts';
+import { clientAddress } from '../../core/http/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
 import { renderSignedOutPage } from '../login/pages/sign-in-pages.ts';
 import { beginSignIn } from '../login/begin.ts';
@@ -20,7 +21,7 @@ const maxContextLength = 8192;
  * Tokens only ever go to login.srf: a `wreply` naming anything else is refused (no open redirect).
  */
 export function wsFedRouter(deps: IdpDeps): Router {
-  const router = new Router();
+  const router = createRouter();
   router.get('/federation/:domain/wsfed', async (ctx) => {
     const domain = await requireFederatedDomain(deps.db, ctx.params.domain!);
     const query = readQuery(ctx);

@@ -1,16 +1,17 @@
 import { createHmac } from 'node:crypto';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { LanyardError, isLanyardError } from '../../core/errors.ts';
 import { hashPassword } from '../../core/password-hash.ts';
+import { createRouter } from '../../core/router.ts';
 import { consumeActivationToken, findLiveActivationToken } from '../data/activation-tokens.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import type { User } from '../../db/schema.ts';
 import { findUserById, updateUser } from '../../db/users.ts';
 import { validateNewPassword } from '../../idp/accounts/validation.ts';
-import { clientAddress } from '../../idp/login/client-address.ts';
+import { clientAddress } from '../../core/http/client-address.ts';
 import { equalText } from '../../idp/login/sign-in-request.ts';
 import { assertNotThrottled, clearAccountFailures, recordSignInFailure } from '../../idp/login/throttle.ts';
 import { pendingTotpEnrolment, verifyTotpCode } from '../../idp/mfa/totp.ts';
@@ -38,14 +39,15 @@ export interface ActivationDeps {
 }
 
 export function activationRouter(deps: ActivationDeps): Router {
-  const router = new Router({ prefix: '/activate/:token' });
+  // Full paths, no prefix: a strict router would add a trailing slash to a prefixed '/' route.
+  const router = createRouter();
 
-  router.get('/', async (ctx) => {
+  router.get('/activate/:token', async (ctx) => {
     const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
     await showForm(ctx, deps, user, tokenHash);
   });
 
-  router.post('/', async (ctx) => {
+  router.post('/activate/:token', async (ctx) => {
     const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     if (!equalText(form.get('csrf') ?? '', csrfToken(deps, tokenHash))) throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Open the activation link again.', 403);
