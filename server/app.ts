@@ -11,6 +11,7 @@ import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
 import { metadataRouter } from '../idp/federation/routes.ts';
 import type { DirectoryPasswordVerifier, IdpDeps } from '../idp/login/deps.ts';
 import { signInRouter } from '../idp/login/routes.ts';
+import { accountNameKey } from '../idp/login/throttle.ts';
 import { samlRouter } from '../idp/saml2/routes.ts';
 import { createSigningKeyStore } from '../idp/signing/key-store.ts';
 import { wsFedRouter } from '../idp/wsfed/routes.ts';
@@ -44,6 +45,7 @@ export async function createServer(context: AppContext, options: { directoryPass
     db,
     secretBox: context.secretBox,
     csrfKey: Buffer.from(hkdfSync('sha256', context.masterKey, Buffer.alloc(0), 'lanyard csrf v1', 32)),
+    accountNameKey: accountNameKey(context.masterKey),
     keys,
     metrics,
     logger,
