@@ -66,7 +66,7 @@ export async function restartSignInRequest(db: Db, row: SignInRequest, userId: s
 }
 
 /** The request is gone (expired, completed, or replaced by a newer one). */
-export function signInRequestExpired(): LanyardError {
+function signInRequestExpired(): LanyardError {
   return new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in has expired or was already used. Go back to Microsoft 365 and sign in again.', 400);
 }
 
