@@ -14,6 +14,7 @@ import { metadataRouter } from '../idp/federation/routes.ts';
 import { koaProxyOptions } from '../idp/login/client-address.ts';
 import type { DirectoryPasswordVerifier, IdpDeps } from '../idp/login/deps.ts';
 import { signInRouter } from '../idp/login/routes.ts';
+import { accountNameKey } from '../idp/login/throttle.ts';
 import { samlRouter } from '../idp/saml2/routes.ts';
 import { createSigningKeyStore } from '../idp/signing/key-store.ts';
 import { wsFedRouter } from '../idp/wsfed/routes.ts';
@@ -50,6 +51,7 @@ export async function createServer(context: AppContext, options: { directoryPass
     db,
     secretBox: context.secretBox,
     csrfKey: Buffer.from(hkdfSync('sha256', context.masterKey, Buffer.alloc(0), 'lanyard csrf v1', 32)),
+    accountNameKey: accountNameKey(context.masterKey),
     keys,
     metrics,
     logger,

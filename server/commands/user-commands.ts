@@ -1,5 +1,6 @@
 import { addUser, enrolUserTotp, listOrganizationUsers, removeUser, setUserEnabled, setUserPassword } from '../../idp/accounts/users.ts';
 import type { User } from '../../db/schema.ts';
+import { unlockAccount } from '../../idp/login/account-unlock.ts';
 import { table, type CommandDefinition } from './command.ts';
 
 /** What CLI output shows of a user: never the password hash. */
@@ -51,6 +52,15 @@ export const userCommands: readonly CommandDefinition[] = [
   },
   statusCommand('disable'),
   statusCommand('enable'),
+  {
+    words: ['user', 'unlock'],
+    positionals: ['upn'],
+    summary: 'user unlock <upn>',
+    async run({ args, context }) {
+      const user = await unlockAccount(context.db, context.masterKey, args.upn!, 'cli');
+      return { json: { upn: user.upn, unlocked: true }, text: `${user.upn} unlocked: its failed password and code counts are cleared` };
+    },
+  },
   {
     words: ['user', 'remove'],
     positionals: ['upn'],
