@@ -60,10 +60,17 @@ const schema = z.object({
   LANYARD_TOKEN_LIFETIME_MINUTES: positiveInt.default(60),
   /** How long a person has to finish a sign-in started by Microsoft. */
   LANYARD_SIGNIN_TIMEOUT_MINUTES: positiveInt.default(15),
-  /** Failed password/TOTP attempts allowed per account, and per client address, in one window. */
+  /**
+   * Failed attempts allowed in one window. The account limit applies to each of an account's three
+   * counters on its own: wrong passwords from familiar addresses, wrong passwords from unfamiliar
+   * addresses (so an attacker elsewhere cannot lock the real user out), and wrong TOTP codes. The
+   * address limit counts every failure from one client address.
+   */
   LANYARD_THROTTLE_ACCOUNT_LIMIT: positiveInt.default(10),
   LANYARD_THROTTLE_ADDRESS_LIMIT: positiveInt.default(50),
   LANYARD_THROTTLE_WINDOW_SECONDS: positiveInt.default(900),
+  /** How many addresses per account count as familiar: the most recently seen ones a sign-in completed from. */
+  LANYARD_THROTTLE_FAMILIAR_ADDRESSES: positiveInt.default(20),
   /** Largest request body accepted (bytes); larger bodies get 413 REQUEST_TOO_LARGE. */
   LANYARD_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
   /** scrypt cost (log2 N). 17 = OWASP's minimum for scrypt (N=2^17, r=8, p=1). Tests may lower it. */
@@ -103,7 +110,7 @@ export type CoreConfig = Readonly<{
   sessionTtlMinutes: number;
   tokenLifetimeMinutes: number;
   signInTimeoutMinutes: number;
-  throttle: Readonly<{ accountLimit: number; addressLimit: number; windowSeconds: number }>;
+  throttle: Readonly<{ accountLimit: number; addressLimit: number; windowSeconds: number; familiarAddresses: number }>;
   maxBodyBytes: number;
   passwordHashCost: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -183,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accountLimit: v.LANYARD_THROTTLE_ACCOUNT_LIMIT,
       addressLimit: v.LANYARD_THROTTLE_ADDRESS_LIMIT,
       windowSeconds: v.LANYARD_THROTTLE_WINDOW_SECONDS,
+      familiarAddresses: v.LANYARD_THROTTLE_FAMILIAR_ADDRESSES,
     }),
     maxBodyBytes: v.LANYARD_MAX_BODY_BYTES,
     passwordHashCost: v.LANYARD_PASSWORD_HASH_COST,

@@ -95,6 +95,10 @@ export interface SignInRequestsTable {
   createdAt: string;
   expiresAt: string;
   completedAt: string | null;
+  /** Bumped by every step (migration 0008): steps are compare-and-set on (user, version). */
+  version: Generated<number>;
+  /** The TOTP credential whose code the MFA step accepted (migration 0008). */
+  mfaCredentialId: string | null;
 }
 
 export interface SigningKeysTable {
@@ -114,8 +118,16 @@ export interface SigningKeysTable {
   retiredAt: string | null;
 }
 
+/** An address an account completed a sign-in from; a bounded, most-recent list per account (migration 0008). */
+export interface FamiliarAddressesTable {
+  userId: string;
+  address: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
 export interface ThrottleCountersTable {
-  /** 'account:<user id>' or 'address:<client address>'. */
+  /** '<scope>:<subject>', e.g. 'address:<client address>', 'password-unfamiliar:<keyed name hash>' (idp/login/throttle.ts). */
   key: string;
   windowStartedAt: string;
   failures: number;
@@ -138,6 +150,7 @@ export interface AuditEventsTable {
 }
 
 export interface Database {
+  familiarAddresses: FamiliarAddressesTable;
   organizations: OrganizationsTable;
   domains: DomainsTable;
   users: UsersTable;

@@ -9,6 +9,7 @@ import { userCommands } from './commands/user-commands.ts';
 import { metadataRouter } from './federation/routes.ts';
 import type { IdpDeps } from './login/deps.ts';
 import { signInRouter } from './login/routes.ts';
+import { accountNameKey } from './login/throttle.ts';
 import { samlRouter } from './saml2/routes.ts';
 import { createSigningKeyStore } from './signing/key-store.ts';
 import { wsFedRouter } from './wsfed/routes.ts';
@@ -25,6 +26,7 @@ export function idpDeps(host: ModuleHost): IdpDeps {
       db,
       secretBox,
       csrfKey: csrfKeyOf(masterKey),
+      accountNameKey: accountNameKey(masterKey),
       keys: createSigningKeyStore(db, secretBox),
       metrics: host.metrics,
       logger,

@@ -31,9 +31,14 @@ export interface LanyardServer {
  * Assembles the Koa application from an AppContext: one error handler and strict headers, then
  * every module's routers in module order (busiest first), then the server's own endpoints.
  */
-export async function createServer(context: AppContext, modules: readonly LanyardModule[] = allModules): Promise<LanyardServer> {
+export async function createServer(
+  context: AppContext,
+  options: { modules?: readonly LanyardModule[]; services?: Partial<Services> } = {},
+): Promise<LanyardServer> {
   const { config, logger } = context;
-  const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}));
+  const modules = options.modules ?? allModules;
+  // A test may stand in for a service (a directory verifier that needs no agent, say).
+  const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}), options.services);
   const host: ModuleHost = { context, metrics: createMetrics(), services };
   for (const module of modules) await module.start?.(host);
   const { metrics } = host;

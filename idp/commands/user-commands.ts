@@ -1,6 +1,7 @@
 import { addUser, enrolUserTotp, listOrganizationUsers, removeUser, setUserEnabled, setUserPassword } from '../accounts/users.ts';
 import type { User } from '../../db/schema.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
+import { unlockAccount } from '../login/account-unlock.ts';
 
 /** What CLI output shows of a user: never the password hash. */
 export const userJson = (user: User) => ({
@@ -51,6 +52,15 @@ export const userCommands: readonly CommandDefinition[] = [
   },
   statusCommand('disable'),
   statusCommand('enable'),
+  {
+    words: ['user', 'unlock'],
+    positionals: ['upn'],
+    summary: 'user unlock <upn>',
+    async run({ args, context }) {
+      const user = await unlockAccount(context.db, context.masterKey, args.upn!, 'cli');
+      return { json: { upn: user.upn, unlocked: true }, text: `${user.upn} unlocked: its failed password and code counts are cleared` };
+    },
+  },
   {
     words: ['user', 'remove'],
     positionals: ['upn'],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
+import { recordFamiliarAddress } from '../../db/familiar-addresses.ts';
 import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts';
 import { completeSignInRequest } from '../../db/sign-in-requests.ts';
 import { findDomainForUpnSuffix } from '../accounts/domains.ts';
@@ -37,16 +38,19 @@ export async function completeSignIn(
   authentication: Authentication,
 ): Promise<void> {
   const { user, passwordAt, mfaAt } = authentication;
-  const upnSuffix = user.upn.split('@')[1] ?? '';
+  const upnSuffix = user.upn.slice(user.upn.lastIndexOf('@') + 1);
   // Usually the user signs in at their own domain's endpoint, already read for this request.
   const userDomain = upnSuffix === requestDomain.name ? requestDomain : await findDomainForUpnSuffix(deps.db, upnSuffix);
   if (!userDomain || userDomain.organizationId !== user.organizationId) {
     throw new LanyardError('DOMAIN_NOT_FOUND', "This account's domain is not set up for sign-in.", 400);
   }
-  if (row && !(await completeSignInRequest(deps.db, row.id))) {
+  // Consumes exactly the state the decision was made on: a step slipping in after the read fails this.
+  if (row && !(await completeSignInRequest(deps.db, row))) {
     throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in was already completed. Go back to Microsoft 365 and sign in again.', 400);
   }
   await keepSession(ctx, deps, authentication);
+  // A completed sign-in makes this address familiar for the account (smart lockout, throttle.ts).
+  await recordFamiliarAddress(deps.db, user.id, clientAddress(ctx, deps.config), deps.config.throttle.familiarAddresses);
 
   const now = new Date();
   const token = {

@@ -15,6 +15,8 @@ export interface IdpDeps {
   readonly db: Db;
   readonly secretBox: SecretBox;
   readonly csrfKey: Buffer;
+  /** Keys the hash of user names in throttle counters (`accountNameKey` in throttle.ts). */
+  readonly accountNameKey: Buffer;
   readonly keys: SigningKeyStore;
   readonly metrics: Metrics;
   readonly logger: Logger;

@@ -2,24 +2,34 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { LanyardError, isLanyardError } from '../../core/errors.ts';
-import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../core/password-hash.ts';
+import { hashPassword, needsRehash } from '../../core/password-hash.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findDomainById } from '../../db/domains.ts';
+import { isFamiliarAddress } from '../../db/familiar-addresses.ts';
 import { findMfaCredential } from '../../db/mfa-credentials.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import type { SignInRequest, User } from '../../db/schema.ts';
-import { recordMfaStep, recordPasswordStep } from '../../db/sign-in-requests.ts';
-import { findUserByUpn, updateUser } from '../../db/users.ts';
+import { recordMfaStep, recordPasswordStep, type MfaProof } from '../../db/sign-in-requests.ts';
+import { updateUser } from '../../db/users.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
-import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import { pendingTotpEnrolment, verifyTotpCode } from '../mfa/totp.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { completeSignIn } from './complete.ts';
 import type { IdpDeps } from './deps.ts';
 import { renderEnrolPage, renderPasswordPage, renderTotpPage } from './pages/sign-in-pages.ts';
-import { assertCsrfToken, csrfTokenFor, loadSignInRequest, type ProtocolRequest } from './sign-in-request.ts';
+import { checkPassword, findCandidate, passwordFailureMessage } from './password-step.ts';
+import { assertCsrfToken, csrfTokenFor, loadSignInRequest, restartSignInRequest, signInRequestChanged, type ProtocolRequest } from './sign-in-request.ts';
 import { decideNextStep, requireActiveUser } from './steps.ts';
-import { assertNotThrottled, clearAccountFailures, recordSignInFailure } from './throttle.ts';
+import {
+  accountNameHash,
+  assertPasswordAllowed,
+  assertSecondFactorAllowed,
+  clearPasswordFailures,
+  clearSecondFactorFailures,
+  normaliseUsername,
+  recordPasswordFailure,
+  recordSecondFactorFailure,
+} from './throttle.ts';
 
 /**
  * The sign-in pages. GET /signin/:id shows whatever step comes next (or completes); each form posts
@@ -45,21 +55,24 @@ export function signInRouter(deps: IdpDeps): Router {
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     assertCsrfToken(ctx, deps.csrfKey, row.id, form.get('csrf'));
     const address = clientAddress(ctx, deps.config);
-    await assertNotThrottled(deps.db, deps.config.throttle, { clientAddress: address });
-    const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 256);
+    const username = normaliseUsername(form.get('username') ?? '');
     const password = (form.get('password') ?? '').slice(0, 1024);
     const domain = await findDomainById(deps.db, row.domainId);
-    const user = await findUserByUpn(deps.db, username);
-    const userDomain = user ? await findDomainForUpnSuffix(deps.db, user.upn.split('@')[1] ?? '') : undefined;
-    // A user of another organization is treated exactly like an unknown one: no enumeration.
-    const candidate = user && userDomain && domain && userDomain.organizationId === domain.organizationId ? user : undefined;
-    if (candidate) await assertNotThrottled(deps.db, deps.config.throttle, { clientAddress: address, userId: candidate.id });
+    const candidate = await findCandidate(deps.db, username, domain);
+    // Counted per typed name (known or not) and per kind of address: see throttle.ts.
+    const attempt = {
+      clientAddress: address,
+      accountName: accountNameHash(deps.accountNameKey, username),
+      familiar: await isFamiliarAddress(deps.db, candidate?.id, address),
+    };
+    await assertPasswordAllowed(deps.db, deps.config.throttle, attempt);
 
-    if (!(await passwordMatches(deps, candidate, password))) {
-      await recordSignInFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: candidate?.id });
-      await auditSignIn(ctx, deps, username, 'signin.password', 'failure', 'INVALID_CREDENTIALS');
+    const check = await checkPassword(deps, candidate, password);
+    if (check !== 'valid') {
+      await recordPasswordFailure(deps.db, deps.config.throttle, attempt);
+      await auditSignIn(ctx, deps, username, 'signin.password', 'failure', check === 'directory-unavailable' ? 'AGENT_UNAVAILABLE' : 'INVALID_CREDENTIALS');
       ctx.status = 401;
-      return showPasswordPage(ctx, deps, row, request, 'The user name or password is incorrect.', username);
+      return showPasswordPage(ctx, deps, row, request, await passwordFailureMessage(deps.db, domain), username);
     }
     const signedIn = candidate!;
     if (signedIn.status !== 'active') {
@@ -67,13 +80,16 @@ export function signInRouter(deps: IdpDeps): Router {
       await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'failure', reason);
       throw new LanyardError(reason, reason === 'USER_PENDING' ? 'This account has not been activated yet.' : 'This account is disabled. Contact your administrator.', 403);
     }
-    await clearAccountFailures(deps.db, signedIn.id);
-    await recordPasswordStep(deps.db, row.id, signedIn.id, new Date().toISOString());
+    await clearPasswordFailures(deps.db, attempt);
+    const passwordAt = new Date().toISOString();
+    // A request that has (or meanwhile got) a user is never taken over: this person gets a new one.
+    const recorded = row.userId === null && (await recordPasswordStep(deps.db, row, signedIn.id, passwordAt));
+    const requestId = recorded ? row.id : await restartSignInRequest(deps.db, row, signedIn.id, passwordAt);
     await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'success', null);
     if (signedIn.passwordHash && needsRehash(signedIn.passwordHash, deps.config.passwordHashCost)) {
       await updateUser(deps.db, signedIn.id, { passwordHash: await hashPassword(password, deps.config.passwordHashCost) });
     }
-    ctx.redirect(`/signin/${row.id}`);
+    ctx.redirect(`/signin/${requestId}`);
     ctx.status = 303;
   });
 
@@ -87,37 +103,31 @@ export function signInRouter(deps: IdpDeps): Router {
       return;
     }
     const user = await requireActiveUser(deps, row.userId);
-    const address = clientAddress(ctx, deps.config);
-    await assertNotThrottled(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+    const attempt = { clientAddress: clientAddress(ctx, deps.config), userId: user.id };
+    await assertSecondFactorAllowed(deps.db, deps.config.throttle, attempt);
     const enrolling = !(await findMfaCredential(deps.db, user.id))?.confirmedAt;
+    let proof: MfaProof;
     try {
-      await verifyTotpCode(deps.db, deps.secretBox, user.id, form.get('code') ?? '');
+      proof = await verifyTotpCode(deps.db, deps.secretBox, user.id, form.get('code') ?? '');
     } catch (error) {
       if (!isLanyardError(error) || !error.code.startsWith('TOTP_')) throw error;
-      await recordSignInFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+      await recordSecondFactorFailure(deps.db, deps.config.throttle, attempt);
       await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', error.code);
       ctx.status = 400;
       return enrolling ? showEnrolPage(ctx, deps, row, user, error.message) : showTotpPage(ctx, deps, row, user, error.message);
     }
-    await recordMfaStep(deps.db, row.id, new Date().toISOString());
-    await clearAccountFailures(deps.db, user.id);
+    // The row was read before the (possibly slow) body: the step lands only on that exact state.
+    if (!(await recordMfaStep(deps.db, row, proof, new Date().toISOString()))) {
+      await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', 'SIGNIN_REQUEST_CHANGED');
+      throw signInRequestChanged();
+    }
+    await clearSecondFactorFailures(deps.db, user.id);
     await auditSignIn(ctx, deps, user.upn, enrolling ? 'signin.totp-enrol' : 'signin.totp', 'success', null);
     ctx.redirect(`/signin/${row.id}`);
     ctx.status = 303;
   });
 
   return router;
-}
-
-/** Same work for unknown users as for known ones, so timing does not reveal which UPNs exist. */
-async function passwordMatches(deps: IdpDeps, user: User | undefined, password: string): Promise<boolean> {
-  if (user?.source === 'directory') {
-    if (!deps.directoryPasswords) throw new LanyardError('AGENT_UNAVAILABLE', 'Directory sign-in is not available right now. Try again later.', 503);
-    return deps.directoryPasswords.verify(user, password);
-  }
-  const stored = user?.passwordHash ?? (await decoyPasswordHash(deps.config.passwordHashCost));
-  const matches = await verifyPassword(password, stored);
-  return matches && Boolean(user?.passwordHash);
 }
 
 async function organizationName(deps: IdpDeps, organizationId: string | undefined): Promise<string | undefined> {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { Domain, SignInRequest } from '../../db/schema.ts';
-import { findOpenSignInRequest, insertSignInRequest } from '../../db/sign-in-requests.ts';
+import { findOpenSignInRequest, insertSignInRequest, replaceSignInRequest, type NewSignInRequest } from '../../db/sign-in-requests.ts';
 import type { IdpDeps } from './deps.ts';
 
 /** What the protocol endpoint learned from Microsoft's request, kept until the token is issued. */
@@ -22,8 +22,8 @@ export const browserCookieName = 'lanyard_browser';
 export async function startSignInRequest(ctx: Context, deps: IdpDeps, domain: Domain, request: ProtocolRequest): Promise<string> {
   const browserId = ensureBrowserCookie(ctx, deps);
   const now = new Date();
-  const row: SignInRequest = {
-    id: randomBytes(24).toString('base64url'),
+  const row: NewSignInRequest = {
+    id: newSignInRequestId(),
     domainId: domain.id,
     protocol: request.protocol,
     payload: JSON.stringify(request),
@@ -39,12 +39,53 @@ export async function startSignInRequest(ctx: Context, deps: IdpDeps, domain: Do
   return `/signin/${row.id}`;
 }
 
+/**
+ * Replaces `row` by a new request for the same protocol request, browser binding and deadline, already
+ * past its password step for `userId`; returns the new id. Used when a password is entered on a
+ * request that already has a user (or gained one meanwhile): the person gets a request of their own
+ * instead of taking over state that was verified for someone else (an MFA step in flight), and the
+ * old request is closed so that step cannot finish on it either.
+ */
+export async function restartSignInRequest(db: Db, row: SignInRequest, userId: string, passwordAt: string): Promise<string> {
+  const id = newSignInRequestId();
+  const replaced = await replaceSignInRequest(db, row.id, {
+    id,
+    domainId: row.domainId,
+    protocol: row.protocol,
+    payload: row.payload,
+    csrfToken: row.csrfToken,
+    userId,
+    passwordAt,
+    mfaAt: null,
+    createdAt: passwordAt,
+    expiresAt: row.expiresAt,
+    completedAt: null,
+  });
+  if (!replaced) throw signInRequestExpired();
+  return id;
+}
+
+/** The request is gone (expired, completed, or replaced by a newer one). */
+function signInRequestExpired(): LanyardError {
+  return new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in has expired or was already used. Go back to Microsoft 365 and sign in again.', 400);
+}
+
+/**
+ * The request changed between reading it and finishing a step (another tab or window acted on it):
+ * the step is not recorded, because it was verified against a state that no longer exists.
+ */
+export function signInRequestChanged(): LanyardError {
+  return new LanyardError('SIGNIN_REQUEST_CHANGED', 'This sign-in changed in another window. Go back to Microsoft 365 and sign in again.', 409);
+}
+
+function newSignInRequestId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
 /** The open request for this browser, with its protocol payload; SIGNIN_REQUEST_EXPIRED otherwise. */
 export async function loadSignInRequest(ctx: Context, db: Db, id: string): Promise<{ row: SignInRequest; request: ProtocolRequest }> {
   const row = /^[A-Za-z0-9_-]{32}$/.test(id) ? await findOpenSignInRequest(db, id) : undefined;
-  if (!row) {
-    throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in has expired or was already used. Go back to Microsoft 365 and sign in again.', 400);
-  }
+  if (!row) throw signInRequestExpired();
   const browserId = ctx.cookies.get(browserCookieName);
   if (!browserId || !equalText(hashBrowserId(browserId), row.csrfToken)) {
     throw new LanyardError('SIGNIN_BROWSER_MISMATCH', 'This sign-in was started in another browser. Go back to Microsoft 365 and sign in again.', 400);

@@ -7,7 +7,7 @@ import { LanyardError } from '../../core/errors.ts';
 import { hasConfirmedTotp } from '../mfa/totp.ts';
 import { resumeSession, sessionCookieName } from '../sessions/sso-session.ts';
 import type { IdpDeps } from './deps.ts';
-import type { ProtocolRequest } from './sign-in-request.ts';
+import { signInRequestChanged, type ProtocolRequest } from './sign-in-request.ts';
 
 /** What the person has to do next in one sign-in, decided from the request and the SSO session. */
 /** What follows once the person is known. */
@@ -38,7 +38,7 @@ export async function decideNextStep(ctx: Context, deps: IdpDeps, row: SignInReq
   if (!fromSession) return { kind: 'password' };
   const { step, session } = fromSession;
   // The TOTP page works on the request, so the session's password step is carried into it.
-  if (step.kind !== 'complete') await recordPasswordStep(deps.db, row.id, step.user.id, session.passwordAt);
+  if (step.kind !== 'complete' && !(await recordPasswordStep(deps.db, row, step.user.id, session.passwordAt))) throw signInRequestChanged();
   return step;
 }
 

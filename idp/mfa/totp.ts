@@ -4,6 +4,7 @@ import type { SecretBox } from '../../core/secret-box.ts';
 import type { Db } from '../../db/database.ts';
 import { claimTotpStep, findMfaCredential, replaceMfaCredential } from '../../db/mfa-credentials.ts';
 import type { MfaCredential } from '../../db/schema.ts';
+import type { MfaProof } from '../../db/sign-in-requests.ts';
 
 /** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30 s steps. */
 const periodSeconds = 30;
@@ -57,9 +58,15 @@ function otpauthUriFor(issuer: string, upn: string, secret: string): string {
 }
 
 /**
- * Verifies a code and consumes its time step. Returns the accepted step (the proof), or throws:
- * TOTP_NOT_ENROLLED, TOTP_INVALID (wrong or outside ±1 step), TOTP_REPLAYED (right code, step already
- * used). Verification and consumption are one operation so a caller cannot forget the replay check.
+ * Verifies a code and consumes its time step. Returns the proof (whose code, from which credential,
+ * which step), or throws: TOTP_NOT_ENROLLED, TOTP_INVALID (wrong or outside ±1 step), TOTP_REPLAYED
+ * (right code, step already used). Verification and consumption are one operation so a caller cannot
+ * forget the replay check; the proof is what `recordMfaStep` requires, so the MFA step can only be
+ * recorded for the user and credential that were really checked.
+ *
+ * @example
+ *   const proof = await verifyTotpCode(db, box, user.id, '123456');
+ *   await recordMfaStep(db, row, proof, now);
  */
 export async function verifyTotpCode(
   db: Db,
@@ -67,7 +74,7 @@ export async function verifyTotpCode(
   userId: string,
   code: string,
   now: Date = new Date(),
-): Promise<{ step: number }> {
+): Promise<MfaProof> {
   const credential = await findMfaCredential(db, userId);
   if (!credential) throw new LanyardError('TOTP_NOT_ENROLLED', 'No authenticator app is set up for this account.', 400);
   const token = code.replace(/\s+/g, '');
@@ -80,7 +87,7 @@ export async function verifyTotpCode(
   if (!(await claimTotpStep(db, credential.id, result.timeStep, now))) {
     throw new LanyardError('TOTP_REPLAYED', 'That code was already used. Wait for the next code.', 400);
   }
-  return { step: result.timeStep };
+  return { userId, credentialId: credential.id, step: result.timeStep };
 }
 
 /** Whether the user has a TOTP credential they have proven (confirmed) possession of. */

@@ -13,7 +13,7 @@ import { findUserById, updateUser } from '../../db/users.ts';
 import { validateNewPassword } from '../../idp/accounts/validation.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { equalText } from '../../idp/login/sign-in-request.ts';
-import { assertNotThrottled, clearAccountFailures, recordSignInFailure } from '../../idp/login/throttle.ts';
+import { assertSecondFactorAllowed, clearSecondFactorFailures, recordSecondFactorFailure } from '../../idp/login/throttle.ts';
 import { pendingTotpEnrolment, verifyTotpCode } from '../../idp/mfa/totp.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
 import type { Config } from '../../core/config.ts';
@@ -52,7 +52,7 @@ export function activationRouter(deps: ActivationDeps): Router {
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     if (!equalText(form.get('csrf') ?? '', csrfToken(deps, tokenHash))) throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Open the activation link again.', 403);
     const address = clientAddress(ctx, deps.config);
-    await assertNotThrottled(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+    await assertSecondFactorAllowed(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
     const password = form.get('password') ?? '';
     let passwordHash: string;
     try {
@@ -61,7 +61,7 @@ export function activationRouter(deps: ActivationDeps): Router {
       await verifyTotpCode(deps.db, deps.secretBox, user.id, form.get('code') ?? '');
     } catch (error) {
       if (!isLanyardError(error) || error.status >= 500) throw error;
-      if (error.code.startsWith('TOTP_')) await recordSignInFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+      if (error.code.startsWith('TOTP_')) await recordSecondFactorFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
       ctx.status = 400;
       return showForm(ctx, deps, user, tokenHash, error.message);
     }
@@ -71,7 +71,7 @@ export function activationRouter(deps: ActivationDeps): Router {
       return true;
     });
     if (!activated) throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.', 400);
-    await clearAccountFailures(deps.db, user.id);
+    await clearSecondFactorFailures(deps.db, user.id);
     await recordAuditEvent(deps.db, { actor: `user:${user.upn}`, action: 'user.activate', target: user.upn, outcome: 'success', clientAddress: address });
     ctx.type = 'html';
     ctx.body = renderActivatedPage({ nonce: ctx.state.nonce, organizationName: await organizationName(deps, user), upn: user.upn });

@@ -12,7 +12,7 @@ const drainMs = 25_000;
  * drains the jobs in progress (up to a limit) and closes the database.
  */
 export async function serve(context: AppContext): Promise<void> {
-  const server = await createServer(context, modules);
+  const server = await createServer(context, { modules });
   const listening = await server.listen();
   context.logger.info('lanyard listening', { url: listening.url, metricsUrl: listening.metricsUrl, publicUrl: context.config.publicUrl, database: context.dialect });
   const jobs = createJobRunner({

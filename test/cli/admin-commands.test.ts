@@ -45,6 +45,12 @@ describe.each(dialects)('lanyard CLI on %s', (dialect) => {
     const enrolment = (await runCli(['user', 'mfa', 'enroll', 'alice@contoso.com', '--json'], env)).json();
     expect(enrolment.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(enrolment.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
+    const { db: unlockDb, close: closeUnlockDb } = openDatabase(database.url);
+    const alice = await unlockDb.selectFrom('users').select('id').where('upn', '=', 'alice@contoso.com').executeTakeFirstOrThrow();
+    await unlockDb.insertInto('throttleCounters').values({ key: `second-factor:${alice.id}`, windowStartedAt: new Date().toISOString(), failures: 10 }).execute();
+    expect((await runCli(['user', 'unlock', 'alice@contoso.com', '--json'], env)).json()).toEqual({ upn: 'alice@contoso.com', unlocked: true });
+    expect(await unlockDb.selectFrom('throttleCounters').selectAll().where('key', '=', `second-factor:${alice.id}`).execute()).toEqual([]);
+    await closeUnlockDb();
     expect((await runCli(['user', 'disable', 'bob@contoso.com', '--json'], env)).json().status).toBe('disabled');
     expect((await runCli(['user', 'enable', 'bob@contoso.com', '--json'], env)).json().status).toBe('active');
     expect((await runCli(['user', 'set-password', 'bob@contoso.com', '--password-stdin'], env, 'another long password')).code).toBe(0);
@@ -52,7 +58,7 @@ describe.each(dialects)('lanyard CLI on %s', (dialect) => {
     const { db, close } = openDatabase(database.url);
     const actions = (await listAuditEvents(db)).map((event) => event.action);
     await close();
-    expect(actions).toEqual(expect.arrayContaining(['org.create', 'domain.add', 'user.create', 'user.mfa-enroll', 'user.disable', 'user.remove']));
+    expect(actions).toEqual(expect.arrayContaining(['org.create', 'domain.add', 'user.create', 'user.mfa-enroll', 'user.unlock', 'user.disable', 'user.remove']));
   });
 
   it('rotates signing keys step by step and prints the Graph federation body', async () => {

@@ -64,7 +64,7 @@ describe.each(dialects)('sign-in state on %s', (dialect) => {
       id: 'r'.repeat(32), domainId, protocol: 'wsfed', payload: '{}', csrfToken: 'x', userId: null, passwordAt: null, mfaAt: null,
       createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), completedAt: null,
     });
-    const results = await Promise.all([completeSignInRequest(database.db, 'r'.repeat(32)), completeSignInRequest(secondNode.db, 'r'.repeat(32))]);
+    const results = await Promise.all([completeSignInRequest(database.db, { id: 'r'.repeat(32), version: 0 }), completeSignInRequest(secondNode.db, { id: 'r'.repeat(32), version: 0 })]);
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
