@@ -1,22 +1,14 @@
 import { parseArgs } from 'node:util';
 import { LanyardError, isLanyardError } from '../common/errors.ts';
 import { createLogger } from '../common/logger.ts';
-import { agentCommands } from './commands/agent-commands.ts';
-import { apiTokenCommands } from './commands/api-token-commands.ts';
 import type { CommandDefinition, OptionSpec } from './commands/command.ts';
-import { federationCommands } from './commands/federation-commands.ts';
-import { keyCommands } from './commands/key-commands.ts';
-import { organizationCommands } from './commands/organization-commands.ts';
-import { provisioningCommands } from './commands/provisioning-commands.ts';
+import { commandHelp, helpRequested, overview } from './commands/help.ts';
+import { commands, helpEntries } from './commands/registry.ts';
 import { serve } from './commands/serve-command.ts';
-import { tenantCommands } from './commands/tenant-commands.ts';
-import { userCommands } from './commands/user-commands.ts';
 import { loadConfig } from './config.ts';
 import { createAppContext } from './context.ts';
 
-const commands: readonly CommandDefinition[] = [...organizationCommands, ...userCommands, ...keyCommands, ...federationCommands, ...agentCommands, ...apiTokenCommands, ...provisioningCommands, ...tenantCommands];
-
-const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.map((command) => `  ${command.summary}`)].join('\n');
+const usage = overview(helpEntries);
 
 /**
  * The `lanyard` command. Exit codes: 0 done, 1 the command failed (message and stable code on
@@ -25,9 +17,15 @@ const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.m
 async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
-      process.stdout.write(`${usage}\n`);
-      return argv.length === 0 ? 2 : 0;
+    if (argv.length === 0) {
+      process.stderr.write(`${usage}\n`);
+      return 2;
+    }
+    // Before config and database: help works where neither is set up yet.
+    const help = helpRequested(argv, helpEntries);
+    if (help !== undefined) {
+      process.stdout.write(`${help}\n`);
+      return 0;
     }
     const config = loadConfig();
     if (argv[0] === 'serve') {
@@ -65,10 +63,10 @@ function parseCommandArgs(command: CommandDefinition, rest: readonly string[]) {
   try {
     parsed = parseArgs({ args: [...rest], options: Object.fromEntries(Object.entries(spec).map(([name, { type }]) => [name, { type }])), allowPositionals: true, strict: true });
   } catch (error) {
-    throw new LanyardError('USAGE', `${(error as Error).message}\nusage: lanyard ${command.summary}`, 2);
+    throw new LanyardError('USAGE', `${(error as Error).message}\n${commandHelp(command)}`, 2);
   }
   if (parsed.positionals.length !== command.positionals.length) {
-    throw new LanyardError('USAGE', `usage: lanyard ${command.summary}`, 2);
+    throw new LanyardError('USAGE', commandHelp(command), 2);
   }
   for (const [name, option] of Object.entries(spec)) {
     const value = parsed.values[name];
