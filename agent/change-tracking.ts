@@ -2,8 +2,9 @@ import type { Entry } from 'ldapts';
 import { attributeValue } from './ldap/scope.ts';
 
 /**
- * Delta sync without server-side sync controls (ldapts has no RFC 4533 control, AD has no
- * entryCSN): a high-water mark of the change counter the server keeps on every entry.
+ * Delta sync without server-side sync controls (ldapts cannot read RFC 4533's intermediate
+ * responses and response controls, see agent/README.md "Change feeds"; AD has no entryCSN): a
+ * high-water mark of the change counter the server keeps on every entry.
  *
  * - `modifyTimestamp` (OpenLDAP and most servers): the highest modifyTimestamp seen, but never
  *   later than the server's change clock read *before* the search (OpenLDAP's `contextCSN`, kept

@@ -10,17 +10,48 @@ import { runSync } from './sync.ts';
 /**
  * `lanyard-agent run --config <file> [--once]` and `lanyard-agent check --config <file> [--json]`.
  * Exit codes: 0 success, 1 failure (the log says why with a stable code), 2 usage error.
- * No secret is ever taken from argv.
+ * No secret is ever taken from argv. `--help` / `-h` (alone or after a command) answers before
+ * any config is read.
  */
-const usage = 'usage: lanyard-agent run --config <file> [--once] | lanyard-agent check --config <file> [--json]';
+const subcommands = {
+  run: {
+    usage: 'lanyard-agent run --config <file> [--once]',
+    about: 'Syncs every intervalSeconds until SIGTERM or SIGINT, and answers pass-through sign-ins.',
+    options: ['--config <file>        the agent config (JSON, see agent/README.md)', '--once                 one sync, always with a deletion scan, then exit (1 if stopped by the deletion guard)'],
+  },
+  check: {
+    usage: 'lanyard-agent check --config <file> [--json]',
+    about: 'Tries each thing a sync needs (secrets, LDAP bind, search, Lanyard) and reports every step.',
+    options: ['--config <file>        the agent config (JSON, see agent/README.md)', '--json                 the steps as JSON'],
+  },
+} as const;
+const helpLine = '-h, --help             this help';
+const usage = `usage: ${Object.values(subcommands).map((command) => command.usage).join('\n       ')}\n(lanyard-agent <command> --help: its options)`;
+
+function commandHelp(name: keyof typeof subcommands): string {
+  const command = subcommands[name];
+  return [`usage: ${command.usage}`, command.about, '', 'options:', ...[...command.options, helpLine].map((line) => `  ${line}`)].join('\n');
+}
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: { config: { type: 'string' }, once: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { config: { type: 'string' }, once: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   const command = positionals[0];
+  if (values.help || command === 'help') {
+    const topic = command === 'help' ? positionals[1] : command;
+    process.stdout.write(`${topic === 'run' || topic === 'check' ? commandHelp(topic) : usage}\n`);
+    return 0;
+  }
   if ((command !== 'run' && command !== 'check') || !values.config) {
     process.stderr.write(`${usage}\n`);
     return 2;

@@ -44,9 +44,10 @@ const schema = z.strictObject({
   // Down to 1 s: a delta is one cheap LDAP search, and tight intervals keep sign-in data fresh.
   intervalSeconds: z.number().int().min(1).max(86_400).default(60),
   /**
-   * How often a delta run also scans the whole scope for deletions (0: every run). The scan costs
-   * time in proportion to the directory, so with short intervals it is spread out; deletions and
-   * moves out of scope then take up to this long to disable an account. Full syncs always scan.
+   * How often a delta run of the long-running `lanyard-agent run` also scans the whole scope for
+   * deletions (0: every run). The scan costs time in proportion to the directory, so with short
+   * intervals it is spread out; deletions and moves out of scope then take up to this long to
+   * disable an account. Full syncs and `run --once` always scan.
    */
   deletionScanSeconds: z.number().int().min(0).max(604_800).default(60),
   stateDir: z.string().min(1),

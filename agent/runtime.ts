@@ -32,7 +32,8 @@ export function startAgent(options: { config: AgentConfig; secrets: AgentSecrets
 
   const syncOnce = async () => {
     try {
-      reports.push(await runSync({ config, bindPassword: secrets.bindPassword, api, logger, version: agentVersion }));
+      // The loop runs again within deletionScanSeconds, so it alone may defer the deletion scan.
+      reports.push(await runSync({ config, bindPassword: secrets.bindPassword, api, logger, version: agentVersion, deletionScan: 'when-due' }));
     } catch (error) {
       logger.error('sync failed', { code: isLanyardError(error) ? error.code : undefined, error: isLanyardError(error) ? error.message : error });
     }

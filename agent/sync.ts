@@ -24,8 +24,12 @@ import { deletionScanDue, readAgentState, resumableCheckpoint, scopeFingerprint,
  *    and compare with the anchors Lanyard holds as active; the difference is disabled. Anchors in
  *    scope that Lanyard lacks (and were not pushed this run) are fetched and pushed, so a failed or
  *    skipped earlier run heals itself. The scan costs time in proportion to the directory, so a
- *    delta run only does it every `deletionScanSeconds` (the time of the last scan is kept in
- *    stateDir); a full sync always does. The changes of step 2 are already applied by then.
+ *    delta run of the fixed-rate loop (`deletionScan: 'when-due'`) only does it every
+ *    `deletionScanSeconds` (the time of the last scan is kept in stateDir): that loop runs again
+ *    soon and scans then. Every other run scans, whatever the time of the last scan: a one-shot
+ *    run (`run --once`, cron) has no later run of its own to catch up, and deferring there left
+ *    deleted employees active. A full sync always scans. The changes of step 2 are already
+ *    applied by then.
  * 4. Complete: Lanyard applies the deletions in one transaction, or stops at the deletion guard.
  *    Only then is the checkpoint stored, so an interrupted or guarded run is repeated next time.
  *
@@ -50,6 +54,11 @@ export interface SyncDeps {
   readonly api: AgentApi;
   readonly logger: Logger;
   readonly version?: string;
+  /**
+   * `always` (the default): this run scans for deletions. `when-due`: only when the last scan is
+   * `deletionScanSeconds` old; for the fixed-rate loop alone, which is sure to run again.
+   */
+  readonly deletionScan?: 'always' | 'when-due';
 }
 
 export async function runSync(deps: SyncDeps): Promise<SyncReport> {
@@ -72,7 +81,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncReport> {
     const stored = resumableCheckpoint(state, fingerprint);
     const checkpoint = canResume(stored, config.changeTracking, dcServer) ? stored : null;
     const mode = checkpoint ? 'delta' : 'full';
-    const deletionScan = mode === 'full' || deletionScanDue(state?.lastDeletionScanAt ?? null, config, startedAt);
+    const deletionScan = mode === 'full' || deps.deletionScan !== 'when-due' || deletionScanDue(state?.lastDeletionScanAt ?? null, config, startedAt);
 
     let run;
     try {

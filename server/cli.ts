@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util';
 import { LanyardError, isLanyardError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import type { CommandDefinition, OptionSpec } from '../core/commands.ts';
+import { commandHelp, helpRequested, overview } from './commands/help.ts';
+import { commands, helpEntries } from './commands/registry.ts';
 import { serve } from './commands/serve-command.ts';
-import { loadLanyardConfig, modules, openLanyard } from './modules.ts';
+import { loadLanyardConfig, openLanyard } from './modules.ts';
 
-const commands: readonly CommandDefinition[] = modules.flatMap((module) => module.commands ?? []);
-
-const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.map((command) => `  ${command.summary}`)].join('\n');
+const usage = overview(helpEntries);
 
 /**
  * The `lanyard` command. Exit codes: 0 done, 1 the command failed (message and stable code on
@@ -16,9 +16,15 @@ const usage = ['usage: lanyard <command> [--json]', '', '  serve', ...commands.m
 async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
-      process.stdout.write(`${usage}\n`);
-      return argv.length === 0 ? 2 : 0;
+    if (argv.length === 0) {
+      process.stderr.write(`${usage}\n`);
+      return 2;
+    }
+    // Before config and database: help works where neither is set up yet.
+    const help = helpRequested(argv, helpEntries);
+    if (help !== undefined) {
+      process.stdout.write(`${help}\n`);
+      return 0;
     }
     const config = loadLanyardConfig();
     if (argv[0] === 'serve') {
@@ -56,10 +62,10 @@ function parseCommandArgs(command: CommandDefinition, rest: readonly string[]) {
   try {
     parsed = parseArgs({ args: [...rest], options: Object.fromEntries(Object.entries(spec).map(([name, { type }]) => [name, { type }])), allowPositionals: true, strict: true });
   } catch (error) {
-    throw new LanyardError('USAGE', `${(error as Error).message}\nusage: lanyard ${command.summary}`, 2);
+    throw new LanyardError('USAGE', `${(error as Error).message}\n${commandHelp(command)}`, 2);
   }
   if (parsed.positionals.length !== command.positionals.length) {
-    throw new LanyardError('USAGE', `usage: lanyard ${command.summary}`, 2);
+    throw new LanyardError('USAGE', commandHelp(command), 2);
   }
   for (const [name, option] of Object.entries(spec)) {
     const value = parsed.values[name];

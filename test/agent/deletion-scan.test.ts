@@ -11,14 +11,16 @@ import { createScenario } from './scenario.ts';
 
 /**
  * Threat: the scan for deletions is O(directory) and ran on every delta, so at short intervals
- * it delayed every change. It now runs every `deletionScanSeconds`; the risk is the opposite one,
- * deletions never detected. Invariants: a delta between scans applies changes without scanning;
- * the time of the last scan survives a restart (it lives in stateDir, so a restarted agent does
- * not rescan at once, nor skip scans forever); once due, the scan disables deleted entries; a
- * full sync always detects deletions.
+ * it delayed every change. The fixed-rate loop now runs it every `deletionScanSeconds`; the risk
+ * is the opposite one, deletions never detected. Invariants: a delta of the loop between scans
+ * applies changes without scanning; the time of the last scan survives a restart (it lives in
+ * stateDir, so a restarted loop does not rescan at once, nor skip scans forever); once due, the
+ * scan disables deleted entries; a full sync, and any run outside the loop (`run --once`:
+ * test/security/agent-once-deletions.test.ts), always detects deletions.
  */
 const execFileAsync = promisify(execFile);
-const run = (agent: AgentSetup) => runSync({ config: agent.config, bindPassword: agent.secrets.bindPassword, api: agent.api, logger: quietLogger });
+/** A run of the fixed-rate loop, the one caller that may defer the scan (runtime.ts). */
+const run = (agent: AgentSetup) => runSync({ config: agent.config, bindPassword: agent.secrets.bindPassword, api: agent.api, logger: quietLogger, deletionScan: 'when-due' });
 const cliOnce = (agent: AgentSetup) => execFileAsync(process.execPath, ['bin/lanyard-agent.mjs', 'run', '--once', '--config', agent.configFile]);
 
 describe('when a deletion scan is due', () => {
@@ -72,15 +74,15 @@ describe.each(dialects)('deletion scan interval against slapd on %s', (dialect) 
     expect((await scenario.user('a1'))?.status).toBe('active');
     expect(readAgentState(scenario.agent.config.stateDir)?.lastDeletionScanAt).toBe(afterFull.lastDeletionScanAt);
 
-    // A restarted agent (the real CLI) reads the last scan time from stateDir: still not due.
-    await cliOnce(scenario.agent);
+    // A restarted loop reads the last scan time from stateDir: still not due.
+    expect(await run(scenario.agent)).toMatchObject({ outcome: 'success', mode: 'delta', deletionScan: false });
     expect((await scenario.user('a1'))?.status).toBe('active');
     expect(readAgentState(scenario.agent.config.stateDir)?.lastDeletionScanAt).toBe(afterFull.lastDeletionScanAt);
 
-    // An hour later (the recorded scan moved back), the restarted agent scans and disables a1.
+    // An hour later (the recorded scan moved back), the loop scans and disables a1.
     const state = readAgentState(scenario.agent.config.stateDir)!;
     writeAgentState(scenario.agent.config.stateDir, { ...state, lastDeletionScanAt: new Date(Date.now() - 3_601_000).toISOString() });
-    await cliOnce(scenario.agent);
+    expect(await run(scenario.agent)).toMatchObject({ outcome: 'success', mode: 'delta', disabled: 1, deletionScan: true });
     expect((await scenario.user('a1'))?.status).toBe('disabled');
     expect((await scenario.users()).filter((user) => user.status === 'active').map((user) => user.upn.split('@')[0])).toEqual(['a2', 'a3']);
     const scanned = readAgentState(scenario.agent.config.stateDir)!.lastDeletionScanAt!;
