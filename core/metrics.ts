@@ -24,7 +24,7 @@ export interface HttpMetrics {
 
 export interface Metrics extends HttpMetrics {
   signIn(outcome: 'success' | 'failure', reason: string): void;
-  tokenIssued(protocol: 'wsfed' | 'saml', mfa: boolean): void;
+  tokenIssued(protocol: string, mfa: boolean): void;
   render(): string;
 }
 

@@ -10,9 +10,12 @@ import { metadataRouter } from './federation/routes.ts';
 import type { IdpDeps } from './login/deps.ts';
 import { signInRouter } from './login/routes.ts';
 import { accountNameKey } from './login/throttle.ts';
+import { signInResponders } from './login/responders.ts';
 import { samlRouter } from './saml2/routes.ts';
+import { samlResponder } from './saml2/token-response.ts';
 import { createSigningKeyStore } from './signing/key-store.ts';
 import { wsFedRouter } from './wsfed/routes.ts';
+import { wsFedResponder } from './wsfed/token-response.ts';
 
 const depsByHost = new WeakMap<ModuleHost, IdpDeps>();
 
@@ -32,6 +35,7 @@ export function idpDeps(host: ModuleHost): IdpDeps {
       logger,
       // Directory accounts check their password with an LDAP bind done by the org's on-premises agent.
       directoryPasswords: host.services.directoryPasswords,
+      responders: signInResponders([wsFedResponder, samlResponder]),
       microsoftRequestSigningCerts: config.microsoftRequestSigningCertFile ? splitPem(readFileSync(config.microsoftRequestSigningCertFile, 'utf8')) : [],
     };
     depsByHost.set(host, deps);

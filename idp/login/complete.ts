@@ -7,8 +7,6 @@ import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts
 import { completeSignInRequest } from '../../db/sign-in-requests.ts';
 import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import { recordSessionMfa, sessionCookieName, startSession } from '../sessions/sso-session.ts';
-import { samlTokenForm } from '../saml2/token-response.ts';
-import { wsFedTokenForm } from '../wsfed/token-response.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { cookieOptions } from './sign-in-request.ts';
 import type { IdpDeps } from './deps.ts';
@@ -63,9 +61,10 @@ export async function completeSignIn(
     lifetimeMinutes: deps.config.tokenLifetimeMinutes,
   };
   const key = await deps.keys.current();
-  const form = request.protocol === 'wsfed'
-    ? await wsFedTokenForm(deps, token, request, key)
-    : await samlTokenForm(deps, { ...token, sessionIndex: row?.id ?? randomBytes(24).toString('base64url') }, request, key);
+  const responder = deps.responders.get(request.protocol);
+  if (!responder) throw new LanyardError('PROTOCOL_NOT_AVAILABLE', 'This kind of sign-in is not available here.', 400);
+  // Keyed by protocol, so the request is of the responder's own kind.
+  const form = await responder.respond(deps, { ...token, sessionIndex: row?.id ?? randomBytes(24).toString('base64url') }, request as never, key);
 
   deps.metrics.tokenIssued(request.protocol, token.mfa);
   deps.metrics.signIn('success', 'token_issued');

@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.ts';
 import type { Config } from '../../core/config.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import type { SigningKeyStore } from '../signing/key-store.ts';
+import type { SignInResponders } from './responders.ts';
 
 import type { DirectoryPasswordVerifier } from '../../core/services.ts';
 
@@ -23,6 +24,8 @@ export interface IdpDeps {
   readonly directoryPasswords: DirectoryPasswordVerifier | undefined;
   /** Certificates Entra signs SAML AuthnRequests with (PEM), for domains that require signed requests. */
   readonly microsoftRequestSigningCerts: readonly string[];
+  /** How a completed sign-in is answered, by protocol (WS-Fed, SAML; registered by idp/module.ts). */
+  readonly responders: SignInResponders;
 }
 
 /** Microsoft's ACS / token endpoint: the only place tokens are ever posted. */

@@ -1,5 +1,6 @@
 import type { IdpDeps } from '../login/deps.ts';
 import { loginSrfUrl } from '../login/deps.ts';
+import type { SignInResponder } from '../login/responders.ts';
 import type { ProtocolRequest } from '../login/sign-in-request.ts';
 import type { ActiveSigningKey } from '../signing/key-store.ts';
 import { buildSamlResponse, type SamlResponseInput } from '../tokens/saml2-response.ts';
@@ -17,3 +18,5 @@ export async function samlTokenForm(
   if (request.relayState !== null) fields.RelayState = request.relayState;
   return { action: destination, fields };
 }
+
+export const samlResponder: SignInResponder<'saml'> = { protocol: 'saml', respond: samlTokenForm };

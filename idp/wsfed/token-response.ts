@@ -1,5 +1,6 @@
 import type { IdpDeps } from '../login/deps.ts';
 import { loginSrfUrl } from '../login/deps.ts';
+import type { SignInResponder } from '../login/responders.ts';
 import type { ProtocolRequest } from '../login/sign-in-request.ts';
 import type { ActiveSigningKey } from '../signing/key-store.ts';
 import { buildWsFedResult, type WsFedTokenInput } from '../tokens/wsfed-token.ts';
@@ -18,3 +19,5 @@ export async function wsFedTokenForm(
   if (request.wctx !== null) fields.wctx = request.wctx;
   return { action: loginSrfUrl(deps.config), fields };
 }
+
+export const wsFedResponder: SignInResponder<'wsfed'> = { protocol: 'wsfed', respond: wsFedTokenForm };
