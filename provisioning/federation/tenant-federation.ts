@@ -23,7 +23,7 @@ export async function readTenantDomain(client: Client, name: string): Promise<Te
     return (await client.api(`/domains/${encode(name)}`).get()) as TenantDomain;
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    return graphFailure(`reading domain ${name}`)(error);
+    return graphFailure(client, `reading domain ${name}`)(error);
   }
 }
 
@@ -38,7 +38,7 @@ export async function readFederationConfiguration(client: Client, name: string):
     return result.value[0];
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    return graphFailure(`reading the federation configuration of ${name}`)(error);
+    return graphFailure(client, `reading the federation configuration of ${name}`)(error);
   }
 }
 
@@ -51,11 +51,11 @@ export async function writeFederationConfiguration(
 ): Promise<InternalDomainFederation> {
   const collection = `/domains/${encode(name)}/federationConfiguration`;
   const request = existing ? client.api(`${collection}/${encode(existing.id)}`).patch(body) : client.api(collection).post(body);
-  return (await request.catch(graphFailure(`${existing ? 'updating' : 'creating'} the federation configuration of ${name}`))) as InternalDomainFederation;
+  return (await request.catch(graphFailure(client, `${existing ? 'updating' : 'creating'} the federation configuration of ${name}`))) as InternalDomainFederation;
 }
 
 export async function setDomainAuthenticationType(client: Client, name: string, authenticationType: 'Managed' | 'Federated'): Promise<void> {
-  await client.api(`/domains/${encode(name)}`).patch({ authenticationType }).catch(graphFailure(`setting ${name} to ${authenticationType}`));
+  await client.api(`/domains/${encode(name)}`).patch({ authenticationType }).catch(graphFailure(client, `setting ${name} to ${authenticationType}`));
 }
 
 /** Deletes the configuration; one that is already gone (Graph may remove it with authenticationType=Managed) is fine. */
@@ -64,7 +64,7 @@ export async function deleteFederationConfiguration(client: Client, name: string
     await client.api(`/domains/${encode(name)}/federationConfiguration/${encode(id)}`).delete();
   } catch (error) {
     if (isNotFound(error)) return;
-    graphFailure(`deleting the federation configuration of ${name}`)(error);
+    await graphFailure(client, `deleting the federation configuration of ${name}`)(error);
   }
 }
 
