@@ -1,5 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { LanyardError } from '../../common/errors.ts';
+import { isLanyardError, LanyardError } from '../../common/errors.ts';
 
 /**
  * Tells "Microsoft could not be reached" (DNS, refused connection, timeout, TLS) apart from
@@ -49,6 +49,8 @@ export async function microsoftUnreachable(serviceUrl: string, error: unknown): 
 /** The Node/undici error code of a failed connection anywhere in the `cause` chain, if any. */
 export function networkErrorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    // Lanyard's own codes (e.g. a *_CERTIFICATE_* one) are answers, not socket errors.
+    if (isLanyardError(current)) return undefined;
     const { code, name } = current as { code?: unknown; name?: unknown };
     if (typeof code === 'string' && causes.some(([pattern]) => pattern.test(code))) return code;
     if (name === 'TimeoutError') return 'ETIMEDOUT';
