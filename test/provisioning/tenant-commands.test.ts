@@ -76,14 +76,6 @@ describe.each(dialects)('on %s', (dialect) => {
       expect(await database.db.selectFrom('tenantConnections').selectAll().execute()).toEqual([]);
     });
 
-    it('says the network failed, not the credentials, when the login URL does not answer', async () => {
-      const closed = `https://127.0.0.1:${await freePort()}`;
-      const result = await runCli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId, '--client-secret-stdin', '--json'], { ...env, LANYARD_MICROSOFT_LOGIN_URL: closed }, `${seeded.clientSecret}\n`);
-      expect(result.code).toBe(1);
-      expect(errorOf(result)).toMatchObject({ code: 'MICROSOFT_UNREACHABLE', details: { host: new URL(closed).host, errorCode: 'ECONNREFUSED' } });
-      expect(await database.db.selectFrom('tenantConnections').selectAll().execute()).toEqual([]);
-    });
-
     it('wants the secret on stdin and a GUID client id', async () => {
       const noStdin = await cli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId]);
       expect(noStdin.code).toBe(2);
@@ -104,6 +96,16 @@ describe.each(dialects)('on %s', (dialect) => {
       const events = await listAuditEvents(database.db, { actionPrefix: 'tenant.' });
       expect(events.map((event) => event.outcome).sort()).toEqual(['failure', 'success']);
       expect(JSON.stringify(events)).not.toContain(seeded.clientSecret);
+    });
+
+    it('says the network failed, not the credentials, when the login URL does not answer', async () => {
+      const closed = `https://127.0.0.1:${await freePort()}`;
+      const before = await database.db.selectFrom('tenantConnections').selectAll().execute();
+      const result = await runCli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId, '--client-secret-stdin', '--json'], { ...env, LANYARD_MICROSOFT_LOGIN_URL: closed }, `${seeded.clientSecret}\n`);
+      expect(result.code).toBe(1);
+      expect(errorOf(result)).toMatchObject({ code: 'MICROSOFT_UNREACHABLE', details: { host: new URL(closed).host, errorCode: 'ECONNREFUSED' } });
+      // The working connection stored above is not replaced.
+      expect(await database.db.selectFrom('tenantConnections').selectAll().execute()).toEqual(before);
     });
   });
 
