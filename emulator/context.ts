@@ -1,4 +1,5 @@
 import type { LoginRequests } from './entra/login-requests.ts';
+import type { GraphQuirks } from './graph/quirks.ts';
 import type { Throttle } from './graph/throttle.ts';
 import type { FaultInjector } from './http/faults.ts';
 import type { EmulatorState } from './state/store.ts';
@@ -10,6 +11,8 @@ export interface EmulatorContext {
   readonly keys: EmulatorKeys;
   readonly faults: FaultInjector;
   readonly throttle: Throttle;
+  /** Graph behaviours seen in the wild, switched on through `/_emulator/quirks`. */
+  readonly quirks: GraphQuirks;
   /** Sign-ins sent to federated IdPs and not yet answered (wctx, AuthnRequest IDs). */
   readonly loginRequests: LoginRequests;
   /** `https://127.0.0.1:<port>`, known once the server listens. */

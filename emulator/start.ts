@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorContext } from './context.ts';
 import { LoginRequests } from './entra/login-requests.ts';
+import { defaultGraphQuirks } from './graph/quirks.ts';
 import { Throttle } from './graph/throttle.ts';
 import { createApp } from './http/app.ts';
 import { FaultInjector } from './http/faults.ts';
@@ -49,6 +50,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     keys,
     faults: new FaultInjector(),
     throttle: new Throttle(),
+    quirks: defaultGraphQuirks(),
     loginRequests: new LoginRequests(),
     baseUrl: '',
   };

@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
 import { readJsonBody } from '../http/body.ts';
+import { defaultGraphQuirks, graphQuirksSchema } from '../graph/quirks.ts';
 import { faultSchema } from '../http/faults.ts';
 import type { Tenant } from '../state/model.ts';
 import { applyDomainSeed, applyTenantSeed, definedOnly, domainSchema, skuSchema, tenantSchema, throttleSchema, userSchema } from '../state/seed.ts';
@@ -27,6 +28,7 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
       tenants: [...state.tenants.values()].map(serializeTenant),
       signIns: state.signIns,
       faults: context.faults.list().map((fault) => ({ ...fault, pattern: fault.pattern.source })),
+      quirks: context.quirks,
     };
   });
   router.post(`${prefix}/tenants`, async (ctx) => {
@@ -74,6 +76,10 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
     context.faults.clear();
     ctx.status = 204;
   });
+  router.put(`${prefix}/quirks`, async (ctx) => {
+    Object.assign(context.quirks, definedOnly(graphQuirksSchema.parse(await readJsonBody(ctx))));
+    ctx.body = context.quirks;
+  });
   router.post(`${prefix}/clock`, async (ctx) => {
     state.advanceClock(clockSchema.parse(await readJsonBody(ctx)).advanceSeconds);
     ctx.body = { now: new Date(state.now()).toISOString() };
@@ -83,6 +89,7 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
     context.faults.clear();
     context.throttle.clear();
     context.loginRequests.clear();
+    Object.assign(context.quirks, defaultGraphQuirks());
     ctx.status = 204;
   });
   router.get(`${prefix}/ca.pem`, (ctx) => {

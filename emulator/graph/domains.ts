@@ -75,7 +75,9 @@ function getDomain(call: GraphCall, parameters: Readonly<Record<string, string>>
 
 /**
  * PATCH /domains/{id}: `authenticationType`, `isDefault`, `supportedServices`; 204. Setting Managed on a
- * federated domain is the documented de-federation step, so the federationConfiguration goes with it.
+ * federated domain is the documented de-federation step; whether the federationConfiguration goes with
+ * it is not (scripts delete it afterwards), so it stays unless the managedDeletesFederationConfiguration
+ * quirk is on.
  */
 function updateDomain(call: GraphCall, parameters: Readonly<Record<string, string>>): GraphResponse {
   const tenant = call.caller.tenant;
@@ -106,7 +108,7 @@ function updateDomain(call: GraphCall, parameters: Readonly<Record<string, strin
         throw badRequest(`Property '${property}' is read-only or unknown on type 'microsoft.graph.domain'.`);
     }
   }
-  if (changes.authenticationType === 'Managed') domain.federationConfiguration = undefined;
+  if (changes.authenticationType === 'Managed' && call.context.quirks.managedDeletesFederationConfiguration) domain.federationConfiguration = undefined;
   if (changes.authenticationType !== undefined) setAuthenticationType(tenant, domain, changes.authenticationType as Domain['authenticationType']);
   if (changes.isDefault === true) setDefaultDomain(tenant, domain);
   if (Array.isArray(changes.supportedServices)) domain.supportedServices = [...(changes.supportedServices as string[])];

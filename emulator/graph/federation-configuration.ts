@@ -40,10 +40,11 @@ function withGraphErrors<T>(action: () => T): T {
   }
 }
 
-/** GET …/federationConfiguration: a collection that holds at most one object. */
+/** GET …/federationConfiguration: a collection that holds at most one object (or, as a quirk, 404 when empty). */
 function list(call: GraphCall, parameters: Readonly<Record<string, string>>): GraphResponse {
   requireAnyRole(call, readRoles);
   const domain = findDomainOrThrow(call.caller.tenant, parameters.domainId ?? '');
+  if (!domain.federationConfiguration && call.context.quirks.federationConfigurationNotFoundWhenNone) throw notFound(`${domain.id}/federationConfiguration`);
   const value = domain.federationConfiguration ? [resource(domain.federationConfiguration)] : [];
   return {
     status: 200,
@@ -94,14 +95,14 @@ function update(call: GraphCall, parameters: Readonly<Record<string, string>>): 
 }
 
 /**
- * DELETE → 204. Whether the domain stays "Federated" without a configuration is undocumented; the
- * emulator makes it Managed, since a federated domain with no realm could not sign anyone in.
+ * DELETE → 204. Whether the domain stays "Federated" without a configuration is undocumented: it
+ * does here, and becomes Managed with the deletingFederationConfigurationMakesManaged quirk.
  */
 function remove(call: GraphCall, parameters: Readonly<Record<string, string>>): GraphResponse {
   requireAnyRole(call, writeRoles);
   const { domain } = findConfiguration(call, parameters);
   domain.federationConfiguration = undefined;
-  setAuthenticationType(call.caller.tenant, domain, 'Managed');
+  if (call.context.quirks.deletingFederationConfigurationMakesManaged) setAuthenticationType(call.caller.tenant, domain, 'Managed');
   return { status: 204, headers: {} };
 }
 

@@ -22,24 +22,28 @@ export interface VerifiedAuthnRequest {
   /** RequestedAuthnContext class refs; Entra asks for multipleauthn when it enforces the IdP's MFA. */
   readonly requestedAuthnContextClassRefs: readonly string[];
   readonly signed: boolean;
+  /** The RelayState to echo (null when none); from the signed query when the redirect is signed. */
+  readonly relayState: string | null;
 }
 
 /**
- * Reads an AuthnRequest posted with the HTTP-POST binding (`SAMLRequest` form field, base64).
+ * Reads an AuthnRequest posted with the HTTP-POST binding (`SAMLRequest` form field, base64;
+ * `RelayState` is the form field of that name).
  *
  * @example
  *   const request = readAuthnRequestFromPost(body.SAMLRequest, {
  *     endpointUrl: `${publicUrl}/federation/contoso.com/saml2`, assertionConsumerServiceUrl: loginSrf,
  *     requireSignature: domain.requireSignedRequests, trustedCertificates: microsoftCertificates, now: new Date() });
  */
-export function readAuthnRequestFromPost(samlRequest: string, policy: AuthnRequestPolicy): VerifiedAuthnRequest {
-  return readAuthnRequest({ binding: 'post', samlRequest }, policy);
+export function readAuthnRequestFromPost(samlRequest: string, policy: AuthnRequestPolicy, relayState?: string): VerifiedAuthnRequest {
+  return readAuthnRequest({ binding: 'post', samlRequest, relayState }, policy);
 }
 
 /**
  * Reads an AuthnRequest from an HTTP-Redirect URL. Pass the raw query string exactly as received
- * (Koa: `ctx.querystring`); a query signature is checked over those bytes. RelayState, when
- * present, is the caller's to read from the query (it is covered by the signature when signed).
+ * (Koa: `ctx.querystring`); a query signature is checked over those bytes. The RelayState is
+ * returned with the request, from the same parse the signature was checked on: callers must not
+ * read the query themselves.
  *
  * @example
  *   const request = readAuthnRequestFromRedirect(ctx.querystring, policy);

@@ -14,6 +14,8 @@ export interface VerifiedLogoutRequest {
   readonly sessionIndexes: readonly string[];
   readonly notOnOrAfter: Date | undefined;
   readonly signed: boolean;
+  /** The RelayState to echo (null when none); from the signed query when the redirect is signed. */
+  readonly relayState: string | null;
 }
 
 /**

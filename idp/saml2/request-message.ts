@@ -32,13 +32,23 @@ export interface VerifiedRequestRoot {
   readonly issuer: string;
   readonly destination: string | undefined;
   readonly signed: boolean;
+  /**
+   * The RelayState to echo, null when absent or empty. With HTTP-Redirect it is the one the query
+   * signature covers (when signed); with HTTP-POST it is the form field (the binding has no way
+   * to sign it).
+   */
+  readonly relayState: string | null;
 }
 
+/** A request as received: the HTTP-POST form fields, or the raw HTTP-Redirect query string. */
 export type RequestBinding =
-  | { readonly binding: 'post'; readonly samlRequest: string }
+  | { readonly binding: 'post'; readonly samlRequest: string; readonly relayState?: string }
   | { readonly binding: 'redirect'; readonly rawQuery: string };
 
 const defaultMaxBytes = 64 * 1024;
+// SAML bindings §3.4.3 caps RelayState at 80 bytes, but Microsoft's SAML services send far longer
+// opaque state (Entra's estsrequest context; B2C's is near 2 KB), so the bound is the one wctx has.
+const maxRelayStateBytes = 8192;
 // xs:ID is an NCName; the length cap keeps IDs usable as database keys and log fields.
 const xmlId = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
@@ -47,15 +57,18 @@ const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
  * Decodes a SAML request from either binding, parses it strictly, verifies its signature when one
  * is present or required, and checks what all SAML requests share: root element, Version 2.0,
  * a well-formed ID, IssueInstant within the skew window, the expected Issuer and Destination.
- * Every value it returns is read from the verified XML.
+ * Every value it returns is read from the verified XML, or (RelayState) from the verified query.
  *
  * @example
  *   const { root, id } = readSamlRequest({ binding: 'post', samlRequest }, 'AuthnRequest', policy);
  */
 export function readSamlRequest(input: RequestBinding, rootName: 'AuthnRequest' | 'LogoutRequest', policy: SamlRequestPolicy): VerifiedRequestRoot {
   const maxBytes = policy.maxMessageBytes ?? defaultMaxBytes;
-  const redirect = input.binding === 'redirect' ? decodeRedirectBinding(input.rawQuery, 'SAMLRequest', maxBytes) : undefined;
-  const bytes = redirect ? redirect.xml : decodePostBinding((input as { samlRequest: string }).samlRequest, maxBytes);
+  const received = input.binding === 'redirect'
+    ? decodeRedirectBinding(input.rawQuery, 'SAMLRequest', maxBytes)
+    : { xml: decodePostBinding(input.samlRequest, maxBytes), relayState: input.relayState, signature: undefined };
+  const bytes = received.xml;
+  const relayState = checkedRelayState(received.relayState);
   const document = parseStrictXml(bytes, { maxBytes });
   const parsedRoot = document.documentElement!;
   if (parsedRoot.namespaceURI !== protocolNamespace || parsedRoot.localName !== rootName) {
@@ -64,9 +77,9 @@ export function readSamlRequest(input: RequestBinding, rootName: 'AuthnRequest' 
 
   let root = parsedRoot;
   let signed = false;
-  if (redirect?.signature) {
+  if (received.signature) {
     // The query signature covers the whole deflated message, so the whole document is signed.
-    verifyRedirectSignature(redirect.signature, policy.trustedCertificates);
+    verifyRedirectSignature(received.signature, policy.trustedCertificates);
     signed = true;
   } else if (document.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature').length > 0) {
     root = verifyEnvelopedSignature(bytes.toString('utf8'), parsedRoot, policy.trustedCertificates, maxBytes);
@@ -75,10 +88,18 @@ export function readSamlRequest(input: RequestBinding, rootName: 'AuthnRequest' 
   if (policy.requireSignature && !signed) {
     throw new LanyardError('SAML_SIGNATURE_REQUIRED', 'this domain accepts only signed SAML requests', 400);
   }
-  return { root, signed, ...commonFields(root, policy) };
+  return { root, signed, relayState, ...commonFields(root, policy) };
 }
 
-function commonFields(root: Element, policy: SamlRequestPolicy): Omit<VerifiedRequestRoot, 'root' | 'signed'> {
+function checkedRelayState(relayState: string | undefined): string | null {
+  if (relayState === undefined || relayState === '') return null;
+  if (Buffer.byteLength(relayState, 'utf8') > maxRelayStateBytes) {
+    throw new LanyardError('SAML_RELAYSTATE_TOO_LARGE', `RelayState is larger than ${maxRelayStateBytes} bytes`, 400);
+  }
+  return relayState;
+}
+
+function commonFields(root: Element, policy: SamlRequestPolicy): Omit<VerifiedRequestRoot, 'root' | 'signed' | 'relayState'> {
   if (root.getAttribute('Version') !== '2.0') throw malformed('Version must be 2.0');
   const id = root.getAttribute('ID') ?? '';
   if (!xmlId.test(id)) throw malformed('ID is missing or not a valid xs:ID');

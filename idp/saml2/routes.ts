@@ -7,7 +7,7 @@ import { recordAuditEvent } from '../../db/audit-events.ts';
 import type { Domain } from '../../db/schema.ts';
 import { endSession } from '../../db/sso-sessions.ts';
 import { findUserByImmutableId } from '../../db/users.ts';
-import { readFormBody, readQuery } from '../../core/http/form-body.ts';
+import { readFormBody } from '../../core/http/form-body.ts';
 import { requireFederatedDomain } from '../federation/domain-lookup.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { loginSrfUrl, type IdpDeps } from '../login/deps.ts';
@@ -20,14 +20,13 @@ import { readAuthnRequestFromPost, readAuthnRequestFromRedirect, type AuthnReque
 import { readLogoutRequest } from './logout-request.ts';
 import type { RequestBinding } from './request-message.ts';
 
-/** SAML's own limit is 80 bytes; Entra's is undocumented, so allow more but stay bounded. */
-const maxRelayStateLength = 2048;
-
 /**
  * SAML 2.0 endpoints of a domain: SSO (`/saml2`, HTTP-POST as Entra sends it, and HTTP-Redirect)
  * and single logout (`/saml2/logout`). Every request is parsed strictly and, when the domain
  * requires it (or a signature is present), verified against Microsoft's request-signing
- * certificates; only fields read from the verified XML are used.
+ * certificates; only fields read from the verified XML are used. The query of an HTTP-Redirect
+ * request is read only by the binding decoder (one parse, signature over its raw values): the
+ * RelayState echoed is the one it returns, never one read from the query here.
  */
 export function samlRouter(deps: IdpDeps): Router {
   const router = createRouter();
@@ -41,17 +40,19 @@ export function samlRouter(deps: IdpDeps): Router {
     now: new Date(),
   });
 
-  const signIn = async (ctx: Context, binding: RequestBinding, relayState: string | undefined) => {
+  const signIn = async (ctx: Context, binding: RequestBinding) => {
     const domain = await requireFederatedDomain(deps.db, ctx.params.domain!);
     const policy = policyFor(domain, 'saml2');
-    const request = binding.binding === 'post' ? readAuthnRequestFromPost(binding.samlRequest, policy) : readAuthnRequestFromRedirect(binding.rawQuery, policy);
+    const request = binding.binding === 'post'
+      ? readAuthnRequestFromPost(binding.samlRequest, policy, binding.relayState)
+      : readAuthnRequestFromRedirect(binding.rawQuery, policy);
     if (request.isPassive) {
       throw new LanyardError('SAML_PASSIVE_NOT_SUPPORTED', 'Passive (no-interaction) sign-in requests are not supported.', 400);
     }
     await beginSignIn(ctx, deps, domain, {
       protocol: 'saml',
       authnRequestId: request.id,
-      relayState: checkedRelayState(relayState),
+      relayState: request.relayState,
       usernameHint: null,
       forcePassword: request.forceAuthn,
       forceMfa: request.requestedAuthnContextClassRefs.includes(multipleAuthnUri),
@@ -59,18 +60,16 @@ export function samlRouter(deps: IdpDeps): Router {
   };
 
   router.get('/federation/:domain/saml2', async (ctx) => {
-    const query = readQuery(ctx);
-    if (!query.has('SAMLRequest')) throw new LanyardError('SAML_REQUEST_MISSING', 'The sign-in request has no SAMLRequest.', 400);
-    await signIn(ctx, { binding: 'redirect', rawQuery: ctx.querystring }, query.get('RelayState'));
+    await signIn(ctx, { binding: 'redirect', rawQuery: ctx.querystring });
   });
   router.post('/federation/:domain/saml2', async (ctx) => {
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     const samlRequest = form.get('SAMLRequest');
     if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The sign-in request has no SAMLRequest.', 400);
-    await signIn(ctx, { binding: 'post', samlRequest }, form.get('RelayState'));
+    await signIn(ctx, { binding: 'post', samlRequest, relayState: form.get('RelayState') });
   });
 
-  const logout = async (ctx: Context, binding: RequestBinding, relayState: string | undefined) => {
+  const logout = async (ctx: Context, binding: RequestBinding) => {
     const domain = await requireFederatedDomain(deps.db, ctx.params.domain!);
     const request = readLogoutRequest(binding, policyFor(domain, 'saml2/logout'));
     const user = await findUserByImmutableId(deps.db, request.nameId);
@@ -84,27 +83,19 @@ export function samlRouter(deps: IdpDeps): Router {
     const key = await deps.keys.current();
     const response = await buildSamlLogoutResponse({ issuer: domain.issuerUri, inResponseTo: request.id, destination: loginSrfUrl(deps.config), now: new Date() }, key);
     const fields: Record<string, string> = { SAMLResponse: Buffer.from(response, 'utf8').toString('base64') };
-    const checked = checkedRelayState(relayState);
-    if (checked !== null) fields.RelayState = checked;
+    if (request.relayState !== null) fields.RelayState = request.relayState;
     ctx.type = 'html';
     ctx.body = renderPostFormPage({ nonce: ctx.state.nonce, action: loginSrfUrl(deps.config), fields });
   };
 
   router.get('/federation/:domain/saml2/logout', async (ctx) => {
-    const query = readQuery(ctx);
-    await logout(ctx, { binding: 'redirect', rawQuery: ctx.querystring }, query.get('RelayState'));
+    await logout(ctx, { binding: 'redirect', rawQuery: ctx.querystring });
   });
   router.post('/federation/:domain/saml2/logout', async (ctx) => {
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     const samlRequest = form.get('SAMLRequest');
     if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The logout request has no SAMLRequest.', 400);
-    await logout(ctx, { binding: 'post', samlRequest }, form.get('RelayState'));
+    await logout(ctx, { binding: 'post', samlRequest, relayState: form.get('RelayState') });
   });
   return router;
-}
-
-function checkedRelayState(relayState: string | undefined): string | null {
-  if (relayState === undefined || relayState === '') return null;
-  if (relayState.length > maxRelayStateLength) throw new LanyardError('SAML_RELAYSTATE_TOO_LARGE', 'RelayState is too large.', 400);
-  return relayState;
 }

@@ -1,5 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { LanyardError } from '../../core/errors.ts';
+import { parseRedirectQuery } from './redirect-query.ts';
 
 /** A protocol message taken off an HTTP-Redirect URL, before any XML parsing. */
 export interface RedirectMessage {
@@ -30,29 +31,29 @@ export function decodePostBinding(encoded: string, maxBytes: number): Buffer {
  * Decodes an HTTP-Redirect binding query (SAML bindings §3.4.4) from the *raw* query string as
  * received, because a query signature covers the URL-encoded bytes exactly as the sender wrote
  * them (`SAMLRequest=…&RelayState=…&SigAlg=…`); re-encoding decoded values may not reproduce
- * them. Each parameter may appear once. The DEFLATE payload is inflated with a hard output cap,
- * so a small URL cannot expand into a huge document (zip bomb).
+ * them. The query is parsed once (parseRedirectQuery: decoded names, no duplicates) and the
+ * signed octets are built from exactly the raw values that parse returns, so every binding
+ * parameter the caller gets back (the message, RelayState, SigAlg) is one the signature covers.
+ * The other message parameter is refused: it could not be covered. The DEFLATE payload is
+ * inflated with a hard output cap, so a small URL cannot expand into a huge document (zip bomb).
  *
  * @example
  *   const message = decodeRedirectBinding(ctx.querystring, 'SAMLRequest', 64 * 1024);
  */
 export function decodeRedirectBinding(rawQuery: string, messageParameter: 'SAMLRequest' | 'SAMLResponse', maxInflatedBytes: number): RedirectMessage {
-  const raw = new Map<string, string>();
-  for (const part of rawQuery.split('&')) {
-    const separator = part.indexOf('=');
-    const name = separator < 0 ? part : part.slice(0, separator);
-    if (![messageParameter, 'RelayState', 'SigAlg', 'Signature'].includes(name)) continue;
-    if (raw.has(name)) throw new LanyardError('SAML_REQUEST_MALFORMED', `${name} appears more than once`, 400);
-    raw.set(name, separator < 0 ? '' : part.slice(separator + 1));
+  const query = parseRedirectQuery(rawQuery);
+  const otherMessage = messageParameter === 'SAMLRequest' ? 'SAMLResponse' : 'SAMLRequest';
+  if (query.has(otherMessage)) {
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${otherMessage} cannot come with ${messageParameter}`, 400);
   }
-  const encodedMessage = raw.get(messageParameter);
-  if (encodedMessage === undefined || encodedMessage === '') {
-    throw new LanyardError('SAML_REQUEST_MALFORMED', `${messageParameter} is missing`, 400);
+  const message = query.get(messageParameter);
+  if (message === undefined || message.raw === '') {
+    throw new LanyardError('SAML_REQUEST_MISSING', `${messageParameter} is missing`, 400);
   }
-  if (encodedMessage.length > maxInflatedBytes * 2) {
+  if (message.raw.length > maxInflatedBytes * 2) {
     throw new LanyardError('XML_TOO_LARGE', `${messageParameter} is too long`, 413);
   }
-  const deflated = strictBase64(queryValue(encodedMessage), messageParameter);
+  const deflated = strictBase64(message.value, messageParameter);
   let xml: Buffer;
   try {
     xml = inflateRawSync(deflated, { maxOutputLength: maxInflatedBytes });
@@ -63,31 +64,22 @@ export function decodeRedirectBinding(rawQuery: string, messageParameter: 'SAMLR
     throw new LanyardError('SAML_REQUEST_MALFORMED', `${messageParameter} is not raw DEFLATE data`, 400);
   }
 
-  const rawRelayState = raw.get('RelayState');
-  const rawAlgorithm = raw.get('SigAlg');
-  const rawSignature = raw.get('Signature');
-  if ((rawAlgorithm === undefined) !== (rawSignature === undefined)) {
+  const relayState = query.get('RelayState');
+  const algorithm = query.get('SigAlg');
+  const signature = query.get('Signature');
+  if ((algorithm === undefined) !== (signature === undefined)) {
     throw new LanyardError('SAML_SIGNATURE_INVALID', 'SigAlg and Signature must come together', 400);
   }
-  const signedText = `${messageParameter}=${encodedMessage}` +
-    (rawRelayState === undefined ? '' : `&RelayState=${rawRelayState}`) +
-    (rawAlgorithm === undefined ? '' : `&SigAlg=${rawAlgorithm}`);
+  const signedText = `${messageParameter}=${message.raw}` +
+    (relayState === undefined ? '' : `&RelayState=${relayState.raw}`) +
+    (algorithm === undefined ? '' : `&SigAlg=${algorithm.raw}`);
   return {
     xml,
-    relayState: rawRelayState === undefined ? undefined : queryValue(rawRelayState),
-    signature: rawAlgorithm === undefined || rawSignature === undefined
+    relayState: relayState?.value,
+    signature: algorithm === undefined || signature === undefined
       ? undefined
-      : { signedOctets: Buffer.from(signedText, 'utf8'), algorithm: queryValue(rawAlgorithm), value: strictBase64(queryValue(rawSignature), 'Signature') },
+      : { signedOctets: Buffer.from(signedText, 'utf8'), algorithm: algorithm.value, value: strictBase64(signature.value, 'Signature') },
   };
-}
-
-/** application/x-www-form-urlencoded value decoding (`+` is a space). */
-function queryValue(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    throw new LanyardError('SAML_REQUEST_MALFORMED', 'query parameter is not valid URL encoding', 400);
-  }
 }
 
 /** Base64 with line breaks tolerated (some senders wrap at 76) but no other stray characters. */

@@ -113,7 +113,7 @@ async function checkCloudGlobalAdmin(client: Client, staysManaged: (domainName: 
         fix: 'grant the app registration the application permission RoleManagement.Read.Directory (with admin consent)',
       };
     }
-    return graphFailure('reading the Global Administrators')(error);
+    return graphFailure(client, 'reading the Global Administrators')(error);
   }
   const cloudAdmins = members.map((member) => member.userPrincipalName ?? '').filter((upn) => staysManaged(upn.split('@')[1]?.toLowerCase() ?? ''));
   return cloudAdmins.length > 0
@@ -186,12 +186,12 @@ async function* tenantUsersOf(client: Client, domainName: string): AsyncGenerato
     .select(['id', 'userPrincipalName', 'onPremisesImmutableId'])
     .top(999)
     .get()
-    .catch(graphFailure(`listing the tenant users of ${domainName}`))) as UserPage;
+    .catch(graphFailure(client, `listing the tenant users of ${domainName}`))) as UserPage;
   for (;;) {
     yield* page.value;
     const nextLink = page['@odata.nextLink'];
     if (!nextLink) return;
-    page = (await client.api(nextLink).header('ConsistencyLevel', 'eventual').get().catch(graphFailure('listing tenant users'))) as UserPage;
+    page = (await client.api(nextLink).header('ConsistencyLevel', 'eventual').get().catch(graphFailure(client, 'listing tenant users'))) as UserPage;
   }
 }
 

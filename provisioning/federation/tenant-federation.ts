@@ -22,17 +22,24 @@ export async function readTenantDomain(client: Client, name: string): Promise<Te
   try {
     return (await client.api(`/domains/${encode(name)}`).get()) as TenantDomain;
   } catch (error) {
-    if (error instanceof GraphError && error.statusCode === 404) return undefined;
-    return graphFailure(`reading domain ${name}`)(error);
+    if (isNotFound(error)) return undefined;
+    return graphFailure(client, `reading domain ${name}`)(error);
   }
 }
 
-/** The domain's federation configuration (Graph keeps at most one), or undefined. */
+/**
+ * The domain's federation configuration (Graph keeps at most one), or undefined. Graph has been seen
+ * answering 404 Request_ResourceNotFound instead of an empty collection for a domain that has none;
+ * callers read the domain itself first, so a 404 here means "no configuration".
+ */
 export async function readFederationConfiguration(client: Client, name: string): Promise<InternalDomainFederation | undefined> {
-  const result = (await client.api(`/domains/${encode(name)}/federationConfiguration`).get().catch(graphFailure(`reading the federation configuration of ${name}`))) as {
-    value: InternalDomainFederation[];
-  };
-  return result.value[0];
+  try {
+    const result = (await client.api(`/domains/${encode(name)}/federationConfiguration`).get()) as { value: InternalDomainFederation[] };
+    return result.value[0];
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    return graphFailure(client, `reading the federation configuration of ${name}`)(error);
+  }
 }
 
 /** Creates (POST) or updates (PATCH) the domain's federation configuration; returns the stored object. */
@@ -44,13 +51,23 @@ export async function writeFederationConfiguration(
 ): Promise<InternalDomainFederation> {
   const collection = `/domains/${encode(name)}/federationConfiguration`;
   const request = existing ? client.api(`${collection}/${encode(existing.id)}`).patch(body) : client.api(collection).post(body);
-  return (await request.catch(graphFailure(`${existing ? 'updating' : 'creating'} the federation configuration of ${name}`))) as InternalDomainFederation;
+  return (await request.catch(graphFailure(client, `${existing ? 'updating' : 'creating'} the federation configuration of ${name}`))) as InternalDomainFederation;
 }
 
 export async function setDomainAuthenticationType(client: Client, name: string, authenticationType: 'Managed' | 'Federated'): Promise<void> {
-  await client.api(`/domains/${encode(name)}`).patch({ authenticationType }).catch(graphFailure(`setting ${name} to ${authenticationType}`));
+  await client.api(`/domains/${encode(name)}`).patch({ authenticationType }).catch(graphFailure(client, `setting ${name} to ${authenticationType}`));
 }
 
+/** Deletes the configuration; one that is already gone (Graph may remove it with authenticationType=Managed) is fine. */
 export async function deleteFederationConfiguration(client: Client, name: string, id: string): Promise<void> {
-  await client.api(`/domains/${encode(name)}/federationConfiguration/${encode(id)}`).delete().catch(graphFailure(`deleting the federation configuration of ${name}`));
+  try {
+    await client.api(`/domains/${encode(name)}/federationConfiguration/${encode(id)}`).delete();
+  } catch (error) {
+    if (isNotFound(error)) return;
+    await graphFailure(client, `deleting the federation configuration of ${name}`)(error);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof GraphError && error.statusCode === 404;
 }

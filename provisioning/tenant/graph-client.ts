@@ -7,6 +7,7 @@ import { createSecretBox } from '../../core/secret-box.ts';
 import type { Database } from '../../db/schema.ts';
 import { findTenantConnection } from '../data/tenant-connections.ts';
 import type { Config } from '../../core/config.ts';
+import { microsoftUnreachable } from './microsoft-unreachable.ts';
 
 /** Client-credential scope for Microsoft Graph (the resource id, not the configurable Graph URL). */
 export const graphScope = 'https://graph.microsoft.com/.default';
@@ -51,20 +52,36 @@ export async function openTenantGraph(deps: TenantGraphDeps, organizationId: str
   return { client: createGraphClient(deps.config, { tenantId: connection.tenantId, clientId: connection.clientId, clientSecret }), tenantId: connection.tenantId };
 }
 
+/**
+ * What graphFailure needs to know about a client: the Graph URL (to tell an unreachable Graph from
+ * an answer) and the last token failure, which the Graph client itself keeps only as text.
+ */
+interface ClientFacts {
+  readonly graphUrl: string;
+  lastTokenFailure: unknown;
+}
+const clientFacts = new WeakMap<Client, ClientFacts>();
+
 /** A Graph client for explicit credentials (used to check credentials before they are stored). */
 export function createGraphClient(config: TenantGraphDeps['config'], credentials: TenantCredentials): Client {
   const application = confidentialClient(config.microsoftLoginUrl, credentials);
-  return Client.init({
+  const facts: ClientFacts = { graphUrl: config.graphUrl, lastTokenFailure: undefined };
+  const client = Client.init({
     authProvider: (done) => {
-      acquireGraphToken(application).then(
+      acquireGraphToken(application, config.microsoftLoginUrl).then(
         (token) => done(null, token),
-        (error: unknown) => done(error, null),
+        (error: unknown) => {
+          facts.lastTokenFailure = error;
+          done(error, null);
+        },
       );
     },
     baseUrl: `${config.graphUrl}/`,
     customHosts: new Set([new URL(config.graphUrl).hostname]),
     defaultVersion: 'v1.0',
   });
+  clientFacts.set(client, facts);
+  return client;
 }
 
 /**
@@ -94,17 +111,20 @@ function confidentialClient(loginUrl: string, credentials: TenantCredentials): C
 
 /**
  * A Graph access token for `credentials`; MSAL errors become TENANT_AUTH_FAILED (with the AADSTS
- * code when Entra gave one), so a wrong secret or tenant is reported plainly.
+ * code when Entra gave one), so a wrong secret or tenant is reported plainly, and a login URL that
+ * cannot be reached becomes MICROSOFT_UNREACHABLE, so a network fault is not blamed on the secret.
  */
 export async function checkTenantCredentials(config: TenantGraphDeps['config'], credentials: TenantCredentials): Promise<void> {
-  await acquireGraphToken(confidentialClient(config.microsoftLoginUrl, credentials));
+  await acquireGraphToken(confidentialClient(config.microsoftLoginUrl, credentials), config.microsoftLoginUrl);
 }
 
-async function acquireGraphToken(application: ConfidentialClientApplication): Promise<string> {
+async function acquireGraphToken(application: ConfidentialClientApplication, loginUrl: string): Promise<string> {
   let result;
   try {
     result = await application.acquireTokenByClientCredential({ scopes: [graphScope] });
   } catch (error) {
+    const unreachable = await microsoftUnreachable(loginUrl, error);
+    if (unreachable) throw unreachable;
     const { errorCode, errorMessage } = error as { errorCode?: string; errorMessage?: string };
     const aadsts = /AADSTS\d+/.exec(errorMessage ?? '')?.[0];
     const firstLine = (errorMessage ?? String(error)).split(/\r?\n/)[0];
@@ -115,15 +135,21 @@ async function acquireGraphToken(application: ConfidentialClientApplication): Pr
 }
 
 /**
- * Turns a Graph client failure into a LanyardError (GRAPH_REQUEST_FAILED, or the TENANT_AUTH_FAILED
- * raised while getting a token), keeping Graph's status and error code.
+ * Turns a failure of `client` into a LanyardError: the error raised while getting a token
+ * (TENANT_AUTH_FAILED, MICROSOFT_UNREACHABLE for the login URL), MICROSOFT_UNREACHABLE when Graph
+ * gave no answer, else GRAPH_REQUEST_FAILED keeping Graph's status and error code.
  *
  * @example
- *   const domain = await client.api(`/domains/${name}`).get().catch(graphFailure(`reading domain ${name}`));
+ *   const domain = await client.api(`/domains/${name}`).get().catch(graphFailure(client, `reading domain ${name}`));
  */
-export function graphFailure(action: string): (error: unknown) => never {
-  return (error: unknown) => {
+export function graphFailure(client: Client, action: string): (error: unknown) => Promise<never> {
+  return async (error: unknown) => {
     if (error instanceof LanyardError) throw error;
+    const facts = clientFacts.get(client);
+    // The Graph client keeps a token failure only as a GraphError with its name as the code.
+    if (error instanceof GraphError && error.code === 'LanyardError' && facts?.lastTokenFailure instanceof LanyardError) throw facts.lastTokenFailure;
+    const unreachable = facts ? await microsoftUnreachable(facts.graphUrl, error) : undefined;
+    if (unreachable) throw unreachable;
     if (error instanceof GraphError) {
       throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: Graph answered ${error.statusCode} ${error.code ?? ''}: ${error.message}`.replace(/\s+:/, ':'), 502, {
         graphStatus: error.statusCode,

@@ -68,6 +68,6 @@ export async function connectTenant(
 
 /** The tenant's domains, as Graph lists them. */
 export async function listTenantDomains(client: import('@microsoft/microsoft-graph-client').Client): Promise<TenantDomain[]> {
-  const result = (await client.api('/domains').select(['id', 'authenticationType', 'isVerified', 'isDefault', 'isInitial', 'isRoot']).get().catch(graphFailure('listing the tenant\'s domains'))) as { value: TenantDomain[] };
+  const result = (await client.api('/domains').select(['id', 'authenticationType', 'isVerified', 'isDefault', 'isInitial', 'isRoot']).get().catch(graphFailure(client, 'listing the tenant\'s domains'))) as { value: TenantDomain[] };
   return result.value.map(({ id, authenticationType, isVerified, isDefault, isInitial, isRoot }) => ({ id, authenticationType, isVerified, isDefault, isInitial, isRoot }));
 }

@@ -158,7 +158,7 @@ describe('domains and federationConfiguration', () => {
     expect(result.status).toBe(400);
   });
 
-  it('lists, reads, updates (200) and deletes (204) the configuration; Managed again afterwards', async () => {
+  it('lists, reads, updates (200) and deletes (204) the configuration; the domain stays Federated by default', async () => {
     const created = await graphRequest(emulator, token, 'POST', '/domains/fed.litware.net/federationConfiguration', federation('fed.litware.net'));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ '@odata.type': '#microsoft.graph.internalDomainFederation', preferredAuthenticationProtocol: 'wsFed', isSignedAuthenticationRequestRequired: false });
@@ -170,14 +170,18 @@ describe('domains and federationConfiguration', () => {
     expect(updated.status).toBe(200);
     expect(updated.body?.federatedIdpMfaBehavior).toBe('enforceMfaByFederatedIdp');
     expect((await graphRequest(emulator, token, 'DELETE', `/domains/fed.litware.net/federationConfiguration/${id}`)).status).toBe(204);
-    expect((await graphRequest(emulator, token, 'GET', '/domains/fed.litware.net')).body?.authenticationType).toBe('Managed');
+    expect((await graphRequest(emulator, token, 'GET', '/domains/fed.litware.net')).body?.authenticationType).toBe('Federated');
+    expect((await graphRequest(emulator, token, 'GET', '/domains/fed.litware.net/federationConfiguration')).body?.value).toEqual([]);
   });
 
-  it('de-federates with PATCH authenticationType=Managed (204)', async () => {
+  it('de-federates with PATCH authenticationType=Managed (204); the configuration stays until deleted', async () => {
     expect((await graphRequest(emulator, token, 'PATCH', '/domains/litware.com', { authenticationType: 'Managed' })).status).toBe(204);
     const domain = await graphRequest(emulator, token, 'GET', '/domains/litware.com');
     expect(domain.body).toMatchObject({ authenticationType: 'Managed', isVerified: true, isInitial: false });
-    expect((await graphRequest(emulator, token, 'GET', '/domains/litware.com/federationConfiguration')).body?.value).toEqual([]);
+    const left = (await graphRequest(emulator, token, 'GET', '/domains/litware.com/federationConfiguration')).body?.value as { id: string }[];
+    expect(left).toHaveLength(1);
+    expect((await graphRequest(emulator, token, 'DELETE', `/domains/litware.com/federationConfiguration/${left[0]!.id}`)).status).toBe(204);
+    expect((await graphRequest(emulator, token, 'GET', '/domains/litware.com')).body?.authenticationType).toBe('Managed');
   });
 
   it('keeps subdomains with their root: verified with it, not roots, following its authentication until promoted', async () => {
@@ -200,6 +204,8 @@ describe('domains and federationConfiguration', () => {
     expect((await graphRequest(emulator, tailspin, 'PATCH', '/domains/sales.tailspin.com', { authenticationType: 'Managed' })).status).toBe(400);
     expect((await graphRequest(emulator, tailspin, 'PATCH', '/domains/tailspin.com', { authenticationType: 'Managed' })).status).toBe(204);
     expect((await read('sales.tailspin.com')).authenticationType).toBe('Managed');
+    const left = (await graphRequest(emulator, tailspin, 'GET', '/domains/tailspin.com/federationConfiguration')).body?.value as { id: string }[];
+    expect((await graphRequest(emulator, tailspin, 'DELETE', `/domains/tailspin.com/federationConfiguration/${left[0]!.id}`)).status).toBe(204);
 
     const promoted = await graphRequest(emulator, tailspin, 'POST', '/domains/sales.tailspin.com/promote');
     expect([promoted.status, promoted.body?.value]).toEqual([200, true]);

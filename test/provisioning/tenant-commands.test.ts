@@ -8,6 +8,7 @@ import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator, type 
 import { federationAppRoles } from '../e2e/federation-stack.ts';
 import { cliEnvironment, runCli } from '../harness/cli.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
+import { freePort } from '../harness/free-port.ts';
 
 /**
  * `lanyard tenant connect`, `federate` and `unfederate` as real processes, with MSAL and the Graph
@@ -24,7 +25,7 @@ describe.each(dialects)('on %s', (dialect) => {
   let token: string;
 
   const cli = (args: string[], stdin?: string) => runCli([...args, '--json'], env, stdin);
-  const errorOf = (result: { stderr: string }) => JSON.parse(result.stderr).error as { code: string; message: string; details?: { checks: { id: string; ok: boolean; message: string; fix?: string; users?: { userPrincipalName: string; problem: string; fix: string }[] }[] } };
+  const errorOf = (result: { stderr: string }) => JSON.parse(result.stderr).error as { code: string; message: string; details?: { host?: string; errorCode?: string; checks: { id: string; ok: boolean; message: string; fix?: string; users?: { userPrincipalName: string; problem: string; fix: string }[] }[] } };
   const emulatorDomain = (name: string) => graphRequest(emulator, token, 'GET', `/domains/${name}`).then((result) => result.body as { authenticationType: string });
 
   beforeAll(async () => {
@@ -95,6 +96,16 @@ describe.each(dialects)('on %s', (dialect) => {
       const events = await listAuditEvents(database.db, { actionPrefix: 'tenant.' });
       expect(events.map((event) => event.outcome).sort()).toEqual(['failure', 'success']);
       expect(JSON.stringify(events)).not.toContain(seeded.clientSecret);
+    });
+
+    it('says the network failed, not the credentials, when the login URL does not answer', async () => {
+      const closed = `https://127.0.0.1:${await freePort()}`;
+      const before = await database.db.selectFrom('tenantConnections').selectAll().execute();
+      const result = await runCli(['tenant', 'connect', 'contoso', '--tenant-id', seeded.tenant.id, '--client-id', seeded.clientId, '--client-secret-stdin', '--json'], { ...env, LANYARD_MICROSOFT_LOGIN_URL: closed }, `${seeded.clientSecret}\n`);
+      expect(result.code).toBe(1);
+      expect(errorOf(result)).toMatchObject({ code: 'MICROSOFT_UNREACHABLE', details: { host: new URL(closed).host, errorCode: 'ECONNREFUSED' } });
+      // The working connection stored above is not replaced.
+      expect(await database.db.selectFrom('tenantConnections').selectAll().execute()).toEqual(before);
     });
   });
 
