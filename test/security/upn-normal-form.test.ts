@@ -18,6 +18,7 @@ import { registerAgent } from '../../agent/server/admin.ts';
 import { normalizeUpn } from '../../common/upn.ts';
 import { findUserByUpn } from '../../db/users.ts';
 import { addUser } from '../../idp/accounts/users.ts';
+import { decideImport } from '../../provisioning/import/import-plan.ts';
 import { createContoso, startLanyardNode, type LanyardNode } from '../agent/agent-fixture.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 import { expectLanyardCode } from './expect-code.ts';
@@ -96,5 +97,21 @@ describe.each(dialects)('UPNs entering Lanyard on %s', (dialect) => {
     // A row stored before UPNs were normalised cannot be reached by a spelling of another name.
     await database.db.updateTable('users').set({ upn: 'legacy@bravo.test@charlie.test' }).where('upn', '=', 'existing@charlie.test').execute();
     expect(await findUserByUpn(database.db, 'legacy@bravo.test@charlie.test')).toBeUndefined();
+  });
+});
+
+describe('UPNs arriving by import', () => {
+  it('a tenant user whose UPN is not valid by the same rule becomes no account', () => {
+    const tenantUser = {
+      runId: 'run', objectId: 'object-1', upn: 'victim@bravo.test@alpha.test', immutableId: null, displayName: null, givenName: null, surname: null, usageLocation: null, accountEnabled: 1, licenceSkuIds: '[]',
+    };
+    const decision = decideImport(tenantUser, {
+      organizationId: 'alpha',
+      organizationDomains: ['alpha.test'],
+      tenantDomains: new Map([['alpha.test', { name: 'alpha.test', authenticationType: 'Managed', isVerified: true }]]),
+      byImmutableId: new Map(),
+      byUpn: new Map(),
+    });
+    expect(decision).toMatchObject({ kind: 'fail', code: 'UPN_INVALID' });
   });
 });
