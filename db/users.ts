@@ -1,3 +1,4 @@
+import { upnLookupKey } from '../core/upn.ts';
 import type { Db } from './database.ts';
 import type { NewUser, User, UserStatus, UserUpdate } from './schema.ts';
 
@@ -5,8 +6,14 @@ export async function insertUser(db: Db, user: NewUser): Promise<void> {
   await db.insertInto('users').values(user).execute();
 }
 
+/**
+ * The account with this UPN, in any spelling of its normal form (common/upn.ts); a value that is no
+ * valid UPN finds nothing, even if such a row was stored before UPNs were normalised.
+ */
 export async function findUserByUpn(db: Db, upn: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('upn', '=', upn.toLowerCase()).executeTakeFirst();
+  const key = upnLookupKey(upn);
+  if (key === undefined) return undefined;
+  return db.selectFrom('users').selectAll().where('upn', '=', key).executeTakeFirst();
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {

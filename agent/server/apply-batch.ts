@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { isLanyardError } from '../../core/errors.ts';
+import { normalizeUpn, type NormalUpn } from '../../core/upn.ts';
 import type { Db } from '../../db/database.ts';
 import { listDomains } from '../../db/domains.ts';
 import type { User } from '../../db/schema.ts';
@@ -15,13 +17,16 @@ import { recordBatchResult, requireRun } from './sync-service.ts';
  * is only honoured for an active account).
  *
  * Matching is by source anchor only (users.external_id within the organization), never by name,
- * so renames and moves keep the account. An entry is refused, with a per-entry error, when:
+ * so renames and moves keep the account. UPNs are stored in their normal form (common/upn.ts). An
+ * entry is refused, with a per-entry error, and the rest of the batch applied, when:
+ * - its UPN is not valid (UPN_INVALID, with the reason),
  * - its UPN's domain is not one of the organization's domains (SYNC_UPN_DOMAIN),
  * - its UPN belongs to another account, local or directory (SYNC_UPN_CONFLICT): a local account
  *   is never taken over silently, because its owner may not be the directory's person; an admin
  *   removes or renames it first,
  * - its immutable ID is already used by another account (SYNC_IMMUTABLE_ID_CONFLICT), e.g. an
  *   imported account: adopting it would hand that person's Microsoft 365 identity to this entry.
+ * A refusal names nothing of the account in the way when that account is another organization's.
  *
  * @example
  *   const result = await applyBatch(db, agent, runId, entries, rejected);
@@ -40,30 +45,40 @@ export async function applyBatch(
     const state = await requireRunState(trx, agent, runId);
     const failed: EntryFailure[] = rejected.map((entry) => ({ anchor: null, dn: entry.dn, code: entry.code, message: entry.message }));
     const result = { created: 0, updated: 0, unchanged: 0 };
-    const existing = await loadExisting(trx, agent.organizationId, entries);
+    const normalized = entries.map(withNormalUpn);
+    const existing = await loadExisting(trx, agent.organizationId, normalized.flatMap((item) => ('upn' in item ? [item] : [])));
     const nowText = now.toISOString();
 
-    for (const entry of entries) {
+    for (const item of normalized) {
+      const { entry } = item;
       const fail = (code: string, message: string) => failed.push({ anchor: entry.anchor, dn: entry.dn, code, message });
-      const domain = entry.upn.slice(entry.upn.lastIndexOf('@') + 1);
+      if ('invalid' in item) {
+        fail(item.invalid.code, item.invalid.message);
+        continue;
+      }
+      const { upn, domain } = item.upn;
       if (!domains.has(domain)) {
-        fail('SYNC_UPN_DOMAIN', `UPN ${entry.upn} is outside the organization's domains (${[...domains].join(', ') || 'none'})`);
+        fail('SYNC_UPN_DOMAIN', `UPN ${upn} is outside the organization's domains (${[...domains].join(', ') || 'none'})`);
         continue;
       }
       const immutableId = immutableIdFromAnchor(entry.anchor);
       const current = existing.byAnchor.get(entry.anchor);
-      const upnOwner = existing.byUpn.get(entry.upn);
+      const upnOwner = existing.byUpn.get(upn);
       if (upnOwner && upnOwner.id !== current?.id) {
-        fail('SYNC_UPN_CONFLICT', `UPN ${entry.upn} already belongs to a ${upnOwner.source} account that this directory entry does not own`);
+        fail('SYNC_UPN_CONFLICT', upnOwner.organizationId === agent.organizationId
+          ? `UPN ${upn} already belongs to a ${upnOwner.source} account that this directory entry does not own`
+          : `UPN ${upn} is taken`);
         continue;
       }
       const immutableOwner = existing.byImmutableId.get(immutableId);
       if (immutableOwner && immutableOwner.id !== current?.id) {
-        fail('SYNC_IMMUTABLE_ID_CONFLICT', `immutable ID ${immutableId} already belongs to ${immutableOwner.upn}`);
+        fail('SYNC_IMMUTABLE_ID_CONFLICT', immutableOwner.organizationId === agent.organizationId
+          ? `immutable ID ${immutableId} already belongs to ${immutableOwner.upn}`
+          : `immutable ID ${immutableId} is taken`);
         continue;
       }
       const values = {
-        upn: entry.upn,
+        upn,
         displayName: entry.displayName,
         givenName: entry.givenName,
         surname: entry.surname,
@@ -114,12 +129,23 @@ function remember(existing: Existing, user: User): void {
   existing.byImmutableId.set(user.immutableId, user);
 }
 
+type NormalizedEntry = { entry: DirectoryEntry; upn: NormalUpn } | { entry: DirectoryEntry; invalid: { code: string; message: string } };
+
+function withNormalUpn(entry: DirectoryEntry): NormalizedEntry {
+  try {
+    return { entry, upn: normalizeUpn(entry.upn) };
+  } catch (error) {
+    if (!isLanyardError(error)) throw error;
+    return { entry, invalid: { code: error.code, message: error.message } };
+  }
+}
+
 /** Everyone the batch could touch or collide with, in three queries instead of three per entry. */
-async function loadExisting(db: Db, organizationId: string, entries: readonly DirectoryEntry[]): Promise<Existing> {
+async function loadExisting(db: Db, organizationId: string, entries: readonly { entry: DirectoryEntry; upn: NormalUpn }[]): Promise<Existing> {
   const existing: Existing = { byAnchor: new Map(), byUpn: new Map(), byImmutableId: new Map() };
   if (entries.length === 0) return existing;
-  const anchors = entries.map((entry) => entry.anchor);
-  const upns = entries.map((entry) => entry.upn);
+  const anchors = entries.map(({ entry }) => entry.anchor);
+  const upns = entries.map(({ upn }) => upn.upn);
   const immutableIds = anchors.map(immutableIdFromAnchor);
   const [byAnchor, byUpn, byImmutableId] = await Promise.all([
     db.selectFrom('users').selectAll().where('organizationId', '=', organizationId).where('source', '=', 'directory').where('externalId', 'in', anchors).execute(),

@@ -1,7 +1,8 @@
 import { LanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { isUniqueViolation, type Db } from '../../db/database.ts';
-import { findOrganizationBySlug, insertOrganization, updateOrganizationMfaPolicy } from '../../db/organizations.ts';
+import { listDomains } from '../../db/domains.ts';
+import { deleteEmptyOrganization, findOrganizationBySlug, insertOrganization, updateOrganizationMfaPolicy } from '../../db/organizations.ts';
 import type { Organization } from '../../db/schema.ts';
 import { normalizeSlug } from './validation.ts';
 
@@ -27,6 +28,26 @@ export async function createOrganization(
     if (isUniqueViolation(error)) throw new LanyardError('ORG_EXISTS', `organization "${slug}" already exists`, 409);
     throw error;
   }
+}
+
+/**
+ * Removes an organization created by mistake, with its agents, tenant connection, provisioning
+ * settings and runs, and API tokens. Refused while it has domains (ORG_HAS_DOMAINS: `domain
+ * remove` them first) or accounts (ORG_HAS_ACCOUNTS), as the DELETE itself checks.
+ *
+ * @example
+ *   await removeOrganization(db, 'contsoo', 'cli');
+ */
+export async function removeOrganization(db: Db, slug: string, actor: string): Promise<Organization> {
+  const organization = await requireOrganization(db, slug);
+  if (!(await deleteEmptyOrganization(db, organization.id))) {
+    const domains = (await listDomains(db, organization.id)).map((domain) => domain.name);
+    throw domains.length > 0
+      ? new LanyardError('ORG_HAS_DOMAINS', `${organization.slug} still has the domains ${domains.join(', ')}; remove them first (\`lanyard domain remove <domain>\`)`, 409, { domains })
+      : new LanyardError('ORG_HAS_ACCOUNTS', `${organization.slug} still has accounts; remove them first (\`lanyard user list ${organization.slug}\`)`, 409);
+  }
+  await recordAuditEvent(db, { actor, action: 'org.remove', target: organization.slug, outcome: 'success' });
+  return organization;
 }
 
 export async function requireOrganization(db: Db, slug: string): Promise<Organization> {

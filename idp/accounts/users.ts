@@ -10,7 +10,8 @@ import { deleteUser, findUserByUpn, insertUser, listUsers, updateUser } from '..
 import { enrolTotp, type TotpEnrolment } from '../mfa/totp.ts';
 import { findDomainForUpnSuffix } from './domains.ts';
 import { parseUsageLocation } from '../../core/usage-location.ts';
-import { normalizeUpn, validateDisplayName, validateImmutableId, validateNewPassword } from './validation.ts';
+import { normalizeUpn } from '../../core/upn.ts';
+import { validateDisplayName, validateImmutableId, validateNewPassword } from './validation.ts';
 import { requireOrganization } from './organizations.ts';
 
 /**

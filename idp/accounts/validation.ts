@@ -1,13 +1,15 @@
+import { isDomainName } from '../../core/domain-name.ts';
 import { LanyardError } from '../../core/errors.ts';
 
 /**
  * Input rules for identifiers, matching what Microsoft 365 accepts so a value Lanyard stores can
- * always be sent to Entra unchanged.
+ * always be sent to Entra unchanged. UPNs have their own module, common/upn.ts, because every layer
+ * down to the database looks accounts up by them.
  */
+// The sign-in page and the CLI take UPNs with the other identifiers; there is one rule for them.
+export { normalizeUpn } from '../../core/upn.ts';
+
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const domainPattern = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-// Entra UPN local part: letters, digits and . - _ ! # ^ ~ ' (no leading/trailing or double dot).
-const upnLocalPattern = /^(?!\.)(?!.*\.\.)[A-Za-z0-9.\-_!#^~']{1,64}(?<!\.)$/;
 // Graph: onPremisesImmutableId may not contain '$' or '_'; Entra: under 60 characters effective.
 const immutableIdPattern = /^[\x21-\x7e]{1,64}$/;
 
@@ -21,22 +23,11 @@ export function normalizeSlug(value: string): string {
 
 export function normalizeDomainName(value: string): string {
   const name = value.trim().toLowerCase().replace(/\.$/, '');
-  if (!domainPattern.test(name)) throw new LanyardError('DOMAIN_NAME_INVALID', `"${value}" is not a valid domain name`);
+  if (!isDomainName(name)) throw new LanyardError('DOMAIN_NAME_INVALID', `"${value}" is not a valid domain name`);
   if (name.endsWith('.onmicrosoft.com')) {
     throw new LanyardError('DOMAIN_NOT_FEDERATABLE', 'Microsoft-provided *.onmicrosoft.com domains cannot be federated');
   }
   return name;
-}
-
-export function normalizeUpn(value: string): { upn: string; domain: string } {
-  const upn = value.trim().toLowerCase();
-  const at = upn.lastIndexOf('@');
-  const local = upn.slice(0, at);
-  const domain = upn.slice(at + 1);
-  if (at < 1 || !upnLocalPattern.test(local) || !domainPattern.test(domain) || upn.length > 113) {
-    throw new LanyardError('UPN_INVALID', `"${value}" is not a valid user principal name (name@domain)`);
-  }
-  return { upn, domain };
 }
 
 export function validateImmutableId(value: string): string {

@@ -1,9 +1,9 @@
 import { LanyardError } from '../../core/errors.ts';
-import { createOrganization, setOrganizationMfaPolicy } from '../accounts/organizations.ts';
-import { addDomain, changeDomainSettings } from '../accounts/domains.ts';
+import { createOrganization, removeOrganization, requireOrganization, setOrganizationMfaPolicy } from '../accounts/organizations.ts';
+import { addDomain, changeDomainSettings, removeDomain, setDomainIssuer } from '../accounts/domains.ts';
+import { issuerWarnings } from '../accounts/issuer.ts';
 import { listDomains } from '../../db/domains.ts';
 import { listOrganizations } from '../../db/organizations.ts';
-import { requireOrganization } from '../accounts/organizations.ts';
 import type { Domain } from '../../db/schema.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
 
@@ -40,6 +40,15 @@ export const organizationCommands: readonly CommandDefinition[] = [
     },
   },
   {
+    words: ['org', 'remove'],
+    positionals: ['slug'],
+    summary: 'org remove <slug>   (refused while it has domains or accounts; its agents, tenant connection, runs and API tokens go with it)',
+    async run({ args, context }) {
+      const organization = await removeOrganization(context.db, args.slug!, 'cli');
+      return { json: { slug: organization.slug, removed: true }, text: `removed organization ${organization.slug}` };
+    },
+  },
+  {
     words: ['org', 'set-mfa-policy'],
     positionals: ['slug', 'policy'],
     summary: 'org set-mfa-policy <slug> required|optional',
@@ -52,10 +61,33 @@ export const organizationCommands: readonly CommandDefinition[] = [
   {
     words: ['domain', 'add'],
     positionals: ['org', 'domain'],
-    summary: 'domain add <org> <domain>',
+    summary: 'domain add <org> <domain>   (fixes the issuer from LANYARD_PUBLIC_URL)',
     async run({ args, context }) {
       const domain = await addDomain(context.db, context.config.publicUrl, { organization: args.org!, name: args.domain! }, 'cli');
-      return { json: domainJson(domain), text: `added ${domain.name}; issuer ${domain.issuerUri}` };
+      const others = (await listDomains(context.db)).filter((other) => other.id !== domain.id);
+      const warnings = issuerWarnings(context.config.publicUrl, domain, others);
+      return {
+        json: { ...domainJson(domain), warnings },
+        text: [`added ${domain.name}; issuer ${domain.issuerUri}`, ...warnings.map((warning) => `warning: ${warning}`)].join('\n'),
+      };
+    },
+  },
+  {
+    words: ['domain', 'remove'],
+    positionals: ['domain'],
+    summary: 'domain remove <domain>   (refused while federated or while accounts sign in through it)',
+    async run({ args, context }) {
+      const domain = await removeDomain(context.db, args.domain!, 'cli');
+      return { json: { name: domain.name, removed: true }, text: `removed ${domain.name}` };
+    },
+  },
+  {
+    words: ['domain', 'set-issuer'],
+    positionals: ['domain', 'issuer'],
+    summary: 'domain set-issuer <domain> <issuer-uri>   (refused while federated: unfederate, set, federate again)',
+    async run({ args, context }) {
+      const domain = await setDomainIssuer(context.db, args.domain!, args.issuer!, 'cli');
+      return { json: domainJson(domain), text: `${domain.name}: issuer ${domain.issuerUri}` };
     },
   },
   {

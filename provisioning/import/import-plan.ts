@@ -3,6 +3,7 @@ import { validateImmutableId } from '../../idp/accounts/validation.ts';
 import { isLanyardError } from '../../core/errors.ts';
 import type { User } from '../../db/schema.ts';
 import type { TenantUserRow } from '../data/tables.ts';
+import { normalizeUpn } from '../../core/upn.ts';
 import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';
 
 /** What import does with one tenant user. */
@@ -37,6 +38,8 @@ export function decideImport(tenantUser: TenantUserRow, lookups: ImportLookups):
   if (placement.kind === 'outside') {
     return { kind: 'skip', code: 'OUTSIDE_ORG_DOMAINS', message: 'the UPN is not in a domain of this organization' };
   }
+  const invalid = invalidUpn(tenantUser.upn);
+  if (invalid) return invalid;
   const federated = placement.kind === 'in-tenant' && placement.domain.authenticationType === 'Federated';
   const needsWriteBack = (immutableId: string) => (federated ? federatedWriteBack(tenantUser, immutableId) : undefined);
 
@@ -57,6 +60,10 @@ export function decideImport(tenantUser: TenantUserRow, lookups: ImportLookups):
     }
   }
   const sameName = lookups.byUpn.get(tenantUser.upn);
+  if (sameName && sameName.organizationId !== lookups.organizationId) {
+    // Matching it would tie this tenant's user to another organization's account.
+    return { kind: 'fail', code: 'UPN_TAKEN', message: 'the UPN belongs to an account of another organization' };
+  }
   if (sameName) {
     if (tenantUser.immutableId && tenantUser.immutableId !== sameName.immutableId) {
       return {
@@ -78,6 +85,21 @@ export function decideImport(tenantUser: TenantUserRow, lookups: ImportLookups):
   }
   const immutableId = generateImmutableId();
   return needsWriteBack(immutableId) ?? { kind: 'create', immutableId, writeBack: immutableId };
+}
+
+/**
+ * A tenant UPN that is no valid UPN by Lanyard's rule (common/upn.ts) never becomes an account. The
+ * snapshot already holds it lower-cased, and Entra allows no surrounding space, so a valid one is
+ * already in normal form.
+ */
+function invalidUpn(upn: string): ImportDecision | undefined {
+  try {
+    normalizeUpn(upn);
+    return undefined;
+  } catch (error) {
+    if (!isLanyardError(error)) throw error;
+    return { kind: 'fail', code: error.code, message: error.message };
+  }
 }
 
 /**
