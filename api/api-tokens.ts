@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { bearerKeyMatches, hashBearerKey, idOfBearerKey, newBearerKey } from '../core/bearer-keys.ts';
 import { LanyardError } from '../core/errors.ts';
 import { findApiToken, insertApiToken, listApiTokens, markApiTokenRevoked, touchApiToken } from './data/api-token-store.ts';
-import { recordAuditEvent } from '../db/audit-events.ts';
-import type { Db } from '../db/database.ts';
+import { recordAuditEvent } from '../core/db/audit-events.ts';
+import type { Db } from '../core/db/database.ts';
 import type { ApiToken } from './data/tables.ts';
 import { requireOrganization } from '../idp/accounts/organizations.ts';
 

@@ -29,9 +29,9 @@ import { startAgent } from '../agent/runtime.ts';
 import { runSync } from '../agent/sync.ts';
 import { createLogger } from '../core/logger.ts';
 import { allMigrations } from '../server/modules.ts';
-import { migrateToLatest, openDatabase } from '../db/database.ts';
-import { insertDomain } from '../db/domains.ts';
-import { insertOrganization } from '../db/organizations.ts';
+import { migrateToLatest, openDatabase } from '../core/db/database.ts';
+import { insertDomain } from '../core/db/domains.ts';
+import { insertOrganization } from '../core/db/organizations.ts';
 import { startSlapd } from '../test/harness/slapd.ts';
 import { peakRssMiB } from './measure.ts';
 

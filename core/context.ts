@@ -3,7 +3,7 @@ import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { createSecretBox, type SecretBox } from './secret-box.ts';
 import type { Migration } from 'kysely';
-import { MigrationError, migrateToLatest, openDatabase, type Db, type Dialect } from '../db/database.ts';
+import { MigrationError, migrateToLatest, openDatabase, type Db, type Dialect } from './db/database.ts';
 import { LanyardError } from './errors.ts';
 import type { Config } from './config.ts';
 import { loadMasterKey } from './master-key.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { csrfKeyOf } from '../core/csrf.ts';
 import type { JobDefinition } from '../core/jobs/job-runner.ts';
 import type { LanyardModule, ModuleHost } from '../core/module.ts';
-import { deleteExpiredSignInRequests } from '../db/sign-in-requests.ts';
+import { deleteExpiredSignInRequests } from '../core/db/sign-in-requests.ts';
 import { federationCommands } from './commands/federation-commands.ts';
 import { organizationCommands } from './commands/organization-commands.ts';
 import { userCommands } from './commands/user-commands.ts';

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { sql } from 'kysely';
 import { createRouter } from '../core/router.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 
 /** /healthz: the process answers. /readyz: the database answers too. (/metrics: server/http/metrics-endpoint.ts.) */
 export function operationsRouter(db: Db): Router {

@@ -6,7 +6,7 @@ import { createAppContext, type AppContext } from '../core/context.ts';
 import * as jobs from '../core/jobs/0010-jobs.ts';
 import type { Logger } from '../core/logger.ts';
 import type { LanyardModule } from '../core/module.ts';
-import { baseMigrations } from '../db/migrations/index.ts';
+import { baseMigrations } from '../core/db/migrations/index.ts';
 import { idpModule } from '../idp/module.ts';
 import { provisioningModule } from '../provisioning/module.ts';
 

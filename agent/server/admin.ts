@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
 import { findAgentById, insertAgent, listAgentsOfOrganization, markAgentRevoked } from './data/agents.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
 import { ensureSyncState, findSyncState, setDeletionThreshold } from './data/directory-sync-states.ts';
-import { findOrganizationBySlug } from '../../db/organizations.ts';
-import type { Organization } from '../../db/schema.ts';
+import { findOrganizationBySlug } from '../../core/db/organizations.ts';
+import type { Organization } from '../../core/db/schema.ts';
 import type { DirectoryAgent } from './data/tables.ts';
 import { hashAgentKey, newAgentKey } from './agent-keys.ts';
 

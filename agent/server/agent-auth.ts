@@ -2,7 +2,7 @@ import type { Context, Next } from 'koa';
 import { bearerKeyOf } from '../../core/bearer-keys.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { findAgentById, touchAgent } from './data/agents.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import type { DirectoryAgent } from './data/tables.ts';
 import { agentIdOfKey, keyMatches } from './agent-keys.ts';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { isLanyardError } from '../../core/errors.ts';
 import { normalizeUpn, type NormalUpn } from '../../core/upn.ts';
-import type { Db } from '../../db/database.ts';
-import { listDomains } from '../../db/domains.ts';
-import type { User } from '../../db/schema.ts';
+import type { Db } from '../../core/db/database.ts';
+import { listDomains } from '../../core/db/domains.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { DirectoryAgent } from './data/tables.ts';
 import { immutableIdFromAnchor } from '../anchor.ts';
 import type { BatchResult, DirectoryEntry, EntryFailure, RejectedEntry } from '../protocol.ts';

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Logger } from '../../core/logger.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
 import { findAgentById, touchAgent } from './data/agents.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import { claimPassThroughRequests, deleteExpiredPassThroughRequests } from './data/pass-through-requests.ts';
 import type { DirectoryAgent } from './data/tables.ts';
 import type { PassThroughTask } from '../protocol.ts';

@@ -3,7 +3,7 @@ import { LanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
 import { countConnectedAgents } from './data/agents.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import { deletePassThroughRequest, findPassThroughRequest, insertPassThroughRequest } from './data/pass-through-requests.ts';
 
 /**

@@ -5,10 +5,10 @@ import { readJsonBody } from '../../core/json-body.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createRouter } from '../../core/router.ts';
 import { setAgentError, touchAgent } from './data/agents.ts';
-import type { Db } from '../../db/database.ts';
-import { listDomains } from '../../db/domains.ts';
+import type { Db } from '../../core/db/database.ts';
+import { listDomains } from '../../core/db/domains.ts';
 import { findSyncState } from './data/directory-sync-states.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
 import { answerPassThroughRequest } from './data/pass-through-requests.ts';
 import {
   agentErrorReportSchema, anchorSchema, batchRequestSchema, completeRunRequestSchema, failRunRequestSchema,

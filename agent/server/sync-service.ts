@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
 import { acquireSyncLease, findSyncState, renewSyncLease, updateSyncRun } from './data/directory-sync-states.ts';
 import type { DirectoryAgent, DirectorySyncState } from './data/tables.ts';
 import type { EntryFailure } from '../protocol.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Db, Dialect } from '../../db/database.ts';
+import type { Db, Dialect } from '../db/database.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { isLanyardError, LanyardError } from '../errors.ts';
 import type { Logger } from '../logger.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Dialect } from '../../db/database.ts';
+import type { Db, Dialect } from '../db/database.ts';
 import type { Job, JobState } from './jobs-table.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 
 /** The job runner's part of the one Kysely `Database` type. */
-declare module '../../db/schema.ts' {
+declare module '../db/schema.ts' {
   interface Database {
     jobs: JobsTable;
   }

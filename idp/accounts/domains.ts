@@ -1,12 +1,12 @@
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { isUniqueViolation, type Db } from '../../db/database.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { isUniqueViolation, type Db } from '../../core/db/database.ts';
 import {
   countAccountsOfDomain, deleteUnusedDomain, findDomainByName, findRelatedDomainElsewhere, insertDomainUnrelatedElsewhere,
   updateDomainSettings, updateIssuerUnlessFederated,
-} from '../../db/domains.ts';
-import { findDomainFederation } from '../../provisioning/data/domain-federations.ts';
-import type { Domain } from '../../db/schema.ts';
+} from '../../core/db/domains.ts';
+import { findDomainFederation } from '../../core/db/domain-federations.ts';
+import type { Domain } from '../../core/db/schema.ts';
 import { issuerUriFor, validateIssuerUri } from './issuer.ts';
 import { requireOrganization } from './organizations.ts';
 import { normalizeDomainName } from './validation.ts';

@@ -1,5 +1,5 @@
 import { LanyardError } from '../../core/errors.ts';
-import type { Domain } from '../../db/schema.ts';
+import type { Domain } from '../../core/db/schema.ts';
 
 /**
  * A domain's issuer: the identifier Microsoft 365 pins for the federated domain and Lanyard copies

@@ -1,9 +1,9 @@
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { isUniqueViolation, type Db } from '../../db/database.ts';
-import { listDomains } from '../../db/domains.ts';
-import { deleteEmptyOrganization, findOrganizationBySlug, insertOrganization, updateOrganizationMfaPolicy } from '../../db/organizations.ts';
-import type { Organization } from '../../db/schema.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { isUniqueViolation, type Db } from '../../core/db/database.ts';
+import { listDomains } from '../../core/db/domains.ts';
+import { deleteEmptyOrganization, findOrganizationBySlug, insertOrganization, updateOrganizationMfaPolicy } from '../../core/db/organizations.ts';
+import type { Organization } from '../../core/db/schema.ts';
 import { normalizeSlug } from './validation.ts';
 
 /**

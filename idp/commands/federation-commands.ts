@@ -1,5 +1,5 @@
 import { requireDomain } from '../accounts/domains.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
 import { graphFederationBody, type FederationProtocol, type MfaBehavior } from '../federation/graph-federation-body.ts';
 import { createSigningKeyStore } from '../signing/key-store.ts';
 import type { CommandDefinition } from '../../core/commands.ts';

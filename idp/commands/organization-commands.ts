@@ -2,9 +2,9 @@ import { LanyardError } from '../../core/errors.ts';
 import { createOrganization, removeOrganization, requireOrganization, setOrganizationMfaPolicy } from '../accounts/organizations.ts';
 import { addDomain, changeDomainSettings, removeDomain, setDomainIssuer } from '../accounts/domains.ts';
 import { issuerWarnings } from '../accounts/issuer.ts';
-import { listDomains } from '../../db/domains.ts';
-import { listOrganizations } from '../../db/organizations.ts';
-import type { Domain } from '../../db/schema.ts';
+import { listDomains } from '../../core/db/domains.ts';
+import { listOrganizations } from '../../core/db/organizations.ts';
+import type { Domain } from '../../core/db/schema.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
 
 const domainJson = (domain: Domain) => ({

@@ -1,5 +1,5 @@
 import { addUser, enrolUserTotp, listOrganizationUsers, removeUser, setUserEnabled, setUserPassword } from '../accounts/users.ts';
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
 import { unlockAccount } from '../login/account-unlock.ts';
 

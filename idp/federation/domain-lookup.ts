@@ -1,7 +1,7 @@
 import { LanyardError } from '../../core/errors.ts';
-import type { Db } from '../../db/database.ts';
-import { findDomainByName } from '../../db/domains.ts';
-import type { Domain } from '../../db/schema.ts';
+import type { Db } from '../../core/db/database.ts';
+import { findDomainByName } from '../../core/db/domains.ts';
+import type { Domain } from '../../core/db/schema.ts';
 
 /** The domain named in a federation URL, or FEDERATION_UNKNOWN_DOMAIN (404). */
 export async function requireFederatedDomain(db: Db, name: string): Promise<Domain> {

@@ -1,4 +1,4 @@
-import type { Domain, SigningKeyRow } from '../../db/schema.ts';
+import type { Domain, SigningKeyRow } from '../../core/db/schema.ts';
 
 export type FederationProtocol = 'wsfed' | 'saml';
 export type MfaBehavior = 'enforce' | 'accept' | 'reject';

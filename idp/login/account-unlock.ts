@@ -1,6 +1,6 @@
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
-import type { User } from '../../db/schema.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { User } from '../../core/db/schema.ts';
 import { requireUser } from '../accounts/users.ts';
 import { accountNameHash, accountNameKey, clearAccountCounters } from './throttle.ts';
 

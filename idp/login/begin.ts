@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Domain } from '../../db/schema.ts';
+import type { Domain } from '../../core/db/schema.ts';
 import { completeSignIn } from './complete.ts';
 import type { IdpDeps } from './deps.ts';
 import { startSignInRequest, type ProtocolRequest } from './sign-in-request.ts';

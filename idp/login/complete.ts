@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { recordFamiliarAddress } from '../../db/familiar-addresses.ts';
-import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts';
-import { completeSignInRequest } from '../../db/sign-in-requests.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { recordFamiliarAddress } from '../../core/db/familiar-addresses.ts';
+import type { Domain, SignInRequest, SsoSession, User } from '../../core/db/schema.ts';
+import { completeSignInRequest } from '../../core/db/sign-in-requests.ts';
 import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import { recordSessionMfa, sessionCookieName, startSession } from '../sessions/sso-session.ts';
 import { clientAddress } from '../../core/http/client-address.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import type { Config } from '../../core/config.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import type { SigningKeyStore } from '../signing/key-store.ts';

@@ -1,9 +1,9 @@
 import { isLanyardError } from '../../core/errors.ts';
 import { decoyPasswordHash, verifyPassword } from '../../core/password-hash.ts';
 import { countConnectedAgents, listAgentsOfOrganization } from '../../agent/server/data/agents.ts';
-import type { Db } from '../../db/database.ts';
-import type { Domain, User } from '../../db/schema.ts';
-import { findUserByUpn } from '../../db/users.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { Domain, User } from '../../core/db/schema.ts';
+import { findUserByUpn } from '../../core/db/users.ts';
 import { findDomainForUpnSuffix } from '../accounts/domains.ts';
 import type { IdpDeps } from './deps.ts';
 

@@ -1,9 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { LanyardError } from '../../core/errors.ts';
-import type { Db } from '../../db/database.ts';
-import type { Domain, SignInRequest } from '../../db/schema.ts';
-import { findOpenSignInRequest, insertSignInRequest, replaceSignInRequest, type NewSignInRequest } from '../../db/sign-in-requests.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { Domain, SignInRequest } from '../../core/db/schema.ts';
+import { findOpenSignInRequest, insertSignInRequest, replaceSignInRequest, type NewSignInRequest } from '../../core/db/sign-in-requests.ts';
 import type { IdpDeps } from './deps.ts';
 
 /** What the protocol endpoint learned from Microsoft's request, kept until the token is issued. */

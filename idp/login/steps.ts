@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
-import type { Domain, SignInRequest, SsoSession, User } from '../../db/schema.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
-import { recordPasswordStep } from '../../db/sign-in-requests.ts';
-import { findUserById } from '../../db/users.ts';
+import type { Domain, SignInRequest, SsoSession, User } from '../../core/db/schema.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
+import { recordPasswordStep } from '../../core/db/sign-in-requests.ts';
+import { findUserById } from '../../core/db/users.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { hasConfirmedTotp } from '../mfa/totp.ts';
 import { resumeSession, sessionCookieName } from '../sessions/sso-session.ts';

@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
-import type { Db } from '../../db/database.ts';
-import { clearFailures, readFailures, recordFailure } from '../../db/throttle-counters.ts';
+import type { Db } from '../../core/db/database.ts';
+import { clearFailures, readFailures, recordFailure } from '../../core/db/throttle-counters.ts';
 
 /**
  * Sign-in throttling, modelled on AD FS extranet smart lockout. Counters, all in the database so

@@ -1,10 +1,10 @@
 import { generateSecret, generateURI, verify } from 'otplib';
 import { LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import type { Db } from '../../db/database.ts';
-import { claimTotpStep, findMfaCredential, replaceMfaCredential } from '../../db/mfa-credentials.ts';
-import type { MfaCredential } from '../../db/schema.ts';
-import type { MfaProof } from '../../db/sign-in-requests.ts';
+import type { Db } from '../../core/db/database.ts';
+import { claimTotpStep, findMfaCredential, replaceMfaCredential } from '../../core/db/mfa-credentials.ts';
+import type { MfaCredential } from '../../core/db/schema.ts';
+import type { MfaProof } from '../../core/db/sign-in-requests.ts';
 
 /** RFC 6238 defaults every authenticator app understands: SHA-1, 6 digits, 30 s steps. */
 const periodSeconds = 30;

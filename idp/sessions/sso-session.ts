@@ -1,8 +1,8 @@
 import { hash, randomBytes } from 'node:crypto';
-import type { Db } from '../../db/database.ts';
-import type { SsoSession } from '../../db/schema.ts';
-import { findLiveSessionWithUser, insertSession, touchSession } from '../../db/sso-sessions.ts';
-import type { User } from '../../db/schema.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { SsoSession } from '../../core/db/schema.ts';
+import { findLiveSessionWithUser, insertSession, touchSession } from '../../core/db/sso-sessions.ts';
+import type { User } from '../../core/db/schema.ts';
 
 export const sessionCookieName = 'lanyard_session';
 

@@ -1,9 +1,9 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import type { Db } from '../../db/database.ts';
-import type { SigningKeyRow } from '../../db/schema.ts';
-import { findSigningKeyInState, insertSigningKey, listSigningKeys } from '../../db/signing-keys.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { SigningKeyRow } from '../../core/db/schema.ts';
+import { findSigningKeyInState, insertSigningKey, listSigningKeys } from '../../core/db/signing-keys.ts';
 import { generateSigningKey } from '../keys/signing-key.ts';
 
 /** The key that signs tokens now, decrypted once and kept in memory for the cache period. */

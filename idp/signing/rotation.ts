@@ -1,9 +1,9 @@
 import type { SecretBox } from '../../core/secret-box.ts';
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
-import type { SigningKeyRow } from '../../db/schema.ts';
-import { findSigningKeyInState, insertSigningKey, setSigningKeyState } from '../../db/signing-keys.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { SigningKeyRow } from '../../core/db/schema.ts';
+import { findSigningKeyInState, insertSigningKey, setSigningKeyState } from '../../core/db/signing-keys.ts';
 import { createSigningKeyRow, generateSigningKeyRow, signingKeyCacheMilliseconds } from './key-store.ts';
 
 export type RotationStep = 'create-next' | 'activate' | 'retire-previous';

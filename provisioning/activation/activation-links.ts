@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { replaceActivationToken } from '../data/activation-tokens.ts';
-import type { Db } from '../../db/database.ts';
-import type { User } from '../../db/schema.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { User } from '../../core/db/schema.ts';
 
 /** How long an activation link works. */
 export const activationLinkDays = 7;

@@ -1,9 +1,9 @@
 import nodemailer from 'nodemailer';
 import { isLanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
-import type { User } from '../../db/schema.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { Config } from '../../core/config.ts';
 import { issueActivationLink, type ActivationLink } from './activation-links.ts';
 

@@ -1,7 +1,7 @@
-import { listSigningKeys } from '../../db/signing-keys.ts';
+import { listSigningKeys } from '../../core/db/signing-keys.ts';
 import { rotateSigningKeys } from '../../idp/signing/rotation.ts';
 import { pushTrustedCertificates, type CertificatePush } from '../federation/certificate-push.ts';
-import type { SigningKeyRow } from '../../db/schema.ts';
+import type { SigningKeyRow } from '../../core/db/schema.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
 
 const keyJson = (key: SigningKeyRow) => ({

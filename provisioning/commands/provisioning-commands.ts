@@ -1,8 +1,8 @@
 import { LanyardError } from '../../core/errors.ts';
 import { listResults } from '../data/provisioning-results.ts';
-import { type User } from '../../db/schema.ts';
+import { type User } from '../../core/db/schema.ts';
 import { provisioningOutcomes, type ProvisioningOutcome, type ProvisioningRunKind } from '../data/tables.ts';
-import { findUserById } from '../../db/users.ts';
+import { findUserById } from '../../core/db/users.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
 import { requireUser } from '../../idp/accounts/users.ts';
 import { deliverActivationLinks, type ActivationDelivery } from '../activation/activation-mail.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 
 /**
  * Activation links of pending accounts. Only SHA-256 hashes are stored; a token is usable once and

@@ -1,5 +1,5 @@
 import type { Updateable } from 'kysely';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import type { ProvisioningOutcome, ProvisioningRun, ProvisioningRunsTable } from './tables.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { TenantUserRow } from '../data/tables.ts';
 import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';
 

@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { listDomains } from '../../db/domains.ts';
+import { listDomains } from '../../core/db/domains.ts';
 import { findRecordedSubjects } from '../data/provisioning-results.ts';
 import { findTenantUsersByImmutableId, findTenantUsersByUpn } from '../data/provisioning-tenant-users.ts';
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { ProvisioningOutcome, TenantUserRow } from '../data/tables.ts';
 import { answerError, sendBatched, type BatchRequest } from '../graph/batch.ts';
 import { parseDefaultLicences, readSubscribedSkus, SeatLedger } from '../licences/licences.ts';

@@ -1,6 +1,6 @@
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { listFederatedDomains } from '../data/domain-federations.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { listFederatedDomains } from '../../core/db/domain-federations.ts';
 import type { TrustedCertificates } from '../../idp/signing/rotation.ts';
 import { openTenantGraph, type TenantGraph, type TenantGraphDeps } from '../tenant/graph-client.ts';
 import { readFederationConfiguration, writeFederationConfiguration } from './tenant-federation.ts';

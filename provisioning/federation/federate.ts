@@ -1,9 +1,9 @@
 import { LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { markDomainFederated } from '../data/domain-federations.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
-import type { Domain } from '../../db/schema.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { markDomainFederated } from '../../core/db/domain-federations.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
+import type { Domain } from '../../core/db/schema.ts';
 import { changeDomainSettings, requireDomain } from '../../idp/accounts/domains.ts';
 import { graphFederationBody, type FederationProtocol, type MfaBehavior } from '../../idp/federation/graph-federation-body.ts';
 import { createSigningKeyStore } from '../../idp/signing/key-store.ts';

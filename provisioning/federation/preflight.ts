@@ -1,8 +1,8 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
-import type { Db } from '../../db/database.ts';
-import type { Domain, User } from '../../db/schema.ts';
-import { findDomainByName } from '../../db/domains.ts';
-import { listUsers } from '../../db/users.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { Domain, User } from '../../core/db/schema.ts';
+import { findDomainByName } from '../../core/db/domains.ts';
+import { listUsers } from '../../core/db/users.ts';
 import { graphFailure } from '../tenant/graph-client.ts';
 import { listTenantDomains, type TenantDomain } from '../tenant/tenant-connection.ts';
 import type { InternalDomainFederation } from './tenant-federation.ts';

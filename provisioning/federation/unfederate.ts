@@ -1,6 +1,6 @@
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { unmarkDomainFederated } from '../data/domain-federations.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { unmarkDomainFederated } from '../../core/db/domain-federations.ts';
 import { requireDomain } from '../../idp/accounts/domains.ts';
 import { openTenantGraph } from '../tenant/graph-client.ts';
 import type { FederationDeps } from './federate.ts';

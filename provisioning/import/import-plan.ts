@@ -1,7 +1,7 @@
 import { generateImmutableId } from '../../idp/accounts/users.ts';
 import { validateImmutableId } from '../../idp/accounts/validation.ts';
 import { isLanyardError } from '../../core/errors.ts';
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { TenantUserRow } from '../data/tables.ts';
 import { normalizeUpn } from '../../core/upn.ts';
 import { placeUpn, type TenantDomain } from '../runs/tenant-snapshot.ts';

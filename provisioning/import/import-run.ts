@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/database.ts';
-import { listDomains } from '../../db/domains.ts';
+import type { Db } from '../../core/db/database.ts';
+import { listDomains } from '../../core/db/domains.ts';
 import { findRecordedSubjects } from '../data/provisioning-results.ts';
-import { endUserSessions } from '../../db/sso-sessions.ts';
-import { updateUser } from '../../db/users.ts';
+import { endUserSessions } from '../../core/db/sso-sessions.ts';
+import { updateUser } from '../../core/db/users.ts';
 import { usageLocationOrNull } from '../../core/usage-location.ts';
 import { countTenantUsers, findTenantUsersByImmutableId, findTenantUsersByUpn, listTenantUsers } from '../data/provisioning-tenant-users.ts';
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { ProvisioningResult, TenantUserRow } from '../data/tables.ts';
 import { answerError, sendBatched } from '../graph/batch.ts';
 import type { RunContext } from '../runs/run-context.ts';

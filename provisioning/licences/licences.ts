@@ -1,9 +1,9 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
 import { readProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
-import type { Organization } from '../../db/schema.ts';
+import type { Organization } from '../../core/db/schema.ts';
 import type { DefaultLicence, ProvisioningSettings } from '../data/tables.ts';
 import { withGraphRetry, type GraphCallStats } from '../graph/retry.ts';
 

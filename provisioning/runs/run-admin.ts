@@ -1,7 +1,7 @@
 import { LanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import type { Db } from '../../db/database.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import type { Db } from '../../core/db/database.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
 import { listResults } from '../data/provisioning-results.ts';
 import { findRun, listRuns, parseCounts } from '../data/provisioning-runs.ts';
 import { readProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { LanyardError, isLanyardError } from '../../core/errors.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
 import { claimRunLease, findRun, insertRun, updateHeldRun } from '../data/provisioning-runs.ts';
 import { readProvisioningSettings, releaseRunSlot } from '../data/provisioning-settings.ts';
 import { deleteTenantSnapshot } from '../data/provisioning-tenant-users.ts';
-import type { Organization } from '../../db/schema.ts';
+import type { Organization } from '../../core/db/schema.ts';
 import type { ProvisioningRun, ProvisioningRunKind } from '../data/tables.ts';
 import { exportAccounts } from '../export/export-run.ts';
 import { newGraphCallStats } from '../graph/retry.ts';

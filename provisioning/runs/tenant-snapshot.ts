@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import { insertTenantUsers } from '../data/provisioning-tenant-users.ts';
 import type { TenantUserRow } from '../data/tables.ts';
 import { withGraphRetry, type GraphCallStats } from '../graph/retry.ts';

@@ -1,9 +1,9 @@
 import { isLanyardError } from '../../core/errors.ts';
 import type { JobDefinition } from '../../core/jobs/job-runner.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { listOrphanedRuns } from '../data/provisioning-runs.ts';
 import { listAutoProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
-import { findOrganizationById } from '../../db/organizations.ts';
+import { findOrganizationById } from '../../core/db/organizations.ts';
 import type { ProvisioningSettings } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
 import { provisioningDeps } from './run-admin.ts';

@@ -4,7 +4,7 @@ import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import type { Database } from '../../db/schema.ts';
+import type { Database } from '../../core/db/schema.ts';
 import { findTenantConnection } from '../data/tenant-connections.ts';
 import type { Config } from '../../core/config.ts';
 import { microsoftUnreachable } from './microsoft-unreachable.ts';

@@ -1,7 +1,7 @@
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { recordAuditEvent } from '../../db/audit-events.ts';
-import { findOrganizationBySlug } from '../../db/organizations.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { saveTenantConnection } from '../data/tenant-connections.ts';
 import { checkTenantCredentials, createGraphClient, graphFailure, tenantSecretContext, type TenantCredentials, type TenantGraphDeps } from './graph-client.ts';
 

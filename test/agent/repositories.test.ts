@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAgent } from '../../agent/server/admin.ts';
 import { acquireSyncLease, findSyncState, renewSyncLease } from '../../agent/server/data/directory-sync-states.ts';
-import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
+import { openDatabase, type OpenedDatabase } from '../../core/db/database.ts';
 import { claimPassThroughRequests, insertPassThroughRequest } from '../../agent/server/data/pass-through-requests.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 import { createContoso } from './agent-fixture.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'ldapts';
-import type { Db } from '../../db/database.ts';
-import type { Organization, User } from '../../db/schema.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { Organization, User } from '../../core/db/schema.ts';
 import { createContoso, setupAgent, type AgentSetup, type LanyardNode } from './agent-fixture.ts';
 import { person, type SlapdServer } from '../harness/slapd.ts';
 

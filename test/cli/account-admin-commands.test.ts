@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '../../db/audit-events.ts';
-import { openDatabase } from '../../db/database.ts';
-import { markDomainFederated } from '../../provisioning/data/domain-federations.ts';
-import { findDomainByName } from '../../db/domains.ts';
+import { listAuditEvents } from '../../core/db/audit-events.ts';
+import { openDatabase } from '../../core/db/database.ts';
+import { markDomainFederated } from '../../core/db/domain-federations.ts';
+import { findDomainByName } from '../../core/db/domains.ts';
 import { cliEnvironment, runCli, type CliResult } from '../harness/cli.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 

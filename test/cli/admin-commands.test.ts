@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '../../db/audit-events.ts';
-import { openDatabase } from '../../db/database.ts';
+import { listAuditEvents } from '../../core/db/audit-events.ts';
+import { openDatabase } from '../../core/db/database.ts';
 import { cliEnvironment, runCli } from '../harness/cli.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 

@@ -3,7 +3,7 @@ import { LanyardError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createJobRunner, type JobDefinition } from '../../core/jobs/job-runner.ts';
 import { claimNextJob, enqueueJob, findJob, findJobByKey, listJobs } from '../../core/jobs/job-store.ts';
-import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
+import { openDatabase, type OpenedDatabase } from '../../core/db/database.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 import { createManualClock, type ManualClock } from '../harness/manual-clock.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allMigrations } from '../../server/modules.ts';
-import { migrateToLatest } from '../../db/database.ts';
+import { migrateToLatest } from '../../core/db/database.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 describe.each(dialects)('migrations on %s', (dialect) => {

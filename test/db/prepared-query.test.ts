@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents, recordAuditEvent } from '../../db/audit-events.ts';
+import { listAuditEvents, recordAuditEvent } from '../../core/db/audit-events.ts';
 import { sql } from 'kysely';
-import { openDatabase } from '../../db/database.ts';
-import { findDomainByName, insertDomain } from '../../db/domains.ts';
-import { insertOrganization } from '../../db/organizations.ts';
-import { preparedQuery, type QueryParameter } from '../../db/prepared-query.ts';
+import { openDatabase } from '../../core/db/database.ts';
+import { findDomainByName, insertDomain } from '../../core/db/domains.ts';
+import { insertOrganization } from '../../core/db/organizations.ts';
+import { preparedQuery, type QueryParameter } from '../../core/db/prepared-query.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 /** Prepared queries compile once and must give exactly what the same Kysely query gives, on both dialects. */

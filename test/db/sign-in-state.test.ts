@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimTotpStep, replaceMfaCredential } from '../../db/mfa-credentials.ts';
-import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
-import { insertOrganization } from '../../db/organizations.ts';
-import { completeSignInRequest, insertSignInRequest } from '../../db/sign-in-requests.ts';
-import { endUserSessions, findLiveSessionWithUser, insertSession } from '../../db/sso-sessions.ts';
-import { readFailures, recordFailure } from '../../db/throttle-counters.ts';
-import { insertDomain } from '../../db/domains.ts';
-import { insertUser } from '../../db/users.ts';
+import { claimTotpStep, replaceMfaCredential } from '../../core/db/mfa-credentials.ts';
+import { openDatabase, type OpenedDatabase } from '../../core/db/database.ts';
+import { insertOrganization } from '../../core/db/organizations.ts';
+import { completeSignInRequest, insertSignInRequest } from '../../core/db/sign-in-requests.ts';
+import { endUserSessions, findLiveSessionWithUser, insertSession } from '../../core/db/sso-sessions.ts';
+import { readFailures, recordFailure } from '../../core/db/throttle-counters.ts';
+import { insertDomain } from '../../core/db/domains.ts';
+import { insertUser } from '../../core/db/users.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../../db/database.ts';
-import { insertDomain } from '../../db/domains.ts';
-import { isFamiliarAddress, recordFamiliarAddress } from '../../db/familiar-addresses.ts';
-import { replaceMfaCredential } from '../../db/mfa-credentials.ts';
-import { insertOrganization } from '../../db/organizations.ts';
+import { openDatabase, type OpenedDatabase } from '../../core/db/database.ts';
+import { insertDomain } from '../../core/db/domains.ts';
+import { isFamiliarAddress, recordFamiliarAddress } from '../../core/db/familiar-addresses.ts';
+import { replaceMfaCredential } from '../../core/db/mfa-credentials.ts';
+import { insertOrganization } from '../../core/db/organizations.ts';
 import {
   completeSignInRequest,
   findOpenSignInRequest,
@@ -11,8 +11,8 @@ import {
   recordMfaStep,
   recordPasswordStep,
   replaceSignInRequest,
-} from '../../db/sign-in-requests.ts';
-import { insertUser } from '../../db/users.ts';
+} from '../../core/db/sign-in-requests.ts';
+import { insertUser } from '../../core/db/users.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 /**

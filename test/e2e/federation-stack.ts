@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
-import type { Dialect } from '../../db/database.ts';
+import type { Dialect } from '../../core/db/database.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/start.ts';
 import { issueServerCertificate } from '../../emulator/tls/key-store.ts';
 import type { FederationProtocol, MfaBehavior } from '../../idp/federation/graph-federation-body.ts';

@@ -1,7 +1,7 @@
 import { idpDeps } from '../../idp/module.ts';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listSigningKeys } from '../../db/signing-keys.ts';
+import { listSigningKeys } from '../../core/db/signing-keys.ts';
 import { runCli } from '../harness/cli.ts';
 import { launchChromium, newPage, signInThroughBrowser } from './browser.ts';
 import { setUpFederatedDomain, startFederationStack, type FederatedDomain, type FederationStack } from './federation-stack.ts';

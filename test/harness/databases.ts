@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { allMigrations } from '../../server/modules.ts';
-import { migrateToLatest, openDatabase, type Dialect, type OpenedDatabase } from '../../db/database.ts';
+import { migrateToLatest, openDatabase, type Dialect, type OpenedDatabase } from '../../core/db/database.ts';
 
 export const dialects: readonly Dialect[] = ['sqlite', 'postgres'];
 

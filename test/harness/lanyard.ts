@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../core/logger.ts';
-import type { Dialect } from '../../db/database.ts';
+import type { Dialect } from '../../core/db/database.ts';
 import { createServer, type LanyardServer } from '../../server/app.ts';
 import type { AppContext } from '../../core/context.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';

@@ -2,7 +2,7 @@ import { generate } from 'otplib';
 import { addDomain } from '../../idp/accounts/domains.ts';
 import { createOrganization } from '../../idp/accounts/organizations.ts';
 import { addUser, enrolUserTotp } from '../../idp/accounts/users.ts';
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { AppContext } from '../../core/context.ts';
 
 export const testPassword = 'correct horse battery staple';

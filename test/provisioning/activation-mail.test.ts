@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '../../db/audit-events.ts';
-import { setUserStatus } from '../../db/users.ts';
+import { listAuditEvents } from '../../core/db/audit-events.ts';
+import { setUserStatus } from '../../core/db/users.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { runCli } from '../harness/cli.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUserByUpn, setUserStatus } from '../../db/users.ts';
+import { findUserByUpn, setUserStatus } from '../../core/db/users.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { issueActivationLink } from '../../provisioning/activation/activation-links.ts';
 import { dialects } from '../harness/databases.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUserByUpn, setUserStatus, updateUser } from '../../db/users.ts';
+import { findUserByUpn, setUserStatus, updateUser } from '../../core/db/users.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../core/secret-box.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db } from '../../core/db/database.ts';
 import { saveTenantConnection } from '../../provisioning/data/tenant-connections.ts';
 import type { GraphQuirks } from '../../emulator/graph/quirks.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { insertOrganization } from '../../db/organizations.ts';
+import { insertOrganization } from '../../core/db/organizations.ts';
 import { saveTenantConnection } from '../../provisioning/data/tenant-connections.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { openTenantGraph, tenantSecretContext } from '../../provisioning/tenant/graph-client.ts';

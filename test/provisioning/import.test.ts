@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUserByUpn } from '../../db/users.ts';
+import { findUserByUpn } from '../../core/db/users.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { runProvisioning, setProvisioningThreshold, showRun } from '../../provisioning/runs/run-admin.ts';

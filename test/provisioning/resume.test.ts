@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRun } from '../../provisioning/data/provisioning-runs.ts';
-import type { User } from '../../db/schema.ts';
+import type { User } from '../../core/db/schema.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { startTrustedEmulator } from '../emulator/harness.ts';
 import { runCli } from '../harness/cli.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '../../db/audit-events.ts';
+import { listAuditEvents } from '../../core/db/audit-events.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator, type SeededTenant } from '../emulator/harness.ts';
 import { federationAppRoles } from '../e2e/federation-stack.ts';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { insertDomain } from '../../db/domains.ts';
-import { findDomainFederation, listFederatedDomains, markDomainFederated, unmarkDomainFederated } from '../../provisioning/data/domain-federations.ts';
-import { insertOrganization } from '../../db/organizations.ts';
+import { insertDomain } from '../../core/db/domains.ts';
+import { findDomainFederation, listFederatedDomains, markDomainFederated, unmarkDomainFederated } from '../../core/db/domain-federations.ts';
+import { insertOrganization } from '../../core/db/organizations.ts';
 import { deleteTenantConnection, findTenantConnection, saveTenantConnection } from '../../provisioning/data/tenant-connections.ts';
 import { tenantSecretContext } from '../../provisioning/tenant/graph-client.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';

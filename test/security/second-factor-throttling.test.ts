@@ -9,7 +9,7 @@
  * round, as the attacker would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '../../db/audit-events.ts';
+import { listAuditEvents } from '../../core/db/audit-events.ts';
 import { unlockAccount } from '../../idp/login/account-unlock.ts';
 import { BrowserClient, readForm } from '../harness/browser-client.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';

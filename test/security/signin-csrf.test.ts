@@ -8,7 +8,7 @@
  * no password step is recorded for the request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOpenSignInRequest } from '../../db/sign-in-requests.ts';
+import { findOpenSignInRequest } from '../../core/db/sign-in-requests.ts';
 import { BrowserClient, readForm } from '../harness/browser-client.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 import { seedOrganization, seedUser, testPassword } from '../harness/seed.ts';

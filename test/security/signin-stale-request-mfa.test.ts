@@ -16,7 +16,7 @@
 import http from 'node:http';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db, type OpenedDatabase } from '../../db/database.ts';
+import { openDatabase, type Db, type OpenedDatabase } from '../../core/db/database.ts';
 import { createServer } from '../../server/app.ts';
 import { BrowserClient, readForm } from '../harness/browser-client.ts';
 import { dialects } from '../harness/databases.ts';

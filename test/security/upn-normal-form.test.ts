@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentApi } from '../../agent/api-client.ts';
 import { registerAgent } from '../../agent/server/admin.ts';
 import { normalizeUpn } from '../../core/upn.ts';
-import { findUserByUpn } from '../../db/users.ts';
+import { findUserByUpn } from '../../core/db/users.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { decideImport } from '../../provisioning/import/import-plan.ts';
 import { createContoso, startLanyardNode, type LanyardNode } from '../agent/agent-fixture.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../../db/database.ts';
+import type { Db } from '../../../core/db/database.ts';
 import type { DirectorySyncState, DirectorySyncStatesTable, SyncMode } from './tables.ts';
 import type { Updateable } from 'kysely';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '../../../db/audit-events.ts';
-import { findMfaCredential } from '../../../db/mfa-credentials.ts';
+import { listAuditEvents } from '../../../core/db/audit-events.ts';
+import { findMfaCredential } from '../../../core/db/mfa-credentials.ts';
 import { setOrganizationMfaPolicy } from '../../../idp/accounts/organizations.ts';
 import { BrowserClient, readForm } from '../../harness/browser-client.ts';
 import { dialects } from '../../harness/databases.ts';

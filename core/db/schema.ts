@@ -118,6 +118,20 @@ export interface SigningKeysTable {
   retiredAt: string | null;
 }
 
+/**
+ * A domain's federation in its organization's tenant, as Lanyard set it (written by `lanyard federate`,
+ * removed by unfederate). Created by provisioning's migration 0003; a fact about the domain that the
+ * IdP reads too (a federated domain cannot be removed).
+ */
+export interface DomainFederationsTable {
+  domainId: string;
+  organizationId: string;
+  /** Tenant the federation was written to. */
+  tenantId: string;
+  federatedAt: string;
+  updatedAt: string;
+}
+
 /** An address an account completed a sign-in from; a bounded, most-recent list per account (migration 0008). */
 export interface FamiliarAddressesTable {
   userId: string;
@@ -150,6 +164,7 @@ export interface AuditEventsTable {
 }
 
 export interface Database {
+  domainFederations: DomainFederationsTable;
   familiarAddresses: FamiliarAddressesTable;
   organizations: OrganizationsTable;
   domains: DomainsTable;
@@ -164,6 +179,7 @@ export interface Database {
 
 export type Organization = Selectable<OrganizationsTable>;
 export type Domain = Selectable<DomainsTable>;
+export type DomainFederation = Selectable<DomainFederationsTable>;
 
 /**
  * Every column of a table, spelled out, for prepared statements: PostgreSQL refuses to run a

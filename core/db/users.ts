@@ -1,4 +1,4 @@
-import { upnLookupKey } from '../core/upn.ts';
+import { upnLookupKey } from '../upn.ts';
 import type { Db } from './database.ts';
 import type { NewUser, User, UserStatus, UserUpdate } from './schema.ts';
 

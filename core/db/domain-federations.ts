@@ -1,6 +1,6 @@
-import type { Db } from '../../db/database.ts';
-import type { Domain } from '../../db/schema.ts';
-import type { DomainFederation } from './tables.ts';
+import type { Db } from './database.ts';
+import type { Domain } from './schema.ts';
+import type { DomainFederation } from './schema.ts';
 
 /**
  * Which domains Lanyard has federated in its organization's Microsoft 365 tenant. Written by
