@@ -23,7 +23,7 @@ const guidText = /^\{?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-
 /** The 16 bytes .NET's `Guid.ToByteArray()` returns for GUID text (what AD stores in objectGUID). */
 export function guidBytesFromText(text: string): Buffer {
   const match = guidText.exec(text.trim());
-  if (!match) throw new LanyardError('SYNC_ANCHOR_INVALID', `"${text}" is not a GUID`, 400);
+  if (!match) throw new LanyardError('SYNC_ANCHOR_INVALID', `"${text}" is not a GUID`);
   const [, data1, data2, data3, data4a, data4b] = match as unknown as [string, string, string, string, string, string];
   return Buffer.concat([
     Buffer.from(data1, 'hex').reverse(),
@@ -35,7 +35,7 @@ export function guidBytesFromText(text: string): Buffer {
 
 /** Canonical lower-case GUID text of 16 stored bytes (what `new Guid(bytes).ToString()` prints). */
 export function anchorFromGuidBytes(bytes: Buffer): string {
-  if (bytes.length !== 16) throw new LanyardError('SYNC_ANCHOR_INVALID', `a GUID anchor has 16 bytes, got ${bytes.length}`, 400);
+  if (bytes.length !== 16) throw new LanyardError('SYNC_ANCHOR_INVALID', `a GUID anchor has 16 bytes, got ${bytes.length}`);
   const hex = (start: number, end: number, reverse: boolean) => {
     const part = Buffer.from(bytes.subarray(start, end));
     return (reverse ? part.reverse() : part).toString('hex');

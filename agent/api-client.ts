@@ -50,7 +50,7 @@ export function createAgentApi(server: string, agentKey: string): AgentApi {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new LanyardError('LANYARD_UNREACHABLE', `cannot reach Lanyard at ${server}: ${(error as Error).cause ?? (error as Error).message}`, 503);
+      throw new LanyardError('LANYARD_UNREACHABLE', `cannot reach Lanyard at ${server}: ${(error as Error).cause ?? (error as Error).message}`);
     }
     if (response.status === 204) return undefined as T;
     const text = await response.text();
@@ -58,11 +58,11 @@ export function createAgentApi(server: string, agentKey: string): AgentApi {
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
-      throw new LanyardError('LANYARD_BAD_RESPONSE', `Lanyard answered ${response.status} with a body that is not JSON`, 502);
+      throw new LanyardError('LANYARD_BAD_RESPONSE', `Lanyard answered ${response.status} with a body that is not JSON`);
     }
     if (!response.ok) {
       const error = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
-      throw new LanyardError(error?.code ?? `HTTP_${response.status}`, error?.message ?? `Lanyard answered ${response.status}`, response.status, error?.details);
+      throw LanyardError.relayed(error?.code ?? `HTTP_${response.status}`, error?.message ?? `Lanyard answered ${response.status}`, response.status, error?.details);
     }
     return json as T;
   }

@@ -67,7 +67,7 @@ export function parseAgentConfig(input: unknown): AgentConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = issue.path.join('.') || '(root)';
-    throw new LanyardError('AGENT_CONFIG_INVALID', `agent config ${key}: ${issue.message}`, 400, { key });
+    throw new LanyardError('AGENT_CONFIG_INVALID', `agent config ${key}: ${issue.message}`, { key });
   }
   const value = parsed.data;
   const changeTracking = value.changeTracking ?? (value.mapping.sourceAnchor === 'entryUUID' ? 'modifyTimestamp' : 'uSNChanged');
@@ -80,12 +80,12 @@ export function loadAgentConfig(file: string): AgentConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new LanyardError('AGENT_CONFIG_INVALID', `cannot read agent config ${file}: ${(error as Error).message}`, 400);
+    throw new LanyardError('AGENT_CONFIG_INVALID', `cannot read agent config ${file}: ${(error as Error).message}`);
   }
   try {
     return parseAgentConfig(JSON.parse(text));
   } catch (error) {
-    if (error instanceof SyntaxError) throw new LanyardError('AGENT_CONFIG_INVALID', `agent config ${file} is not JSON: ${error.message}`, 400);
+    if (error instanceof SyntaxError) throw new LanyardError('AGENT_CONFIG_INVALID', `agent config ${file} is not JSON: ${error.message}`);
     throw error;
   }
 }
@@ -109,10 +109,10 @@ function readSecret(file: string | undefined, fromEnv: string | undefined, key: 
       const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
       if (value) return value;
     } catch (error) {
-      throw new LanyardError('AGENT_CONFIG_INVALID', `${key}: cannot read ${file}: ${(error as Error).message}`, 400, { key });
+      throw new LanyardError('AGENT_CONFIG_INVALID', `${key}: cannot read ${file}: ${(error as Error).message}`, { key });
     }
-    throw new LanyardError('AGENT_CONFIG_INVALID', `${key}: ${file} is empty`, 400, { key });
+    throw new LanyardError('AGENT_CONFIG_INVALID', `${key}: ${file} is empty`, { key });
   }
   if (fromEnv) return fromEnv;
-  throw new LanyardError('AGENT_CONFIG_INVALID', `set ${key} in the config or ${variable} in the environment`, 400, { key });
+  throw new LanyardError('AGENT_CONFIG_INVALID', `set ${key} in the config or ${variable} in the environment`, { key });
 }

@@ -113,7 +113,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncReport> {
       for (const failure of report.failed) logger.warn('entry not synced', { ...failure });
       return summary;
     } catch (error) {
-      const failure = error instanceof LanyardError ? error : new LanyardError('SYNC_FAILED', (error as Error).message, 500);
+      const failure = error instanceof LanyardError ? error : new LanyardError('SYNC_FAILED', (error as Error).message);
       await api.failRun(run.runId, { code: failure.code, message: failure.message.slice(0, 1024) }).catch(() => {});
       await reportAgentError(api, failure);
       throw failure;
@@ -218,6 +218,6 @@ function stringValue(entry: Entry, name: string): string | null {
 
 /** Tells Lanyard about an agent-side failure, so its agent status shows it; best effort. */
 export async function reportAgentError(api: AgentApi, error: unknown): Promise<void> {
-  const failure = error instanceof LanyardError ? error : new LanyardError('AGENT_FAILED', String((error as Error)?.message ?? error), 500);
+  const failure = error instanceof LanyardError ? error : new LanyardError('AGENT_FAILED', String((error as Error)?.message ?? error));
   await api.reportStatus({ code: failure.code, message: failure.message.slice(0, 1024) }).catch(() => {});
 }

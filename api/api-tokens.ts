@@ -23,7 +23,7 @@ const summarize = (token: ApiToken): ApiTokenSummary => ({ id: token.id, name: t
 
 export async function createApiToken(db: Db, organizationSlug: string, name: string, actor: string, now = new Date()): Promise<{ token: ApiTokenSummary; secret: string }> {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100) throw new LanyardError('API_TOKEN_NAME_INVALID', 'token name must be 1 to 100 characters', 400);
+  if (trimmed.length === 0 || trimmed.length > 100) throw new LanyardError('API_TOKEN_NAME_INVALID', 'token name must be 1 to 100 characters');
   const organization = await requireOrganization(db, organizationSlug);
   const id = randomUUID();
   const secret = newBearerKey('lyt', id);
@@ -39,8 +39,8 @@ export async function listOrganizationApiTokens(db: Db, organizationSlug: string
 }
 
 export async function revokeApiToken(db: Db, id: string, actor: string, now = new Date()): Promise<void> {
-  if (!(await findApiToken(db, id))) throw new LanyardError('API_TOKEN_NOT_FOUND', `no API token ${id}`, 404);
-  if (!(await markApiTokenRevoked(db, id, now))) throw new LanyardError('API_TOKEN_REVOKED', `API token ${id} is already revoked`, 409);
+  if (!(await findApiToken(db, id))) throw new LanyardError('API_TOKEN_NOT_FOUND', `no API token ${id}`);
+  if (!(await markApiTokenRevoked(db, id, now))) throw new LanyardError('API_TOKEN_ALREADY_REVOKED', `API token ${id} is already revoked`);
   await recordAuditEvent(db, { actor, action: 'api-token.revoke', target: `api-token:${id}`, outcome: 'success' }, now);
 }
 
@@ -49,11 +49,11 @@ export async function revokeApiToken(db: Db, id: string, actor: string, now = ne
  * answer; a revoked one is named only after it matched.
  */
 export async function authenticateApiToken(db: Db, secret: string | undefined, now = new Date()): Promise<ApiToken> {
-  if (!secret) throw new LanyardError('API_TOKEN_MISSING', 'send an API token as Authorization: Bearer <token> (create one with `lanyard api-token create`)', 401);
+  if (!secret) throw new LanyardError('API_TOKEN_MISSING', 'send an API token as Authorization: Bearer <token> (create one with `lanyard api-token create`)');
   const id = idOfBearerKey('lyt', secret);
   const token = id ? await findApiToken(db, id) : undefined;
-  if (!token || !bearerKeyMatches(secret, token.tokenHash)) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid', 401);
-  if (token.revokedAt) throw new LanyardError('API_TOKEN_REVOKED', 'this API token was revoked', 401);
+  if (!token || !bearerKeyMatches(secret, token.tokenHash)) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid');
+  if (token.revokedAt) throw new LanyardError('API_TOKEN_REVOKED', 'this API token was revoked');
   await touchApiToken(db, token.id, now);
   return token;
 }

@@ -10,7 +10,7 @@ export const apiTokenCommands: readonly CommandDefinition[] = [
     options: { name: { type: 'string' } },
     summary: 'api-token create <org> --name <name>   (prints the token once)',
     async run({ args, options, context }) {
-      if (typeof options.name !== 'string') throw new LanyardError('USAGE', 'usage: lanyard api-token create <org> --name <name>', 2);
+      if (typeof options.name !== 'string') throw new LanyardError('USAGE', 'usage: lanyard api-token create <org> --name <name>');
       const { token, secret } = await createApiToken(context.db, args.org!, options.name, 'cli');
       return {
         json: { token, secret },

@@ -27,7 +27,7 @@ const runRequestSchema = z.strictObject({
 });
 const pageLimit = (value: string | undefined, fallback: number) => {
   const limit = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LanyardError('API_REQUEST_INVALID', 'limit must be a whole number from 1 to 1000', 400);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LanyardError('API_REQUEST_INVALID', 'limit must be a whole number from 1 to 1000');
   return limit;
 };
 
@@ -55,7 +55,7 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
   router.use(async (ctx: Context, next: Next) => {
     const token = await authenticateApiToken(db, bearerKeyOf(ctx.get('authorization')));
     const organization = await findOrganizationById(db, token.organizationId);
-    if (!organization) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid', 401);
+    if (!organization) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid');
     ctx.state.apiToken = token;
     ctx.state.organization = organization;
     await next();
@@ -64,7 +64,7 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
   const authenticated = (ctx: Context) => {
     const token = ctx.state.apiToken as ApiToken | undefined;
     const organization = ctx.state.organization as Organization | undefined;
-    if (!token || !organization) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid', 401);
+    if (!token || !organization) throw new LanyardError('API_TOKEN_INVALID', 'the API token is not valid');
     return { token, organization };
   };
   const organizationOf = (ctx: Context) => authenticated(ctx).organization;
@@ -111,10 +111,10 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
   router.get('/provisioning/runs/:id', async (ctx) => {
     const run = await requireRun(db, ctx.params.id!);
     // Another organization's run is reported exactly like a missing one.
-    if (run.organizationId !== organizationOf(ctx).id) throw new LanyardError('RUN_NOT_FOUND', `no provisioning run "${ctx.params.id}"`, 404);
+    if (run.organizationId !== organizationOf(ctx).id) throw new LanyardError('RUN_NOT_FOUND', `no provisioning run "${ctx.params.id}"`);
     const outcome = ctx.query.outcome;
     if (outcome !== undefined && !provisioningOutcomes.includes(outcome as ProvisioningOutcome)) {
-      throw new LanyardError('API_REQUEST_INVALID', `outcome must be one of ${provisioningOutcomes.join(', ')}`, 400);
+      throw new LanyardError('API_REQUEST_INVALID', `outcome must be one of ${provisioningOutcomes.join(', ')}`);
     }
     ctx.body = await showRun(db, run.id, {
       outcomes: outcome ? [outcome as ProvisioningOutcome] : undefined,

@@ -158,15 +158,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? 'environment');
-    throw new LanyardError('CONFIG_INVALID', `${key}: ${issue.message}`, 500, { key });
+    throw new LanyardError('CONFIG_INVALID', `${key}: ${issue.message}`, { key });
   }
   const v = parsed.data as z.infer<typeof schema>;
   if (v.LANYARD_SMTP_URL && !v.LANYARD_SMTP_FROM) {
-    throw new LanyardError('CONFIG_INVALID', 'LANYARD_SMTP_FROM: set the sender address when LANYARD_SMTP_URL is set', 500, { key: 'LANYARD_SMTP_FROM' });
+    throw new LanyardError('CONFIG_INVALID', 'LANYARD_SMTP_FROM: set the sender address when LANYARD_SMTP_URL is set', { key: 'LANYARD_SMTP_FROM' });
   }
   if ((v.LANYARD_TLS_CERT_FILE === undefined) !== (v.LANYARD_TLS_KEY_FILE === undefined)) {
     const key = v.LANYARD_TLS_CERT_FILE === undefined ? 'LANYARD_TLS_CERT_FILE' : 'LANYARD_TLS_KEY_FILE';
-    throw new LanyardError('CONFIG_INVALID', `${key}: set LANYARD_TLS_CERT_FILE and LANYARD_TLS_KEY_FILE together`, 500, { key });
+    throw new LanyardError('CONFIG_INVALID', `${key}: set LANYARD_TLS_CERT_FILE and LANYARD_TLS_KEY_FILE together`, { key });
   }
   const moduleSettings = Object.fromEntries(sections.map((section) => [section.key, Object.freeze(section.read(parsed.data as Record<string, unknown>))]));
   return Object.freeze({

@@ -32,7 +32,7 @@ export async function createAppContext(config: Config, options: { migrations: Re
   const { db, dialect, close } = openDatabase(url);
   try {
     const applied = await migrateToLatest(db, options.migrations).catch((error: unknown) => {
-      throw error instanceof MigrationError ? new LanyardError(error.code, error.message, 500, { migration: error.migrationName }) : error;
+      throw error instanceof MigrationError ? new LanyardError(error.code, error.message, { migration: error.migrationName }) : error;
     });
     if (applied.length > 0) logger.info('database migrated', { applied, dialect });
     const masterKey = loadMasterKey(config, logger);

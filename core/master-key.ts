@@ -23,6 +23,6 @@ export function loadMasterKey(config: Config, logger: Logger): Buffer {
 
 function decode(value: string, source: string): Buffer {
   const key = Buffer.from(value, 'base64');
-  if (key.length !== 32) throw new LanyardError('CONFIG_INVALID', `${source}: master key must be base64 of exactly 32 bytes`, 500);
+  if (key.length !== 32) throw new LanyardError('CONFIG_INVALID', `${source}: master key must be base64 of exactly 32 bytes`);
   return key;
 }

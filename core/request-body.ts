@@ -10,16 +10,16 @@ import { LanyardError } from './errors.ts';
  *   const bytes = await readLimitedBody(ctx, 256 * 1024, 'application/json', 'expected application/json');
  */
 export async function readLimitedBody(ctx: Context, maxBytes: number, mediaType: string, wrongTypeMessage: string): Promise<Buffer> {
-  if (!ctx.is(mediaType)) throw new LanyardError('REQUEST_CONTENT_TYPE', wrongTypeMessage, 415);
+  if (!ctx.is(mediaType)) throw new LanyardError('REQUEST_CONTENT_TYPE', wrongTypeMessage);
   const declared = Number(ctx.get('content-length') || 0);
-  if (declared > maxBytes) throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, 413);
+  if (declared > maxBytes) throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
       ctx.req.destroy();
-      throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, 413);
+      throw new LanyardError('REQUEST_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
     }
     chunks.push(chunk);
   }

@@ -18,7 +18,7 @@ export interface SecretBox {
 }
 
 export function createSecretBox(masterKey: Buffer): SecretBox {
-  if (masterKey.length !== 32) throw new LanyardError('MASTER_KEY_INVALID', 'master key must be 32 bytes', 500);
+  if (masterKey.length !== 32) throw new LanyardError('MASTER_KEY_INVALID', 'master key must be 32 bytes');
   return {
     seal(plaintext, context) {
       const iv = randomBytes(12);
@@ -30,7 +30,7 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
     open(sealed, context) {
       const [version, iv, tag, ciphertext] = sealed.split('.');
       if (version !== 'v1' || !iv || !tag || ciphertext === undefined) {
-        throw new LanyardError('SECRET_UNREADABLE', 'stored secret has an unknown format', 500);
+        throw new LanyardError('SECRET_UNREADABLE', 'stored secret has an unknown format');
       }
       try {
         const decipher = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(iv, 'base64url'));
@@ -38,7 +38,7 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
       } catch {
-        throw new LanyardError('SECRET_UNREADABLE', 'stored secret cannot be decrypted with this master key', 500);
+        throw new LanyardError('SECRET_UNREADABLE', 'stored secret cannot be decrypted with this master key');
       }
     },
   };

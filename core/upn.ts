@@ -28,7 +28,7 @@ const localCharacter = /^[A-Za-z0-9.\-_!#^~']$/;
  */
 export function normalizeUpn(value: string): NormalUpn {
   const result = parseUpn(value);
-  if (typeof result === 'string') throw new LanyardError('UPN_INVALID', `not a valid user principal name: ${result}`, 400);
+  if (typeof result === 'string') throw new LanyardError('UPN_INVALID', `not a valid user principal name: ${result}`);
   return result;
 }
 

@@ -7,7 +7,7 @@ const countryCode = /^[A-Za-z]{2}$/;
 export function parseUsageLocation(value: string): string {
   const trimmed = value.trim();
   if (!countryCode.test(trimmed)) {
-    throw new LanyardError('USAGE_LOCATION_INVALID', `usage location "${value}" is not a two-letter ISO 3166-1 country code such as GB or US`, 400);
+    throw new LanyardError('USAGE_LOCATION_INVALID', `usage location "${value}" is not a two-letter ISO 3166-1 country code such as GB or US`);
   }
   return trimmed.toUpperCase();
 }

@@ -97,7 +97,7 @@ function mountRouters(app: Koa, routers: readonly Router[]): void {
     app.use(router.allowedMethods({ throw: false }));
   }
   app.use((ctx) => {
-    if (ctx.status === 404 && ctx.body === undefined) throw new LanyardError('NOT_FOUND', 'There is nothing at this address.', 404);
+    if (ctx.status === 404 && ctx.body === undefined) throw new LanyardError('NOT_FOUND', 'There is nothing at this address.');
   });
 }
 

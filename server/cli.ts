@@ -34,7 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const command = commands
       .filter((candidate) => candidate.words.every((word, index) => argv[index] === word))
       .sort((a, b) => b.words.length - a.words.length)[0];
-    if (!command) throw new LanyardError('USAGE', `unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')}"\n${usage}`, 2);
+    if (!command) throw new LanyardError('USAGE', `unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')}"\n${usage}`);
     const parsed = parseCommandArgs(command, argv.slice(command.words.length));
     // Commands log only warnings: their output is the result, not a log stream.
     const context = await openLanyard(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn') });
@@ -50,7 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const code = known?.code ?? 'INTERNAL_ERROR';
     const message = known?.message ?? (error instanceof Error ? error.message : String(error));
     // Details (e.g. the failed pre-flight checks of `federate`) are for scripts; people get them in the message.
-    const details = known?.expose ? known.details : undefined;
+    const details = known?.exposeDetails ? known.details : undefined;
     process.stderr.write(json ? `${JSON.stringify({ error: { code, message, ...(details && { details }) } })}\n` : `error: ${message} (${code})\n`);
     return code === 'USAGE' ? 2 : 1;
   }
@@ -62,15 +62,15 @@ function parseCommandArgs(command: CommandDefinition, rest: readonly string[]) {
   try {
     parsed = parseArgs({ args: [...rest], options: Object.fromEntries(Object.entries(spec).map(([name, { type }]) => [name, { type }])), allowPositionals: true, strict: true });
   } catch (error) {
-    throw new LanyardError('USAGE', `${(error as Error).message}\n${commandHelp(command)}`, 2);
+    throw new LanyardError('USAGE', `${(error as Error).message}\n${commandHelp(command)}`);
   }
   if (parsed.positionals.length !== command.positionals.length) {
-    throw new LanyardError('USAGE', commandHelp(command), 2);
+    throw new LanyardError('USAGE', commandHelp(command));
   }
   for (const [name, option] of Object.entries(spec)) {
     const value = parsed.values[name];
     if (option.choices && typeof value === 'string' && !option.choices.includes(value)) {
-      throw new LanyardError('USAGE', `--${name} must be one of ${option.choices.join(', ')}`, 2);
+      throw new LanyardError('USAGE', `--${name} must be one of ${option.choices.join(', ')}`);
     }
   }
   const args = Object.fromEntries(command.positionals.map((name, index) => [name, parsed.positionals[index]!]));
@@ -79,11 +79,11 @@ function parseCommandArgs(command: CommandDefinition, rest: readonly string[]) {
 
 /** Reads all of stdin; one trailing newline (from `echo` or a file) is not part of the secret. */
 async function readSecretFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new LanyardError('SECRET_STDIN_REQUIRED', 'pipe the secret on standard input, e.g. `printf %s "$PASSWORD" | lanyard ...`', 400);
+  if (process.stdin.isTTY) throw new LanyardError('SECRET_STDIN_REQUIRED', 'pipe the secret on standard input, e.g. `printf %s "$PASSWORD" | lanyard ...`');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (secret.length === 0) throw new LanyardError('SECRET_EMPTY', 'nothing was read from standard input', 400);
+  if (secret.length === 0) throw new LanyardError('SECRET_EMPTY', 'nothing was read from standard input');
   return secret;
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, InvalidCredentialsError } from 'ldapts';
-import { LanyardError } from '../../core/errors.ts';
+import { LanyardError, type ErrorCode } from '../../core/errors.ts';
 import type { AgentConfig } from '../config.ts';
 
 /**
@@ -66,32 +66,32 @@ async function upgrade(client: Client, ldap: AgentConfig['ldap']): Promise<void>
   }
 }
 
-async function bindAs(client: Client, dn: string, password: string, refusedCode: string): Promise<void> {
+async function bindAs(client: Client, dn: string, password: string, refusedCode: ErrorCode): Promise<void> {
   try {
     await client.bind(dn, password);
   } catch (error) {
     if (error instanceof InvalidCredentialsError) {
-      throw new LanyardError(refusedCode, `the directory refused the credentials of ${dn}`, 401);
+      throw new LanyardError(refusedCode, `the directory refused the credentials of ${dn}`);
     }
     throw asDirectoryError(error, '', 'LDAP_BIND_FAILED');
   }
 }
 
 /** Maps socket and protocol failures to LanyardErrors with a stable code. */
-export function asDirectoryError(error: unknown, url: string, fallbackCode: string): LanyardError {
+export function asDirectoryError(error: unknown, url: string, fallbackCode: ErrorCode): LanyardError {
   if (error instanceof LanyardError) return error;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code)) {
-    return new LanyardError('LDAP_UNREACHABLE', `cannot reach the directory${url ? ` at ${url}` : ''}: ${code}`, 503);
+    return new LanyardError('LDAP_UNREACHABLE', `cannot reach the directory${url ? ` at ${url}` : ''}: ${code}`);
   }
   // Certificate checks fail on connect for ldaps:// (and on upgrade for StartTLS): say so, rather
   // than blaming the credentials of whatever operation happened to open the connection.
   if (typeof code === 'string' && /CERT|^ERR_TLS_|^ERR_SSL_/.test(code)) {
-    return new LanyardError('LDAP_TLS_FAILED', `TLS with the directory${url ? ` at ${url}` : ''} failed: ${message} (${code})`, 502);
+    return new LanyardError('LDAP_TLS_FAILED', `TLS with the directory${url ? ` at ${url}` : ''} failed: ${message} (${code})`);
   }
   if (/timeout|timed out|connection closed|socket/i.test(message)) {
-    return new LanyardError('LDAP_UNREACHABLE', `cannot reach the directory${url ? ` at ${url}` : ''}: ${message}`, 503);
+    return new LanyardError('LDAP_UNREACHABLE', `cannot reach the directory${url ? ` at ${url}` : ''}: ${message}`);
   }
-  return new LanyardError(fallbackCode, `directory error: ${message}`, 502);
+  return new LanyardError(fallbackCode, `directory error: ${message}`);
 }

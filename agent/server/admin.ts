@@ -30,7 +30,7 @@ export interface AgentSummary {
 
 async function requireOrganization(db: Db, slug: string): Promise<Organization> {
   const organization = await findOrganizationBySlug(db, slug);
-  if (!organization) throw new LanyardError('ORGANIZATION_NOT_FOUND', `no organization "${slug}"`, 404);
+  if (!organization) throw new LanyardError('ORGANIZATION_NOT_FOUND', `no organization "${slug}"`);
   return organization;
 }
 
@@ -57,7 +57,7 @@ function summarize(agent: DirectoryAgent, now: Date): AgentSummary {
  */
 export async function registerAgent(db: Db, organizationSlug: string, name: string, now: Date = new Date()): Promise<{ agent: AgentSummary; key: string }> {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100) throw new LanyardError('AGENT_NAME_INVALID', 'agent name must be 1 to 100 characters', 400);
+  if (trimmed.length === 0 || trimmed.length > 100) throw new LanyardError('AGENT_NAME_INVALID', 'agent name must be 1 to 100 characters');
   const organization = await requireOrganization(db, organizationSlug);
   const id = randomUUID();
   const key = newAgentKey(id);
@@ -90,8 +90,8 @@ export async function listAgents(db: Db, organizationSlug: string, now: Date = n
  */
 export async function revokeAgent(db: Db, agentId: string, now: Date = new Date()): Promise<void> {
   const agent = await findAgentById(db, agentId);
-  if (!agent) throw new LanyardError('AGENT_NOT_FOUND', `no agent ${agentId}`, 404);
-  if (!(await markAgentRevoked(db, agentId, now))) throw new LanyardError('AGENT_KEY_REVOKED', `agent ${agentId} is already revoked`, 409);
+  if (!agent) throw new LanyardError('AGENT_NOT_FOUND', `no agent ${agentId}`);
+  if (!(await markAgentRevoked(db, agentId, now))) throw new LanyardError('AGENT_ALREADY_REVOKED', `agent ${agentId} is already revoked`);
   await recordAuditEvent(db, { actor: 'cli', action: 'agent.revoke', target: `agent:${agentId}`, outcome: 'success' }, now);
 }
 
@@ -160,7 +160,7 @@ export async function confirmPendingDeletions(db: Db, organizationSlug: string, 
   const organization = await requireOrganization(db, organizationSlug);
   const state = await findSyncState(db, organization.id);
   const pending = state?.pendingDeletionCount ?? null;
-  if (pending === null) throw new LanyardError('SYNC_NO_PENDING_DELETIONS', 'no sync is waiting for deletions to be confirmed', 409);
+  if (pending === null) throw new LanyardError('SYNC_NO_PENDING_DELETIONS', 'no sync is waiting for deletions to be confirmed');
   await db.updateTable('directorySyncStates').set({ confirmedDeletionCount: pending }).where('organizationId', '=', organization.id).execute();
   await recordAuditEvent(db, { actor: 'cli', action: 'agent.deletions.confirm', target: `organization:${organization.slug}`, outcome: 'success', details: { confirmed: pending } }, now);
   return { confirmed: pending };
@@ -173,7 +173,7 @@ export async function confirmPendingDeletions(db: Db, organizationSlug: string, 
  *   await setDeletionGuardThreshold(db, 'contoso', 50);
  */
 export async function setDeletionGuardThreshold(db: Db, organizationSlug: string, threshold: number): Promise<void> {
-  if (!Number.isInteger(threshold) || threshold < 0) throw new LanyardError('SYNC_THRESHOLD_INVALID', 'threshold must be a whole number ≥ 0', 400);
+  if (!Number.isInteger(threshold) || threshold < 0) throw new LanyardError('SYNC_THRESHOLD_INVALID', 'threshold must be a whole number ≥ 0');
   const organization = await requireOrganization(db, organizationSlug);
   await setDeletionThreshold(db, organization.id, threshold);
 }

@@ -17,11 +17,11 @@ import { agentIdOfKey, keyMatches } from './agent-keys.ts';
 export function agentAuthentication(db: Db) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const key = bearerKeyOf(ctx.get('authorization'));
-    if (!key) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>', 401);
+    if (!key) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>');
     const agentId = agentIdOfKey(key);
     const agent = agentId ? await findAgentById(db, agentId) : undefined;
-    if (!agent || !keyMatches(key, agent.keyHash)) throw new LanyardError('AGENT_KEY_INVALID', 'the agent key is not valid', 401);
-    if (agent.revokedAt) throw new LanyardError('AGENT_KEY_REVOKED', 'this agent key was revoked; register the agent again', 401);
+    if (!agent || !keyMatches(key, agent.keyHash)) throw new LanyardError('AGENT_KEY_INVALID', 'the agent key is not valid');
+    if (agent.revokedAt) throw new LanyardError('AGENT_KEY_REVOKED', 'this agent key was revoked; register the agent again');
     await touchAgent(db, agent.id, {});
     ctx.state.agent = agent;
     await next();
@@ -31,6 +31,6 @@ export function agentAuthentication(db: Db) {
 /** The authenticated agent; fails closed (401) if a handler were ever reached without the guard. */
 export function currentAgent(ctx: Context): DirectoryAgent {
   const agent = ctx.state.agent as DirectoryAgent | undefined;
-  if (!agent) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>', 401);
+  if (!agent) throw new LanyardError('AGENT_KEY_MISSING', 'send the agent key as Authorization: Bearer <key>');
   return agent;
 }

@@ -21,7 +21,7 @@ export const agentCommands: readonly CommandDefinition[] = [
     options: { name: { type: 'string' } },
     summary: 'agent register <org> --name <name>   (prints the agent key once)',
     async run({ args, options, context }) {
-      if (typeof options.name !== 'string') throw new LanyardError('USAGE', 'usage: lanyard agent register <org> --name <name>', 2);
+      if (typeof options.name !== 'string') throw new LanyardError('USAGE', 'usage: lanyard agent register <org> --name <name>');
       const { agent, key } = await registerAgent(context.db, args.org!, options.name);
       return {
         json: { agent, key },

@@ -65,10 +65,10 @@ export function createPassThroughVerifier(deps: PassThroughDeps): PassThroughVer
   const pollIntervalMs = deps.pollIntervalMs ?? 100;
   return {
     async verify(user, password) {
-      if (!user.externalId) throw new LanyardError('PASS_THROUGH_NOT_DIRECTORY_USER', 'this account is not a directory account', 400);
+      if (!user.externalId) throw new LanyardError('PASS_THROUGH_NOT_DIRECTORY_USER', 'this account is not a directory account');
       if (password.length === 0) return false;
       if ((await countConnectedAgents(deps.db, user.organizationId)) === 0) {
-        throw new LanyardError('AGENT_UNAVAILABLE', 'Your organization\'s directory cannot be reached right now (no directory agent is connected). Please try again later or contact your administrator.', 503);
+        throw new LanyardError('AGENT_UNAVAILABLE', 'Your organization\'s directory cannot be reached right now (no directory agent is connected). Please try again later or contact your administrator.');
       }
       const id = randomUUID();
       const now = new Date();
@@ -86,11 +86,11 @@ export function createPassThroughVerifier(deps: PassThroughDeps): PassThroughVer
           if (!row?.result) continue;
           if (row.result === 'error') {
             deps.logger?.warn('pass-through: the agent could not check the password', { code: row.resultCode, agentId: row.claimedByAgentId });
-            throw new LanyardError('AGENT_DIRECTORY_UNAVAILABLE', 'Your organization\'s directory could not check the password right now. Please try again later.', 503, { agentCode: row.resultCode });
+            throw new LanyardError('AGENT_DIRECTORY_UNAVAILABLE', 'Your organization\'s directory could not check the password right now. Please try again later.', { agentCode: row.resultCode });
           }
           return row.result === 'valid';
         }
-        throw new LanyardError('AGENT_UNAVAILABLE', 'Your organization\'s directory did not answer in time. Please try again later or contact your administrator.', 503);
+        throw new LanyardError('AGENT_UNAVAILABLE', 'Your organization\'s directory did not answer in time. Please try again later or contact your administrator.');
       } finally {
         await deletePassThroughRequest(deps.db, id);
       }

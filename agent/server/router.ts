@@ -93,7 +93,7 @@ export function createAgentRouter(deps: AgentRouterDeps): Router {
     const agent = currentAgent(ctx);
     await requireRun(deps.db, agent, ctx.params.runId!);
     const after = typeof ctx.query.after === 'string' ? ctx.query.after : '';
-    if (after !== '' && !anchorSchema.safeParse(after).success) throw new LanyardError('AGENT_PUSH_INVALID', 'after must be an anchor', 400);
+    if (after !== '' && !anchorSchema.safeParse(after).success) throw new LanyardError('AGENT_PUSH_INVALID', 'after must be an anchor');
     ctx.body = await listActiveAnchors(deps.db, agent.organizationId, after);
   });
 
@@ -123,7 +123,7 @@ export function createAgentRouter(deps: AgentRouterDeps): Router {
   router.post('/pass-through/:id/answer', async (ctx) => {
     const answer = await readJsonBody(ctx, maxBody, passThroughAnswerSchema, 'AGENT_PUSH_INVALID');
     const stored = await answerPassThroughRequest(deps.db, ctx.params.id!, currentAgent(ctx).id, { result: answer.result, resultCode: answer.code });
-    if (!stored) throw new LanyardError('PASS_THROUGH_UNKNOWN', 'no open pass-through request with this id for this agent (expired?)', 404);
+    if (!stored) throw new LanyardError('PASS_THROUGH_UNKNOWN', 'no open pass-through request with this id for this agent (expired?)');
     ctx.status = 204;
   });
 

@@ -35,7 +35,7 @@ export async function startSyncRun(db: Db, agent: DirectoryAgent, mode: 'full' |
   const runId = randomUUID();
   const expires = new Date(now.getTime() + leaseSeconds * 1000);
   if (!(await acquireSyncLease(db, agent.organizationId, agent.id, runId, mode, expires, now))) {
-    throw new LanyardError('SYNC_LEASE_HELD', 'another agent of this organization is syncing now', 409);
+    throw new LanyardError('SYNC_LEASE_HELD', 'another agent of this organization is syncing now');
   }
   return { runId, leaseExpiresAt: expires.toISOString() };
 }
@@ -44,10 +44,10 @@ export async function startSyncRun(db: Db, agent: DirectoryAgent, mode: 'full' |
 export async function requireRun(db: Db, agent: DirectoryAgent, runId: string, now: Date = new Date()): Promise<DirectorySyncState> {
   const state = await findSyncState(db, agent.organizationId);
   if (!state || state.leaseRunId !== runId || state.leaseAgentId !== agent.id) {
-    throw new LanyardError('SYNC_RUN_UNKNOWN', 'this sync run is not the current run of this agent', 409);
+    throw new LanyardError('SYNC_RUN_UNKNOWN', 'this sync run is not the current run of this agent');
   }
   if (!(await renewSyncLease(db, agent.organizationId, runId, new Date(now.getTime() + leaseSeconds * 1000), now))) {
-    throw new LanyardError('SYNC_LEASE_LOST', 'the sync lease expired; start a new run', 409);
+    throw new LanyardError('SYNC_LEASE_LOST', 'the sync lease expired; start a new run');
   }
   return state;
 }
@@ -119,9 +119,8 @@ export async function completeSyncRun(db: Db, agent: DirectoryAgent, runId: stri
     throw new LanyardError(
       'SYNC_DELETION_GUARD',
       `this sync would disable ${doomed.length} accounts, more than the deletion threshold of ${state.deletionThreshold}; an admin must confirm (lanyard agent confirm-deletions)`,
-      409,
       { pending: doomed.length, threshold: state.deletionThreshold },
-    );
+);
   }
   counts.disabled = doomed.length;
   await db.transaction().execute(async (trx) => {
@@ -137,7 +136,7 @@ export async function completeSyncRun(db: Db, agent: DirectoryAgent, runId: stri
 /** Ends a run the agent could not finish; what its batches applied stays applied. */
 export async function failSyncRun(db: Db, agent: DirectoryAgent, runId: string, error: { code: string; message: string }, now: Date = new Date()): Promise<void> {
   const state = await findSyncState(db, agent.organizationId);
-  if (!state || state.leaseRunId !== runId || state.leaseAgentId !== agent.id) throw new LanyardError('SYNC_RUN_UNKNOWN', 'this sync run is not the current run of this agent', 409);
+  if (!state || state.leaseRunId !== runId || state.leaseAgentId !== agent.id) throw new LanyardError('SYNC_RUN_UNKNOWN', 'this sync run is not the current run of this agent');
   const counts: RunCounts = { ...emptyCounts(), ...(state.runCounts ? JSON.parse(state.runCounts) : {}) };
   const errors = [{ code: error.code, message: error.message }, ...(state.runErrors ? JSON.parse(state.runErrors) : [])].slice(0, maxStoredErrors);
   await finishRun(db, { ...state, runErrors: JSON.stringify(errors) }, runId, 'failure', counts, now, {});

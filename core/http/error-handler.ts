@@ -3,12 +3,13 @@ import { LanyardError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renderErrorPage } from '../pages/error-page.ts';
 
+/** Neutral page titles by status: every module's errors share them, the message says what happened. */
 const titles: Record<number, string> = {
-  400: 'This sign-in request cannot be used',
-  401: 'Sign-in failed',
-  403: 'Access denied',
+  400: 'This request cannot be used',
+  401: 'Not signed in',
+  403: 'Not allowed',
   404: 'Not found',
-  409: 'Conflict',
+  409: 'Not possible right now',
   413: 'Request too large',
   415: 'Unsupported request',
   429: 'Too many attempts',
@@ -37,7 +38,9 @@ export function errorHandler(logger: Logger): Middleware {
         ctx.type = 'html';
         ctx.body = renderErrorPage({ nonce: ctx.state.nonce ?? '', title: titles[status] ?? 'Something went wrong', message, code });
       } else {
-        ctx.body = { error: { code, message } };
+        // The facts a caller may act on (the running run's id in RUN_IN_PROGRESS), unless the registry keeps them for the log.
+        const details = error?.exposeDetails ? error.details : undefined;
+        ctx.body = { error: { code, message, ...(details && { details }) } };
       }
     }
   };

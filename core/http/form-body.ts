@@ -20,7 +20,7 @@ export function readQuery(ctx: Context): Map<string, string> {
 function toUniqueMap(params: URLSearchParams): Map<string, string> {
   const map = new Map<string, string>();
   for (const [name, value] of params) {
-    if (map.has(name)) throw new LanyardError('REQUEST_DUPLICATE_FIELD', `parameter "${name}" appears more than once`, 400);
+    if (map.has(name)) throw new LanyardError('REQUEST_DUPLICATE_FIELD', `parameter "${name}" appears more than once`);
     map.set(name, value);
   }
   return map;

@@ -21,7 +21,7 @@ export function metricsRouter(metrics: Metrics, token: string | undefined): Rout
       const presented = bearerKeyOf(ctx.get('authorization'));
       if (!presented || !bearerKeyMatches(presented, expectedHash)) {
         ctx.set('WWW-Authenticate', 'Bearer realm="lanyard-metrics"');
-        throw new LanyardError('METRICS_TOKEN_INVALID', 'send the metrics token as Authorization: Bearer <token>', 401);
+        throw new LanyardError('METRICS_TOKEN_INVALID', 'send the metrics token as Authorization: Bearer <token>');
       }
     }
     ctx.type = 'text/plain; version=0.0.4';

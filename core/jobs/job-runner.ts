@@ -122,7 +122,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     try {
       // Claimed again after every attempt died with its node: stop here rather than crash another.
       outcome = job.attempts > job.maxAttempts
-        ? { ok: false, error: new LanyardError('JOB_ATTEMPTS_EXHAUSTED', 'The job used up its attempts without finishing (its node stopped each time).', 500) }
+        ? { ok: false, error: new LanyardError('JOB_ATTEMPTS_EXHAUSTED', 'The job used up its attempts without finishing (its node stopped each time).') }
         : { ok: true, result: await definition.run(JSON.parse(job.payload), { id: job.id, attempt: job.attempts, signal: entry.abort.signal }) };
     } catch (error) {
       outcome = { ok: false, error };

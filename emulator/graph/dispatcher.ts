@@ -64,7 +64,7 @@ export function dispatchGraph(
   const toError = (error: GraphError): GraphResponse => ({
     status: error.status,
     headers: { ...baseHeaders, 'content-type': 'application/json', ...error.headers },
-    body: graphErrorBody(error.code, error.message, request.requestId, request.clientRequestId, now),
+    body: graphErrorBody(error.code, error.message, request.requestId, request.clientRequestId, now, error.details),
   });
 
   if (options.insideBatch) {

@@ -8,6 +8,8 @@ export class GraphError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Graph's `details` list, e.g. `[{ code: 'ObjectConflict', target: 'userPrincipalName' }]` for a duplicate. */
+    readonly details: ReadonlyArray<GraphErrorDetail> = [],
   ) {
     super(message);
     this.name = 'GraphError';
@@ -16,6 +18,18 @@ export class GraphError extends Error {
 
 export function badRequest(message: string): GraphError {
   return new GraphError(400, 'Request_BadRequest', message);
+}
+
+export interface GraphErrorDetail {
+  readonly code: string;
+  readonly target: string;
+  readonly message?: string;
+}
+
+/** A duplicate value of a unique property: Graph says so in `details` (ObjectConflict + target), not only in the message. */
+export function objectConflict(property: string): GraphError {
+  const message = `Another object with the same value for property ${property} already exists.`;
+  return new GraphError(400, 'Request_BadRequest', message, {}, [{ code: 'ObjectConflict', message, target: property }]);
 }
 
 export function notFound(id: string): GraphError {
@@ -35,6 +49,7 @@ export interface GraphErrorBody {
     readonly code: string;
     readonly message: string;
     readonly innerError: { readonly date: string; readonly 'request-id': string; readonly 'client-request-id': string };
+    readonly details?: ReadonlyArray<GraphErrorDetail>;
   };
 }
 
@@ -44,11 +59,13 @@ export function graphErrorBody(
   requestId: string,
   clientRequestId: string,
   now: number,
+  details: ReadonlyArray<GraphErrorDetail> = [],
 ): GraphErrorBody {
   return {
     error: {
       code,
       message,
+      ...(details.length > 0 && { details }),
       // Graph writes the UTC time without fraction or zone designator.
       innerError: { date: new Date(now).toISOString().slice(0, 19), 'request-id': requestId, 'client-request-id': clientRequestId },
     },

@@ -45,7 +45,7 @@ export function graphService(context: EmulatorContext) {
       response = {
         status: error.status,
         headers: { ...error.headers },
-        body: graphErrorBody(error.code, error.message, requestId, clientRequestId, context.state.now()),
+        body: graphErrorBody(error.code, error.message, requestId, clientRequestId, context.state.now(), error.details),
       };
     }
     ctx.status = response.status;

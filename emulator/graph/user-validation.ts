@@ -1,7 +1,7 @@
 import type { Tenant, User } from '../state/model.ts';
 import { findUserByPrincipalName } from '../state/store.ts';
 import type { GraphCall } from './dispatcher.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, objectConflict } from './errors.ts';
 
 export interface UserChanges {
   accountEnabled?: boolean;
@@ -19,8 +19,6 @@ export interface UserChanges {
 const requiredOnCreate = ['accountEnabled', 'displayName', 'mailNickname', 'passwordProfile', 'userPrincipalName'];
 /** Allowed UPN alias characters (Graph user resource). */
 const aliasPattern = /^[A-Za-z0-9'.\-_!#^~]+$/;
-const duplicateMessage = (property: string): string =>
-  `Another object with the same value for property ${property} already exists.`;
 
 /**
  * Graph's rules for POST and PATCH /users (user resource and create-user pages): required fields on create;
@@ -113,7 +111,7 @@ function principalName(tenant: Tenant, value: unknown, existing: User | undefine
     throw badRequest(`The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`);
   }
   const holder = findUserByPrincipalName(tenant, value);
-  if (holder && holder !== existing) throw badRequest(duplicateMessage('userPrincipalName'));
+  if (holder && holder !== existing) throw objectConflict('userPrincipalName');
   return value;
 }
 
@@ -123,7 +121,7 @@ function immutableId(tenant: Tenant, value: unknown, existing: User | undefined)
     throw invalidValue('onPremisesImmutableId');
   }
   const holder = tenant.users.byImmutableId(value);
-  if (holder && holder !== existing) throw badRequest(duplicateMessage('onPremisesImmutableId'));
+  if (holder && holder !== existing) throw objectConflict('onPremisesImmutableId');
   return value;
 }
 

@@ -28,7 +28,7 @@ export async function addDomain(db: Db, publicUrl: string, input: { organization
     if (!domain) {
       const related = (await findRelatedDomainElsewhere(db, organization.id, name)) ?? 'a related domain';
       const relation = related.endsWith(`.${name}`) ? `${related} is a subdomain of it` : `it is a subdomain of ${related}`;
-      throw new LanyardError('DOMAIN_OWNED_ELSEWHERE', `cannot add "${name}": ${relation}, which another organization owns`, 409);
+      throw new LanyardError('DOMAIN_OWNED_ELSEWHERE', `cannot add "${name}": ${relation}, which another organization owns`);
     }
     await recordAuditEvent(db, { actor, action: 'domain.add', target: name, outcome: 'success', details: { organization: organization.slug } });
     return domain;
@@ -36,8 +36,8 @@ export async function addDomain(db: Db, publicUrl: string, input: { organization
     if (isUniqueViolation(error)) {
       const taken = await findDomainByName(db, name);
       throw taken
-        ? new LanyardError('DOMAIN_EXISTS', `domain "${name}" is already registered`, 409)
-        : new LanyardError('ISSUER_TAKEN', `the issuer ${issuerUriFor(publicUrl, name)} is another domain's`, 409);
+        ? new LanyardError('DOMAIN_EXISTS', `domain "${name}" is already registered`)
+        : new LanyardError('ISSUER_TAKEN', `the issuer ${issuerUriFor(publicUrl, name)} is another domain's`);
     }
     throw error;
   }
@@ -57,7 +57,7 @@ export async function removeDomain(db: Db, name: string, actor: string): Promise
   if (!(await deleteUnusedDomain(db, domain))) {
     if (await findDomainFederation(db, domain.id)) throw federatedError(domain, 'remove it');
     const accounts = await countAccountsOfDomain(db, domain);
-    throw new LanyardError('DOMAIN_IN_USE', `${accounts} account(s) sign in through ${domain.name}; remove or rename them first (\`lanyard user list\`)`, 409, { accounts });
+    throw new LanyardError('DOMAIN_IN_USE', `${accounts} account(s) sign in through ${domain.name}; remove or rename them first (\`lanyard user list\`)`, { accounts });
   }
   await recordAuditEvent(db, { actor, action: 'domain.remove', target: domain.name, outcome: 'success' });
   return domain;
@@ -77,7 +77,7 @@ export async function setDomainIssuer(db: Db, name: string, issuerUriInput: stri
   try {
     if (!(await updateIssuerUnlessFederated(db, domain.id, issuerUri))) throw federatedError(domain, 'change its issuer');
   } catch (error) {
-    if (isUniqueViolation(error)) throw new LanyardError('ISSUER_TAKEN', `the issuer ${issuerUri} is another domain's; each domain needs its own`, 409);
+    if (isUniqueViolation(error)) throw new LanyardError('ISSUER_TAKEN', `the issuer ${issuerUri} is another domain's; each domain needs its own`);
     throw error;
   }
   await recordAuditEvent(db, { actor, action: 'domain.set-issuer', target: domain.name, outcome: 'success', details: { from: domain.issuerUri, to: issuerUri } });
@@ -88,13 +88,12 @@ function federatedError(domain: Domain, action: string): LanyardError {
   return new LanyardError(
     'DOMAIN_FEDERATED',
     `${domain.name} is federated: Microsoft 365 sends its users to Lanyard and holds its issuer. To ${action}, run \`lanyard unfederate ${domain.name}\` first (then \`lanyard federate ${domain.name}\` again if it stays)`,
-    409,
-  );
+);
 }
 
 export async function requireDomain(db: Db, name: string): Promise<Domain> {
   const domain = await findDomainByName(db, name.trim().toLowerCase());
-  if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', `no domain "${name}"`, 404);
+  if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', `no domain "${name}"`);
   return domain;
 }
 

@@ -24,7 +24,7 @@ const maxIssuerLength = 1024;
  */
 export function validateIssuerUri(value: string): string {
   const issuer = value.trim();
-  const refuse = (reason: string) => new LanyardError('ISSUER_URI_INVALID', `not a valid issuer URI: ${reason}`, 400);
+  const refuse = (reason: string) => new LanyardError('ISSUER_URI_INVALID', `not a valid issuer URI: ${reason}`);
   if (issuer.length === 0 || issuer.length > maxIssuerLength) throw refuse(`it must be 1 to ${maxIssuerLength} characters`);
   if (!/^[\x21-\x7e]+$/.test(issuer)) throw refuse('it may contain only printable ASCII characters, no spaces');
   if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(issuer)) return issuer;

@@ -25,7 +25,7 @@ export async function createOrganization(
     await recordAuditEvent(db, { actor, action: 'org.create', target: slug, outcome: 'success' });
     return organization;
   } catch (error) {
-    if (isUniqueViolation(error)) throw new LanyardError('ORG_EXISTS', `organization "${slug}" already exists`, 409);
+    if (isUniqueViolation(error)) throw new LanyardError('ORG_EXISTS', `organization "${slug}" already exists`);
     throw error;
   }
 }
@@ -43,8 +43,8 @@ export async function removeOrganization(db: Db, slug: string, actor: string): P
   if (!(await deleteEmptyOrganization(db, organization.id))) {
     const domains = (await listDomains(db, organization.id)).map((domain) => domain.name);
     throw domains.length > 0
-      ? new LanyardError('ORG_HAS_DOMAINS', `${organization.slug} still has the domains ${domains.join(', ')}; remove them first (\`lanyard domain remove <domain>\`)`, 409, { domains })
-      : new LanyardError('ORG_HAS_ACCOUNTS', `${organization.slug} still has accounts; remove them first (\`lanyard user list ${organization.slug}\`)`, 409);
+      ? new LanyardError('ORG_HAS_DOMAINS', `${organization.slug} still has the domains ${domains.join(', ')}; remove them first (\`lanyard domain remove <domain>\`)`, { domains })
+      : new LanyardError('ORG_HAS_ACCOUNTS', `${organization.slug} still has accounts; remove them first (\`lanyard user list ${organization.slug}\`)`);
   }
   await recordAuditEvent(db, { actor, action: 'org.remove', target: organization.slug, outcome: 'success' });
   return organization;
@@ -52,7 +52,7 @@ export async function removeOrganization(db: Db, slug: string, actor: string): P
 
 export async function requireOrganization(db: Db, slug: string): Promise<Organization> {
   const organization = await findOrganizationBySlug(db, slug.trim().toLowerCase());
-  if (!organization) throw new LanyardError('ORG_NOT_FOUND', `no organization "${slug}"`, 404);
+  if (!organization) throw new LanyardError('ORG_NOT_FOUND', `no organization "${slug}"`);
   return organization;
 }
 

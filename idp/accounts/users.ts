@@ -40,7 +40,7 @@ export interface AddUserInput {
 export async function addUser(db: Db, input: AddUserInput, options: { actor: string; passwordHashCost: number }): Promise<User> {
   const { upn, domain: suffix } = normalizeUpn(input.upn);
   const domain = await findDomainForUpnSuffix(db, suffix);
-  if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', `no registered domain for "${upn}"; add the domain first`, 404);
+  if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', `no registered domain for "${upn}"; add the domain first`);
   const immutableId = input.immutableId === undefined ? generateImmutableId() : validateImmutableId(input.immutableId);
   const displayName = validateDisplayName(input.displayName);
   const passwordHash = input.password === undefined ? null : await hashPassword(validateNewPassword(input.password), options.passwordHashCost);
@@ -69,8 +69,8 @@ export async function addUser(db: Db, input: AddUserInput, options: { actor: str
     if (isUniqueViolation(error)) {
       const taken = await findUserByUpn(db, upn);
       throw taken
-        ? new LanyardError('USER_EXISTS', `user "${upn}" already exists`, 409)
-        : new LanyardError('IMMUTABLE_ID_TAKEN', 'that immutable ID belongs to another user', 409);
+        ? new LanyardError('USER_EXISTS', `user "${upn}" already exists`)
+        : new LanyardError('IMMUTABLE_ID_TAKEN', 'that immutable ID belongs to another user');
     }
     throw error;
   }
@@ -81,7 +81,7 @@ export async function addUser(db: Db, input: AddUserInput, options: { actor: str
 export async function requireUser(db: Db, upnInput: string): Promise<User> {
   const { upn } = normalizeUpn(upnInput);
   const user = await findUserByUpn(db, upn);
-  if (!user) throw new LanyardError('USER_NOT_FOUND', `no user "${upn}"`, 404);
+  if (!user) throw new LanyardError('USER_NOT_FOUND', `no user "${upn}"`);
   return user;
 }
 
@@ -89,7 +89,7 @@ export async function requireUser(db: Db, upnInput: string): Promise<User> {
 export async function setUserPassword(db: Db, upn: string, password: string, options: { actor: string; passwordHashCost: number }): Promise<User> {
   const user = await requireUser(db, upn);
   if (user.source === 'directory') {
-    throw new LanyardError('USER_DIRECTORY_MANAGED', 'this user signs in with the directory password; change it in the directory', 409);
+    throw new LanyardError('USER_DIRECTORY_MANAGED', 'this user signs in with the directory password; change it in the directory');
   }
   const passwordHash = await hashPassword(validateNewPassword(password), options.passwordHashCost);
   await db.transaction().execute(async (trx) => {

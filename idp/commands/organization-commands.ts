@@ -53,7 +53,7 @@ export const organizationCommands: readonly CommandDefinition[] = [
     positionals: ['slug', 'policy'],
     summary: 'org set-mfa-policy <slug> required|optional',
     async run({ args, context }) {
-      if (args.policy !== 'required' && args.policy !== 'optional') throw new LanyardError('USAGE', 'policy must be "required" or "optional"', 2);
+      if (args.policy !== 'required' && args.policy !== 'optional') throw new LanyardError('USAGE', 'policy must be "required" or "optional"');
       const organization = await setOrganizationMfaPolicy(context.db, args.slug!, args.policy, 'cli');
       return { json: organization, text: `TOTP is now ${organization.mfaPolicy} for ${organization.slug}` };
     },

@@ -73,7 +73,7 @@ function distinguishedName(text: string): Buffer {
     const value = part.slice(separator + 1).trim();
     const oid = nameAttributeTypes[type];
     if (separator < 1 || oid === undefined || value === '') {
-      throw new LanyardError('SIGNING_KEY_INVALID_OPTIONS', `unsupported certificate subject part "${part.trim()}"; use CN, O, OU or C`, 500);
+      throw new LanyardError('SIGNING_KEY_INVALID_OPTIONS', `unsupported certificate subject part "${part.trim()}"; use CN, O, OU or C`);
     }
     const encoded = type === 'C' ? printableString(value) : utf8String(value);
     return set(sequence(objectIdentifier(oid), encoded));

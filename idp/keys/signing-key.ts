@@ -37,7 +37,7 @@ const millisecondsPerDay = 86_400_000;
 export async function generateSigningKey(options: GenerateSigningKeyOptions = {}): Promise<GeneratedSigningKey> {
   const validityDays = options.validityDays ?? defaultValidityDays;
   if (!Number.isInteger(validityDays) || validityDays < 1) {
-    throw new LanyardError('SIGNING_KEY_INVALID_OPTIONS', 'validityDays must be a positive whole number', 500);
+    throw new LanyardError('SIGNING_KEY_INVALID_OPTIONS', 'validityDays must be a positive whole number');
   }
   const subject = options.subject ?? 'CN=Lanyard token signing';
   // Whole seconds: X.509 UTCTime has no fractions, so the dates returned match the certificate.

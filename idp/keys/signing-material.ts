@@ -22,7 +22,7 @@ export interface SigningMaterial {
 export function signingMaterialFromDer(privateKeyPkcs8Der: Buffer, certificateDer: Buffer): SigningMaterial {
   const privateKey = createPrivateKey({ key: privateKeyPkcs8Der, format: 'der', type: 'pkcs8' });
   if (privateKey.asymmetricKeyType !== 'rsa') {
-    throw new LanyardError('SIGNING_KEY_INVALID', 'token signing keys must be RSA', 500);
+    throw new LanyardError('SIGNING_KEY_INVALID', 'token signing keys must be RSA');
   }
   return Object.freeze({ privateKey, certificateDer, certificateBase64: certificateDer.toString('base64') });
 }

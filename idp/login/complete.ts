@@ -40,11 +40,11 @@ export async function completeSignIn(
   // Usually the user signs in at their own domain's endpoint, already read for this request.
   const userDomain = upnSuffix === requestDomain.name ? requestDomain : await findDomainForUpnSuffix(deps.db, upnSuffix);
   if (!userDomain || userDomain.organizationId !== user.organizationId) {
-    throw new LanyardError('DOMAIN_NOT_FOUND', "This account's domain is not set up for sign-in.", 400);
+    throw new LanyardError('DOMAIN_NOT_FOUND', "This account's domain is not set up for sign-in.");
   }
   // Consumes exactly the state the decision was made on: a step slipping in after the read fails this.
   if (row && !(await completeSignInRequest(deps.db, row))) {
-    throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in was already completed. Go back to Microsoft 365 and sign in again.', 400);
+    throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in was already completed. Go back to Microsoft 365 and sign in again.');
   }
   await keepSession(ctx, deps, authentication);
   // A completed sign-in makes this address familiar for the account (smart lockout, throttle.ts).
@@ -62,7 +62,7 @@ export async function completeSignIn(
   };
   const key = await deps.keys.current();
   const responder = deps.responders.get(request.protocol);
-  if (!responder) throw new LanyardError('PROTOCOL_NOT_AVAILABLE', 'This kind of sign-in is not available here.', 400);
+  if (!responder) throw new LanyardError('PROTOCOL_NOT_AVAILABLE', 'This kind of sign-in is not available here.');
   // Keyed by protocol, so the request is of the responder's own kind.
   const form = await responder.respond(deps, { ...token, sessionIndex: row?.id ?? randomBytes(24).toString('base64url') }, request as never, key);
 

@@ -12,7 +12,7 @@ import type { SignInRequest, User } from '../../core/db/schema.ts';
 import { recordMfaStep, recordPasswordStep, type MfaProof } from '../../core/db/sign-in-requests.ts';
 import { updateUser } from '../../core/db/users.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
-import { pendingTotpEnrolment, verifyTotpCode } from '../mfa/totp.ts';
+import { isSecondFactorRefusal, pendingTotpEnrolment, verifyTotpCode } from '../mfa/totp.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { completeSignIn } from './complete.ts';
 import type { IdpDeps } from './deps.ts';
@@ -42,7 +42,7 @@ export function signInRouter(deps: IdpDeps): Router {
   router.get('/', async (ctx) => {
     const { row, request } = await loadSignInRequest(ctx, deps.db, ctx.params.id!);
     const domain = await findDomainById(deps.db, row.domainId);
-    if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', 'This domain is no longer set up for sign-in.', 404);
+    if (!domain) throw new LanyardError('DOMAIN_NOT_FOUND', 'This domain is no longer set up for sign-in.');
     const step = await decideNextStep(ctx, deps, row, request, domain);
     if (step.kind === 'complete') return completeSignIn(ctx, deps, domain, row, request, step);
     if (step.kind === 'password') return showPasswordPage(ctx, deps, row, request);
@@ -78,7 +78,7 @@ export function signInRouter(deps: IdpDeps): Router {
     if (signedIn.status !== 'active') {
       const reason = signedIn.status === 'pending' ? 'USER_PENDING' : 'USER_DISABLED';
       await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'failure', reason);
-      throw new LanyardError(reason, reason === 'USER_PENDING' ? 'This account has not been activated yet.' : 'This account is disabled. Contact your administrator.', 403);
+      throw new LanyardError(reason, reason === 'USER_PENDING' ? 'This account has not been activated yet.' : 'This account is disabled. Contact your administrator.');
     }
     await clearPasswordFailures(deps.db, attempt);
     const passwordAt = new Date().toISOString();
@@ -110,7 +110,7 @@ export function signInRouter(deps: IdpDeps): Router {
     try {
       proof = await verifyTotpCode(deps.db, deps.secretBox, user.id, form.get('code') ?? '');
     } catch (error) {
-      if (!isLanyardError(error) || !error.code.startsWith('TOTP_')) throw error;
+      if (!isSecondFactorRefusal(error)) throw error;
       await recordSecondFactorFailure(deps.db, deps.config.throttle, attempt);
       await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', error.code);
       ctx.status = 400;

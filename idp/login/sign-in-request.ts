@@ -67,7 +67,7 @@ export async function restartSignInRequest(db: Db, row: SignInRequest, userId: s
 
 /** The request is gone (expired, completed, or replaced by a newer one). */
 function signInRequestExpired(): LanyardError {
-  return new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in has expired or was already used. Go back to Microsoft 365 and sign in again.', 400);
+  return new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in has expired or was already used. Go back to Microsoft 365 and sign in again.');
 }
 
 /**
@@ -75,7 +75,7 @@ function signInRequestExpired(): LanyardError {
  * the step is not recorded, because it was verified against a state that no longer exists.
  */
 export function signInRequestChanged(): LanyardError {
-  return new LanyardError('SIGNIN_REQUEST_CHANGED', 'This sign-in changed in another window. Go back to Microsoft 365 and sign in again.', 409);
+  return new LanyardError('SIGNIN_REQUEST_CHANGED', 'This sign-in changed in another window. Go back to Microsoft 365 and sign in again.');
 }
 
 function newSignInRequestId(): string {
@@ -88,7 +88,7 @@ export async function loadSignInRequest(ctx: Context, db: Db, id: string): Promi
   if (!row) throw signInRequestExpired();
   const browserId = ctx.cookies.get(browserCookieName);
   if (!browserId || !equalText(hashBrowserId(browserId), row.csrfToken)) {
-    throw new LanyardError('SIGNIN_BROWSER_MISMATCH', 'This sign-in was started in another browser. Go back to Microsoft 365 and sign in again.', 400);
+    throw new LanyardError('SIGNIN_BROWSER_MISMATCH', 'This sign-in was started in another browser. Go back to Microsoft 365 and sign in again.');
   }
   return { row, request: JSON.parse(row.payload) as ProtocolRequest };
 }
@@ -101,7 +101,7 @@ export function csrfTokenFor(ctx: Context, csrfKey: Buffer, requestId: string): 
 
 export function assertCsrfToken(ctx: Context, csrfKey: Buffer, requestId: string, submitted: string | undefined): void {
   if (!submitted || !equalText(submitted, csrfTokenFor(ctx, csrfKey, requestId))) {
-    throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Go back to Microsoft 365 and sign in again.', 403);
+    throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Go back to Microsoft 365 and sign in again.');
   }
 }
 

@@ -91,7 +91,7 @@ async function liveSession(ctx: Context, deps: IdpDeps, user: User): Promise<Sso
 export async function requireActiveUser(deps: IdpDeps, userId: string): Promise<User> {
   const user = await findUserById(deps.db, userId);
   if (!user || user.status !== 'active') {
-    throw new LanyardError('USER_DISABLED', 'This account is disabled. Contact your administrator.', 403);
+    throw new LanyardError('USER_DISABLED', 'This account is disabled. Contact your administrator.');
   }
   return user;
 }

@@ -108,9 +108,8 @@ async function assertUnderLimits(db: Db, settings: ThrottleSettings, checks: Rea
       throw new LanyardError(
         'SIGNIN_THROTTLED',
         `Too many failed attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-        429,
         { retryAfterSeconds, scope },
-      );
+);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import { LanyardError } from '../../core/errors.ts';
+import { LanyardError, isLanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { Db } from '../../core/db/database.ts';
 import { claimTotpStep, findMfaCredential, replaceMfaCredential } from '../../core/db/mfa-credentials.ts';
@@ -47,7 +47,7 @@ export async function pendingTotpEnrolment(
   issuer: string,
 ): Promise<{ secret: string; otpauthUri: string }> {
   const existing = await findMfaCredential(db, user.id);
-  if (existing?.confirmedAt) throw new LanyardError('TOTP_ALREADY_ENROLLED', 'An authenticator app is already set up for this account.', 409);
+  if (existing?.confirmedAt) throw new LanyardError('TOTP_ALREADY_ENROLLED', 'An authenticator app is already set up for this account.');
   if (!existing) return enrolTotp(db, secretBox, user, { issuer, confirmed: false });
   const secret = secretBox.open(existing.encryptedSecret, mfaContext(user.id)).toString('utf8');
   return { secret, otpauthUri: otpauthUriFor(issuer, user.upn, secret) };
@@ -76,18 +76,26 @@ export async function verifyTotpCode(
   now: Date = new Date(),
 ): Promise<MfaProof> {
   const credential = await findMfaCredential(db, userId);
-  if (!credential) throw new LanyardError('TOTP_NOT_ENROLLED', 'No authenticator app is set up for this account.', 400);
+  if (!credential) throw new LanyardError('TOTP_NOT_ENROLLED', 'No authenticator app is set up for this account.');
   const token = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(token)) throw new LanyardError('TOTP_INVALID', 'Enter the 6-digit code from your authenticator app.', 400);
+  if (!/^\d{6}$/.test(token)) throw new LanyardError('TOTP_INVALID', 'Enter the 6-digit code from your authenticator app.');
   const secret = secretBox.open(credential.encryptedSecret, mfaContext(userId)).toString('utf8');
   const result = await verify({ secret, token, epoch: Math.floor(now.getTime() / 1000), period: periodSeconds, epochTolerance: toleranceSeconds });
   if (!result.valid || !('timeStep' in result)) {
-    throw new LanyardError('TOTP_INVALID', 'That code is not right. Check the time on your phone and try again.', 400);
+    throw new LanyardError('TOTP_INVALID', 'That code is not right. Check the time on your phone and try again.');
   }
   if (!(await claimTotpStep(db, credential.id, result.timeStep, now))) {
-    throw new LanyardError('TOTP_REPLAYED', 'That code was already used. Wait for the next code.', 400);
+    throw new LanyardError('TOTP_REPLAYED', 'That code was already used. Wait for the next code.');
   }
   return { userId, credentialId: credential.id, step: result.timeStep };
+}
+
+/** The refusals of verifyTotpCode: a wrong second factor, counted by the second-factor throttle. */
+const secondFactorRefusals: ReadonlySet<string> = new Set(['TOTP_NOT_ENROLLED', 'TOTP_INVALID', 'TOTP_REPLAYED']);
+
+/** True when `error` is verifyTotpCode refusing the code (rather than a fault). */
+export function isSecondFactorRefusal(error: unknown): error is LanyardError {
+  return isLanyardError(error) && secondFactorRefusals.has(error.code);
 }
 
 /** Whether the user has a TOTP credential they have proven (confirmed) possession of. */

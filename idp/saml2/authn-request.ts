@@ -57,7 +57,7 @@ function readAuthnRequest(input: RequestBinding, policy: AuthnRequestPolicy): Ve
   const assertionConsumerServiceUrl = root.getAttribute('AssertionConsumerServiceURL') ?? undefined;
   // Tokens only ever go to login.srf: an ACS URL in the request is an open redirect unless it is that.
   if (assertionConsumerServiceUrl !== undefined && assertionConsumerServiceUrl !== policy.assertionConsumerServiceUrl) {
-    throw new LanyardError('SAML_ACS_MISMATCH', 'AssertionConsumerServiceURL is not the Microsoft login URL', 400);
+    throw new LanyardError('SAML_ACS_MISMATCH', 'AssertionConsumerServiceURL is not the Microsoft login URL');
   }
   const nameIdPolicy = childElements(root).find((child) => child.namespaceURI === protocolNamespace && child.localName === 'NameIDPolicy');
   const requestedContext = childElements(root).find((child) => child.namespaceURI === protocolNamespace && child.localName === 'RequestedAuthnContext');

@@ -35,7 +35,7 @@ export function readLogoutRequest(input: RequestBinding, policy: SamlRequestPoli
   const notOnOrAfter = notOnOrAfterText === null ? undefined : new Date(notOnOrAfterText);
   if (notOnOrAfter !== undefined && Number.isNaN(notOnOrAfter.getTime())) throw malformed('NotOnOrAfter must be an xs:dateTime');
   if (notOnOrAfter !== undefined && notOnOrAfter.getTime() <= policy.now.getTime()) {
-    throw new LanyardError('SAML_REQUEST_STALE', 'the logout request has expired', 400);
+    throw new LanyardError('SAML_REQUEST_STALE', 'the logout request has expired');
   }
   return {
     ...common,

@@ -86,7 +86,7 @@ export function readSamlRequest(input: RequestBinding, rootName: 'AuthnRequest' 
     signed = true;
   }
   if (policy.requireSignature && !signed) {
-    throw new LanyardError('SAML_SIGNATURE_REQUIRED', 'this domain accepts only signed SAML requests', 400);
+    throw new LanyardError('SAML_SIGNATURE_REQUIRED', 'this domain accepts only signed SAML requests');
   }
   return { root, signed, relayState, ...commonFields(root, policy) };
 }
@@ -94,7 +94,7 @@ export function readSamlRequest(input: RequestBinding, rootName: 'AuthnRequest' 
 function checkedRelayState(relayState: string | undefined): string | null {
   if (relayState === undefined || relayState === '') return null;
   if (Buffer.byteLength(relayState, 'utf8') > maxRelayStateBytes) {
-    throw new LanyardError('SAML_RELAYSTATE_TOO_LARGE', `RelayState is larger than ${maxRelayStateBytes} bytes`, 400);
+    throw new LanyardError('SAML_RELAYSTATE_TOO_LARGE', `RelayState is larger than ${maxRelayStateBytes} bytes`);
   }
   return relayState;
 }
@@ -109,17 +109,17 @@ function commonFields(root: Element, policy: SamlRequestPolicy): Omit<VerifiedRe
   if (!isoInstant.test(instantText) || Number.isNaN(issueInstant.getTime())) throw malformed('IssueInstant must be a UTC xs:dateTime');
   const skewMilliseconds = (policy.clockSkewSeconds ?? 300) * 1000;
   if (Math.abs(issueInstant.getTime() - policy.now.getTime()) > skewMilliseconds) {
-    throw new LanyardError('SAML_REQUEST_STALE', 'the request was issued too long ago or in the future', 400);
+    throw new LanyardError('SAML_REQUEST_STALE', 'the request was issued too long ago or in the future');
   }
 
   const issuerElement = childElements(root).find((child) => child.namespaceURI === assertionNamespace && child.localName === 'Issuer');
   const issuer = issuerElement?.textContent?.trim() ?? '';
   if (issuer !== (policy.expectedIssuer ?? 'urn:federation:MicrosoftOnline')) {
-    throw new LanyardError('SAML_UNKNOWN_ISSUER', 'the request does not come from urn:federation:MicrosoftOnline', 400);
+    throw new LanyardError('SAML_UNKNOWN_ISSUER', 'the request does not come from urn:federation:MicrosoftOnline');
   }
   const destination = root.getAttribute('Destination') ?? undefined;
   if (destination !== undefined && destination !== policy.endpointUrl) {
-    throw new LanyardError('SAML_DESTINATION_MISMATCH', 'the request was addressed to another endpoint', 400);
+    throw new LanyardError('SAML_DESTINATION_MISMATCH', 'the request was addressed to another endpoint');
   }
   return { id, issueInstant, issuer, destination };
 }
@@ -130,5 +130,5 @@ export function childElements(parent: Element): Element[] {
 }
 
 export function malformed(message: string): LanyardError {
-  return new LanyardError('SAML_REQUEST_MALFORMED', message, 400);
+  return new LanyardError('SAML_REQUEST_MALFORMED', message);
 }

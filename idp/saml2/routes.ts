@@ -47,7 +47,7 @@ export function samlRouter(deps: IdpDeps): Router {
       ? readAuthnRequestFromPost(binding.samlRequest, policy, binding.relayState)
       : readAuthnRequestFromRedirect(binding.rawQuery, policy);
     if (request.isPassive) {
-      throw new LanyardError('SAML_PASSIVE_NOT_SUPPORTED', 'Passive (no-interaction) sign-in requests are not supported.', 400);
+      throw new LanyardError('SAML_PASSIVE_NOT_SUPPORTED', 'Passive (no-interaction) sign-in requests are not supported.');
     }
     await beginSignIn(ctx, deps, domain, {
       protocol: 'saml',
@@ -65,7 +65,7 @@ export function samlRouter(deps: IdpDeps): Router {
   router.post('/federation/:domain/saml2', async (ctx) => {
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     const samlRequest = form.get('SAMLRequest');
-    if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The sign-in request has no SAMLRequest.', 400);
+    if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The sign-in request has no SAMLRequest.');
     await signIn(ctx, { binding: 'post', samlRequest, relayState: form.get('RelayState') });
   });
 
@@ -94,7 +94,7 @@ export function samlRouter(deps: IdpDeps): Router {
   router.post('/federation/:domain/saml2/logout', async (ctx) => {
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     const samlRequest = form.get('SAMLRequest');
-    if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The logout request has no SAMLRequest.', 400);
+    if (!samlRequest) throw new LanyardError('SAML_REQUEST_MISSING', 'The logout request has no SAMLRequest.');
     await logout(ctx, { binding: 'post', samlRequest, relayState: form.get('RelayState') });
   });
   return router;

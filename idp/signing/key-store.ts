@@ -40,7 +40,7 @@ export function createSigningKeyStore(db: Db, secretBox: SecretBox, options: { c
 
   async function load(): Promise<ActiveSigningKey> {
     const row = await findSigningKeyInState(db, 'current');
-    if (!row) throw new LanyardError('SIGNING_KEY_MISSING', 'no current signing key; start the server once or run `lanyard keys rotate`', 500);
+    if (!row) throw new LanyardError('SIGNING_KEY_MISSING', 'no current signing key; start the server once or run `lanyard keys rotate`');
     const der = secretBox.open(row.encryptedPrivateKey, signingKeyContext(row.id));
     const certificateDer = Buffer.from(row.certificate, 'base64');
     return { row, privateKey: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }), certificateDer, certificateBase64: row.certificate };
@@ -54,7 +54,7 @@ export function createSigningKeyStore(db: Db, secretBox: SecretBox, options: { c
     },
     async published() {
       const current = await findSigningKeyInState(db, 'current');
-      if (!current) throw new LanyardError('SIGNING_KEY_MISSING', 'no current signing key', 500);
+      if (!current) throw new LanyardError('SIGNING_KEY_MISSING', 'no current signing key');
       return { current, next: await findSigningKeyInState(db, 'next'), previous: await findSigningKeyInState(db, 'previous') };
     },
     async ensureCurrent() {

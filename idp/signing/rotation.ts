@@ -104,7 +104,6 @@ function assertCachesSettled(activatedAt: string | null, now: Date, force: boole
   throw new LanyardError(
     'KEY_ROTATION_TOO_SOON',
     `the current key was activated ${Math.floor(waited / 1000)} s ago and nodes cache signing keys for ${signingKeyCacheMilliseconds / 1000} s: run \`keys rotate\` again in ${retryAfterSeconds} s to retire the previous key (or pass --force if no node is serving)`,
-    409,
     { retryAfterSeconds },
-  );
+);
 }

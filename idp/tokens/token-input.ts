@@ -50,11 +50,11 @@ export function tokenTimes(input: TokenInput): TokenTimes {
   requireText('upn', input.upn);
   if (input.audience !== undefined) requireText('audience', input.audience);
   if (!Number.isFinite(input.lifetimeMinutes) || input.lifetimeMinutes <= 0 || input.lifetimeMinutes > 24 * 60) {
-    throw new LanyardError('TOKEN_INPUT_INVALID', 'lifetimeMinutes must be between 0 and 1440', 500);
+    throw new LanyardError('TOKEN_INPUT_INVALID', 'lifetimeMinutes must be between 0 and 1440');
   }
   const now = input.now.getTime();
   if (Number.isNaN(now) || Number.isNaN(input.authnInstant.getTime())) {
-    throw new LanyardError('TOKEN_INPUT_INVALID', 'now and authnInstant must be valid dates', 500);
+    throw new LanyardError('TOKEN_INPUT_INVALID', 'now and authnInstant must be valid dates');
   }
   return {
     issueInstant: input.now.toISOString(),
@@ -67,7 +67,7 @@ export function tokenTimes(input: TokenInput): TokenTimes {
 /** Throws TOKEN_INPUT_INVALID when `value` is not a non-empty string. */
 export function requireText(name: string, value: string): void {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new LanyardError('TOKEN_INPUT_INVALID', `${name} must not be empty`, 500);
+    throw new LanyardError('TOKEN_INPUT_INVALID', `${name} must not be empty`);
   }
 }
 

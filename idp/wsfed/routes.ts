@@ -27,16 +27,16 @@ export function wsFedRouter(deps: IdpDeps): Router {
     const query = readQuery(ctx);
     const action = query.get('wa');
     if (action === 'wsignout1.0' || action === 'wsignoutcleanup1.0') return signOut(ctx, deps);
-    if (action !== 'wsignin1.0') throw new LanyardError('WSFED_UNSUPPORTED_ACTION', 'The sign-in request has an unknown action (wa).', 400);
+    if (action !== 'wsignin1.0') throw new LanyardError('WSFED_UNSUPPORTED_ACTION', 'The sign-in request has an unknown action (wa).');
     if (query.get('wtrealm') !== microsoftRealm) {
-      throw new LanyardError('WSFED_UNKNOWN_REALM', `This sign-in service only serves Microsoft 365 (wtrealm ${microsoftRealm}).`, 400);
+      throw new LanyardError('WSFED_UNKNOWN_REALM', `This sign-in service only serves Microsoft 365 (wtrealm ${microsoftRealm}).`);
     }
     const reply = query.get('wreply');
     if (reply !== undefined && reply !== loginSrfUrl(deps.config)) {
-      throw new LanyardError('WSFED_REPLY_NOT_ALLOWED', 'The sign-in request asks to send the token to an address this service does not trust.', 400);
+      throw new LanyardError('WSFED_REPLY_NOT_ALLOWED', 'The sign-in request asks to send the token to an address this service does not trust.');
     }
     const wctx = query.get('wctx') ?? null;
-    if (wctx !== null && wctx.length > maxContextLength) throw new LanyardError('WSFED_CONTEXT_TOO_LARGE', 'The sign-in request context (wctx) is too large.', 400);
+    if (wctx !== null && wctx.length > maxContextLength) throw new LanyardError('WSFED_CONTEXT_TOO_LARGE', 'The sign-in request context (wctx) is too large.');
     const username = query.get('username') ?? null;
     const wauth = query.get('wauth');
     await beginSignIn(ctx, deps, domain, {

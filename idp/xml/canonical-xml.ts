@@ -48,7 +48,7 @@ const attributeReplacements: Readonly<Record<string, string>> = {
 
 function assertXmlCharacters(value: string): void {
   if (forbiddenCharacter.test(value)) {
-    throw new LanyardError('XML_INVALID_CHARACTER', 'value contains a character XML cannot carry', 400);
+    throw new LanyardError('XML_INVALID_CHARACTER', 'value contains a character XML cannot carry');
   }
 }
 
@@ -101,6 +101,6 @@ export function element(
 
 /** xs:dateTime in UTC with milliseconds, the form SAML and WS-Trust peers all accept. */
 export function dateTime(date: Date): string {
-  if (Number.isNaN(date.getTime())) throw new LanyardError('TOKEN_INPUT_INVALID', 'invalid date', 500);
+  if (Number.isNaN(date.getTime())) throw new LanyardError('TOKEN_INPUT_INVALID', 'invalid date');
   return date.toISOString();
 }

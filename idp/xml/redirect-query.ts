@@ -24,7 +24,7 @@ export function parseRedirectQuery(rawQuery: string): ReadonlyMap<string, QueryP
     const separator = part.indexOf('=');
     const name = formDecode(separator < 0 ? part : part.slice(0, separator));
     const raw = separator < 0 ? '' : part.slice(separator + 1);
-    if (parameters.has(name)) throw new LanyardError('REQUEST_DUPLICATE_FIELD', `parameter "${name}" appears more than once`, 400);
+    if (parameters.has(name)) throw new LanyardError('REQUEST_DUPLICATE_FIELD', `parameter "${name}" appears more than once`);
     parameters.set(name, { raw, value: formDecode(raw) });
   }
   return parameters;
@@ -35,6 +35,6 @@ function formDecode(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch {
-    throw new LanyardError('SAML_REQUEST_MALFORMED', 'query parameter is not valid URL encoding', 400);
+    throw new LanyardError('SAML_REQUEST_MALFORMED', 'query parameter is not valid URL encoding');
   }
 }

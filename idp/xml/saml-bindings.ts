@@ -22,7 +22,7 @@ const base64Text = /^[A-Za-z0-9+/]+={0,2}$/;
  */
 export function decodePostBinding(encoded: string, maxBytes: number): Buffer {
   if (encoded.length > Math.ceil((maxBytes * 4) / 3) + 1024) {
-    throw new LanyardError('XML_TOO_LARGE', `SAML message is larger than ${maxBytes} bytes`, 413);
+    throw new LanyardError('XML_TOO_LARGE', `SAML message is larger than ${maxBytes} bytes`);
   }
   return strictBase64(encoded, 'SAMLRequest');
 }
@@ -44,14 +44,14 @@ export function decodeRedirectBinding(rawQuery: string, messageParameter: 'SAMLR
   const query = parseRedirectQuery(rawQuery);
   const otherMessage = messageParameter === 'SAMLRequest' ? 'SAMLResponse' : 'SAMLRequest';
   if (query.has(otherMessage)) {
-    throw new LanyardError('SAML_REQUEST_MALFORMED', `${otherMessage} cannot come with ${messageParameter}`, 400);
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${otherMessage} cannot come with ${messageParameter}`);
   }
   const message = query.get(messageParameter);
   if (message === undefined || message.raw === '') {
-    throw new LanyardError('SAML_REQUEST_MISSING', `${messageParameter} is missing`, 400);
+    throw new LanyardError('SAML_REQUEST_MISSING', `${messageParameter} is missing`);
   }
   if (message.raw.length > maxInflatedBytes * 2) {
-    throw new LanyardError('XML_TOO_LARGE', `${messageParameter} is too long`, 413);
+    throw new LanyardError('XML_TOO_LARGE', `${messageParameter} is too long`);
   }
   const deflated = strictBase64(message.value, messageParameter);
   let xml: Buffer;
@@ -59,16 +59,16 @@ export function decodeRedirectBinding(rawQuery: string, messageParameter: 'SAMLR
     xml = inflateRawSync(deflated, { maxOutputLength: maxInflatedBytes });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new LanyardError('XML_TOO_LARGE', `inflated ${messageParameter} is larger than ${maxInflatedBytes} bytes`, 413);
+      throw new LanyardError('XML_TOO_LARGE', `inflated ${messageParameter} is larger than ${maxInflatedBytes} bytes`);
     }
-    throw new LanyardError('SAML_REQUEST_MALFORMED', `${messageParameter} is not raw DEFLATE data`, 400);
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${messageParameter} is not raw DEFLATE data`);
   }
 
   const relayState = query.get('RelayState');
   const algorithm = query.get('SigAlg');
   const signature = query.get('Signature');
   if ((algorithm === undefined) !== (signature === undefined)) {
-    throw new LanyardError('SAML_SIGNATURE_INVALID', 'SigAlg and Signature must come together', 400);
+    throw new LanyardError('SAML_SIGNATURE_INVALID', 'SigAlg and Signature must come together');
   }
   const signedText = `${messageParameter}=${message.raw}` +
     (relayState === undefined ? '' : `&RelayState=${relayState.raw}`) +
@@ -86,7 +86,7 @@ export function decodeRedirectBinding(rawQuery: string, messageParameter: 'SAMLR
 function strictBase64(text: string, name: string): Buffer {
   const compact = text.replace(/[\r\n\t ]/g, '');
   if (compact === '' || compact.length % 4 !== 0 || !base64Text.test(compact)) {
-    throw new LanyardError('SAML_REQUEST_MALFORMED', `${name} is not valid base64`, 400);
+    throw new LanyardError('SAML_REQUEST_MALFORMED', `${name} is not valid base64`);
   }
   return Buffer.from(compact, 'base64');
 }

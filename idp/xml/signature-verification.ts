@@ -92,5 +92,5 @@ function pick<T>(table: Record<string, T>, names: readonly string[]): Record<str
 }
 
 function invalid(message: string): LanyardError {
-  return new LanyardError('SAML_SIGNATURE_INVALID', message, 400);
+  return new LanyardError('SAML_SIGNATURE_INVALID', message);
 }

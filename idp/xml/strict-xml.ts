@@ -31,7 +31,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 export function parseStrictXml(input: string | Uint8Array, options: StrictXmlOptions): Document {
   const byteLength = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
   if (byteLength > options.maxBytes) {
-    throw new LanyardError('XML_TOO_LARGE', `XML message is larger than ${options.maxBytes} bytes`, 413);
+    throw new LanyardError('XML_TOO_LARGE', `XML message is larger than ${options.maxBytes} bytes`);
   }
   const text = typeof input === 'string' ? input : decodeUtf8(input);
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -50,9 +50,9 @@ export function parseStrictXml(input: string | Uint8Array, options: StrictXmlOpt
   try {
     document = parser.parseFromString(body, 'text/xml');
   } catch {
-    throw new LanyardError('XML_MALFORMED', `XML is not well-formed (${problem})`, 400);
+    throw new LanyardError('XML_MALFORMED', `XML is not well-formed (${problem})`);
   }
-  if (!document.documentElement) throw new LanyardError('XML_MALFORMED', 'XML has no root element', 400);
+  if (!document.documentElement) throw new LanyardError('XML_MALFORMED', 'XML has no root element');
   rejectForbiddenNodes(document);
   return document;
 }
@@ -61,22 +61,22 @@ function decodeUtf8(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new LanyardError('XML_MALFORMED', 'XML must be UTF-8', 400);
+    throw new LanyardError('XML_MALFORMED', 'XML must be UTF-8');
   }
 }
 
 function rejectDeclarations(text: string): void {
   if (markupDeclaration.test(text)) {
-    throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain a DOCTYPE or other DTD declarations', 400);
+    throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain a DOCTYPE or other DTD declarations');
   }
   const declaration = xmlDeclaration.exec(text);
   const rest = declaration ? text.slice(declaration[0].length) : text;
   if (rest.includes('<?')) {
-    throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain processing instructions', 400);
+    throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain processing instructions');
   }
   const encoding = declaration ? declaredEncoding.exec(declaration[0])?.[1] : undefined;
   if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') {
-    throw new LanyardError('XML_MALFORMED', `XML encoding must be UTF-8, not ${encoding}`, 400);
+    throw new LanyardError('XML_MALFORMED', `XML encoding must be UTF-8, not ${encoding}`);
   }
 }
 
@@ -85,10 +85,10 @@ function rejectForbiddenNodes(document: Document): void {
   const pending: Node[] = [document];
   for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
     if (node.nodeType === nodeTypes.documentType || node.nodeType === nodeTypes.entityReference) {
-      throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain DTD constructs', 400);
+      throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain DTD constructs');
     }
     if (node.nodeType === nodeTypes.processingInstruction && node !== document.firstChild) {
-      throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain processing instructions', 400);
+      throw new LanyardError('XML_DTD_FORBIDDEN', 'XML must not contain processing instructions');
     }
     for (let child = node.firstChild; child !== null; child = child.nextSibling) pending.push(child);
   }

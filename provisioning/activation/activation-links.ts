@@ -27,7 +27,7 @@ export function hashActivationToken(token: string): string {
  *   const { url } = await issueActivationLink(db, config.publicUrl, user, 'cli');
  */
 export async function issueActivationLink(db: Db, publicUrl: string, user: User, actor: string, now: Date = new Date()): Promise<ActivationLink> {
-  if (user.status !== 'pending') throw new LanyardError('USER_NOT_PENDING', `${user.upn} is ${user.status}; only pending accounts are activated`, 409);
+  if (user.status !== 'pending') throw new LanyardError('USER_NOT_PENDING', `${user.upn} is ${user.status}; only pending accounts are activated`);
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + activationLinkDays * 24 * 3600 * 1000);
   await replaceActivationToken(db, user.id, hashActivationToken(token), expiresAt, now);

@@ -14,7 +14,7 @@ import { validateNewPassword } from '../../idp/accounts/validation.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { equalText } from '../../idp/login/sign-in-request.ts';
 import { assertSecondFactorAllowed, clearSecondFactorFailures, recordSecondFactorFailure } from '../../idp/login/throttle.ts';
-import { pendingTotpEnrolment, verifyTotpCode } from '../../idp/mfa/totp.ts';
+import { isSecondFactorRefusal, pendingTotpEnrolment, verifyTotpCode } from '../../idp/mfa/totp.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
 import type { Config } from '../../core/config.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
@@ -50,7 +50,7 @@ export function activationRouter(deps: ActivationDeps): Router {
   router.post('/activate/:token', async (ctx) => {
     const { user, tokenHash } = await loadActivation(deps, ctx.params.token!);
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
-    if (!equalText(form.get('csrf') ?? '', csrfToken(deps, tokenHash))) throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Open the activation link again.', 403);
+    if (!equalText(form.get('csrf') ?? '', csrfToken(deps, tokenHash))) throw new LanyardError('CSRF_TOKEN_INVALID', 'This form has expired. Open the activation link again.');
     const address = clientAddress(ctx, deps.config);
     await assertSecondFactorAllowed(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
     const password = form.get('password') ?? '';
@@ -61,7 +61,7 @@ export function activationRouter(deps: ActivationDeps): Router {
       await verifyTotpCode(deps.db, deps.secretBox, user.id, form.get('code') ?? '');
     } catch (error) {
       if (!isLanyardError(error) || error.status >= 500) throw error;
-      if (error.code.startsWith('TOTP_')) await recordSecondFactorFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
+      if (isSecondFactorRefusal(error)) await recordSecondFactorFailure(deps.db, deps.config.throttle, { clientAddress: address, userId: user.id });
       ctx.status = 400;
       return showForm(ctx, deps, user, tokenHash, error.message);
     }
@@ -70,7 +70,7 @@ export function activationRouter(deps: ActivationDeps): Router {
       await updateUser(trx, user.id, { passwordHash, status: 'active' });
       return true;
     });
-    if (!activated) throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.', 400);
+    if (!activated) throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.');
     await clearSecondFactorFailures(deps.db, user.id);
     await recordAuditEvent(deps.db, { actor: `user:${user.upn}`, action: 'user.activate', target: user.upn, outcome: 'success', clientAddress: address });
     ctx.type = 'html';
@@ -85,7 +85,7 @@ async function loadActivation(deps: ActivationDeps, token: string): Promise<{ us
   const live = /^[A-Za-z0-9_-]{43}$/.test(token) ? await findLiveActivationToken(deps.db, tokenHash) : undefined;
   const user = live ? await findUserById(deps.db, live.userId) : undefined;
   if (!user || user.status !== 'pending') {
-    throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.', 400);
+    throw new LanyardError('ACTIVATION_LINK_INVALID', 'This activation link has expired or was already used. Ask your administrator for a new one.');
   }
   return { user, tokenHash };
 }

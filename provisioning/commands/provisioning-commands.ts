@@ -1,4 +1,4 @@
-import { LanyardError } from '../../core/errors.ts';
+import { isErrorCode, LanyardError } from '../../core/errors.ts';
 import { listResults } from '../data/provisioning-results.ts';
 import { type User } from '../../core/db/schema.ts';
 import { provisioningOutcomes, type ProvisioningOutcome, type ProvisioningRunKind } from '../data/tables.ts';
@@ -78,7 +78,9 @@ const runCommand = (kind: ProvisioningRunKind): CommandDefinition => ({
     const { run, resumed } = await runProvisioning(deps, { organization: args.org!, kind, dryRun, confirm: options.confirm === true, requestedBy: 'cli', trigger: 'cli' }, progressBar());
     if (process.stderr.isTTY) process.stderr.write('\n');
     const report = await runReport(context.db, run);
-    if (run.status !== 'completed') throw new LanyardError(report.error?.code ?? 'PROVISIONING_FAILED', `${summaryText(report)}`, 409, { runId: run.id });
+    // The run stored the code of the error that stopped it; the command fails with that code.
+    const stoppedBy = report.error?.code;
+    if (run.status !== 'completed') throw new LanyardError(stoppedBy && isErrorCode(stoppedBy) ? stoppedBy : 'PROVISIONING_FAILED', `${summaryText(report)}`, { runId: run.id });
     const shown = dryRun ? outcomes.filter((outcome) => outcome !== 'unchanged') : (['failed', 'skipped', 'disabled'] as const);
     const { results } = await showRun(context.db, run.id, { outcomes: shown, limit: dryRun ? 100_000 : 200 });
     const delivery: ActivationDelivery = kind === 'import' && !dryRun
@@ -169,7 +171,7 @@ export const provisioningCommands: readonly CommandDefinition[] = [
     positionals: ['org', 'state'],
     summary: 'org set-auto-provisioning <org> on|off',
     async run({ args, context }) {
-      if (args.state !== 'on' && args.state !== 'off') throw new LanyardError('USAGE', 'usage: lanyard org set-auto-provisioning <org> on|off', 2);
+      if (args.state !== 'on' && args.state !== 'off') throw new LanyardError('USAGE', 'usage: lanyard org set-auto-provisioning <org> on|off');
       await setAutoProvisioning(context.db, args.org!, args.state === 'on', 'cli');
       return {
         json: { organization: args.org, autoProvisioning: args.state === 'on' },
@@ -201,7 +203,7 @@ export const provisioningCommands: readonly CommandDefinition[] = [
     summary: 'user activation-link <upn>   (a new link for a pending account, e-mailed when SMTP is set; earlier links stop working)',
     async run({ args, context }) {
       const user = await requireUser(context.db, args.upn!);
-      if (user.status !== 'pending') throw new LanyardError('USER_NOT_PENDING', `${user.upn} is ${user.status}; only pending accounts are activated`, 409);
+      if (user.status !== 'pending') throw new LanyardError('USER_NOT_PENDING', `${user.upn} is ${user.status}; only pending accounts are activated`);
       const delivery = await deliverActivationLinks(context, [user], 'cli');
       const sent = delivery.emailed[0];
       const link = delivery.shown[0];

@@ -15,7 +15,7 @@ export const tenantCommands: readonly CommandDefinition[] = [
     summary: 'tenant connect <org> --tenant-id <id> --client-id <id> --client-secret-stdin',
     async run({ args, options, context, readSecret }) {
       if (typeof options['tenant-id'] !== 'string' || typeof options['client-id'] !== 'string' || options['client-secret-stdin'] !== true) {
-        throw new LanyardError('USAGE', 'usage: lanyard tenant connect <org> --tenant-id <id> --client-id <id> --client-secret-stdin (the secret is read from standard input)', 2);
+        throw new LanyardError('USAGE', 'usage: lanyard tenant connect <org> --tenant-id <id> --client-id <id> --client-secret-stdin (the secret is read from standard input)');
       }
       const report = await connectTenant(
         context,

@@ -4,7 +4,7 @@ import { findRecordedSubjects } from '../data/provisioning-results.ts';
 import { findTenantUsersByImmutableId, findTenantUsersByUpn } from '../data/provisioning-tenant-users.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { ProvisioningOutcome, TenantUserRow } from '../data/tables.ts';
-import { answerError, sendBatched, type BatchRequest } from '../graph/batch.ts';
+import { answerError, isObjectConflict, sendBatched, type BatchRequest } from '../graph/batch.ts';
 import { parseDefaultLicences, readSubscribedSkus, SeatLedger } from '../licences/licences.ts';
 import type { RunContext } from '../runs/run-context.ts';
 import { readTenantDomains } from '../runs/tenant-snapshot.ts';
@@ -93,7 +93,7 @@ async function createUsers(context: RunContext, work: AccountWork[]): Promise<vo
     if (answer.status === 201) {
       answer.key.objectId = (answer.body as { id: string }).id;
       answer.key.created = true;
-    } else if (answer.status === 400 && /already exists/i.test(answerError(answer).message)) {
+    } else if (isObjectConflict(answer, ['userPrincipalName', 'onPremisesImmutableId'])) {
       conflicts.push(answer.key);
     } else {
       answer.key.failure = graphRefusal(answer);

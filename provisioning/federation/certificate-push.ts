@@ -36,7 +36,7 @@ export async function pushTrustedCertificates(deps: TenantGraphDeps, certificate
         if (!same) {
           const stored = await writeFederationConfiguration(graph.client, domain.name, existing, { ...certificates });
           if (stored.signingCertificate !== certificates.signingCertificate || (stored.nextSigningCertificate ?? null) !== certificates.nextSigningCertificate) {
-            throw new LanyardError('CERTIFICATE_PUSH_FAILED', 'Microsoft did not store the certificates as sent', 502);
+            throw new LanyardError('CERTIFICATE_PUSH_FAILED', 'Microsoft did not store the certificates as sent');
           }
         }
         outcome = same ? 'unchanged' : 'updated';
@@ -47,7 +47,7 @@ export async function pushTrustedCertificates(deps: TenantGraphDeps, certificate
       const code = error instanceof LanyardError ? error.code : 'INTERNAL_ERROR';
       await recordAuditEvent(deps.db, { actor, action: 'federation.certificates.push', target: domain.name, outcome: 'failure', reason: code, details: { step } });
       const message = error instanceof Error ? error.message : String(error);
-      throw new LanyardError('CERTIFICATE_PUSH_FAILED', `could not update the signing certificates of ${domain.name} at Microsoft (${code}: ${message}); nothing was switched locally, run \`lanyard keys rotate\` again once this is fixed`, 502, { domain: domain.name, cause: code });
+      throw new LanyardError('CERTIFICATE_PUSH_FAILED', `could not update the signing certificates of ${domain.name} at Microsoft (${code}: ${message}); nothing was switched locally, run \`lanyard keys rotate\` again once this is fixed`, { domain: domain.name, cause: code });
     }
   }
   return pushes;

@@ -60,7 +60,7 @@ export async function federateDomain(
     const checks = await runFederationPreflight({ db: deps.db, client, domain, tenantDomain, existing });
     const failed = checks.filter((check) => !check.ok);
     if (failed.length > 0) {
-      throw new LanyardError('FEDERATION_PREFLIGHT_FAILED', `cannot federate ${domain.name}:\n${formatChecks(failed)}`, 409, { checks });
+      throw new LanyardError('FEDERATION_PREFLIGHT_FAILED', `cannot federate ${domain.name}:\n${formatChecks(failed)}`, { checks });
     }
     const body = await federationBody(deps, { ...domain, protocol }, mfaBehavior);
     const action = existing ? 'update' : 'create';
@@ -112,7 +112,7 @@ function verifyStored(name: string, authenticationType: string | undefined, stor
   const wrong = stored ? fields.filter((field) => (stored[field] ?? null) !== (body[field] ?? null)) : ['federationConfiguration'];
   if (authenticationType !== 'Federated') wrong.push('authenticationType');
   if (wrong.length > 0) {
-    throw new LanyardError('FEDERATION_VERIFY_FAILED', `Microsoft did not store the federation of ${name} as sent (${wrong.join(', ')} differ); run federate again or check the domain in the admin center`, 502, { fields: wrong });
+    throw new LanyardError('FEDERATION_VERIFY_FAILED', `Microsoft did not store the federation of ${name} as sent (${wrong.join(', ')} differ); run federate again or check the domain in the admin center`, { fields: wrong });
   }
 }
 

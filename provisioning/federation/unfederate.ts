@@ -37,10 +37,10 @@ export async function unfederateDomain(deps: FederationDeps, input: { domain: st
   try {
     const { client, tenantId } = await openTenantGraph(deps, domain.organizationId);
     const tenantDomain = await readTenantDomain(client, domain.name);
-    if (!tenantDomain) throw new LanyardError('TENANT_DOMAIN_NOT_FOUND', `${domain.name} is not a domain of the connected tenant`, 404);
+    if (!tenantDomain) throw new LanyardError('TENANT_DOMAIN_NOT_FOUND', `${domain.name} is not a domain of the connected tenant`);
     const configuration = await readFederationConfiguration(client, domain.name);
     if (configuration && configuration.issuerUri !== domain.issuerUri) {
-      throw new LanyardError('DOMAIN_FEDERATED_ELSEWHERE', `${domain.name} is federated to another identity provider (issuer ${configuration.issuerUri}); Lanyard leaves it alone`, 409);
+      throw new LanyardError('DOMAIN_FEDERATED_ELSEWHERE', `${domain.name} is federated to another identity provider (issuer ${configuration.issuerUri}); Lanyard leaves it alone`);
     }
     const federated = tenantDomain.authenticationType === 'Federated' || configuration !== undefined;
     const report = { domain: domain.name, tenantId, dryRun: input.dryRun, action: federated ? 'convert' : 'none', warnings: federated ? warnings : [] } as const;
@@ -52,7 +52,7 @@ export async function unfederateDomain(deps: FederationDeps, input: { domain: st
     }
     const stored = await readTenantDomain(client, domain.name);
     if (stored?.authenticationType !== 'Managed') {
-      throw new LanyardError('FEDERATION_VERIFY_FAILED', `Microsoft still shows ${domain.name} as ${stored?.authenticationType ?? 'missing'}; run unfederate again`, 502);
+      throw new LanyardError('FEDERATION_VERIFY_FAILED', `Microsoft still shows ${domain.name} as ${stored?.authenticationType ?? 'missing'}; run unfederate again`);
     }
     await unmarkDomainFederated(deps.db, domain.id);
     await audit('success', undefined, { tenantId, action: report.action });

@@ -114,7 +114,12 @@ function headerValue(headers: Readonly<Record<string, string>>, name: string): s
 }
 
 /** Graph's error code and message from an answer's error envelope. */
-export function answerError(answer: Pick<BatchAnswer<unknown>, 'status' | 'body'>): { code: string; message: string } {
-  const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-  return { code: error?.code ?? `HTTP_${answer.status}`, message: error?.message ?? `Graph answered ${answer.status}` };
+export function answerError(answer: Pick<BatchAnswer<unknown>, 'status' | 'body'>): { code: string; message: string; details: ReadonlyArray<{ code?: string; target?: string }> } {
+  const error = (answer.body as { error?: { code?: string; message?: string; details?: Array<{ code?: string; target?: string }> } } | undefined)?.error;
+  return { code: error?.code ?? `HTTP_${answer.status}`, message: error?.message ?? `Graph answered ${answer.status}`, details: Array.isArray(error?.details) ? error.details : [] };
+}
+
+/** Graph refused a create because another object already has this unique property (`details`: ObjectConflict + target). */
+export function isObjectConflict(answer: Pick<BatchAnswer<unknown>, 'status' | 'body'>, properties: readonly string[]): boolean {
+  return answer.status === 400 && answerError(answer).details.some((detail) => detail.code === 'ObjectConflict' && properties.includes(detail.target ?? ''));
 }

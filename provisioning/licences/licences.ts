@@ -48,7 +48,7 @@ export async function setDefaultLicences(db: Db, client: Client, organization: O
   const chosen = references.map((reference) => {
     const sku = skus.find((candidate) => candidate.skuId.toLowerCase() === reference.toLowerCase() || candidate.skuPartNumber.toLowerCase() === reference.toLowerCase());
     if (!sku) {
-      throw new LanyardError('LICENCE_UNKNOWN', `the tenant has no subscription "${reference}"; \`lanyard licences list ${organization.slug}\` shows the ones it has`, 404, { reference });
+      throw new LanyardError('LICENCE_UNKNOWN', `the tenant has no subscription "${reference}"; \`lanyard licences list ${organization.slug}\` shows the ones it has`, { reference });
     }
     return { skuId: sku.skuId, skuPartNumber: sku.skuPartNumber };
   });

@@ -54,16 +54,16 @@ export async function runProvisioning(deps: ProvisioningDeps, input: StartRunInp
 /** Resumes an interrupted run by id (its holder crashed or stopped renewing its lease). */
 export async function resumeProvisioning(deps: ProvisioningDeps, runId: string, onProgress?: (progress: RunProgress) => void): Promise<ProvisioningRun> {
   const run = await requireRun(deps.db, runId);
-  if (run.status !== 'running') throw new LanyardError('RUN_FINISHED', `run ${run.id} is ${run.status}; start a new one instead`, 409, { runId });
+  if (run.status !== 'running') throw new LanyardError('RUN_FINISHED', `run ${run.id} is ${run.status}; start a new one instead`, { runId });
   if (!(await claimInterruptedRun(deps, run.id))) {
-    throw new LanyardError('RUN_IN_PROGRESS', `run ${run.id} is held by ${run.leaseOwner ?? 'another process'} until ${run.leaseExpiresAt ?? '?'}`, 409, { runId });
+    throw new LanyardError('RUN_IN_PROGRESS', `run ${run.id} is held by ${run.leaseOwner ?? 'another process'} until ${run.leaseExpiresAt ?? '?'}`, { runId });
   }
   return executeRun(deps, run.id, onProgress);
 }
 
 export async function requireRun(db: Db, runId: string): Promise<ProvisioningRun> {
   const run = /^[0-9a-f-]{36}$/i.test(runId) ? await findRun(db, runId) : undefined;
-  if (!run) throw new LanyardError('RUN_NOT_FOUND', `no provisioning run "${runId}"`, 404);
+  if (!run) throw new LanyardError('RUN_NOT_FOUND', `no provisioning run "${runId}"`);
   return run;
 }
 

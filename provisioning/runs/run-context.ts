@@ -42,7 +42,7 @@ export interface RunProgress {
 /** The run's lease was taken over (this process stalled past it): stop without touching the run. */
 export class RunLeaseLost extends LanyardError {
   constructor(runId: string) {
-    super('RUN_LEASE_LOST', `run ${runId} is now held by another process`, 409, { runId });
+    super('RUN_LEASE_LOST', `run ${runId} is now held by another process`, { runId });
   }
 }
 
@@ -95,9 +95,8 @@ export class RunContext {
     throw new LanyardError(
       'PROVISIONING_THRESHOLD_EXCEEDED',
       `this run would disable ${count} accounts, more than the threshold of ${threshold}; review them with --dry-run, then run again with --confirm`,
-      409,
       { count, threshold },
-    );
+);
   }
 
   async setTotal(total: number): Promise<void> {

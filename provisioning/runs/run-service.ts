@@ -51,9 +51,8 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
         orphaned
           ? `${active.kind} run ${active.id} of this organization was interrupted; it resumes with \`lanyard runs resume ${active.id}\` (or on its own under \`lanyard serve\`)`
           : `${active.kind} run ${active.id} is already running for this organization; follow it with \`lanyard runs show ${active.id}\``,
-        409,
         { runId: active.id, kind: active.kind },
-      );
+);
     }
     // The slot outlived its run (finished by an older version, or removed): free it.
     await releaseRunSlot(db, request.organization.id, settings.activeRunId);
@@ -95,7 +94,7 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
   });
   if (!claimed) {
     const holder = (await readProvisioningSettings(db, request.organization.id)).activeRunId;
-    throw new LanyardError('RUN_IN_PROGRESS', `run ${holder ?? ''} is already running for this organization; follow it with \`lanyard runs show ${holder ?? ''}\``, 409, { runId: holder });
+    throw new LanyardError('RUN_IN_PROGRESS', `run ${holder ?? ''} is already running for this organization; follow it with \`lanyard runs show ${holder ?? ''}\``, { runId: holder });
   }
   await recordAuditEvent(db, {
     actor: request.requestedBy,
@@ -132,7 +131,7 @@ export async function executeRun(deps: ProvisioningDeps, runId: string, onProgre
   let context: RunContext | undefined;
   try {
     const organization = await findOrganizationById(db, run.organizationId);
-    if (!organization) throw new LanyardError('ORG_NOT_FOUND', `organization ${run.organizationId} no longer exists`, 404);
+    if (!organization) throw new LanyardError('ORG_NOT_FOUND', `organization ${run.organizationId} no longer exists`);
     const settings = await readProvisioningSettings(db, organization.id);
     const graph = await deps.openGraph(organization.id);
     context = new RunContext(deps, run, organization, settings, graph, stats, onProgress);

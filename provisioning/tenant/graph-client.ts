@@ -46,7 +46,7 @@ export function tenantSecretContext(organizationId: string): string {
 export async function openTenantGraph(deps: TenantGraphDeps, organizationId: string): Promise<TenantGraph> {
   const connection = await findTenantConnection(deps.db, organizationId);
   if (!connection) {
-    throw new LanyardError('TENANT_NOT_CONNECTED', 'no Microsoft 365 tenant is connected to this organization; run `lanyard tenant connect` first', 409, { organizationId });
+    throw new LanyardError('TENANT_NOT_CONNECTED', 'no Microsoft 365 tenant is connected to this organization; run `lanyard tenant connect` first', { organizationId });
   }
   const clientSecret = createSecretBox(deps.masterKey).open(connection.clientSecretEncrypted, tenantSecretContext(organizationId)).toString('utf8');
   return { client: createGraphClient(deps.config, { tenantId: connection.tenantId, clientId: connection.clientId, clientSecret }), tenantId: connection.tenantId };
@@ -128,9 +128,9 @@ async function acquireGraphToken(application: ConfidentialClientApplication, log
     const { errorCode, errorMessage } = error as { errorCode?: string; errorMessage?: string };
     const aadsts = /AADSTS\d+/.exec(errorMessage ?? '')?.[0];
     const firstLine = (errorMessage ?? String(error)).split(/\r?\n/)[0];
-    throw new LanyardError('TENANT_AUTH_FAILED', `Microsoft refused the app credentials: ${firstLine}`, 502, { errorCode, aadsts });
+    throw new LanyardError('TENANT_AUTH_FAILED', `Microsoft refused the app credentials: ${firstLine}`, { errorCode, aadsts });
   }
-  if (!result?.accessToken) throw new LanyardError('TENANT_AUTH_FAILED', 'Microsoft returned no access token', 502);
+  if (!result?.accessToken) throw new LanyardError('TENANT_AUTH_FAILED', 'Microsoft returned no access token');
   return result.accessToken;
 }
 
@@ -151,11 +151,11 @@ export function graphFailure(client: Client, action: string): (error: unknown) =
     const unreachable = facts ? await microsoftUnreachable(facts.graphUrl, error) : undefined;
     if (unreachable) throw unreachable;
     if (error instanceof GraphError) {
-      throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: Graph answered ${error.statusCode} ${error.code ?? ''}: ${error.message}`.replace(/\s+:/, ':'), 502, {
+      throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: Graph answered ${error.statusCode} ${error.code ?? ''}: ${error.message}`.replace(/\s+:/, ':'), {
         graphStatus: error.statusCode,
         graphCode: error.code,
       });
     }
-    throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: ${error instanceof Error ? error.message : String(error)}`, 502);
+    throw new LanyardError('GRAPH_REQUEST_FAILED', `${action}: ${error instanceof Error ? error.message : String(error)}`);
   };
 }

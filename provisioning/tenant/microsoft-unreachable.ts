@@ -43,7 +43,7 @@ export async function microsoftUnreachable(serviceUrl: string, error: unknown): 
   if (code === undefined && msalCode === 'endpoints_resolution_error') return undefined;
   const host = new URL(serviceUrl).host;
   const cause = code === undefined ? 'the connection failed' : describeCode(code);
-  return new LanyardError('MICROSOFT_UNREACHABLE', `cannot reach Microsoft at ${host}: ${cause}${code ? ` (${code})` : ''}; check the network, DNS, proxy and the configured URL`, 503, { host, errorCode: code ?? null });
+  return new LanyardError('MICROSOFT_UNREACHABLE', `cannot reach Microsoft at ${host}: ${cause}${code ? ` (${code})` : ''}; check the network, DNS, proxy and the configured URL`, { host, errorCode: code ?? null });
 }
 
 /** The Node/undici error code of a failed connection anywhere in the `cause` chain, if any. */

@@ -42,11 +42,11 @@ export async function connectTenant(
   actor: string,
 ): Promise<TenantConnectionReport> {
   const organization = await findOrganizationBySlug(deps.db, input.organization.trim().toLowerCase());
-  if (!organization) throw new LanyardError('ORG_NOT_FOUND', `no organization "${input.organization}"`, 404);
+  if (!organization) throw new LanyardError('ORG_NOT_FOUND', `no organization "${input.organization}"`);
   const tenantId = input.tenantId.trim();
   const clientId = input.clientId.trim();
-  if (!guid.test(tenantId) && !tenantDomain.test(tenantId)) throw new LanyardError('TENANT_ID_INVALID', '--tenant-id must be the tenant GUID or its domain name', 400);
-  if (!guid.test(clientId)) throw new LanyardError('CLIENT_ID_INVALID', '--client-id must be the application (client) GUID', 400);
+  if (!guid.test(tenantId) && !tenantDomain.test(tenantId)) throw new LanyardError('TENANT_ID_INVALID', '--tenant-id must be the tenant GUID or its domain name');
+  if (!guid.test(clientId)) throw new LanyardError('CLIENT_ID_INVALID', '--client-id must be the application (client) GUID');
   const credentials = { tenantId, clientId, clientSecret: input.clientSecret };
   try {
     await checkTenantCredentials(deps.config, credentials);

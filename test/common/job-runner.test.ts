@@ -71,12 +71,12 @@ describe.each(dialects)('job runner on %s', (dialect) => {
       kind: 'flaky',
       run: async () => {
         calls += 1;
-        if (calls === 1) throw new LanyardError('GRAPH_UNAVAILABLE', 'Graph answered 503', 503);
+        if (calls === 1) throw new LanyardError('MICROSOFT_UNREACHABLE', 'Graph did not answer');
         return 'done';
       },
     }]);
     expect(await worker.runDue()).toBe(1);
-    expect(await findJob(database.db, job.id)).toMatchObject({ state: 'queued', attempts: 1, lastErrorCode: 'GRAPH_UNAVAILABLE', runAt: new Date(clock.now().getTime() + 10_000).toISOString() });
+    expect(await findJob(database.db, job.id)).toMatchObject({ state: 'queued', attempts: 1, lastErrorCode: 'MICROSOFT_UNREACHABLE', runAt: new Date(clock.now().getTime() + 10_000).toISOString() });
     expect(await worker.runDue()).toBe(0);
     await clock.advance(10_000);
     expect(await worker.runDue()).toBe(1);
@@ -87,14 +87,14 @@ describe.each(dialects)('job runner on %s', (dialect) => {
     const permanent = await enqueueJob(database.db, { kind: 'bad-input' }, clock.now());
     const exhausted = await enqueueJob(database.db, { kind: 'down', maxAttempts: 3 }, clock.now());
     const worker = runner([
-      { kind: 'bad-input', run: async () => { throw new LanyardError('QUANTITY_INVALID', 'quantity must be 1 to 300', 400); } },
+      { kind: 'bad-input', run: async () => { throw new LanyardError('USAGE_LOCATION_INVALID', 'not a country code'); } },
       { kind: 'down', retryDelaySeconds: () => 1, run: async () => { throw new Error('ECONNREFUSED'); } },
     ]);
     for (let round = 0; round < 5; round += 1) {
       await worker.runDue();
       await clock.advance(1000);
     }
-    expect(await findJob(database.db, permanent.id)).toMatchObject({ state: 'failed', attempts: 1, lastErrorCode: 'QUANTITY_INVALID' });
+    expect(await findJob(database.db, permanent.id)).toMatchObject({ state: 'failed', attempts: 1, lastErrorCode: 'USAGE_LOCATION_INVALID' });
     expect(await findJob(database.db, exhausted.id)).toMatchObject({ state: 'failed', attempts: 3, lastErrorMessage: 'ECONNREFUSED' });
   });
 

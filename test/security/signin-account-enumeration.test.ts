@@ -83,7 +83,7 @@ describe('account enumeration on the password page', () => {
       { deps, user: local, password: testPassword, expected: 'valid' },
       { deps: agentSays(async () => true), user: directory, password: 'the directory password', expected: 'valid' },
       { deps: agentSays(async () => false), user: directory, password: 'wrong', expected: 'invalid' },
-      { deps: agentSays(() => Promise.reject(new LanyardError('AGENT_UNAVAILABLE', 'away', 503))), user: directory, password: 'x', expected: 'directory-unavailable' },
+      { deps: agentSays(() => Promise.reject(new LanyardError('AGENT_UNAVAILABLE', 'away'))), user: directory, password: 'x', expected: 'directory-unavailable' },
       { deps: { ...deps, directoryPasswords: undefined }, user: directory, password: 'x', expected: 'directory-unavailable' },
     ] as const;
     for (const { deps: caseDeps, user, password, expected } of cases) {

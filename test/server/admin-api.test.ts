@@ -135,6 +135,6 @@ describe.each(dialects)('admin API on %s', (dialect) => {
     expect((await api('/organization', secret)).status).toBe(401);
     const again = await runCli(['api-token', 'revoke', token.id, '--json'], lanyard.env);
     expect(again.code).toBe(1);
-    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'API_TOKEN_REVOKED' } });
+    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'API_TOKEN_ALREADY_REVOKED' } });
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * Every error code Lanyard raises, with its HTTP status: the one place a code's status is decided
+ * (a LanyardError takes it from here, so one code cannot answer with two statuses). `details: false`
+ * keeps a code's details for the log only; otherwise the error handler and the CLI show them with
+ * the message (4xx and 503 only: other 5xx are faults, shown as a generic message).
+ *
+ * A new code is added here, in its status group, in alphabetical order.
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly details?: boolean;
+}
+
+export const errorCodes = {
+  // 400: bad request: the input is wrong
+  ACTIVATION_LINK_INVALID: { status: 400 },
+  AGENT_CONFIG_INVALID: { status: 400 },
+  AGENT_NAME_INVALID: { status: 400 },
+  AGENT_PUSH_INVALID: { status: 400 },
+  API_REQUEST_INVALID: { status: 400 },
+  API_TOKEN_NAME_INVALID: { status: 400 },
+  CLIENT_ID_INVALID: { status: 400 },
+  DISPLAY_NAME_INVALID: { status: 400 },
+  DOMAIN_NAME_INVALID: { status: 400 },
+  DOMAIN_NOT_FEDERATABLE: { status: 400 },
+  IMMUTABLE_ID_INVALID: { status: 400 },
+  ISSUER_URI_INVALID: { status: 400 },
+  ORG_NAME_INVALID: { status: 400 },
+  ORG_SLUG_INVALID: { status: 400 },
+  PASSWORD_MISMATCH: { status: 400 },
+  PASSWORD_TOO_LONG: { status: 400 },
+  PASSWORD_TOO_SHORT: { status: 400 },
+  PASS_THROUGH_NOT_DIRECTORY_USER: { status: 400 },
+  PROTOCOL_NOT_AVAILABLE: { status: 400 },
+  REQUEST_DUPLICATE_FIELD: { status: 400 },
+  SAML_ACS_MISMATCH: { status: 400 },
+  SAML_DESTINATION_MISMATCH: { status: 400 },
+  SAML_PASSIVE_NOT_SUPPORTED: { status: 400 },
+  SAML_RELAYSTATE_TOO_LARGE: { status: 400 },
+  SAML_REQUEST_MALFORMED: { status: 400 },
+  SAML_REQUEST_MISSING: { status: 400 },
+  SAML_REQUEST_STALE: { status: 400 },
+  SAML_SIGNATURE_INVALID: { status: 400 },
+  SAML_SIGNATURE_REQUIRED: { status: 400 },
+  SAML_UNKNOWN_ISSUER: { status: 400 },
+  SECRET_EMPTY: { status: 400 },
+  SECRET_STDIN_REQUIRED: { status: 400 },
+  SIGNIN_BROWSER_MISMATCH: { status: 400 },
+  SIGNIN_REQUEST_EXPIRED: { status: 400 },
+  SYNC_ANCHOR_INVALID: { status: 400 },
+  SYNC_THRESHOLD_INVALID: { status: 400 },
+  TENANT_ID_INVALID: { status: 400 },
+  THRESHOLD_INVALID: { status: 400 },
+  TOTP_INVALID: { status: 400 },
+  TOTP_NOT_ENROLLED: { status: 400 },
+  TOTP_REPLAYED: { status: 400 },
+  UPN_INVALID: { status: 400 },
+  /** The command line is wrong: the CLI exits with 2. */
+  // The command line is wrong (the CLI exits with 2 for it).
+  USAGE: { status: 400 },
+  USAGE_LOCATION_INVALID: { status: 400 },
+  WSFED_CONTEXT_TOO_LARGE: { status: 400 },
+  WSFED_REPLY_NOT_ALLOWED: { status: 400 },
+  WSFED_UNKNOWN_REALM: { status: 400 },
+  WSFED_UNSUPPORTED_ACTION: { status: 400 },
+  XML_DTD_FORBIDDEN: { status: 400 },
+  XML_INVALID_CHARACTER: { status: 400 },
+  XML_MALFORMED: { status: 400 },
+  // 401: not authenticated, or the credentials are wrong
+  AGENT_KEY_INVALID: { status: 401 },
+  AGENT_KEY_MISSING: { status: 401 },
+  AGENT_KEY_REVOKED: { status: 401 },
+  API_TOKEN_INVALID: { status: 401 },
+  API_TOKEN_MISSING: { status: 401 },
+  API_TOKEN_REVOKED: { status: 401 },
+  LDAP_BIND_FAILED: { status: 401 },
+  METRICS_TOKEN_INVALID: { status: 401 },
+  PASS_THROUGH_INVALID: { status: 401 },
+  // 403: authenticated but not allowed
+  CSRF_TOKEN_INVALID: { status: 403 },
+  USER_DISABLED: { status: 403 },
+  USER_PENDING: { status: 403 },
+  // 404: not found
+  AGENT_NOT_FOUND: { status: 404 },
+  API_TOKEN_NOT_FOUND: { status: 404 },
+  DOMAIN_NOT_FOUND: { status: 404 },
+  FEDERATION_UNKNOWN_DOMAIN: { status: 404 },
+  LICENCE_UNKNOWN: { status: 404 },
+  NOT_FOUND: { status: 404 },
+  ORGANIZATION_NOT_FOUND: { status: 404 },
+  ORG_NOT_FOUND: { status: 404 },
+  PASS_THROUGH_UNKNOWN: { status: 404 },
+  RUN_NOT_FOUND: { status: 404 },
+  TENANT_DOMAIN_NOT_FOUND: { status: 404 },
+  USER_NOT_FOUND: { status: 404 },
+  // 409: conflicts with the current state
+  AGENT_ALREADY_REVOKED: { status: 409 },
+  API_TOKEN_ALREADY_REVOKED: { status: 409 },
+  DOMAIN_EXISTS: { status: 409 },
+  DOMAIN_FEDERATED: { status: 409 },
+  DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
+  DOMAIN_IN_USE: { status: 409 },
+  DOMAIN_OWNED_ELSEWHERE: { status: 409 },
+  FEDERATION_PREFLIGHT_FAILED: { status: 409 },
+  IMMUTABLE_ID_TAKEN: { status: 409 },
+  ISSUER_TAKEN: { status: 409 },
+  KEY_ROTATION_TOO_SOON: { status: 409 },
+  ORG_EXISTS: { status: 409 },
+  ORG_HAS_ACCOUNTS: { status: 409 },
+  ORG_HAS_DOMAINS: { status: 409 },
+  PROVISIONING_THRESHOLD_EXCEEDED: { status: 409 },
+  RUN_FINISHED: { status: 409 },
+  PROVISIONING_FAILED: { status: 409 },
+  RUN_IN_PROGRESS: { status: 409 },
+  RUN_LEASE_LOST: { status: 409 },
+  SIGNIN_REQUEST_CHANGED: { status: 409 },
+  SYNC_DELETION_GUARD: { status: 409 },
+  SYNC_LEASE_HELD: { status: 409 },
+  SYNC_LEASE_LOST: { status: 409 },
+  SYNC_NO_PENDING_DELETIONS: { status: 409 },
+  SYNC_RUN_UNKNOWN: { status: 409 },
+  TENANT_NOT_CONNECTED: { status: 409 },
+  TOTP_ALREADY_ENROLLED: { status: 409 },
+  USER_DIRECTORY_MANAGED: { status: 409 },
+  USER_EXISTS: { status: 409 },
+  USER_NOT_PENDING: { status: 409 },
+  // 413: too large
+  REQUEST_TOO_LARGE: { status: 413 },
+  XML_TOO_LARGE: { status: 413 },
+  // 415: unsupported media type
+  REQUEST_CONTENT_TYPE: { status: 415 },
+  // 429: too many attempts
+  // Which counter refused (account, address) stays in the log: it would tell known accounts apart.
+  SIGNIN_THROTTLED: { status: 429, details: false },
+  // 500: server faults (never shown)
+  AGENT_FAILED: { status: 500 },
+  CONFIG_INVALID: { status: 500 },
+  DB_MIGRATION_FAILED: { status: 500 },
+  JOB_ATTEMPTS_EXHAUSTED: { status: 500 },
+  MASTER_KEY_INVALID: { status: 500 },
+  SECRET_UNREADABLE: { status: 500 },
+  SIGNING_KEY_INVALID: { status: 500 },
+  SIGNING_KEY_INVALID_OPTIONS: { status: 500 },
+  SIGNING_KEY_MISSING: { status: 500 },
+  SYNC_FAILED: { status: 500 },
+  TOKEN_INPUT_INVALID: { status: 500 },
+  // 502: a peer answered badly
+  /** Placeholder of LanyardError.relayed, which carries the sender's own code and status. */
+  CERTIFICATE_PUSH_FAILED: { status: 502 },
+  FEDERATION_VERIFY_FAILED: { status: 502 },
+  GRAPH_REQUEST_FAILED: { status: 502 },
+  LANYARD_BAD_RESPONSE: { status: 502 },
+  LDAP_SEARCH_FAILED: { status: 502 },
+  LDAP_TLS_FAILED: { status: 502 },
+  RELAYED_ERROR: { status: 502 },
+  TENANT_AUTH_FAILED: { status: 502 },
+  // 503: a dependency is away (shown: written for the person waiting)
+  AGENT_DIRECTORY_UNAVAILABLE: { status: 503 },
+  AGENT_UNAVAILABLE: { status: 503 },
+  LANYARD_UNREACHABLE: { status: 503 },
+  LDAP_UNREACHABLE: { status: 503 },
+  MICROSOFT_UNREACHABLE: { status: 503 },
+} as const satisfies Readonly<Record<string, ErrorSpec>>;
+
+export type ErrorCode = keyof typeof errorCodes;
