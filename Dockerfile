@@ -1,15 +1,11 @@
-# Build stage: compile the product to dist/ with the dev dependencies (TypeScript).
+# Build stage: compile the product to dist/ with the dev dependencies (TypeScript). The whole
+# checkout is copied (see .dockerignore), so a new module needs no change here.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-COPY core core
-COPY db db
-COPY idp idp
-COPY provisioning provisioning
-COPY agent agent
-COPY api api
-COPY server server
-RUN npm ci --ignore-scripts --no-audit --no-fund && npx tsc -p tsconfig.build.json
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npx tsc -p tsconfig.build.json
 
 # Runtime: plain Node on dist/ with the production dependencies only.
 FROM node:20-bookworm-slim
