@@ -7,6 +7,11 @@
 /** Verifies a directory user's password through a connected on-premises agent (LDAP bind). Provided by agent/. */
 export interface DirectoryPasswordVerifier {
   verify(user: { id: string; organizationId: string; externalId: string | null; upn: string }, password: string): Promise<boolean>;
+  /**
+   * Whether the organization signs in through a directory agent, and whether one is connected now:
+   * 'none' (no agent was ever registered), 'connected', or 'away' (registered, none connected).
+   */
+  availability(organizationId: string): Promise<'none' | 'connected' | 'away'>;
 }
 
 export interface Services {

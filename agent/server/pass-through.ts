@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { countConnectedAgents } from './data/agents.ts';
+import { countConnectedAgents, listAgentsOfOrganization } from './data/agents.ts';
 import type { Db } from '../../core/db/database.ts';
 import { deletePassThroughRequest, findPassThroughRequest, insertPassThroughRequest } from './data/pass-through-requests.ts';
 
@@ -42,6 +42,7 @@ export interface PassThroughUser {
 
 export interface PassThroughVerifier {
   verify(user: PassThroughUser, password: string): Promise<boolean>;
+  availability(organizationId: string): Promise<'none' | 'connected' | 'away'>;
 }
 
 export interface PassThroughDeps {
@@ -64,6 +65,10 @@ export function createPassThroughVerifier(deps: PassThroughDeps): PassThroughVer
   const timeoutMs = deps.timeoutMs ?? 5000;
   const pollIntervalMs = deps.pollIntervalMs ?? 100;
   return {
+    async availability(organizationId) {
+      if ((await countConnectedAgents(deps.db, organizationId)) > 0) return 'connected';
+      return (await listAgentsOfOrganization(deps.db, organizationId)).length > 0 ? 'away' : 'none';
+    },
     async verify(user, password) {
       if (!user.externalId) throw new LanyardError('PASS_THROUGH_NOT_DIRECTORY_USER', 'this account is not a directory account');
       if (password.length === 0) return false;

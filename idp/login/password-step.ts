@@ -1,6 +1,5 @@
 import { isLanyardError } from '../../core/errors.ts';
 import { decoyPasswordHash, verifyPassword } from '../../core/password-hash.ts';
-import { countConnectedAgents, listAgentsOfOrganization } from '../../agent/server/data/agents.ts';
 import type { Db } from '../../core/db/database.ts';
 import type { Domain, User } from '../../core/db/schema.ts';
 import { findUserByUpn } from '../../core/db/users.ts';
@@ -54,10 +53,9 @@ export async function checkPassword(deps: IdpDeps, candidate: User | undefined, 
  * it use a directory agent, and is none connected right now), never on the name typed, so it tells
  * the person that their directory is away without telling anyone which names are directory accounts.
  */
-export async function passwordFailureMessage(db: Db, pageDomain: Domain | undefined): Promise<string> {
+export async function passwordFailureMessage(deps: Pick<IdpDeps, 'directoryPasswords'>, pageDomain: Domain | undefined): Promise<string> {
   const incorrect = 'The user name or password is incorrect.';
-  if (!pageDomain) return incorrect;
-  const agents = (await listAgentsOfOrganization(db, pageDomain.organizationId)).filter((agent) => agent.revokedAt === null);
-  if (agents.length === 0 || (await countConnectedAgents(db, pageDomain.organizationId)) > 0) return incorrect;
+  if (!pageDomain || !deps.directoryPasswords) return incorrect;
+  if ((await deps.directoryPasswords.availability(pageDomain.organizationId)) !== 'away') return incorrect;
   return `${incorrect} If your account comes from your organization's directory: it cannot be reached right now, so try again in a few minutes.`;
 }

@@ -72,7 +72,7 @@ export function signInRouter(deps: IdpDeps): Router {
       await recordPasswordFailure(deps.db, deps.config.throttle, attempt);
       await auditSignIn(ctx, deps, username, 'signin.password', 'failure', check === 'directory-unavailable' ? 'AGENT_UNAVAILABLE' : 'INVALID_CREDENTIALS');
       ctx.status = 401;
-      return showPasswordPage(ctx, deps, row, request, await passwordFailureMessage(deps.db, domain), username);
+      return showPasswordPage(ctx, deps, row, request, await passwordFailureMessage(deps, domain), username);
     }
     const signedIn = candidate!;
     if (signedIn.status !== 'active') {

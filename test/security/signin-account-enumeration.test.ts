@@ -76,7 +76,7 @@ describe('account enumeration on the password page', () => {
       return verifyPassword(password, stored);
     };
     const deps = idpDeps(lanyard.server.host);
-    const agentSays = (verify: () => Promise<boolean>) => ({ ...deps, directoryPasswords: { verify } });
+    const agentSays = (verify: () => Promise<boolean>) => ({ ...deps, directoryPasswords: { verify, availability: async () => 'connected' as const } });
     const cases = [
       { deps, user: undefined, password: testPassword, expected: 'invalid' },
       { deps, user: local, password: 'wrong password', expected: 'invalid' },

@@ -33,7 +33,7 @@ describe('a sign-in page signs in its own organization’s accounts only', () =>
       microsoftObjectId: null, usageLocation: null, createdAt: now, updatedAt: now,
     }).execute();
     const server = await createServer(lanyard.context, {
-      services: { directoryPasswords: { verify: async (user) => (asked.push(user.upn), true) } },
+      services: { directoryPasswords: { verify: async (user) => (asked.push(user.upn), true), availability: async () => 'connected' } },
     });
     served = await server.listen(await freePort(), '127.0.0.1');
   });
