@@ -19,8 +19,9 @@ export interface AllowedTermEnd {
 export function allowedTermEnds(call: PartnerCenterCall, customerId: string, duration: TermDuration, start: number): AllowedTermEnd[] {
   const defaultEnd = termEnd(start, duration);
   const ends: AllowedTermEnd[] = [];
-  const endOfDefaultMonth = new Date(defaultEnd);
-  const monthEnd = Date.UTC(endOfDefaultMonth.getUTCFullYear(), endOfDefaultMonth.getUTCMonth(), 0);
+  // The last day of a month, at or before the default end (which already is one when the term starts on the 1st).
+  const dayAfter = new Date(defaultEnd + 24 * 60 * 60 * 1000);
+  const monthEnd = Date.UTC(dayAfter.getUTCFullYear(), dayAfter.getUTCMonth(), 0);
   if (monthEnd > start) ends.push({ allowedCustomTermEndDate: isoDate(monthEnd), allowedCustomTermEndDateType: 'calendarMonthAligned' });
   for (const subscription of call.context.state.partnerCenter.subscriptionsOf(customerId)) {
     if (!subscription.isNewCommerce || subscription.status !== 'active') continue;
