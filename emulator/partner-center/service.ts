@@ -46,6 +46,9 @@ export function partnerCenterService(context: EmulatorContext) {
     if (response.body !== undefined && ctx.method !== 'HEAD') {
       ctx.type = 'application/json; charset=utf-8';
       ctx.body = JSON.stringify(response.body);
+    } else {
+      // An empty body, not Koa's status text (202 Accepted, HEAD answers).
+      ctx.body = '';
     }
   };
 }

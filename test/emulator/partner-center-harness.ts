@@ -5,7 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
 import { signJwt } from '../../emulator/entra/jwt.ts';
-import { applyCustomerSeed, applyPartnerSeed, catalogFromSeed, catalogSchema, partnerSchema } from '../../emulator/partner-center/seed.ts';
+import { applyCustomerSeed, applyPartnerSeed, catalogFromSeed, catalogSchema, customerSchema, partnerSchema } from '../../emulator/partner-center/seed.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/start.ts';
 import { applyTenantSeed, tenantSchema } from '../../emulator/state/seed.ts';
 import type { Tenant } from '../../emulator/state/model.ts';
@@ -59,7 +59,7 @@ export async function startPartnerCenterEmulator(name = 'northwindcsp', partnerO
 /** An existing tenant `name` made a customer of the partner, optionally with an accepted MCA and subscriptions. */
 export function seedCustomer(pc: PartnerCenterEmulator, name: string, extra: Record<string, unknown> = {}): Tenant {
   const tenant = applyTenantSeed(pc.emulator.state, tenantSchema.parse({ name }));
-  applyCustomerSeed(pc.emulator.state, { tenant: tenant.id, partner: pc.partner.id, mcaAccepted: true, subscriptions: [], ...extra } as never);
+  applyCustomerSeed(pc.emulator.state, customerSchema.parse({ tenant: tenant.id, partner: pc.partner.id, ...extra }));
   return tenant;
 }
 
