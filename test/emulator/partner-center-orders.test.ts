@@ -76,6 +76,19 @@ describe('orders', () => {
     expect(skus.body?.value).toEqual([expect.objectContaining({ skuId: businessBasicSkuId, prepaidUnits: expect.objectContaining({ enabled: 5 }) })]);
   });
 
+  it('answers a retry after a lost response with the order placed the first time', async () => {
+    const buyer = seedCustomer(pc, 'lostanswer');
+    await control(pc, 'POST', '/faults', { pathPattern: `^/v1/customers/${buyer.id}/orders$`, method: 'POST', dropConnection: 'after' });
+    const headers = { 'MS-RequestId': '3f2e1d0c-9b8a-4765-a432-10fedcba9876' };
+    const body = { billingCycle: 'monthly', lineItems: [nceLine(2)] };
+    await expect(pcRequest(pc, 'POST', `/customers/${buyer.id}/orders`, body, headers)).rejects.toThrow();
+    const retry = await pcRequest(pc, 'POST', `/customers/${buyer.id}/orders`, body, headers);
+    expect(retry.status).toBe(201);
+    expect((await pcRequest(pc, 'GET', `/customers/${buyer.id}/orders`)).body?.totalCount).toBe(1);
+    const fresh = await pcRequest(pc, 'POST', `/customers/${buyer.id}/orders`, body, { 'MS-RequestId': '4a3b2c1d-0e9f-4876-b543-21fedcba9876' });
+    expect(fresh.body?.id).not.toBe(retry.body?.id);
+  });
+
   it('creates a legacy order from an offer GUID', async () => {
     const result = await pcRequest(pc, 'POST', `/customers/${customerId}/orders`, { billingCycle: 'annual', lineItems: [{ lineItemNumber: 0, offerId: legacyE3, quantity: 3 }] });
     expect(result.status).toBe(201);
