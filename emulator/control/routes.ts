@@ -5,6 +5,7 @@ import type { EmulatorContext } from '../context.ts';
 import { readJsonBody } from '../http/body.ts';
 import { defaultGraphQuirks, graphQuirksSchema } from '../graph/quirks.ts';
 import { faultSchema } from '../http/faults.ts';
+import { registerPartnerCenterControlRoutes } from '../partner-center/control.ts';
 import type { Tenant } from '../state/model.ts';
 import { applyDomainSeed, applyTenantSeed, definedOnly, domainSchema, skuSchema, tenantSchema, throttleSchema, userSchema } from '../state/seed.ts';
 import { EmulatorStateError } from '../state/store.ts';
@@ -22,6 +23,7 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
   const prefix = '/_emulator';
   router.use(prefix, loopbackOnly, controlErrors);
 
+  registerPartnerCenterControlRoutes(router, context);
   router.get(`${prefix}/state`, (ctx) => {
     ctx.body = {
       now: new Date(state.now()).toISOString(),

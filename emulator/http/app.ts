@@ -11,6 +11,8 @@ import { registerTokenRoutes } from '../entra/token-endpoint.ts';
 import { registerUserRealmRoutes } from '../entra/user-realm.ts';
 import { codeForStatus, graphErrorBody } from '../graph/errors.ts';
 import { graphService } from '../graph/service.ts';
+import { faultError, partnerCenterErrorBody } from '../partner-center/errors.ts';
+import { partnerCenterService } from '../partner-center/service.ts';
 import { BodyError } from './body.ts';
 import { sleep } from './faults.ts';
 
@@ -29,6 +31,7 @@ export function createApp(context: EmulatorContext): Koa {
   registerLoginSrfRoutes(router, context);
   registerSamlMetadataRoutes(router, context);
   app.use(graphService(context));
+  app.use(partnerCenterService(context));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
@@ -81,6 +84,8 @@ function injectFaults(context: EmulatorContext) {
       ctx.set('request-id', requestId);
       const code = codeForStatus(fault.status);
       ctx.body = graphErrorBody(code, 'Injected fault.', requestId, ctx.get('client-request-id') || requestId, context.state.now());
+    } else if (ctx.path.startsWith('/v1/')) {
+      ctx.body = partnerCenterErrorBody(faultError(fault.status));
     } else {
       ctx.body = { error: 'temporarily_unavailable', error_description: 'Injected fault.' };
     }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { applyPartnerCenterSeed, partnerCenterSeedSchema } from '../partner-center/seed.ts';
 import { directoryRoleNames } from './directory-roles.ts';
 import { assertDomainCanBeFederated, federateDomain, mergeFederationConfiguration } from './federation.ts';
 import type { Tenant } from './model.ts';
@@ -61,7 +62,7 @@ export const tenantSchema = z.strictObject({
   throttle: throttleSchema.optional(),
 });
 
-export const seedSchema = z.strictObject({ tenants: z.array(tenantSchema) });
+export const seedSchema = z.strictObject({ tenants: z.array(tenantSchema), partnerCenter: partnerCenterSeedSchema.optional() });
 
 export type TenantSeed = z.infer<typeof tenantSchema>;
 export type DomainSeed = z.infer<typeof domainSchema>;
@@ -93,6 +94,7 @@ export function applyDomainSeed(state: EmulatorState, tenant: Tenant, seed: Doma
 export async function loadSeedFile(state: EmulatorState, seedPath: string): Promise<void> {
   const seed = seedSchema.parse(JSON.parse(await readFile(seedPath, 'utf8')));
   for (const tenant of seed.tenants) applyTenantSeed(state, tenant);
+  if (seed.partnerCenter) applyPartnerCenterSeed(state, seed.partnerCenter);
 }
 
 /** zod gives `undefined` for absent optional keys; the state API wants them absent. */

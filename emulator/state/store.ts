@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PartnerCenterState } from '../partner-center/store.ts';
 import { newUser } from './new-user.ts';
 import { activateDirectoryRole, assignDirectoryRole, globalAdministratorTemplateId } from './directory-roles.ts';
 import type {
@@ -81,6 +82,8 @@ export class EmulatorState {
   readonly tenants = new Map<string, Tenant>();
   readonly signIns: SignInRecord[] = [];
   readonly requestLog: RequestLogEntry[] = [];
+  /** Partners, customers, catalog and subscriptions of the Partner Center part (emulator/partner-center/). */
+  readonly partnerCenter = new PartnerCenterState();
   #clockOffsetMilliseconds = 0;
 
   /** The emulator's notion of now; the inspect API can move it forward to expire tokens and requests. */
@@ -96,6 +99,7 @@ export class EmulatorState {
     this.tenants.clear();
     this.signIns.length = 0;
     this.requestLog.length = 0;
+    this.partnerCenter.clear();
     this.#clockOffsetMilliseconds = 0;
   }
 

@@ -43,7 +43,7 @@ describe('emulator process', () => {
     expect(first.baseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(first.caCertPath).toBe(path.join(stateDirectory, 'ca.crt'));
     const state = (await (await undiciFetch(`${first.baseUrl}/_emulator/state`, { dispatcher: first.client })).json()) as { tenants: { name: string; domains: { id: string }[] }[] };
-    expect(state.tenants.map((tenant) => tenant.name)).toEqual(['contoso']);
+    expect(state.tenants.map((tenant) => tenant.name)).toEqual(['contoso', 'fabrikampartner']);
     const realm = (await (await undiciFetch(`${first.baseUrl}/common/userrealm/alice@contoso.com?api-version=1.0`, { dispatcher: first.client })).json()) as Record<string, unknown>;
     expect(realm).toMatchObject({ NameSpaceType: 'Managed', account_type: 'Managed', DomainName: 'contoso.com', cloud_audience_urn: 'urn:federation:MicrosoftOnline' });
     const unknown = (await (await undiciFetch(`${first.baseUrl}/common/userrealm/bob@nowhere.example?api-version=1.0`, { dispatcher: first.client })).json()) as Record<string, unknown>;

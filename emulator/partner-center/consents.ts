@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { resourceAttributes } from './collections.ts';
+import { bodyObject, customerOf, stringField } from './customer-access.ts';
+import type { PartnerCenterCall, PartnerCenterResponse, PartnerCenterRoute } from './dispatcher.ts';
+import { invalidProperty, notFound, PartnerCenterError } from './errors.ts';
+
+/**
+ * `POST /v1/customers/{id}/applicationconsents` (reference C.10): consents a partner app into the
+ * customer tenant. The emulator registers the app there with the granted scopes as its roles and the
+ * partner app's secret, so a client-credentials token for the customer tenant then works against Graph.
+ * EMULATOR CHOICE: a second consent for the same app is 409 with the text clients match on ("already exists").
+ */
+function createConsent(call: PartnerCenterCall, parameters: Readonly<Record<string, string>>): PartnerCenterResponse {
+  const { customer, tenant } = customerOf(call, parameters.customerId ?? '');
+  const body = bodyObject(call);
+  const applicationId = stringField(body, 'applicationId');
+  const grants = body.applicationGrants;
+  if (!applicationId || !Array.isArray(grants) || grants.length === 0) throw invalidProperty('ApplicationId and ApplicationGrants are required.');
+  const partnerApp = call.caller.tenant.apps.find((app) => app.clientId === applicationId);
+  if (!partnerApp) throw invalidProperty(`Application ${applicationId} is not registered in the partner tenant.`);
+  if (customer.applicationConsents.has(applicationId)) {
+    throw new PartnerCenterError(409, 'Conflict', 'Permission entry already exists.');
+  }
+  const roles = grants.flatMap((grant: unknown) => {
+    const scope = (grant as Record<string, unknown> | null)?.scope;
+    if (typeof scope !== 'string') throw invalidProperty('Each ApplicationGrants entry needs a Scope.');
+    return scope.split(',').map((entry) => entry.trim()).filter(Boolean);
+  });
+  const displayName = stringField(body, 'displayName') ?? partnerApp.displayName;
+  customer.applicationConsents.set(applicationId, { applicationId, applicationGrants: grants, displayName });
+  if (!tenant.apps.some((app) => app.clientId === applicationId)) {
+    tenant.apps.push({ ...partnerApp, servicePrincipalId: randomUUID(), roles });
+  }
+  return { status: 201, body: { applicationId, displayName, applicationGrants: grants, attributes: resourceAttributes('ApplicationConsent') } };
+}
+
+function deleteConsent(call: PartnerCenterCall, parameters: Readonly<Record<string, string>>): PartnerCenterResponse {
+  const { customer, tenant } = customerOf(call, parameters.customerId ?? '');
+  const applicationId = parameters.applicationId ?? '';
+  if (!customer.applicationConsents.delete(applicationId)) throw notFound(`Application consent ${applicationId}`);
+  const index = tenant.apps.findIndex((app) => app.clientId === applicationId);
+  if (index >= 0) tenant.apps.splice(index, 1);
+  return { status: 204 };
+}
+
+export const consentRoutes: readonly PartnerCenterRoute[] = [
+  { method: 'POST', pattern: /^\/customers\/(?<customerId>[^/]+)\/applicationconsents\/?$/i, handler: createConsent, appPlusUser: true },
+  { method: 'DELETE', pattern: /^\/customers\/(?<customerId>[^/]+)\/applicationconsents\/(?<applicationId>[^/]+)\/?$/i, handler: deleteConsent, appPlusUser: true },
+];
