@@ -1,6 +1,6 @@
 import type { EmulatorContext } from '../context.ts';
 import { JwtError, verifyJwtSignature } from '../entra/jwt.ts';
-import { graphResource } from '../entra/token-endpoint.ts';
+import { graphResource } from '../entra/scopes.ts';
 import type { GraphCaller } from './dispatcher.ts';
 import { GraphError } from './errors.ts';
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DelegatedAccess } from './delegated-access.ts';
 import { newUser } from './new-user.ts';
 import { activateDirectoryRole, assignDirectoryRole, globalAdministratorTemplateId } from './directory-roles.ts';
 import type {
@@ -30,7 +31,13 @@ export interface TenantInput {
   /** `contoso` gives the initial domain `contoso.onmicrosoft.com`. */
   readonly name: string;
   readonly displayName?: string;
-  readonly apps?: readonly { clientId?: string; clientSecret: string; displayName?: string; roles: readonly string[] }[];
+  readonly apps?: readonly {
+    clientId?: string;
+    clientSecret: string;
+    displayName?: string;
+    roles: readonly string[];
+    redirectUris?: readonly string[];
+  }[];
   readonly throttle?: Partial<ThrottleLimits>;
 }
 
@@ -54,6 +61,9 @@ export interface UserInput {
   readonly password?: string;
   /** Display names of built-in directory roles the user holds, e.g. `Global Administrator`. */
   readonly directoryRoles?: readonly string[];
+  /** Interactive sign-in (authorize endpoint) policy; defaults in state/sign-in-policies.ts. */
+  readonly mfaRegistered?: boolean;
+  readonly conditionalAccessBlocked?: boolean;
 }
 
 export interface SkuInput {
@@ -81,6 +91,7 @@ export class EmulatorState {
   readonly tenants = new Map<string, Tenant>();
   readonly signIns: SignInRecord[] = [];
   readonly requestLog: RequestLogEntry[] = [];
+  readonly delegatedAccess = new DelegatedAccess();
   #clockOffsetMilliseconds = 0;
 
   /** The emulator's notion of now; the inspect API can move it forward to expire tokens and requests. */
@@ -96,6 +107,7 @@ export class EmulatorState {
     this.tenants.clear();
     this.signIns.length = 0;
     this.requestLog.length = 0;
+    this.delegatedAccess.clear();
     this.#clockOffsetMilliseconds = 0;
   }
 
@@ -110,6 +122,7 @@ export class EmulatorState {
       displayName: app.displayName ?? 'Lanyard',
       servicePrincipalId: randomUUID(),
       roles: [...app.roles],
+      redirectUris: [...(app.redirectUris ?? [])],
     }));
     const tenant: Tenant = {
       id,
@@ -171,6 +184,10 @@ export class EmulatorState {
     tenant.users.set(user.id, user);
     if (input.password !== undefined) tenant.passwords.set(user.id, input.password);
     for (const role of input.directoryRoles ?? []) assignDirectoryRole(tenant, role, user.id);
+    if (input.mfaRegistered !== undefined) this.delegatedAccess.signInPolicies.update(user.id, { mfaRegistered: input.mfaRegistered });
+    if (input.conditionalAccessBlocked !== undefined) {
+      this.delegatedAccess.signInPolicies.update(user.id, { conditionalAccessBlocked: input.conditionalAccessBlocked });
+    }
     return user;
   }
 
@@ -261,3 +278,4 @@ function pushBounded<T>(list: T[], item: T): void {
   list.push(item);
   if (list.length > maximumLogEntries) list.splice(0, list.length - maximumLogEntries);
 }
+
