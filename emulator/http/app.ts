@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { EmulatorContext } from '../context.ts';
 import { registerControlRoutes } from '../control/routes.ts';
+import { registerAuthorizeRoutes } from '../entra/authorize.ts';
 import { registerSignInRoutes } from '../entra/sign-in.ts';
 import { registerLoginSrfRoutes } from '../entra/login-srf.ts';
 import { registerMetadataRoutes } from '../entra/metadata.ts';
@@ -24,6 +25,7 @@ export function createApp(context: EmulatorContext): Koa {
   registerControlRoutes(router, context);
   registerMetadataRoutes(router, context);
   registerTokenRoutes(router, context);
+  registerAuthorizeRoutes(router, context);
   registerUserRealmRoutes(router, context);
   registerSignInRoutes(router, context);
   registerLoginSrfRoutes(router, context);
