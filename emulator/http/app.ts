@@ -12,6 +12,7 @@ import { registerTokenRoutes } from '../entra/token-endpoint.ts';
 import { registerUserRealmRoutes } from '../entra/user-realm.ts';
 import { codeForStatus, graphErrorBody } from '../graph/errors.ts';
 import { graphService } from '../graph/service.ts';
+import { registerKeyVaultRoutes } from '../key-vault/secrets.ts';
 import { BodyError } from './body.ts';
 import { sleep } from './faults.ts';
 
@@ -26,6 +27,7 @@ export function createApp(context: EmulatorContext): Koa {
   registerMetadataRoutes(router, context);
   registerTokenRoutes(router, context);
   registerAuthorizeRoutes(router, context);
+  registerKeyVaultRoutes(router, context);
   registerUserRealmRoutes(router, context);
   registerSignInRoutes(router, context);
   registerLoginSrfRoutes(router, context);

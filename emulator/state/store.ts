@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DelegatedAccess } from './delegated-access.ts';
+import { KeyVaultSecrets } from './key-vault-secrets.ts';
 import { newUser } from './new-user.ts';
 import { activateDirectoryRole, assignDirectoryRole, globalAdministratorTemplateId } from './directory-roles.ts';
 import type {
@@ -92,6 +93,7 @@ export class EmulatorState {
   readonly signIns: SignInRecord[] = [];
   readonly requestLog: RequestLogEntry[] = [];
   readonly delegatedAccess = new DelegatedAccess();
+  readonly keyVaultSecrets = new KeyVaultSecrets();
   #clockOffsetMilliseconds = 0;
 
   /** The emulator's notion of now; the inspect API can move it forward to expire tokens and requests. */
@@ -108,6 +110,7 @@ export class EmulatorState {
     this.signIns.length = 0;
     this.requestLog.length = 0;
     this.delegatedAccess.clear();
+    this.keyVaultSecrets.clear();
     this.#clockOffsetMilliseconds = 0;
   }
 
