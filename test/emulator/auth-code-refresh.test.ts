@@ -154,3 +154,21 @@ describe('refresh token revocation', () => {
     expect((await refresh(String(renewed.body.refresh_token), partnerCenterScope)).status).toBe(200);
   });
 });
+
+describe('delegated-access control API', () => {
+  it('validates bodies and names the user it cannot find', async () => {
+    const path = `/tenants/${setup.partner.id}/users/${setup.agent}/sign-in-policy`;
+    expect((await control('PATCH', path, { mfaRegistered: 'yes' })).status).toBe(400);
+    expect((await control('PATCH', path, { unexpected: true })).status).toBe(400);
+    expect((await control('POST', `/tenants/${setup.partner.id}/users/nobody@example.com/revoke-sign-in-sessions`)).status).toBe(404);
+    expect((await control('PUT', `/tenants/${customer.id}/partners/no-such-tenant`)).status).toBe(404);
+  });
+
+  it('lists consents and relationships, and reset empties them', async () => {
+    const listed = (await (await control('GET', '/delegated-access')).json()) as { partnerRelationships: unknown[]; consents: unknown[] };
+    expect(listed.partnerRelationships).toContainEqual({ partnerTenantId: setup.partner.id, customerTenantId: customer.id });
+    expect(listed.consents).toContainEqual(expect.objectContaining({ tenantId: customer.id, clientId: setup.clientId, principal: 'AllPrincipals' }));
+    expect((await control('POST', '/reset', {})).status).toBe(204);
+    expect(await (await control('GET', '/delegated-access')).json()).toEqual({ consents: [], partnerRelationships: [] });
+  });
+});
