@@ -94,6 +94,12 @@ describe('refresh token rotation and resources', () => {
     expect(String(claims.scp).split(' ').sort()).toEqual(['Domain.ReadWrite.All', 'User.ReadWrite.All']);
   });
 
+  it('lets the customer-tenant token call the customer\'s Graph', async () => {
+    const { body } = await refresh(await freshRefreshToken(), graphScope, customer.id);
+    const response = await fetch(`${emulator.baseUrl}/v1.0/users`, { headers: { authorization: `Bearer ${String(body.access_token)}` } });
+    expect(response.status).toBe(200);
+  });
+
   it('refuses a customer without a relationship (AADSTS50020) and one without the app (AADSTS7000229)', async () => {
     const token = await freshRefreshToken();
     expect((await refresh(token, graphScope, unrelatedCustomer.id)).body).toMatchObject({ error: 'invalid_grant', error_codes: [50020] });
