@@ -9,6 +9,7 @@ import { registerPartnerCenterControlRoutes } from '../partner-center/control.ts
 import type { Tenant } from '../state/model.ts';
 import { applyDomainSeed, applyTenantSeed, definedOnly, domainSchema, skuSchema, tenantSchema, throttleSchema, userSchema } from '../state/seed.ts';
 import { EmulatorStateError } from '../state/store.ts';
+import { registerDelegatedAccessControlRoutes } from './delegated-access-routes.ts';
 import { serializeTenant } from './serialize.ts';
 
 const clockSchema = z.strictObject({ advanceSeconds: z.number().positive() });
@@ -102,6 +103,7 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
     ctx.type = 'application/x-pem-file';
     ctx.body = context.keys.organizationIdSigning.certificatePem;
   });
+  registerDelegatedAccessControlRoutes(router, context, (idOrDomain) => tenantOrThrow(context, idOrDomain));
 }
 
 async function loopbackOnly(ctx: Context, next: Next): Promise<void> {

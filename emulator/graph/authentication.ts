@@ -1,6 +1,7 @@
 import type { EmulatorContext } from '../context.ts';
+import { findAppRegistration } from '../entra/client-authentication.ts';
 import { JwtError, verifyJwtSignature } from '../entra/jwt.ts';
-import { graphResource } from '../entra/token-endpoint.ts';
+import { graphResource } from '../entra/scopes.ts';
 import type { GraphCaller } from './dispatcher.ts';
 import { GraphError } from './errors.ts';
 
@@ -17,7 +18,8 @@ function unauthenticated(message: string): GraphError {
 
 /**
  * Checks the bearer token as Graph does: signature (the emulator's token key), audience, expiry and
- * not-before (no clock skew allowed, the stricter reading), tenant, and that the app still exists.
+ * not-before (no clock skew allowed, the stricter reading), tenant, and that the app still exists there.
+ * App tokens grant their `roles`, user (delegated) tokens their `scp`.
  */
 export function authenticateGraphCaller(context: EmulatorContext, authorization: string | undefined): GraphCaller {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -38,8 +40,15 @@ export function authenticateGraphCaller(context: EmulatorContext, authorization:
   }
   const tenant = typeof claims.tid === 'string' ? context.state.tenants.get(claims.tid) : undefined;
   if (!tenant) throw unauthenticated('Access token validation failure. Invalid tenant.');
-  const app = tenant.apps.find((candidate) => candidate.clientId === claims.appid);
-  if (!app) throw unauthenticated('Access token validation failure. Unknown application.');
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
-  return { tenant, app, roles: new Set(roles) };
+  // A partner's app calls a customer tenant with a delegated token: registered elsewhere, with a service principal here.
+  const found = typeof claims.appid === 'string' ? findAppRegistration(context.state, claims.appid) : undefined;
+  const present = found && (found.homeTenant.id === tenant.id || context.state.delegatedAccess.consents.hasServicePrincipal(tenant.id, found.app.clientId));
+  if (!found || !present) throw unauthenticated('Access token validation failure. Unknown application.');
+  // Delegated tokens carry permissions in `scp` (the emulator does not intersect them with the user's roles).
+  const permissions = claims.idtyp === 'user' ? String(claims.scp ?? '').split(' ') : stringArray(claims.roles);
+  return { tenant, app: found.app, roles: new Set(permissions) };
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
 }

@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { EmulatorContext } from '../context.ts';
 import { registerControlRoutes } from '../control/routes.ts';
+import { registerAuthorizeRoutes } from '../entra/authorize.ts';
 import { registerSignInRoutes } from '../entra/sign-in.ts';
 import { registerLoginSrfRoutes } from '../entra/login-srf.ts';
 import { registerMetadataRoutes } from '../entra/metadata.ts';
@@ -13,6 +14,7 @@ import { codeForStatus, graphErrorBody } from '../graph/errors.ts';
 import { graphService } from '../graph/service.ts';
 import { faultError, partnerCenterErrorBody } from '../partner-center/errors.ts';
 import { partnerCenterService } from '../partner-center/service.ts';
+import { registerKeyVaultRoutes } from '../key-vault/secrets.ts';
 import { BodyError } from './body.ts';
 import { sleep } from './faults.ts';
 
@@ -26,6 +28,8 @@ export function createApp(context: EmulatorContext): Koa {
   registerControlRoutes(router, context);
   registerMetadataRoutes(router, context);
   registerTokenRoutes(router, context);
+  registerAuthorizeRoutes(router, context);
+  registerKeyVaultRoutes(router, context);
   registerUserRealmRoutes(router, context);
   registerSignInRoutes(router, context);
   registerLoginSrfRoutes(router, context);

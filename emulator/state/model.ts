@@ -21,6 +21,8 @@ export interface AppRegistration {
   readonly servicePrincipalId: string;
   /** Granted application permissions, e.g. `User.ReadWrite.All` (the token's `roles`). */
   readonly roles: readonly string[];
+  /** Registered reply URLs of a web app, compared exactly by the authorize endpoint (AADSTS50011). */
+  readonly redirectUris: readonly string[];
 }
 
 export interface FederationConfiguration {

@@ -4,7 +4,7 @@ import { applyPartnerCenterSeed, partnerCenterSeedSchema } from '../partner-cent
 import { directoryRoleNames } from './directory-roles.ts';
 import { assertDomainCanBeFederated, federateDomain, mergeFederationConfiguration } from './federation.ts';
 import type { Tenant } from './model.ts';
-import type { EmulatorState } from './store.ts';
+import { EmulatorStateError, type EmulatorState } from './store.ts';
 
 /** Seed schemas; the same shapes are accepted by the `/_emulator/` API. See emulator/README.md. */
 export const appSchema = z.strictObject({
@@ -12,6 +12,7 @@ export const appSchema = z.strictObject({
   clientSecret: z.string().min(1),
   displayName: z.string().optional(),
   roles: z.array(z.string()).default([]),
+  redirectUris: z.array(z.url()).default([]),
 });
 
 export const userSchema = z.strictObject({
@@ -26,6 +27,8 @@ export const userSchema = z.strictObject({
   onPremisesImmutableId: z.string().optional(),
   password: z.string().optional(),
   directoryRoles: z.array(z.enum(directoryRoleNames)).optional(),
+  mfaRegistered: z.boolean().optional(),
+  conditionalAccessBlocked: z.boolean().optional(),
 });
 
 export const domainSchema = z.strictObject({
@@ -51,6 +54,15 @@ export const throttleSchema = z.strictObject({
   writeWindowSeconds: z.number().positive().optional(),
 });
 
+/** Tenant-wide (admin) consent of an app, which also gives it a service principal in the tenant. */
+export const consentSchema = z.strictObject({
+  clientId: z.string().min(1),
+  /** Full-form delegated scopes, e.g. `https://graph.microsoft.com/User.ReadWrite.All`. */
+  scopes: z.array(z.string().min(1)).default([]),
+  /** Consent of one user instead of the whole tenant. */
+  userPrincipalName: z.string().optional(),
+});
+
 export const tenantSchema = z.strictObject({
   id: z.uuid().optional(),
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i),
@@ -60,12 +72,16 @@ export const tenantSchema = z.strictObject({
   users: z.array(userSchema).default([]),
   skus: z.array(skuSchema).default([]),
   throttle: throttleSchema.optional(),
+  consents: z.array(consentSchema).default([]),
+  /** Partner tenants with a delegated-admin relationship to this (customer) tenant. */
+  partnerTenantIds: z.array(z.string().min(1)).default([]),
 });
 
 export const seedSchema = z.strictObject({ tenants: z.array(tenantSchema), partnerCenter: partnerCenterSeedSchema.optional() });
 
 export type TenantSeed = z.infer<typeof tenantSchema>;
 export type DomainSeed = z.infer<typeof domainSchema>;
+export type ConsentSeed = z.infer<typeof consentSchema>;
 
 /** Creates a whole tenant: apps, domains (federated ones included), users, SKUs. */
 export function applyTenantSeed(state: EmulatorState, seed: TenantSeed): Tenant {
@@ -79,7 +95,18 @@ export function applyTenantSeed(state: EmulatorState, seed: TenantSeed): Tenant 
   for (const domain of seed.domains) applyDomainSeed(state, tenant, domain);
   for (const user of seed.users) state.addUser(tenant, definedOnly(user));
   for (const sku of seed.skus) state.addSku(tenant, definedOnly(sku));
+  for (const consent of seed.consents) applyConsentSeed(state, tenant, consent);
+  for (const partnerTenantId of seed.partnerTenantIds) state.delegatedAccess.relationships.add(partnerTenantId, tenant.id);
   return tenant;
+}
+
+export function applyConsentSeed(state: EmulatorState, tenant: Tenant, seed: ConsentSeed): void {
+  let userId: string | undefined;
+  if (seed.userPrincipalName !== undefined) {
+    userId = tenant.users.byPrincipalName(seed.userPrincipalName)?.id;
+    if (!userId) throw new EmulatorStateError(`${seed.userPrincipalName} is not a user of tenant ${tenant.id}`);
+  }
+  state.delegatedAccess.consents.grant({ tenantId: tenant.id, clientId: seed.clientId, userId, scopes: seed.scopes });
 }
 
 export function applyDomainSeed(state: EmulatorState, tenant: Tenant, seed: DomainSeed): void {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PartnerCenterState } from '../partner-center/store.ts';
+import { DelegatedAccess } from './delegated-access.ts';
+import { KeyVaultSecrets } from './key-vault-secrets.ts';
 import { newUser } from './new-user.ts';
 import { activateDirectoryRole, assignDirectoryRole, globalAdministratorTemplateId } from './directory-roles.ts';
 import type {
@@ -31,7 +33,13 @@ export interface TenantInput {
   /** `contoso` gives the initial domain `contoso.onmicrosoft.com`. */
   readonly name: string;
   readonly displayName?: string;
-  readonly apps?: readonly { clientId?: string; clientSecret: string; displayName?: string; roles: readonly string[] }[];
+  readonly apps?: readonly {
+    clientId?: string;
+    clientSecret: string;
+    displayName?: string;
+    roles: readonly string[];
+    redirectUris?: readonly string[];
+  }[];
   readonly throttle?: Partial<ThrottleLimits>;
 }
 
@@ -55,6 +63,9 @@ export interface UserInput {
   readonly password?: string;
   /** Display names of built-in directory roles the user holds, e.g. `Global Administrator`. */
   readonly directoryRoles?: readonly string[];
+  /** Interactive sign-in (authorize endpoint) policy; defaults in state/sign-in-policies.ts. */
+  readonly mfaRegistered?: boolean;
+  readonly conditionalAccessBlocked?: boolean;
 }
 
 export interface SkuInput {
@@ -84,6 +95,8 @@ export class EmulatorState {
   readonly requestLog: RequestLogEntry[] = [];
   /** Partners, customers, catalog and subscriptions of the Partner Center part (emulator/partner-center/). */
   readonly partnerCenter = new PartnerCenterState();
+  readonly delegatedAccess = new DelegatedAccess();
+  readonly keyVaultSecrets = new KeyVaultSecrets();
   #clockOffsetMilliseconds = 0;
 
   /** The emulator's notion of now; the inspect API can move it forward to expire tokens and requests. */
@@ -100,6 +113,8 @@ export class EmulatorState {
     this.signIns.length = 0;
     this.requestLog.length = 0;
     this.partnerCenter.clear();
+    this.delegatedAccess.clear();
+    this.keyVaultSecrets.clear();
     this.#clockOffsetMilliseconds = 0;
   }
 
@@ -114,6 +129,7 @@ export class EmulatorState {
       displayName: app.displayName ?? 'Lanyard',
       servicePrincipalId: randomUUID(),
       roles: [...app.roles],
+      redirectUris: [...(app.redirectUris ?? [])],
     }));
     const tenant: Tenant = {
       id,
@@ -175,6 +191,10 @@ export class EmulatorState {
     tenant.users.set(user.id, user);
     if (input.password !== undefined) tenant.passwords.set(user.id, input.password);
     for (const role of input.directoryRoles ?? []) assignDirectoryRole(tenant, role, user.id);
+    if (input.mfaRegistered !== undefined) this.delegatedAccess.signInPolicies.update(user.id, { mfaRegistered: input.mfaRegistered });
+    if (input.conditionalAccessBlocked !== undefined) {
+      this.delegatedAccess.signInPolicies.update(user.id, { conditionalAccessBlocked: input.conditionalAccessBlocked });
+    }
     return user;
   }
 
@@ -265,3 +285,4 @@ function pushBounded<T>(list: T[], item: T): void {
   list.push(item);
   if (list.length > maximumLogEntries) list.splice(0, list.length - maximumLogEntries);
 }
+
