@@ -3,7 +3,7 @@ import { LanyardError, isLanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
 import { claimRunLease, findRun, insertRun, updateHeldRun } from '../data/provisioning-runs.ts';
-import { readProvisioningSettings, releaseRunSlot } from '../data/provisioning-settings.ts';
+import { claimRunSlot, readProvisioningSettings, releaseRunSlot } from '../data/provisioning-settings.ts';
 import { deleteTenantSnapshot } from '../data/provisioning-tenant-users.ts';
 import type { Organization } from '../../db/schema.ts';
 import type { ProvisioningRun, ProvisioningRunKind } from '../data/tables.ts';
@@ -24,6 +24,11 @@ export interface RunRequest {
   readonly requestedBy: string;
   /** Only these accounts (auto-provisioning); all when absent. */
   readonly scopeUserIds?: readonly string[];
+  /**
+   * The run is for the job runner (see run-job.ts): written held by nobody, but reserved for
+   * `leaseSeconds` so that no other process resumes it before its job claims it.
+   */
+  readonly forJob?: boolean;
 }
 
 /**
@@ -37,13 +42,15 @@ export interface RunRequest {
  */
 export async function requestRun(deps: ProvisioningDeps, request: RunRequest, now: Date = new Date()): Promise<{ run: ProvisioningRun; resumed: boolean }> {
   const { db } = deps;
+  const holder = request.forJob ? null : deps.owner;
   const settings = await readProvisioningSettings(db, request.organization.id);
   if (settings.activeRunId) {
     const active = await findRun(db, settings.activeRunId);
     if (active?.status === 'running') {
-      const orphaned = active.leaseOwner === null || (active.leaseExpiresAt ?? '') < now.toISOString();
+      // A run reserved for its job is not orphaned until the reservation ends.
+      const orphaned = (active.leaseExpiresAt ?? '') < now.toISOString();
       const resumable = orphaned && active.kind === request.kind && active.dryRun === (request.dryRun ? 1 : 0) && request.trigger !== 'auto';
-      if (resumable && (await claimRunLease(db, active.id, deps.owner, leaseEnd(deps, now), now))) {
+      if (resumable && (await claimRunLease(db, active.id, holder, leaseEnd(deps, now), now))) {
         return { run: (await findRun(db, active.id))!, resumed: true };
       }
       throw new LanyardError(
@@ -69,9 +76,10 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
     dryRun: request.dryRun ? 1 : 0,
     confirmed: request.confirm ? 1 : 0,
     scopeUserIds: request.scopeUserIds ? JSON.stringify(request.scopeUserIds) : null,
-    leaseOwner: deps.owner,
+    leaseOwner: holder,
     leaseExpiresAt: leaseEnd(deps, now).toISOString(),
-    attempts: 1,
+    // Counted by the claim of the job that works it.
+    attempts: holder ? 1 : 0,
     total: null,
     processed: 0,
     counts: '{}',
@@ -83,13 +91,7 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
     finishedAt: null,
   };
   const claimed = await db.transaction().execute(async (trx) => {
-    const result = await trx
-      .updateTable('provisioningSettings')
-      .set({ activeRunId: run.id })
-      .where('organizationId', '=', request.organization.id)
-      .where('activeRunId', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (!(await claimRunSlot(trx, request.organization.id, run.id))) return false;
     await insertRun(trx, run);
     return true;
   });
