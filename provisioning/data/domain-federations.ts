@@ -28,10 +28,6 @@ export async function unmarkDomainFederated(db: Db, domainId: string): Promise<b
   return Number(result.numDeletedRows) === 1;
 }
 
-export async function findDomainFederation(db: Db, domainId: string): Promise<DomainFederation | undefined> {
-  return db.selectFrom('domainFederations').selectAll().where('domainId', '=', domainId).executeTakeFirst();
-}
-
 /** The federated domains, of one organization or of all, with their domain rows, by name. */
 export async function listFederatedDomains(db: Db, organizationId?: string): Promise<Array<Domain & { tenantId: string; federatedAt: string }>> {
   let query = db

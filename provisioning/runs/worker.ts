@@ -1,6 +1,7 @@
 import { isLanyardError } from '../../core/errors.ts';
 import type { JobDefinition } from '../../core/jobs/job-runner.ts';
 import { recordAuditEvent } from '../../db/audit-events.ts';
+import { listAccountsChangedSince } from '../data/provisioning-accounts.ts';
 import { listOrphanedRuns } from '../data/provisioning-runs.ts';
 import { listAutoProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
 import { findOrganizationById } from '../../db/organizations.ts';
@@ -52,15 +53,7 @@ async function resumeOrphanedRuns(deps: ProvisioningDeps, isStopped: () => boole
 async function autoProvision(deps: ProvisioningDeps, settings: ProvisioningSettings): Promise<void> {
   if (settings.activeRunId) return;
   const watermark = settings.autoWatermark ?? new Date(0).toISOString();
-  const changed = await deps.db
-    .selectFrom('users')
-    .select(['id', 'updatedAt'])
-    .where('organizationId', '=', settings.organizationId)
-    .where('updatedAt', '>', watermark)
-    .where('status', '!=', 'pending')
-    .orderBy('updatedAt')
-    .limit(autoBatchSize)
-    .execute();
+  const changed = await listAccountsChangedSince(deps.db, settings.organizationId, watermark, autoBatchSize);
   if (changed.length === 0) return;
   const organization = await findOrganizationById(deps.db, settings.organizationId);
   if (!organization) return;
