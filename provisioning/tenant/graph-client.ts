@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, Client, CustomAuthenticationProvider, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
@@ -51,16 +51,28 @@ export async function openTenantGraph(deps: TenantGraphDeps, organizationId: str
   return { client: createGraphClient(deps.config, { tenantId: connection.tenantId, clientId: connection.clientId, clientSecret }), tenantId: connection.tenantId };
 }
 
-/** A Graph client for explicit credentials (used to check credentials before they are stored). */
+/**
+ * A Graph client for explicit credentials (used to check credentials before they are stored).
+ * Its middleware is only authentication and the request itself. Not the SDK's default chain:
+ * its RetryHandler would retry a 429/503 on its own, under Lanyard's policy (provisioning/graph/retry.ts),
+ * multiplying the requests each of Lanyard's attempts sends and hiding throttling from the run's
+ * statistics; its TelemetryHandler adds SDK headers Graph does not need. Redirects are left to
+ * fetch, which drops the Authorization header on a redirect to another origin (Graph's endpoints
+ * Lanyard calls do not redirect).
+ */
 export function createGraphClient(config: TenantGraphDeps['config'], credentials: TenantCredentials): Client {
   const application = confidentialClient(config.microsoftLoginUrl, credentials);
-  return Client.init({
-    authProvider: (done) => {
+  const authentication = new AuthenticationHandler(
+    new CustomAuthenticationProvider((done) => {
       acquireGraphToken(application).then(
         (token) => done(null, token),
         (error: unknown) => done(error, null),
       );
-    },
+    }),
+  );
+  authentication.setNext(new HTTPMessageHandler());
+  return Client.initWithMiddleware({
+    middleware: authentication,
     baseUrl: `${config.graphUrl}/`,
     customHosts: new Set([new URL(config.graphUrl).hostname]),
     defaultVersion: 'v1.0',
