@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import { LanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Db } from '../../db/database.ts';
@@ -25,6 +26,13 @@ export interface ProvisioningDeps {
   readonly retryPolicy?: RetryPolicy;
   /** `$batch` calls in flight at once. */
   readonly batchConcurrency?: number;
+  /** Time of leases and records (a manual clock in tests, to let a lease expire without waiting). */
+  readonly clock?: Clock;
+}
+
+/** The time as the engine sees it. */
+export function nowOf(deps: Pick<ProvisioningDeps, 'clock'>): Date {
+  return (deps.clock ?? systemClock).now();
 }
 
 /** A lease owner name that says which host and process held a run (shown by `runs show`). */
@@ -81,7 +89,7 @@ export class RunContext {
 
   /** Throws RunLeaseLost when another process took the run over. */
   async assertLease(): Promise<void> {
-    const expiresAt = new Date(Date.now() + this.deps.leaseSeconds * 1000);
+    const expiresAt = new Date(nowOf(this.deps).getTime() + this.deps.leaseSeconds * 1000);
     if (!(await renewRunLease(this.db, this.run.id, this.deps.owner, expiresAt))) throw new RunLeaseLost(this.run.id);
   }
 
@@ -150,7 +158,7 @@ export class RunContext {
       reasonCode: fields.reasonCode ?? null,
       message: fields.message ?? null,
       details: fields.details && Object.keys(fields.details).length > 0 ? JSON.stringify(fields.details) : null,
-      recordedAt: new Date().toISOString(),
+      recordedAt: nowOf(this.deps).toISOString(),
     };
   }
 }

@@ -10,7 +10,7 @@ import type { ProvisioningRun, ProvisioningRunKind } from '../data/tables.ts';
 import { exportAccounts } from '../export/export-run.ts';
 import { newGraphCallStats } from '../graph/retry.ts';
 import { importAccounts } from '../import/import-run.ts';
-import { RunContext, RunLeaseLost, type ProvisioningDeps, type RunProgress } from './run-context.ts';
+import { nowOf, RunContext, RunLeaseLost, type ProvisioningDeps, type RunProgress } from './run-context.ts';
 import { snapshotTenantUsers } from './tenant-snapshot.ts';
 
 export interface RunRequest {
@@ -40,7 +40,7 @@ export interface RunRequest {
  *   const { run, resumed } = await requestRun(deps, { organization, kind: 'export', dryRun: false, confirm: false, trigger: 'cli', requestedBy: 'cli' });
  *   await executeRun(deps, run.id);
  */
-export async function requestRun(deps: ProvisioningDeps, request: RunRequest, now: Date = new Date()): Promise<{ run: ProvisioningRun; resumed: boolean }> {
+export async function requestRun(deps: ProvisioningDeps, request: RunRequest, now: Date = nowOf(deps)): Promise<{ run: ProvisioningRun; resumed: boolean }> {
   const { db } = deps;
   const holder = request.forJob ? null : deps.owner;
   const settings = await readProvisioningSettings(db, request.organization.id);
@@ -110,7 +110,7 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
 }
 
 /** Takes over an interrupted run (its holder crashed or stopped renewing). False when it is held. */
-export async function claimInterruptedRun(deps: ProvisioningDeps, runId: string, now: Date = new Date()): Promise<boolean> {
+export async function claimInterruptedRun(deps: ProvisioningDeps, runId: string, now: Date = nowOf(deps)): Promise<boolean> {
   return claimRunLease(deps.db, runId, deps.owner, leaseEnd(deps, now), now);
 }
 
@@ -126,7 +126,7 @@ export async function executeRun(deps: ProvisioningDeps, runId: string, onProgre
   if (!run || run.leaseOwner !== deps.owner) throw new RunLeaseLost(runId);
   const stats = newGraphCallStats();
   const heartbeat = setInterval(() => {
-    updateHeldRun(db, run.id, deps.owner, { leaseExpiresAt: leaseEnd(deps, new Date()).toISOString() }).catch((error: unknown) =>
+    updateHeldRun(db, run.id, deps.owner, { leaseExpiresAt: leaseEnd(deps, nowOf(deps)).toISOString() }).catch((error: unknown) =>
       deps.logger.warn('provisioning lease renewal failed', { runId, error }),
     );
   }, (deps.leaseSeconds * 1000) / 3);
@@ -172,7 +172,7 @@ async function finishRun(
     phase: 'done',
     errorCode: outcome.errorCode ?? null,
     errorMessage: outcome.errorMessage ?? null,
-    finishedAt: new Date().toISOString(),
+    finishedAt: nowOf(deps).toISOString(),
     leaseOwner: null,
     leaseExpiresAt: null,
   });

@@ -8,7 +8,7 @@ import { findOrganizationById } from '../../db/organizations.ts';
 import type { ProvisioningSettings } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
 import { provisioningDeps } from './run-admin.ts';
-import type { ProvisioningDeps } from './run-context.ts';
+import { nowOf, type ProvisioningDeps } from './run-context.ts';
 import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';
 
 /** Accounts exported by one auto-provisioning run at most; the rest follow on the next tick. */
@@ -41,7 +41,7 @@ export function provisioningWorkerJobWith(deps: ProvisioningDeps, everySeconds: 
 }
 
 async function resumeOrphanedRuns(deps: ProvisioningDeps, isStopped: () => boolean): Promise<void> {
-  for (const run of await listOrphanedRuns(deps.db)) {
+  for (const run of await listOrphanedRuns(deps.db, nowOf(deps))) {
     if (isStopped()) return;
     if (!(await claimInterruptedRun(deps, run.id))) continue;
     deps.logger.info('resuming interrupted provisioning run', { runId: run.id, kind: run.kind });
