@@ -127,6 +127,24 @@ describe.each(dialects)('admin API on %s', (dialect) => {
     expect(await lanyard.server.jobs.runDue()).toBe(0);
   });
 
+  it('wakes the runner of the node that answered: the run starts at once, not at the next poll', async () => {
+    // On the manual clock a started runner never polls again by itself: only a wake gets it going.
+    await lanyard.server.jobs.start();
+    try {
+      await addAccounts(lanyard.context.db, connected.managed, ['fay']);
+      const { run, jobId } = (await (await api('/provisioning/runs', connectedToken, { body: { kind: 'export' } })).json()) as any;
+      let job = await findJob(lanyard.context.db, jobId);
+      for (let look = 0; look < 400 && job?.state !== 'succeeded' && job?.state !== 'failed'; look += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        job = await findJob(lanyard.context.db, jobId);
+      }
+      expect(job).toMatchObject({ state: 'succeeded', attempts: 1 });
+      expect(((await (await api(`/provisioning/runs/${run.id}`, connectedToken)).json()) as any).report).toMatchObject({ status: 'completed', counts: { created: 1 } });
+    } finally {
+      await lanyard.server.jobs.stop();
+    }
+  });
+
   it('api-token create / list / revoke through the CLI', async () => {
     const created = await runCli(['api-token', 'create', 'contoso', '--name', 'cli-made', '--json'], lanyard.env);
     expect(created.code, created.stderr).toBe(0);
