@@ -34,7 +34,8 @@ export interface LanyardServer {
 
 /**
  * Assembles the Koa application from an AppContext: one error handler and strict headers, then
- * every module's routers in module order (busiest first), then the server's own endpoints.
+ * every module's routers in module order (busiest first), then the server's own endpoints; and
+ * the job runner with every module's jobs, which the modules' `host.jobs` queue wakes.
  */
 export async function createServer(
   context: AppContext,
@@ -45,24 +46,22 @@ export async function createServer(
   const clock = options.clock ?? systemClock;
   // A test may stand in for a service (a directory verifier that needs no agent, say).
   const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}), options.services);
-  // The runner needs the modules' job definitions, which need the host: the queue wakes it once it exists.
-  let runner: JobRunner | undefined;
   const queue: JobQueue = {
     async enqueue(job) {
       const queued = await enqueueJob(context.db, job, clock.now());
-      runner?.wake();
+      // Defined below (the runner needs the host for the modules' job definitions), before any request.
+      jobs.wake();
       return queued;
     },
   };
   const host: ModuleHost = { context, metrics: createMetrics(), services, jobs: queue };
-  runner = createJobRunner({
+  const jobs = createJobRunner({
     db: context.db,
     dialect: context.dialect,
     logger: logger.child({ component: 'jobs' }),
     clock,
     definitions: modules.flatMap((module) => module.jobs?.(host) ?? []),
   });
-  const jobs = runner;
   for (const module of modules) await module.start?.(host);
   const { metrics } = host;
 
