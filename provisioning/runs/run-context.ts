@@ -55,6 +55,16 @@ export class RunLeaseLost extends LanyardError {
 }
 
 /**
+ * The process working the run is stopping (its job's signal aborted): the run stops at the next
+ * page, with everything done so far recorded, and stays leased; it resumes once the lease expires.
+ */
+export class RunInterrupted extends LanyardError {
+  constructor(runId: string) {
+    super('RUN_INTERRUPTED', `run ${runId} stopped because its process is stopping; it resumes once its lease expires`, 503, { runId });
+  }
+}
+
+/**
  * One run in progress, as the import and export engines see it: the tenant, settings, Graph call
  * statistics, and `record`, which stores a page of per-account results together with the account
  * changes they describe, in one transaction, while the lease is still held.
@@ -73,6 +83,7 @@ export class RunContext {
     readonly graph: TenantGraph,
     readonly stats: GraphCallStats,
     private readonly onProgress: ((progress: RunProgress) => void) | undefined,
+    private readonly signal?: AbortSignal,
   ) {
     this.counts = JSON.parse(run.counts) as Partial<Record<ProvisioningOutcome, number>>;
     this.#processed = run.processed;
@@ -87,8 +98,9 @@ export class RunContext {
     return this.run.dryRun === 1;
   }
 
-  /** Throws RunLeaseLost when another process took the run over. */
+  /** Throws RunLeaseLost when another process took the run over, RunInterrupted when this one is stopping. */
   async assertLease(): Promise<void> {
+    if (this.signal?.aborted) throw new RunInterrupted(this.run.id);
     const expiresAt = new Date(nowOf(this.deps).getTime() + this.deps.leaseSeconds * 1000);
     if (!(await renewRunLease(this.db, this.run.id, this.deps.owner, expiresAt))) throw new RunLeaseLost(this.run.id);
   }

@@ -45,9 +45,10 @@ export function provisioningRunJob(deps: ProvisioningDeps): JobDefinition {
     leaseSeconds: deps.leaseSeconds,
     // A run that ended failed stays failed; only a run another process is still working is looked at again.
     isRetryable: (error) => !isLanyardError(error) || isLanyardError(error, 'RUN_HELD') || isLanyardError(error, 'RUN_LEASE_LOST'),
-    run: async (payload) => {
+    run: async (payload, job) => {
       const { runId } = payload as RunJobPayload;
-      if (await claimInterruptedRun(deps, runId)) return outcomeOf(await executeRun(deps, runId));
+      // A stopping node stops the run at its next page; the job and the run are taken over after their leases.
+      if (await claimInterruptedRun(deps, runId)) return outcomeOf(await executeRun(deps, runId, undefined, job.signal));
       const run = await findRun(deps.db, runId);
       if (!run) throw new LanyardError('RUN_NOT_FOUND', `no provisioning run "${runId}"`, 404);
       if (run.status !== 'running') return outcomeOf(run);

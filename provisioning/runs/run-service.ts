@@ -10,7 +10,7 @@ import type { ProvisioningRun, ProvisioningRunKind } from '../data/tables.ts';
 import { exportAccounts } from '../export/export-run.ts';
 import { newGraphCallStats } from '../graph/retry.ts';
 import { importAccounts } from '../import/import-run.ts';
-import { nowOf, RunContext, RunLeaseLost, type ProvisioningDeps, type RunProgress } from './run-context.ts';
+import { nowOf, RunContext, RunInterrupted, RunLeaseLost, type ProvisioningDeps, type RunProgress } from './run-context.ts';
 import { snapshotTenantUsers } from './tenant-snapshot.ts';
 
 export interface RunRequest {
@@ -118,9 +118,10 @@ export async function claimInterruptedRun(deps: ProvisioningDeps, runId: string,
  * Works through a run this process holds: reads the tenant (unless a complete snapshot is there
  * from before an interruption), then imports or exports account by account, renewing the lease as
  * it goes. Ends the run as completed, stopped (deletion guard) or failed, and frees the slot.
- * Returns the run as finished; a run whose lease was lost is left to its new holder.
+ * Returns the run as finished; a run whose lease was lost is left to its new holder, and one whose
+ * `signal` aborted (its process is stopping) stops at the next page, left to whoever resumes it.
  */
-export async function executeRun(deps: ProvisioningDeps, runId: string, onProgress?: (progress: RunProgress) => void): Promise<ProvisioningRun> {
+export async function executeRun(deps: ProvisioningDeps, runId: string, onProgress?: (progress: RunProgress) => void, signal?: AbortSignal): Promise<ProvisioningRun> {
   const { db } = deps;
   const run = await findRun(db, runId);
   if (!run || run.leaseOwner !== deps.owner) throw new RunLeaseLost(runId);
@@ -137,7 +138,7 @@ export async function executeRun(deps: ProvisioningDeps, runId: string, onProgre
     if (!organization) throw new LanyardError('ORG_NOT_FOUND', `organization ${run.organizationId} no longer exists`, 404);
     const settings = await readProvisioningSettings(db, organization.id);
     const graph = await deps.openGraph(organization.id);
-    context = new RunContext(deps, run, organization, settings, graph, stats, onProgress);
+    context = new RunContext(deps, run, organization, settings, graph, stats, onProgress, signal);
     if (run.phase === 'snapshot') {
       await deleteTenantSnapshot(db, run.id);
       await snapshotTenantUsers(graph.client, db, run.id, stats, async (read) => {
@@ -149,7 +150,7 @@ export async function executeRun(deps: ProvisioningDeps, runId: string, onProgre
     await (run.kind === 'import' ? importAccounts(context) : exportAccounts(context));
     return await finishRun(deps, run, { status: 'completed' }, context);
   } catch (error) {
-    if (error instanceof RunLeaseLost) throw error;
+    if (error instanceof RunLeaseLost || error instanceof RunInterrupted) throw error;
     const code = isLanyardError(error) ? error.code : 'PROVISIONING_FAILED';
     const message = error instanceof Error ? error.message : String(error);
     if (!isLanyardError(error) || error.status >= 500) deps.logger.error('provisioning run failed', { runId, error });

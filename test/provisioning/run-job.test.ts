@@ -89,6 +89,25 @@ describe.each(dialects)('provisioning runs as jobs on %s', (dialect) => {
     expect(tenantUsersOf(org.tenant, org.managed)).toHaveLength(1);
   });
 
+  it('a stopping node stops the run at a page boundary and leaves it to be resumed, nothing lost or doubled', async () => {
+    const { org, deps, runner, start } = await setUp();
+    await addAccounts(database.db, org.managed, ['dan', 'eve']);
+    const { run, job } = await start();
+    // The node is stopping before it gets to the first page.
+    const stopping = new AbortController();
+    stopping.abort();
+    await expect(provisioningRunJob(deps).run({ runId: run.id }, { id: job.id, attempt: 1, signal: stopping.signal })).rejects.toMatchObject({ code: 'RUN_INTERRUPTED' });
+    expect(await findRun(database.db, run.id)).toMatchObject({ status: 'running', leaseOwner: deps.owner, processed: 0 });
+    // Another node's runner works the job once the run's lease has expired.
+    const nextNode = createJobRunner({ db: database.db, dialect, logger: createLogger('silent'), clock, definitions: [provisioningRunJob({ ...deps, owner: newLeaseOwner() })] });
+    await clock.advance(deps.leaseSeconds * 1000 + 1);
+    expect(await nextNode.runDue()).toBe(1);
+    expect(await runner.runDue()).toBe(0);
+    expect(await findJob(database.db, job.id)).toMatchObject({ state: 'succeeded' });
+    expect(await findRun(database.db, run.id)).toMatchObject({ status: 'completed', processed: 2, attempts: 2 });
+    expect(tenantUsersOf(org.tenant, org.managed)).toHaveLength(2);
+  });
+
   it('a reservation no runner claims expires, and the run is then an orphan for the worker', async () => {
     const { deps, start } = await setUp();
     const { run } = await start();
