@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.ts';
 import { isLanyardError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createAgentApi, type AgentApi } from './api-client.ts';
@@ -25,7 +26,7 @@ export interface RunningAgent {
 
 export const agentVersion = '0.1.0';
 
-export function startAgent(options: { config: AgentConfig; secrets: AgentSecrets; logger: Logger; api?: AgentApi; pollWaitSeconds?: number }): RunningAgent {
+export function startAgent(options: { config: AgentConfig; secrets: AgentSecrets; logger: Logger; api?: AgentApi; pollWaitSeconds?: number; clock?: Clock }): RunningAgent {
   const { config, secrets, logger } = options;
   const api = options.api ?? createAgentApi(config.server, secrets.agentKey);
   const reports: SyncReport[] = [];
@@ -38,7 +39,7 @@ export function startAgent(options: { config: AgentConfig; secrets: AgentSecrets
       logger.error('sync failed', { code: isLanyardError(error) ? error.code : undefined, error: isLanyardError(error) ? error.message : error });
     }
   };
-  const syncs = repeatAtFixedRate(config.intervalSeconds * 1000, syncOnce);
+  const syncs = repeatAtFixedRate(config.intervalSeconds * 1000, syncOnce, options.clock);
   const stopPassThrough = startPassThroughWorker({ config, bindPassword: secrets.bindPassword, api, logger, waitSeconds: options.pollWaitSeconds ?? 25 });
 
   return {

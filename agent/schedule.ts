@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../core/clock.ts';
+
 /**
  * Fixed-rate repetition for the agent loop: runs start every `intervalMilliseconds` counted from
  * the first (which starts at once), not `intervalMilliseconds` after the previous run ended. With a
@@ -5,7 +7,8 @@
  * directory) pushes every later delta back. Runs never overlap: a run that overran its slot is
  * followed at once by the next, and the schedule counts on from that start.
  *
- * `task` must not reject; the agent's sync wrapper logs and swallows its failures.
+ * `task` must not reject; the agent's sync wrapper logs and swallows its failures. `clock` tells
+ * the time and waits (a manual clock in tests).
  *
  * @example
  *   const loop = repeatAtFixedRate(60_000, syncOnce);
@@ -16,29 +19,25 @@ export interface FixedRateLoop {
   stop(): Promise<void>;
 }
 
-export function repeatAtFixedRate(intervalMilliseconds: number, task: () => Promise<void>): FixedRateLoop {
+export function repeatAtFixedRate(intervalMilliseconds: number, task: () => Promise<void>, clock: Clock = systemClock): FixedRateLoop {
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
+  const stopping = new AbortController();
   const loop = async () => {
-    let nextStart = performance.now();
+    let nextStart = clock.now().getTime();
     while (!stopped) {
       await task();
-      const now = performance.now();
+      const now = clock.now().getTime();
       nextStart = Math.max(nextStart + intervalMilliseconds, now);
       if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, nextStart - now);
-      });
+      // Never more than one interval, even if the system clock was set back during the run.
+      await clock.sleep(Math.min(nextStart - now, intervalMilliseconds), stopping.signal);
     }
   };
   const finished = loop();
   return {
     async stop() {
       stopped = true;
-      clearTimeout(timer);
-      wake?.();
+      stopping.abort();
       await finished;
     },
   };

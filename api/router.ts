@@ -14,8 +14,9 @@ import { type ApiToken } from './data/tables.ts';
 import { listUsers } from '../core/db/users.ts';
 import { listRunReports, requireRun, runReport, showRun } from '../provisioning/runs/run-admin.ts';
 import type { ProvisioningDeps } from '../provisioning/runs/run-context.ts';
-import { executeRun, requestRun } from '../provisioning/runs/run-service.ts';
+import { startRunAsJob } from '../provisioning/runs/run-job.ts';
 import type { AppContext } from '../core/context.ts';
+import type { JobQueue } from '../core/module.ts';
 import { createRouter } from '../core/router.ts';
 import { authenticateApiToken } from './api-tokens.ts';
 
@@ -39,18 +40,17 @@ const pageLimit = (value: string | undefined, fallback: number) => {
  * |---|---|---|
  * | GET  | /organization | { slug, name, mfaPolicy, domains } |
  * | GET  | /users?after=&limit= | { users, next } |
- * | POST | /provisioning/runs { kind, dryRun?, confirm? } | 202 { run, resumed } · 409 RUN_IN_PROGRESS naming the running run |
+ * | POST | /provisioning/runs { kind, dryRun?, confirm? } | 202 { run, resumed, jobId } · 409 RUN_IN_PROGRESS naming the running run |
  * | GET  | /provisioning/runs | { runs } |
  * | GET  | /provisioning/runs/:id?outcome=&after=&limit= | { report, results } |
  * | GET  | /directory/status | agents, last sync, deletion guard |
  *
  * Errors are `{ error: { code, message } }` with the LanyardError status (the app's error handler
- * answers JSON under /api/). Runs started here work in the background of this process under a
- * lease; if the process stops, `lanyard serve` on any node resumes them.
+ * answers JSON under /api/). A run started here is a `provisioning.run` job (`jobId`) of the job
+ * runner: the runner of this node starts it at once, and if this node stops, another node's takes it over.
  */
-export function createAdminApiRouter(context: AppContext, provisioning: ProvisioningDeps, options: { maxBodyBytes?: number } = {}): Router {
+export function createAdminApiRouter(context: AppContext, provisioning: ProvisioningDeps, jobs: JobQueue, options: { maxBodyBytes?: number } = {}): Router {
   const { db } = context;
-  const logger: Logger = context.logger.child({ component: 'admin-api' });
   const router = createRouter({ prefix: '/api/v1' });
   router.use(async (ctx: Context, next: Next) => {
     const token = await authenticateApiToken(db, bearerKeyOf(ctx.get('authorization')));
@@ -97,11 +97,10 @@ export function createAdminApiRouter(context: AppContext, provisioning: Provisio
 
   router.post('/provisioning/runs', async (ctx) => {
     const request = await readJsonBody(ctx, options.maxBodyBytes ?? 16 * 1024, runRequestSchema, 'API_REQUEST_INVALID');
-    const { run, resumed } = await requestRun(provisioning, { organization: organizationOf(ctx), ...request, trigger: 'api', requestedBy: actorOf(ctx) });
-    executeRun(provisioning, run.id).catch((error) => logger.error('provisioning run failed', { runId: run.id, error }));
+    const { run, resumed, job } = await startRunAsJob(provisioning, jobs, { organization: organizationOf(ctx), ...request, trigger: 'api', requestedBy: actorOf(ctx) });
     ctx.status = 202;
     ctx.set('Location', `/api/v1/provisioning/runs/${run.id}`);
-    ctx.body = { run: await runReport(db, run), resumed };
+    ctx.body = { run: await runReport(db, run), resumed, jobId: job.id };
   });
 
   router.get('/provisioning/runs', async (ctx) => {

@@ -111,6 +111,7 @@ export const errorCodes = {
   PROVISIONING_THRESHOLD_EXCEEDED: { status: 409 },
   RUN_FINISHED: { status: 409 },
   PROVISIONING_FAILED: { status: 409 },
+  RUN_HELD: { status: 409 },
   RUN_IN_PROGRESS: { status: 409 },
   RUN_LEASE_LOST: { status: 409 },
   SIGNIN_REQUEST_CHANGED: { status: 409 },
@@ -156,6 +157,7 @@ export const errorCodes = {
   TENANT_AUTH_FAILED: { status: 502 },
   // 503: a dependency is away (shown: written for the person waiting)
   AGENT_DIRECTORY_UNAVAILABLE: { status: 503 },
+  RUN_INTERRUPTED: { status: 503 },
   AGENT_UNAVAILABLE: { status: 503 },
   LANYARD_UNREACHABLE: { status: 503 },
   LDAP_UNREACHABLE: { status: 503 },

@@ -4,6 +4,8 @@ import type { CommandDefinition } from './commands.ts';
 import type { ConfigSection } from './config.ts';
 import type { AppContext } from './context.ts';
 import type { JobDefinition } from './jobs/job-runner.ts';
+import type { NewJob } from './jobs/job-store.ts';
+import type { Job } from './jobs/jobs-table.ts';
 import type { Metrics } from './metrics.ts';
 import type { Services } from './services.ts';
 
@@ -13,6 +15,17 @@ export interface ModuleHost {
   readonly metrics: Metrics;
   /** What the other modules provide (see core/services.ts). */
   readonly services: Services;
+  /** Hands work to the job runner of the cluster. */
+  readonly jobs: JobQueue;
+}
+
+/** Background work a request hands over instead of doing it in the request's process. */
+export interface JobQueue {
+  /**
+   * Queues a job (an existing `key` returns its job unchanged) and wakes this node's runner, so a
+   * node that serves requests starts the job at once; any other node's runner would take it too.
+   */
+  enqueue(job: NewJob): Promise<Job>;
 }
 
 /**

@@ -7,6 +7,8 @@ import { tenantCommands } from './commands/tenant-commands.ts';
 import { provisioningConfig } from './config.ts';
 import * as tenantConnections from './migrations/0003-tenant-connections.ts';
 import * as provisioning from './migrations/0004-provisioning.ts';
+import { provisioningDeps } from './runs/run-admin.ts';
+import { provisioningRunJob } from './runs/run-job.ts';
 import { provisioningWorkerJob } from './runs/worker.ts';
 
 /**
@@ -21,5 +23,5 @@ export const provisioningModule: LanyardModule = {
   // `keys rotate` pushes each step's certificates to the federated domains before switching locally.
   commands: [...keyCommands, ...provisioningCommands, ...tenantCommands],
   routes: ({ context }) => [activationRouter({ config: context.config, db: context.db, secretBox: context.secretBox, csrfKey: csrfKeyOf(context.masterKey) })],
-  jobs: ({ context }) => [provisioningWorkerJob(context)],
+  jobs: ({ context }) => [provisioningWorkerJob(context), provisioningRunJob(provisioningDeps(context))],
 };

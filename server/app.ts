@@ -4,16 +4,19 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
 import Koa from 'koa';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { AppContext } from '../core/context.ts';
 import { LanyardError } from '../core/errors.ts';
 import { koaProxyOptions } from '../core/http/client-address.ts';
 import { errorHandler } from '../core/http/error-handler.ts';
 import { metricsRouter } from '../core/http/metrics-endpoint.ts';
+import { createJobRunner, type JobRunner } from '../core/jobs/job-runner.ts';
+import { enqueueJob } from '../core/jobs/job-store.ts';
 import { requestContext } from '../core/http/request-context.ts';
 import { securityHeaders } from '../core/http/security-headers.ts';
 import type { Logger } from '../core/logger.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
-import type { LanyardModule, ModuleHost } from '../core/module.ts';
+import type { JobQueue, LanyardModule, ModuleHost } from '../core/module.ts';
 import type { Services } from '../core/services.ts';
 import { operationsRouter } from './health.ts';
 import { landingPageRouter } from './landing-page.ts';
@@ -23,23 +26,42 @@ export interface LanyardServer {
   readonly app: Koa;
   /** What the modules were given: the context, metrics and each other's services. */
   readonly host: ModuleHost;
+  /** The job runner with every module's jobs, not started: `lanyard serve` starts it, tests drive it with `runDue()`. */
+  readonly jobs: JobRunner;
   /** The main listener, and the metrics listener when LANYARD_METRICS_PORT is set. */
   listen(port?: number, host?: string): Promise<{ url: string; metricsUrl: string | undefined; close(): Promise<void> }>;
 }
 
 /**
  * Assembles the Koa application from an AppContext: one error handler and strict headers, then
- * every module's routers in module order (busiest first), then the server's own endpoints.
+ * every module's routers in module order (busiest first), then the server's own endpoints; and
+ * the job runner with every module's jobs, which the modules' `host.jobs` queue wakes.
  */
 export async function createServer(
   context: AppContext,
-  options: { modules?: readonly LanyardModule[]; services?: Partial<Services> } = {},
+  options: { modules?: readonly LanyardModule[]; services?: Partial<Services>; clock?: Clock } = {},
 ): Promise<LanyardServer> {
   const { config, logger } = context;
   const modules = options.modules ?? allModules;
+  const clock = options.clock ?? systemClock;
   // A test may stand in for a service (a directory verifier that needs no agent, say).
   const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}), options.services);
-  const host: ModuleHost = { context, metrics: createMetrics(), services };
+  const queue: JobQueue = {
+    async enqueue(job) {
+      const queued = await enqueueJob(context.db, job, clock.now());
+      // Defined below (the runner needs the host for the modules' job definitions), before any request.
+      jobs.wake();
+      return queued;
+    },
+  };
+  const host: ModuleHost = { context, metrics: createMetrics(), services, jobs: queue };
+  const jobs = createJobRunner({
+    db: context.db,
+    dialect: context.dialect,
+    logger: logger.child({ component: 'jobs' }),
+    clock,
+    definitions: modules.flatMap((module) => module.jobs?.(host) ?? []),
+  });
   for (const module of modules) await module.start?.(host);
   const { metrics } = host;
 
@@ -58,6 +80,7 @@ export async function createServer(
   return {
     app,
     host,
+    jobs,
     listen(port = config.port, hostname = config.host) {
       // LANYARD_TLS_CERT_FILE / _KEY_FILE: HTTPS without a reverse proxy (files read at listen time).
       const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };

@@ -28,6 +28,7 @@ export async function unmarkDomainFederated(db: Db, domainId: string): Promise<b
   return Number(result.numDeletedRows) === 1;
 }
 
+/** The federation record of one domain, if Lanyard federated it. */
 export async function findDomainFederation(db: Db, domainId: string): Promise<DomainFederation | undefined> {
   return db.selectFrom('domainFederations').selectAll().where('domainId', '=', domainId).executeTakeFirst();
 }

@@ -50,6 +50,3 @@ export async function claimTotpStep(db: Db, credentialId: string, step: number, 
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function deleteMfaCredential(db: Db, userId: string): Promise<void> {
-  await db.deleteFrom('mfaCredentials').where('userId', '=', userId).execute();
-}

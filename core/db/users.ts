@@ -1,9 +1,26 @@
 import { upnLookupKey } from '../upn.ts';
 import type { Db } from './database.ts';
-import type { NewUser, User, UserStatus, UserUpdate } from './schema.ts';
+import type { NewUser, User, UserUpdate } from './schema.ts';
 
 export async function insertUser(db: Db, user: NewUser): Promise<void> {
   await db.insertInto('users').values(user).execute();
+}
+
+/** Inserts many accounts, 200 rows a statement (well within both dialects' bound-parameter limits). */
+export async function insertUsers(db: Db, users: readonly NewUser[]): Promise<void> {
+  for (let start = 0; start < users.length; start += 200) await db.insertInto('users').values(users.slice(start, start + 200)).execute();
+}
+
+/** The accounts, of any organization, with one of these immutable IDs. */
+export async function findUsersByImmutableIds(db: Db, immutableIds: readonly string[]): Promise<User[]> {
+  if (immutableIds.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('immutableId', 'in', [...immutableIds]).execute();
+}
+
+/** The accounts, of any organization, with one of these UPNs. */
+export async function findUsersByUpns(db: Db, upns: readonly string[]): Promise<User[]> {
+  if (upns.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('upn', 'in', [...upns]).execute();
 }
 
 /**
@@ -38,10 +55,6 @@ export async function listUsers(db: Db, organizationId: string, options: { after
 
 export async function updateUser(db: Db, id: string, changes: UserUpdate, now: Date = new Date()): Promise<void> {
   await db.updateTable('users').set({ ...changes, updatedAt: now.toISOString() }).where('id', '=', id).execute();
-}
-
-export async function setUserStatus(db: Db, id: string, status: UserStatus, now: Date = new Date()): Promise<void> {
-  await updateUser(db, id, { status }, now);
 }
 
 export async function deleteUser(db: Db, id: string): Promise<void> {

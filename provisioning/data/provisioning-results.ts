@@ -38,12 +38,3 @@ export async function listResults(
   return query.execute();
 }
 
-export async function countResultsByOutcome(db: Db, runId: string): Promise<Partial<Record<ProvisioningOutcome, number>>> {
-  const rows = await db
-    .selectFrom('provisioningResults')
-    .select(['outcome', (eb) => eb.fn.countAll<string | number>().as('count')])
-    .where('runId', '=', runId)
-    .groupBy('outcome')
-    .execute();
-  return Object.fromEntries(rows.map((row) => [row.outcome, Number(row.count)]));
-}

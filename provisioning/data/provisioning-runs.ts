@@ -23,11 +23,14 @@ export async function listRuns(db: Db, organizationId: string, limit = 50): Prom
   return db.selectFrom('provisioningRuns').selectAll().where('organizationId', '=', organizationId).orderBy('createdAt', 'desc').orderBy('id').limit(limit).execute();
 }
 
-/** Takes the lease of a running run that nobody holds (or whose holder stopped renewing). */
-export async function claimRunLease(db: Db, id: string, owner: string, expiresAt: Date, now: Date = new Date()): Promise<boolean> {
+/**
+ * Takes the lease of a running run that nobody holds (or whose holder stopped renewing). With
+ * `owner` null the run is only reserved until `expiresAt` for the job that will claim it (not an attempt).
+ */
+export async function claimRunLease(db: Db, id: string, owner: string | null, expiresAt: Date, now: Date = new Date()): Promise<boolean> {
   const result = await db
     .updateTable('provisioningRuns')
-    .set((eb) => ({ leaseOwner: owner, leaseExpiresAt: expiresAt.toISOString(), attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({ leaseOwner: owner, leaseExpiresAt: expiresAt.toISOString(), attempts: owner ? eb('attempts', '+', 1) : eb.ref('attempts') }))
     .where('id', '=', id)
     .where('status', '=', 'running')
     .where((eb) => eb.or([eb('leaseOwner', 'is', null), eb('leaseExpiresAt', '<', now.toISOString())]))
@@ -59,13 +62,16 @@ export async function addThrottledCount(db: Db, id: string, count: number): Prom
   await db.updateTable('provisioningRuns').set((eb) => ({ throttledCount: eb('throttledCount', '+', count) })).where('id', '=', id).execute();
 }
 
-/** Running runs whose holder is gone: candidates for resumption by any node. */
+/**
+ * Running runs whose holder is gone (their lease, or the reservation of a run waiting for its job,
+ * has expired): candidates for resumption by any node.
+ */
 export async function listOrphanedRuns(db: Db, now: Date = new Date(), limit = 10): Promise<ProvisioningRun[]> {
   return db
     .selectFrom('provisioningRuns')
     .selectAll()
     .where('status', '=', 'running')
-    .where((eb) => eb.or([eb('leaseOwner', 'is', null), eb('leaseExpiresAt', '<', now.toISOString())]))
+    .where((eb) => eb.or([eb('leaseExpiresAt', 'is', null), eb('leaseExpiresAt', '<', now.toISOString())]))
     .orderBy('createdAt')
     .limit(limit)
     .execute();

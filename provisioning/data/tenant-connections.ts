@@ -36,7 +36,3 @@ export async function findTenantConnection(db: Db, organizationId: string): Prom
   return db.selectFrom('tenantConnections').selectAll().where('organizationId', '=', organizationId).executeTakeFirst();
 }
 
-export async function deleteTenantConnection(db: Db, organizationId: string): Promise<boolean> {
-  const result = await db.deleteFrom('tenantConnections').where('organizationId', '=', organizationId).executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
-}

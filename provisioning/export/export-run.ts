@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { listDomains } from '../../core/db/domains.ts';
+import { countAccounts, countPlannedDisables, listAccountsPage, setMicrosoftObjectIds } from '../data/provisioning-accounts.ts';
 import { findRecordedSubjects } from '../data/provisioning-results.ts';
 import { findTenantUsersByImmutableId, findTenantUsersByUpn } from '../data/provisioning-tenant-users.ts';
 import type { User } from '../../core/db/schema.ts';
@@ -41,15 +42,13 @@ export async function exportAccounts(context: RunContext): Promise<void> {
   const partNumbers = new Map(defaults.map((licence) => [licence.skuId, licence.skuPartNumber]));
   const ledger = new SeatLedger(defaults.length > 0 ? await readSubscribedSkus(context.graph.client, context.stats) : []);
   const scope = run.scopeUserIds ? (JSON.parse(run.scopeUserIds) as string[]) : undefined;
-  await context.setTotal(await countAccounts(context, scope));
-  context.guardDisables(await countPlannedDisables(context, scope));
+  await context.setTotal(await countAccounts(db, context.organization.id, scope));
+  context.guardDisables(await countPlannedDisables(db, context.organization.id, run.id, scope));
 
   let after = '';
   for (;;) {
     await context.assertLease();
-    let query = db.selectFrom('users').selectAll().where('organizationId', '=', context.organization.id).where('upn', '>', after).orderBy('upn').limit(pageSize);
-    if (scope) query = query.where('id', 'in', scope.length > 0 ? scope : ['']);
-    const page = await query.execute();
+    const page = await listAccountsPage(db, context.organization.id, { after, limit: pageSize, scope });
     if (page.length === 0) return;
     after = page.at(-1)!.upn;
     const recorded = await findRecordedSubjects(db, run.id, page.map((user) => user.upn));
@@ -186,10 +185,7 @@ async function recordPage(context: RunContext, work: readonly AccountWork[], par
     if (item.failure) return context.result(user.upn, 'failed', { ...fields, reasonCode: item.failure.code, message: item.failure.message, details });
     return context.result(user.upn, outcomeOf(item), { ...fields, details });
   });
-  await context.record(results, async (trx) => {
-    // Bookkeeping only: updatedAt stays, so auto-provisioning does not see a change.
-    for (const account of objectIds) await trx.updateTable('users').set({ microsoftObjectId: account.microsoftObjectId }).where('id', '=', account.id).execute();
-  });
+  await context.record(results, (trx) => setMicrosoftObjectIds(trx, objectIds));
 }
 
 function outcomeOf(item: AccountWork): ProvisioningOutcome {
@@ -198,25 +194,6 @@ function outcomeOf(item: AccountWork): ProvisioningOutcome {
   if (decision.kind !== 'update') return 'unchanged';
   if (decision.disables) return 'disabled';
   return Object.keys(decision.changes).length > 0 || item.licencesAdded.length > 0 ? 'updated' : 'unchanged';
-}
-
-async function countAccounts(context: RunContext, scope: readonly string[] | undefined): Promise<number> {
-  let query = context.db.selectFrom('users').select((eb) => eb.fn.countAll<string | number>().as('count')).where('organizationId', '=', context.organization.id);
-  if (scope) query = query.where('id', 'in', scope.length > 0 ? scope : ['']);
-  return Number((await query.executeTakeFirstOrThrow()).count);
-}
-
-/** Disabled accounts whose tenant user is still enabled: what this run would turn off. */
-async function countPlannedDisables(context: RunContext, scope: readonly string[] | undefined): Promise<number> {
-  let query = context.db
-    .selectFrom('users')
-    .innerJoin('provisioningTenantUsers', (join) => join.on('provisioningTenantUsers.runId', '=', context.run.id).onRef('provisioningTenantUsers.immutableId', '=', 'users.immutableId'))
-    .select((eb) => eb.fn.countAll<string | number>().as('count'))
-    .where('users.organizationId', '=', context.organization.id)
-    .where('users.status', '=', 'disabled')
-    .where('provisioningTenantUsers.accountEnabled', '=', 1);
-  if (scope) query = query.where('users.id', 'in', scope.length > 0 ? scope : ['']);
-  return Number((await query.executeTakeFirstOrThrow()).count);
 }
 
 function send<K>(context: RunContext, requests: readonly BatchRequest<K>[]) {

@@ -3,7 +3,8 @@ import type { Db } from '../../core/db/database.ts';
 import { listDomains } from '../../core/db/domains.ts';
 import { findRecordedSubjects } from '../data/provisioning-results.ts';
 import { endUserSessions } from '../../core/db/sso-sessions.ts';
-import { updateUser } from '../../core/db/users.ts';
+import { findUsersByImmutableIds, findUsersByUpns, insertUsers, updateUser } from '../../core/db/users.ts';
+import { listEnabledImportedAccountsPage, setMicrosoftObjectIds } from '../data/provisioning-accounts.ts';
 import { usageLocationOrNull } from '../../core/usage-location.ts';
 import { countTenantUsers, findTenantUsersByImmutableId, findTenantUsersByUpn, listTenantUsers } from '../data/provisioning-tenant-users.ts';
 import type { User } from '../../core/db/schema.ts';
@@ -50,8 +51,8 @@ async function lookupAccounts(
   page: readonly TenantUserRow[],
 ): Promise<ImportLookups> {
   const immutableIds = page.flatMap((tenantUser) => (tenantUser.immutableId ? [tenantUser.immutableId] : []));
-  const byImmutableId = immutableIds.length === 0 ? [] : await db.selectFrom('users').selectAll().where('immutableId', 'in', immutableIds).execute();
-  const byUpn = await db.selectFrom('users').selectAll().where('upn', 'in', page.map((tenantUser) => tenantUser.upn)).execute();
+  const byImmutableId = await findUsersByImmutableIds(db, immutableIds);
+  const byUpn = await findUsersByUpns(db, page.map((tenantUser) => tenantUser.upn));
   return {
     organizationId,
     organizationDomains,
@@ -139,11 +140,9 @@ async function recordPage(
     }
   });
   await context.record(results, context.dryRun ? undefined : async (trx) => {
-    for (let start = 0; start < newAccounts.length; start += 200) await trx.insertInto('users').values(newAccounts.slice(start, start + 200)).execute();
-    // The Microsoft object id is bookkeeping, not a change to the account: updatedAt stays, so
-    // auto-provisioning does not see the account as changed.
-    for (const account of matched) await trx.updateTable('users').set({ microsoftObjectId: account.microsoftObjectId }).where('id', '=', account.id).execute();
-    for (const account of renamed) await trx.updateTable('users').set({ upn: account.upn, mail: account.mail, updatedAt: now }).where('id', '=', account.id).execute();
+    await insertUsers(trx, newAccounts);
+    await setMicrosoftObjectIds(trx, matched);
+    for (const account of renamed) await updateUser(trx, account.id, { upn: account.upn, mail: account.mail }, new Date(now));
   });
 }
 
@@ -152,16 +151,7 @@ async function* vanishedAccounts(context: RunContext): AsyncGenerator<User[]> {
   const { db, run } = context;
   let after = '';
   for (;;) {
-    const page = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('organizationId', '=', context.organization.id)
-      .where('source', '=', 'imported')
-      .where('status', '!=', 'disabled')
-      .where('upn', '>', after)
-      .orderBy('upn')
-      .limit(pageSize)
-      .execute();
+    const page = await listEnabledImportedAccountsPage(db, context.organization.id, { after, limit: pageSize });
     if (page.length === 0) return;
     after = page.at(-1)!.upn;
     const byImmutableId = new Set((await findTenantUsersByImmutableId(db, run.id, page.map((user) => user.immutableId))).map((row) => row.immutableId));

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import { LanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Db } from '../../core/db/database.ts';
@@ -25,6 +26,13 @@ export interface ProvisioningDeps {
   readonly retryPolicy?: RetryPolicy;
   /** `$batch` calls in flight at once. */
   readonly batchConcurrency?: number;
+  /** Time of leases and records (a manual clock in tests, to let a lease expire without waiting). */
+  readonly clock?: Clock;
+}
+
+/** The time as the engine sees it. */
+export function nowOf(deps: Pick<ProvisioningDeps, 'clock'>): Date {
+  return (deps.clock ?? systemClock).now();
 }
 
 /** A lease owner name that says which host and process held a run (shown by `runs show`). */
@@ -47,6 +55,16 @@ export class RunLeaseLost extends LanyardError {
 }
 
 /**
+ * The process working the run is stopping (its job's signal aborted): the run stops at the next
+ * page, with everything done so far recorded, and stays leased; it resumes once the lease expires.
+ */
+export class RunInterrupted extends LanyardError {
+  constructor(runId: string) {
+    super('RUN_INTERRUPTED', `run ${runId} stopped because its process is stopping; it resumes once its lease expires`, { runId });
+  }
+}
+
+/**
  * One run in progress, as the import and export engines see it: the tenant, settings, Graph call
  * statistics, and `record`, which stores a page of per-account results together with the account
  * changes they describe, in one transaction, while the lease is still held.
@@ -65,6 +83,7 @@ export class RunContext {
     readonly graph: TenantGraph,
     readonly stats: GraphCallStats,
     private readonly onProgress: ((progress: RunProgress) => void) | undefined,
+    private readonly signal?: AbortSignal,
   ) {
     this.counts = JSON.parse(run.counts) as Partial<Record<ProvisioningOutcome, number>>;
     this.#processed = run.processed;
@@ -79,9 +98,10 @@ export class RunContext {
     return this.run.dryRun === 1;
   }
 
-  /** Throws RunLeaseLost when another process took the run over. */
+  /** Throws RunLeaseLost when another process took the run over, RunInterrupted when this one is stopping. */
   async assertLease(): Promise<void> {
-    const expiresAt = new Date(Date.now() + this.deps.leaseSeconds * 1000);
+    if (this.signal?.aborted) throw new RunInterrupted(this.run.id);
+    const expiresAt = new Date(nowOf(this.deps).getTime() + this.deps.leaseSeconds * 1000);
     if (!(await renewRunLease(this.db, this.run.id, this.deps.owner, expiresAt))) throw new RunLeaseLost(this.run.id);
   }
 
@@ -149,7 +169,7 @@ export class RunContext {
       reasonCode: fields.reasonCode ?? null,
       message: fields.message ?? null,
       details: fields.details && Object.keys(fields.details).length > 0 ? JSON.stringify(fields.details) : null,
-      recordedAt: new Date().toISOString(),
+      recordedAt: nowOf(this.deps).toISOString(),
     };
   }
 }

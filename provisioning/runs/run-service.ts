@@ -3,14 +3,14 @@ import { LanyardError, isLanyardError } from '../../core/errors.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import { claimRunLease, findRun, insertRun, updateHeldRun } from '../data/provisioning-runs.ts';
-import { readProvisioningSettings, releaseRunSlot } from '../data/provisioning-settings.ts';
+import { claimRunSlot, readProvisioningSettings, releaseRunSlot } from '../data/provisioning-settings.ts';
 import { deleteTenantSnapshot } from '../data/provisioning-tenant-users.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import type { ProvisioningRun, ProvisioningRunKind } from '../data/tables.ts';
 import { exportAccounts } from '../export/export-run.ts';
 import { newGraphCallStats } from '../graph/retry.ts';
 import { importAccounts } from '../import/import-run.ts';
-import { RunContext, RunLeaseLost, type ProvisioningDeps, type RunProgress } from './run-context.ts';
+import { nowOf, RunContext, RunInterrupted, RunLeaseLost, type ProvisioningDeps, type RunProgress } from './run-context.ts';
 import { snapshotTenantUsers } from './tenant-snapshot.ts';
 
 export interface RunRequest {
@@ -24,6 +24,11 @@ export interface RunRequest {
   readonly requestedBy: string;
   /** Only these accounts (auto-provisioning); all when absent. */
   readonly scopeUserIds?: readonly string[];
+  /**
+   * The run is for the job runner (see run-job.ts): written held by nobody, but reserved for
+   * `leaseSeconds` so that no other process resumes it before its job claims it.
+   */
+  readonly forJob?: boolean;
 }
 
 /**
@@ -35,15 +40,17 @@ export interface RunRequest {
  *   const { run, resumed } = await requestRun(deps, { organization, kind: 'export', dryRun: false, confirm: false, trigger: 'cli', requestedBy: 'cli' });
  *   await executeRun(deps, run.id);
  */
-export async function requestRun(deps: ProvisioningDeps, request: RunRequest, now: Date = new Date()): Promise<{ run: ProvisioningRun; resumed: boolean }> {
+export async function requestRun(deps: ProvisioningDeps, request: RunRequest, now: Date = nowOf(deps)): Promise<{ run: ProvisioningRun; resumed: boolean }> {
   const { db } = deps;
+  const holder = request.forJob ? null : deps.owner;
   const settings = await readProvisioningSettings(db, request.organization.id);
   if (settings.activeRunId) {
     const active = await findRun(db, settings.activeRunId);
     if (active?.status === 'running') {
-      const orphaned = active.leaseOwner === null || (active.leaseExpiresAt ?? '') < now.toISOString();
+      // A run reserved for its job is not orphaned until the reservation ends.
+      const orphaned = (active.leaseExpiresAt ?? '') < now.toISOString();
       const resumable = orphaned && active.kind === request.kind && active.dryRun === (request.dryRun ? 1 : 0) && request.trigger !== 'auto';
-      if (resumable && (await claimRunLease(db, active.id, deps.owner, leaseEnd(deps, now), now))) {
+      if (resumable && (await claimRunLease(db, active.id, holder, leaseEnd(deps, now), now))) {
         return { run: (await findRun(db, active.id))!, resumed: true };
       }
       throw new LanyardError(
@@ -68,9 +75,10 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
     dryRun: request.dryRun ? 1 : 0,
     confirmed: request.confirm ? 1 : 0,
     scopeUserIds: request.scopeUserIds ? JSON.stringify(request.scopeUserIds) : null,
-    leaseOwner: deps.owner,
+    leaseOwner: holder,
     leaseExpiresAt: leaseEnd(deps, now).toISOString(),
-    attempts: 1,
+    // Counted by the claim of the job that works it.
+    attempts: holder ? 1 : 0,
     total: null,
     processed: 0,
     counts: '{}',
@@ -82,13 +90,7 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
     finishedAt: null,
   };
   const claimed = await db.transaction().execute(async (trx) => {
-    const result = await trx
-      .updateTable('provisioningSettings')
-      .set({ activeRunId: run.id })
-      .where('organizationId', '=', request.organization.id)
-      .where('activeRunId', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (!(await claimRunSlot(trx, request.organization.id, run.id))) return false;
     await insertRun(trx, run);
     return true;
   });
@@ -107,7 +109,7 @@ export async function requestRun(deps: ProvisioningDeps, request: RunRequest, no
 }
 
 /** Takes over an interrupted run (its holder crashed or stopped renewing). False when it is held. */
-export async function claimInterruptedRun(deps: ProvisioningDeps, runId: string, now: Date = new Date()): Promise<boolean> {
+export async function claimInterruptedRun(deps: ProvisioningDeps, runId: string, now: Date = nowOf(deps)): Promise<boolean> {
   return claimRunLease(deps.db, runId, deps.owner, leaseEnd(deps, now), now);
 }
 
@@ -115,15 +117,16 @@ export async function claimInterruptedRun(deps: ProvisioningDeps, runId: string,
  * Works through a run this process holds: reads the tenant (unless a complete snapshot is there
  * from before an interruption), then imports or exports account by account, renewing the lease as
  * it goes. Ends the run as completed, stopped (deletion guard) or failed, and frees the slot.
- * Returns the run as finished; a run whose lease was lost is left to its new holder.
+ * Returns the run as finished; a run whose lease was lost is left to its new holder, and one whose
+ * `signal` aborted (its process is stopping) stops at the next page, left to whoever resumes it.
  */
-export async function executeRun(deps: ProvisioningDeps, runId: string, onProgress?: (progress: RunProgress) => void): Promise<ProvisioningRun> {
+export async function executeRun(deps: ProvisioningDeps, runId: string, onProgress?: (progress: RunProgress) => void, signal?: AbortSignal): Promise<ProvisioningRun> {
   const { db } = deps;
   const run = await findRun(db, runId);
   if (!run || run.leaseOwner !== deps.owner) throw new RunLeaseLost(runId);
   const stats = newGraphCallStats();
   const heartbeat = setInterval(() => {
-    updateHeldRun(db, run.id, deps.owner, { leaseExpiresAt: leaseEnd(deps, new Date()).toISOString() }).catch((error: unknown) =>
+    updateHeldRun(db, run.id, deps.owner, { leaseExpiresAt: leaseEnd(deps, nowOf(deps)).toISOString() }).catch((error: unknown) =>
       deps.logger.warn('provisioning lease renewal failed', { runId, error }),
     );
   }, (deps.leaseSeconds * 1000) / 3);
@@ -134,7 +137,7 @@ export async function executeRun(deps: ProvisioningDeps, runId: string, onProgre
     if (!organization) throw new LanyardError('ORG_NOT_FOUND', `organization ${run.organizationId} no longer exists`);
     const settings = await readProvisioningSettings(db, organization.id);
     const graph = await deps.openGraph(organization.id);
-    context = new RunContext(deps, run, organization, settings, graph, stats, onProgress);
+    context = new RunContext(deps, run, organization, settings, graph, stats, onProgress, signal);
     if (run.phase === 'snapshot') {
       await deleteTenantSnapshot(db, run.id);
       await snapshotTenantUsers(graph.client, db, run.id, stats, async (read) => {
@@ -146,7 +149,7 @@ export async function executeRun(deps: ProvisioningDeps, runId: string, onProgre
     await (run.kind === 'import' ? importAccounts(context) : exportAccounts(context));
     return await finishRun(deps, run, { status: 'completed' }, context);
   } catch (error) {
-    if (error instanceof RunLeaseLost) throw error;
+    if (error instanceof RunLeaseLost || error instanceof RunInterrupted) throw error;
     const code = isLanyardError(error) ? error.code : 'PROVISIONING_FAILED';
     const message = error instanceof Error ? error.message : String(error);
     if (!isLanyardError(error) || error.status >= 500) deps.logger.error('provisioning run failed', { runId, error });
@@ -169,7 +172,7 @@ async function finishRun(
     phase: 'done',
     errorCode: outcome.errorCode ?? null,
     errorMessage: outcome.errorMessage ?? null,
-    finishedAt: new Date().toISOString(),
+    finishedAt: nowOf(deps).toISOString(),
     leaseOwner: null,
     leaseExpiresAt: null,
   });

@@ -1,13 +1,14 @@
 import { isLanyardError } from '../../core/errors.ts';
 import type { JobDefinition } from '../../core/jobs/job-runner.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { listAccountsChangedSince } from '../data/provisioning-accounts.ts';
 import { listOrphanedRuns } from '../data/provisioning-runs.ts';
 import { listAutoProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import type { ProvisioningSettings } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
 import { provisioningDeps } from './run-admin.ts';
-import type { ProvisioningDeps } from './run-context.ts';
+import { nowOf, type ProvisioningDeps } from './run-context.ts';
 import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';
 
 /** Accounts exported by one auto-provisioning run at most; the rest follow on the next tick. */
@@ -40,7 +41,7 @@ export function provisioningWorkerJobWith(deps: ProvisioningDeps, everySeconds: 
 }
 
 async function resumeOrphanedRuns(deps: ProvisioningDeps, isStopped: () => boolean): Promise<void> {
-  for (const run of await listOrphanedRuns(deps.db)) {
+  for (const run of await listOrphanedRuns(deps.db, nowOf(deps))) {
     if (isStopped()) return;
     if (!(await claimInterruptedRun(deps, run.id))) continue;
     deps.logger.info('resuming interrupted provisioning run', { runId: run.id, kind: run.kind });
@@ -52,15 +53,7 @@ async function resumeOrphanedRuns(deps: ProvisioningDeps, isStopped: () => boole
 async function autoProvision(deps: ProvisioningDeps, settings: ProvisioningSettings): Promise<void> {
   if (settings.activeRunId) return;
   const watermark = settings.autoWatermark ?? new Date(0).toISOString();
-  const changed = await deps.db
-    .selectFrom('users')
-    .select(['id', 'updatedAt'])
-    .where('organizationId', '=', settings.organizationId)
-    .where('updatedAt', '>', watermark)
-    .where('status', '!=', 'pending')
-    .orderBy('updatedAt')
-    .limit(autoBatchSize)
-    .execute();
+  const changed = await listAccountsChangedSince(deps.db, settings.organizationId, watermark, autoBatchSize);
   if (changed.length === 0) return;
   const organization = await findOrganizationById(deps.db, settings.organizationId);
   if (!organization) return;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, Client, CustomAuthenticationProvider, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
@@ -53,6 +53,7 @@ export async function openTenantGraph(deps: TenantGraphDeps, organizationId: str
 }
 
 /**
+/**
  * What graphFailure needs to know about a client: the Graph URL (to tell an unreachable Graph from
  * an answer) and the last token failure, which the Graph client itself keeps only as text.
  */
@@ -62,12 +63,20 @@ interface ClientFacts {
 }
 const clientFacts = new WeakMap<Client, ClientFacts>();
 
-/** A Graph client for explicit credentials (used to check credentials before they are stored). */
+/**
+ * A Graph client for explicit credentials (used to check credentials before they are stored).
+ * Its middleware is only authentication and the request itself. Not the SDK's default chain:
+ * its RetryHandler would retry a 429/503 on its own, under Lanyard's policy (provisioning/graph/retry.ts),
+ * multiplying the requests each of Lanyard's attempts sends and hiding throttling from the run's
+ * statistics; its TelemetryHandler adds SDK headers Graph does not need. Redirects are left to
+ * fetch, which drops the Authorization header on a redirect to another origin (Graph's endpoints
+ * Lanyard calls do not redirect).
+ */
 export function createGraphClient(config: TenantGraphDeps['config'], credentials: TenantCredentials): Client {
   const application = confidentialClient(config.microsoftLoginUrl, credentials);
   const facts: ClientFacts = { graphUrl: config.graphUrl, lastTokenFailure: undefined };
-  const client = Client.init({
-    authProvider: (done) => {
+  const authentication = new AuthenticationHandler(
+    new CustomAuthenticationProvider((done) => {
       acquireGraphToken(application, config.microsoftLoginUrl).then(
         (token) => done(null, token),
         (error: unknown) => {
@@ -75,7 +84,11 @@ export function createGraphClient(config: TenantGraphDeps['config'], credentials
           done(error, null);
         },
       );
-    },
+    }),
+  );
+  authentication.setNext(new HTTPMessageHandler());
+  const client = Client.initWithMiddleware({
+    middleware: authentication,
     baseUrl: `${config.graphUrl}/`,
     customHosts: new Set([new URL(config.graphUrl).hostname]),
     defaultVersion: 'v1.0',

@@ -1,5 +1,4 @@
 import type { AppContext } from '../../core/context.ts';
-import { createJobRunner } from '../../core/jobs/job-runner.ts';
 import { createServer } from '../app.ts';
 import { modules } from '../modules.ts';
 
@@ -15,12 +14,7 @@ export async function serve(context: AppContext): Promise<void> {
   const server = await createServer(context, { modules });
   const listening = await server.listen();
   context.logger.info('lanyard listening', { url: listening.url, metricsUrl: listening.metricsUrl, publicUrl: context.config.publicUrl, database: context.dialect });
-  const jobs = createJobRunner({
-    db: context.db,
-    dialect: context.dialect,
-    logger: context.logger.child({ component: 'jobs' }),
-    definitions: modules.flatMap((module) => module.jobs?.(server.host) ?? []),
-  });
+  const { jobs } = server;
   await jobs.start();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -19,12 +19,14 @@ export interface TestDatabase extends OpenedDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+export async function createTestDatabase(dialect: Dialect, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  // An empty database (no tables at all) for tests that migrate step by step.
+  const migrate = options.migrate ?? true;
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-sqlite-'));
     const url = path.join(dir, 'lanyard.sqlite');
     const opened = openDatabase(url);
-    await migrateToLatest(opened.db, allMigrations);
+    if (migrate) await migrateToLatest(opened.db, allMigrations);
     return { ...opened, url, drop: async () => { await opened.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const adminUrl = inject('postgresUrl');
@@ -36,7 +38,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const opened = openDatabase(url.toString());
-  await migrateToLatest(opened.db, allMigrations);
+  if (migrate) await migrateToLatest(opened.db, allMigrations);
   return {
     ...opened,
     url: url.toString(),

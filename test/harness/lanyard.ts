@@ -7,6 +7,7 @@ import { createLogger } from '../../core/logger.ts';
 import type { Dialect } from '../../core/db/database.ts';
 import { createServer, type LanyardServer } from '../../server/app.ts';
 import type { AppContext } from '../../core/context.ts';
+import type { Clock } from '../../core/clock.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 
 export interface RunningLanyard {
@@ -22,8 +23,9 @@ export interface RunningLanyard {
  * A real Lanyard server in this process, on a fresh database of the given dialect, listening on a
  * free loopback port. PUBLIC_URL is the listening URL, so issuers and links are real.
  * `env` overrides configuration (e.g. LANYARD_MICROSOFT_LOGIN_URL pointing at the emulator).
+ * Its job runner is not started: a test runs due jobs with `server.jobs.runDue()` (on `clock`).
  */
-export async function startLanyard(dialect: Dialect, env: Record<string, string> = {}): Promise<RunningLanyard> {
+export async function startLanyard(dialect: Dialect, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<RunningLanyard> {
   const database = await createTestDatabase(dialect);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-data-'));
   const port = await import('./free-port.ts').then(({ freePort }) => freePort());
@@ -41,7 +43,7 @@ export async function startLanyard(dialect: Dialect, env: Record<string, string>
   };
   const config = loadLanyardConfig(fullEnv);
   const context = await openLanyard(config, { logger: createLogger('silent') });
-  const server = await createServer(context);
+  const server = await createServer(context, { clock: options.clock });
   const listening = await server.listen(port, '127.0.0.1');
   return {
     url: listening.url,

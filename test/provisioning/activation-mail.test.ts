@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../core/db/audit-events.ts';
-import { setUserStatus } from '../../core/db/users.ts';
+import { updateUser } from '../../core/db/users.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { runCli } from '../harness/cli.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
@@ -42,7 +42,7 @@ describe('activation e-mail over SMTP', () => {
     await seedOrganization(lanyard.context, { slug: 'northwind' });
     for (const upn of ['cleo@northwind.com', 'bounce@northwind.com']) {
       const user = await addUser(lanyard.context.db, { upn }, { actor: 'test', passwordHashCost: 10 });
-      await setUserStatus(lanyard.context.db, user.id, 'pending');
+      await updateUser(lanyard.context.db, user.id, { status: 'pending' });
     }
   });
   afterAll(async () => {

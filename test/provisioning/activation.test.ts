@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUserByUpn, setUserStatus } from '../../core/db/users.ts';
+import { findUserByUpn, updateUser } from '../../core/db/users.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { issueActivationLink } from '../../provisioning/activation/activation-links.ts';
 import { dialects } from '../harness/databases.ts';
@@ -23,7 +23,7 @@ describe.each(dialects)('activation link on %s', (dialect) => {
 
   async function pendingAccount(upn: string) {
     const user = await addUser(lanyard.context.db, { upn }, { actor: 'test', passwordHashCost: 10 });
-    await setUserStatus(lanyard.context.db, user.id, 'pending');
+    await updateUser(lanyard.context.db, user.id, { status: 'pending' });
     return issueActivationLink(lanyard.context.db, lanyard.url, { ...user, status: 'pending' }, 'test');
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUserByUpn, setUserStatus, updateUser } from '../../core/db/users.ts';
+import { findUserByUpn, updateUser } from '../../core/db/users.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { addUser } from '../../idp/accounts/users.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
@@ -72,10 +72,10 @@ describe.each(dialects)('export on %s', (dialect) => {
     await addAccounts(database.db, org.federated, ['fed1']);
     await addUser(database.db, { upn: `upd@${org.managed}`, displayName: 'New Name', immutableId: tenantAnchor('upd'), usageLocation: 'fr' }, options);
     const gone = await addUser(database.db, { upn: `gone@${org.managed}`, immutableId: tenantAnchor('gone') }, options);
-    await setUserStatus(database.db, gone.id, 'disabled');
+    await updateUser(database.db, gone.id, { status: 'disabled' });
     await addUser(database.db, { upn: `deep@sub.${org.managed}` }, options);
     const pending = await addUser(database.db, { upn: `later@${org.managed}` }, options);
-    await setUserStatus(database.db, pending.id, 'pending');
+    await updateUser(database.db, pending.id, { status: 'pending' });
     await database.db.insertInto('users').values({ ...pending, id: randomUUID(), upn: `stray@elsewhere-${org.slug}.test`, immutableId: randomUUID(), status: 'active' }).execute();
 
     const { run } = await exportRun(org);
@@ -130,7 +130,7 @@ describe.each(dialects)('export on %s', (dialect) => {
     expect(org.tenant.users.size).toBe(before);
 
     await exportRun(org);
-    await setUserStatus(database.db, account!.id, 'disabled');
+    await updateUser(database.db, account!.id, { status: 'disabled' });
     await setProvisioningThreshold(database.db, org.slug, 0, 'test');
     const { run: stopped } = await exportRun(org);
     expect(stopped).toMatchObject({ status: 'stopped', errorCode: 'PROVISIONING_THRESHOLD_EXCEEDED' });

@@ -8,19 +8,25 @@ import { findRun } from '../../provisioning/data/provisioning-runs.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { startTrustedEmulator } from '../emulator/harness.ts';
-import { runCli } from '../harness/cli.ts';
+import { openDatabase } from '../../core/db/database.ts';
+import { runProvisioning } from '../../provisioning/runs/run-admin.ts';
+import { newLeaseOwner, type ProvisioningDeps } from '../../provisioning/runs/run-context.ts';
+import { createManualClock } from '../harness/manual-clock.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 import { connectOrganization, tenantUsersOf } from './provisioning-fixture.ts';
 
 /**
  * A `lanyard users export` process is killed (SIGKILL: no cleanup, batches possibly in flight)
- * in the middle of a run. Invariant: the next command resumes the same run once its lease has
- * expired — not before — and when it is done every account is in the tenant exactly once and
- * reported exactly once. On PostgreSQL two processes (two nodes) race to resume; exactly one does.
+ * in the middle of a run. Invariant: the next request resumes the same run once its lease has
+ * expired — not a millisecond before — and when it is done every account is in the tenant exactly
+ * once and reported exactly once. On PostgreSQL two nodes race to resume; exactly one does. The
+ * killed export is a real process; the resuming nodes run here on a manual clock, so the lease
+ * expires when the test says, with no waiting and no assertion on durations.
  */
 let emulator: RunningEmulator;
 const entry = path.resolve(import.meta.dirname, '../../bin/lanyard.mjs');
 const accountCount = 1200;
+const leaseSeconds = 10;
 
 beforeAll(async () => {
   emulator = await startTrustedEmulator();
@@ -64,8 +70,7 @@ describe.each(dialects)('a killed export on %s', (dialect) => {
       LANYARD_MASTER_KEY: masterKey.toString('base64'),
       LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
       LANYARD_GRAPH_URL: emulator.baseUrl,
-      // Long enough that the `early` CLI below starts within it even on a loaded machine.
-      LANYARD_PROVISIONING_LEASE_SECONDS: '10',
+      LANYARD_PROVISIONING_LEASE_SECONDS: String(leaseSeconds),
       LANYARD_LOG_LEVEL: 'silent',
       NODE_EXTRA_CA_CERTS: emulator.caCertPath,
     };
@@ -77,21 +82,31 @@ describe.each(dialects)('a killed export on %s', (dialect) => {
     expect(interrupted).toMatchObject({ status: 'running' });
     expect(interrupted!.processed).toBeLessThan(accountCount);
 
-    // While the dead process's lease lasts, a new request is told which run holds the organization.
-    const early = await runCli(['users', 'export', org.slug, '--json'], env);
-    expect(early.code).toBe(1);
-    expect(JSON.parse(early.stderr).error.code).toBe('RUN_IN_PROGRESS');
-    // Then wait for the dead process's lease to run out.
-    const leaseEnd = Date.parse((await findRun(database.db, runId))!.leaseExpiresAt!);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, leaseEnd - Date.now()) + 300));
+    // The resuming nodes work in this process on a manual clock that starts when the dead process
+    // last renewed its lease: its expiry is reached by moving the clock, not by waiting for it.
+    const leaseEnd = new Date((await findRun(database.db, runId))!.leaseExpiresAt!);
+    const clock = createManualClock(new Date(leaseEnd.getTime() - leaseSeconds * 1000));
+    const secondConnection = openDatabase(database.url);
+    const node = (db = database.db): ProvisioningDeps => ({ ...org.deps, db, owner: newLeaseOwner(), leaseSeconds, clock });
+    const request = { organization: org.slug, kind: 'export', dryRun: false, confirm: false, requestedBy: 'test', trigger: 'cli' } as const;
+    try {
+      // While the dead process's lease lasts, up to its very end, a new request is told which run holds the organization.
+      await expect(runProvisioning(node(), request)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS', details: { runId } });
+      await clock.advance(leaseEnd.getTime() - clock.now().getTime());
+      await expect(runProvisioning(node(), request)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS', details: { runId } });
+      await clock.advance(1);
 
-    const racers = dialect === 'postgres' ? 2 : 1;
-    const outcomes = await Promise.all(Array.from({ length: racers }, () => runCli(['users', 'export', org.slug, '--json'], env)));
-    const winners = outcomes.filter((outcome) => outcome.code === 0);
-    expect(winners).toHaveLength(1);
-    for (const loser of outcomes.filter((outcome) => outcome.code !== 0)) expect(JSON.parse(loser.stderr).error.code).toBe('RUN_IN_PROGRESS');
-    const report = winners[0]!.json<{ run: { id: string; status: string; counts: Record<string, number>; processed: number } }>().run;
-    expect(report).toMatchObject({ id: runId, status: 'completed', processed: accountCount, counts: { created: accountCount } });
+      // On PostgreSQL two nodes (two connections) race to resume it.
+      const racers = dialect === 'postgres' ? [node(), node(secondConnection.db)] : [node()];
+      const outcomes = await Promise.allSettled(racers.map((deps) => runProvisioning(deps, request)));
+      const winners = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      expect(winners).toHaveLength(1);
+      for (const loser of outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []))) expect(loser).toMatchObject({ code: 'RUN_IN_PROGRESS' });
+      expect(winners[0]!.resumed).toBe(true);
+      expect(winners[0]!.run).toMatchObject({ id: runId, status: 'completed', processed: accountCount, counts: JSON.stringify({ created: accountCount }) });
+    } finally {
+      await secondConnection.close();
+    }
 
     const upns = tenantUsersOf(org.tenant, org.managed).map((user) => user.userPrincipalName);
     expect(upns).toHaveLength(accountCount);

@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { createApiToken, revokeApiToken } from '../../api/api-tokens.ts';
+import { findJob } from '../../core/jobs/job-store.ts';
 import { startTrustedEmulator } from '../emulator/harness.ts';
 import { runCli } from '../harness/cli.ts';
 import { dialects } from '../harness/databases.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
+import { createManualClock } from '../harness/manual-clock.ts';
 import { seedOrganization, seedUser } from '../harness/seed.ts';
 import { addAccounts, connectOrganization, type ConnectedOrganization } from '../provisioning/provisioning-fixture.ts';
 
 /**
  * The admin API over real HTTP: token authentication (missing, forged, revoked), one organization
  * per token (another organization's run is not found), paging, input validation, and a provisioning
- * run started through the API against the Microsoft 365 emulator, followed to its report.
+ * run started through the API against the Microsoft 365 emulator: handed to the job runner as a
+ * `provisioning.run` job, worked by the runner, followed to its report and its job's row.
  */
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -26,7 +29,8 @@ describe.each(dialects)('admin API on %s', (dialect) => {
   let contosoToken: string;
 
   beforeAll(async () => {
-    lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl });
+    // The job runner is driven by hand (`runDue()`), on a clock that moves only when told.
+    lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl }, { clock: createManualClock() });
     await seedOrganization(lanyard.context);
     for (const name of ['amy', 'ben', 'cat']) await seedUser(lanyard.context, `${name}@contoso.com`, { enrolled: false });
     contosoToken = (await createApiToken(lanyard.context.db, 'contoso', 'ops', 'test')).secret;
@@ -84,20 +88,21 @@ describe.each(dialects)('admin API on %s', (dialect) => {
     expect(await (await api('/provisioning/runs', connectedToken)).json()).toEqual({ runs: [] });
   });
 
-  it('starts an export in the background, reports it, and keeps it from other organizations', async () => {
+  it('starts an export as a job of the job runner, reports it, and keeps it from other organizations', async () => {
     await addAccounts(lanyard.context.db, connected.managed, ['dana', 'eli']);
     const started = await api('/provisioning/runs', connectedToken, { body: { kind: 'export' } });
     expect(started.status).toBe(202);
-    const { run } = (await started.json()) as any;
+    const { run, resumed, jobId } = (await started.json()) as any;
     expect(run).toMatchObject({ kind: 'export', trigger: 'api', requestedBy: 'api:hr-system', status: 'running' });
+    expect(resumed).toBe(false);
     expect(started.headers.get('location')).toBe(`/api/v1/provisioning/runs/${run.id}`);
+    // Nothing works it in the request's process: it waits for a job runner.
+    expect(await findJob(lanyard.context.db, jobId)).toMatchObject({ kind: 'provisioning.run', key: `provisioning-run:${run.id}`, state: 'queued', attempts: 0 });
+    expect((await (await api(`/provisioning/runs/${run.id}`, connectedToken)).json() as any).report).toMatchObject({ status: 'running', processed: 0 });
 
-    let shown: any;
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      shown = await (await api(`/provisioning/runs/${run.id}`, connectedToken)).json();
-      if (shown.report.status !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    expect(await lanyard.server.jobs.runDue()).toBe(1);
+    expect(await findJob(lanyard.context.db, jobId)).toMatchObject({ state: 'succeeded', attempts: 1, lastErrorCode: null, leaseOwner: null });
+    const shown: any = await (await api(`/provisioning/runs/${run.id}`, connectedToken)).json();
     expect(shown.report).toMatchObject({ status: 'completed', counts: { created: 2 } });
     expect(shown.results.map((result: { upn: string; outcome: string }) => [result.upn, result.outcome])).toEqual([
       [`dana@${connected.managed}`, 'created'],
@@ -112,15 +117,32 @@ describe.each(dialects)('admin API on %s', (dialect) => {
     expect(await (await api('/provisioning/runs', contosoToken)).json()).toEqual({ runs: [] });
   });
 
-  it('a run for an organization without a tenant ends failed with TENANT_NOT_CONNECTED', async () => {
-    const { run } = (await (await api("/provisioning/runs", contosoToken, { body: { kind: "import", dryRun: true } })).json()) as any;
-    let report: any;
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      report = ((await (await api(`/provisioning/runs/${run.id}`, contosoToken)).json()) as any).report;
-      if (report.status !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  it('a run for an organization without a tenant ends failed with TENANT_NOT_CONNECTED, and so does its job', async () => {
+    const { run, jobId } = (await (await api('/provisioning/runs', contosoToken, { body: { kind: 'import', dryRun: true } })).json()) as any;
+    expect(await lanyard.server.jobs.runDue()).toBe(1);
+    const { report } = (await (await api(`/provisioning/runs/${run.id}`, contosoToken)).json()) as any;
     expect(report).toMatchObject({ status: 'failed', error: { code: 'TENANT_NOT_CONNECTED' } });
+    // A run that ended failed is not worth repeating: the job fails at its first attempt with the run's error.
+    expect(await findJob(lanyard.context.db, jobId)).toMatchObject({ state: 'failed', attempts: 1, lastErrorCode: 'TENANT_NOT_CONNECTED' });
+    expect(await lanyard.server.jobs.runDue()).toBe(0);
+  });
+
+  it('wakes the runner of the node that answered: the run starts at once, not at the next poll', async () => {
+    // On the manual clock a started runner never polls again by itself: only a wake gets it going.
+    await lanyard.server.jobs.start();
+    try {
+      await addAccounts(lanyard.context.db, connected.managed, ['fay']);
+      const { run, jobId } = (await (await api('/provisioning/runs', connectedToken, { body: { kind: 'export' } })).json()) as any;
+      let job = await findJob(lanyard.context.db, jobId);
+      for (let look = 0; look < 400 && job?.state !== 'succeeded' && job?.state !== 'failed'; look += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        job = await findJob(lanyard.context.db, jobId);
+      }
+      expect(job).toMatchObject({ state: 'succeeded', attempts: 1 });
+      expect(((await (await api(`/provisioning/runs/${run.id}`, connectedToken)).json()) as any).report).toMatchObject({ status: 'completed', counts: { created: 1 } });
+    } finally {
+      await lanyard.server.jobs.stop();
+    }
   });
 
   it('api-token create / list / revoke through the CLI', async () => {
