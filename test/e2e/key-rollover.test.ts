@@ -55,17 +55,18 @@ describe('lanyard keys rotate on a federated domain', () => {
   it('a refused push stops the step before anything changes locally', async () => {
     await signIn();
     const before = await keysByState();
-    // The Graph client retries 503 three times: four faults make the push fail for good.
+    // Every PATCH of the federation configuration fails until the faults are cleared.
     await fetch(`${stack.emulator.baseUrl}/_emulator/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pathPattern: '^/v1\\.0/domains/[^/]+/federationConfiguration/', method: 'PATCH', status: 503, count: 4, retryAfterSeconds: 0 }),
+      body: JSON.stringify({ pathPattern: '^/v1\\.0/domains/[^/]+/federationConfiguration/', method: 'PATCH', status: 503, count: 1000, retryAfterSeconds: 0 }),
     });
     const failed = await rotate();
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stderr).error.code).toBe('CERTIFICATE_PUSH_FAILED');
     expect(await keysByState()).toEqual(before);
     expect(await trustedAtMicrosoft()).toEqual({ signing: before.current, next: null });
+    await fetch(`${stack.emulator.baseUrl}/_emulator/faults`, { method: 'DELETE' });
   });
 
   it('keeps every sign-in working before, during and after the rollover', async () => {
