@@ -46,7 +46,8 @@ export function clientCredentialsGrant(
     idp: `https://sts.windows.net/${tenant.id}/`,
     idtyp: 'app',
     oid: app.servicePrincipalId,
-    roles: client.homeTenant.id === tenant.id ? [...app.roles] : [],
+    // In another tenant the app has the application permissions consented there (its service principal's).
+    roles: [...((client.homeTenant.id === tenant.id ? app : tenant.apps.find((candidate) => candidate.clientId === app.clientId))?.roles ?? [])],
     sub: app.servicePrincipalId,
     tid: tenant.id,
     uti: randomUUID().replaceAll('-', ''),

@@ -31,6 +31,8 @@ function createConsent(call: PartnerCenterCall, parameters: Readonly<Record<stri
   if (!tenant.apps.some((app) => app.clientId === applicationId)) {
     tenant.apps.push({ ...partnerApp, servicePrincipalId: randomUUID(), roles });
   }
+  // The token endpoint finds the app's service principal in the customer tenant through its consents.
+  call.context.state.delegatedAccess.consents.addServicePrincipal(tenant.id, applicationId);
   return { status: 201, body: { applicationId, displayName, applicationGrants: grants, attributes: resourceAttributes('ApplicationConsent') } };
 }
 
@@ -40,6 +42,7 @@ function deleteConsent(call: PartnerCenterCall, parameters: Readonly<Record<stri
   if (!customer.applicationConsents.delete(applicationId)) throw notFound(`Application consent ${applicationId}`);
   const index = tenant.apps.findIndex((app) => app.clientId === applicationId);
   if (index >= 0) tenant.apps.splice(index, 1);
+  call.context.state.delegatedAccess.consents.revoke(tenant.id, applicationId);
   return { status: 204 };
 }
 

@@ -98,6 +98,8 @@ function createCustomer(call: PartnerCenterCall): PartnerCenterResponse {
     applicationConsents: new Map(),
   };
   state.partnerCenter.customers.set(customer.id, customer);
+  // A customer of the partner: the partner's refresh token gets tokens for this tenant (delegated access).
+  state.delegatedAccess.relationships.add(call.caller.tenant.id, tenant.id);
   return {
     status: 201,
     body: { ...customerResource(customer, tenant, true), userCredentials: { userName: 'admin', password } },

@@ -124,6 +124,7 @@ export function applyCustomerSeed(state: EmulatorState, seed: z.infer<typeof cus
       : [],
     applicationConsents: new Map(),
   });
+  state.delegatedAccess.relationships.add(partnerTenant.id, tenant.id);
   for (const line of seed.subscriptions) {
     const purchasable = resolvePurchasable(state.partnerCenter.catalog, line.offerId, line.termDuration, line.billingCycle);
     const start = state.now() - line.purchasedDaysAgo * 24 * 60 * 60 * 1000;
