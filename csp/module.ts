@@ -1,0 +1,13 @@
+import type { LanyardModule } from '../core/module.ts';
+import { cspConfig } from './config.ts';
+import * as partners from './migrations/0011-csp-partners.ts';
+
+/**
+ * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
+ * partner admin (refresh token with MFA) and its renewal. The only module that knows Partner Center.
+ */
+export const cspModule: LanyardModule = {
+  name: 'csp',
+  config: cspConfig,
+  migrations: { '0011-csp-partners': partners },
+};
