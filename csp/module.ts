@@ -1,4 +1,5 @@
 import type { LanyardModule } from '../core/module.ts';
+import { partnerCommands } from './commands/partner-commands.ts';
 import { cspConfig } from './config.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 
@@ -10,4 +11,5 @@ export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
   migrations: { '0011-csp-partners': partners },
+  commands: partnerCommands,
 };
