@@ -1,6 +1,10 @@
+import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
+import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
+import { consentCallbackRouter } from './consent/consent-routes.ts';
+import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 
 /**
@@ -11,5 +15,7 @@ export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
   migrations: { '0011-csp-partners': partners },
-  commands: partnerCommands,
+  commands: [...partnerCommands, ...tokenCommands],
+  routes: ({ context }) => [consentCallbackRouter(context)],
+  jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
 };
