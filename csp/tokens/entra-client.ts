@@ -58,25 +58,45 @@ export async function redeemCode(app: PartnerApp, request: { code: string; codeV
   }
 }
 
-/** Redeems a refresh token for a Partner Center token; Entra rotates it, and the new one is returned. */
+/**
+ * Redeems a refresh token for a Partner Center token; Entra rotates it, and the new one is returned.
+ * A plain token request, not MSAL's acquireTokenByRefreshToken: MSAL 7 keeps the rotated token only
+ * in its cache, and only when the answer lets it build an account (client_info or an id_token);
+ * a refresh answer for the Partner Center resource carries neither, so the rotated token would be
+ * lost. The request is the documented v2.0 `grant_type=refresh_token` form post.
+ */
 export async function redeemRefreshToken(app: PartnerApp, refreshToken: string): Promise<DelegatedTokens> {
-  const msal = application(app);
+  let response: Response;
   try {
-    const result = await msal.acquireTokenByRefreshToken({ refreshToken, scopes: consentScopes });
-    if (!result) throw new LanyardError('CSP_TOKEN_REFUSED', 'Entra returned no token', { aadsts: null, state: 'failed' });
-    return { accessToken: result.accessToken, refreshToken: cachedRefreshToken(msal), upn: result.account?.username ?? null };
+    response = await fetch(`${app.loginUrl}/${encodeURIComponent(app.partnerTenantId)}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: app.clientId, client_secret: app.clientSecret, refresh_token: refreshToken, scope: consentScopes.join(' ') }),
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (error) {
     throw await tokenFailure(app, error);
   }
+  const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; refresh_token?: unknown; error?: unknown; error_description?: unknown };
+  if (!response.ok || typeof body.access_token !== 'string') {
+    throw await tokenFailure(app, { errorCode: body.error, errorMessage: String(body.error_description ?? `HTTP ${response.status}`) });
+  }
+  if (typeof body.refresh_token !== 'string') throw new LanyardError('CSP_TOKEN_REFUSED', 'Entra returned no refresh token (is offline_access consented?)', { aadsts: null, state: 'failed' });
+  const claims = decodePayload(body.access_token);
+  return { accessToken: body.access_token, refreshToken: body.refresh_token, upn: typeof claims.upn === 'string' ? claims.upn : null };
 }
 
 /** The `amr` claim of an access token. The signature is not checked here: the token came straight from Entra over TLS to MSAL. */
 export function authenticationMethods(accessToken: string): string[] {
+  const { amr } = decodePayload(accessToken);
+  return Array.isArray(amr) ? amr.filter((method): method is string => typeof method === 'string') : [];
+}
+
+function decodePayload(token: string): Record<string, unknown> {
   try {
-    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { amr?: unknown };
-    return Array.isArray(payload.amr) ? payload.amr.filter((method): method is string => typeof method === 'string') : [];
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch {
-    return [];
+    return {};
   }
 }
 
