@@ -5,7 +5,7 @@ import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import { consumeConsentRequest, insertConsentRequest } from '../data/consent-requests.ts';
-import { findPartnerById, recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
+import { findPartnerById, recordConsentRefusal, storeRefreshToken } from '../data/partners.ts';
 import { partnerRefreshTokenContext, requirePartner } from '../partners/partner-admin.ts';
 import { explainAadsts } from '../tokens/aadsts.ts';
 import { authenticationMethods, consentUrl, redeemCode } from '../tokens/entra-client.ts';
@@ -87,7 +87,7 @@ export async function completeConsent(deps: ConsentDeps, callback: ConsentCallba
   }
   if (!authenticationMethods(tokens.accessToken).includes('mfa')) {
     const message = `${tokens.upn ?? 'The admin'} signed in without multi-factor authentication, so Lanyard stored nothing: Partner Center requires MFA for delegated access. Register MFA for that user (or enforce it with Conditional Access or security defaults), then run \`lanyard csp partner consent ${partner.slug}\` again.`;
-    await recordTokenFailure(deps.db, partner.id, { state: 'mfa-missing', code: 'CSP_MFA_MISSING', message, dropToken: false }, now);
+    await recordConsentRefusal(deps.db, partner.id, { state: 'mfa-missing', code: 'CSP_MFA_MISSING', message }, now);
     await audit('failure', 'CSP_MFA_MISSING', { upn: tokens.upn });
     throw new LanyardError('CSP_MFA_MISSING', message, { upn: tokens.upn });
   }

@@ -74,16 +74,18 @@ export async function storeRefreshToken(
 }
 
 /**
- * Records why the partner's token does not work (expired, revoked, mfa-missing, …) with the code
- * to quote. `dropToken`: the stored token is known dead (Entra refused it), so it is removed.
+ * Records why the partner's stored token does not work (expired, revoked, …) with the code to
+ * quote, only while `redeemed` is still the stored token (compare-and-set): a node whose redemption
+ * lost a race with another node's rotation must not mark, or drop, the newer token. `dropToken`:
+ * Entra called the token dead, so it is removed. Returns whether it recorded.
  */
 export async function recordTokenFailure(
   db: Db,
   partnerId: string,
-  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean },
+  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed: string },
   now: Date = new Date(),
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable('cspPartners')
     .set({
       tokenState: failure.state,
@@ -92,6 +94,20 @@ export async function recordTokenFailure(
       ...(failure.dropToken ? { refreshTokenSealed: null } : {}),
       updatedAt: now.toISOString(),
     })
+    .where('id', '=', partnerId)
+    .where('refreshTokenSealed', '=', failure.redeemed)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Records a consent that was refused (e.g. without MFA): the partner's state and code change, the
+ * stored token, if any, is left as it is (the refused consent produced nothing to store).
+ */
+export async function recordConsentRefusal(db: Db, partnerId: string, failure: { state: StoredTokenState; code: string; message: string }, now: Date = new Date()): Promise<void> {
+  await db
+    .updateTable('cspPartners')
+    .set({ tokenState: failure.state, tokenErrorCode: failure.code, tokenErrorMessage: failure.message, updatedAt: now.toISOString() })
     .where('id', '=', partnerId)
     .execute();
 }

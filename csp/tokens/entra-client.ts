@@ -60,10 +60,9 @@ export async function redeemCode(app: PartnerApp, request: { code: string; codeV
 
 /**
  * Redeems a refresh token for a Partner Center token; Entra rotates it, and the new one is returned.
- * A plain token request, not MSAL's acquireTokenByRefreshToken: MSAL 7 keeps the rotated token only
- * in its cache, and only when the answer lets it build an account (client_info or an id_token);
- * a refresh answer for the Partner Center resource carries neither, so the rotated token would be
- * lost. The request is the documented v2.0 `grant_type=refresh_token` form post.
+ * A plain token request, not MSAL's acquireTokenByRefreshToken: MSAL 7 returns the rotated token
+ * only through its cache, and against the emulator that cache held no refresh token after the call,
+ * so the rotated token was lost. The request is the documented v2.0 `grant_type=refresh_token` post.
  */
 export async function redeemRefreshToken(app: PartnerApp, refreshToken: string): Promise<DelegatedTokens> {
   let response: Response;

@@ -56,7 +56,10 @@ async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refre
   } catch (error) {
     if (isLanyardError(error) && error.code === 'CSP_TOKEN_REFUSED') {
       const details = error.details as { aadsts: string | null; state: StoredTokenState };
-      await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked' }, now);
+      // A token handed over by set-refresh-token was never stored: its refusal changes nothing stored.
+      if (typeof options.replacing === 'string') {
+        await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked', redeemed: options.replacing }, now);
+      }
       await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'failure', reason: details.aadsts ?? error.code }, now);
     }
     throw error;

@@ -53,7 +53,10 @@ describe.each(dialects)('CSP partner repositories on %s', (dialect) => {
     expect((await listPartnersToRenew(database.db, new Date('2030-01-03T00:00:00Z'))).map((p) => p.slug)).toEqual(['alpha']);
     expect(await listPartnersToRenew(database.db, new Date('2030-01-02T00:00:00Z'))).toEqual([]);
 
-    await recordTokenFailure(database.db, id, { state: 'revoked', code: 'AADSTS50173', message: 'revoked', dropToken: true });
+    // A node that redeemed rt1 (already rotated away) records nothing over rt2.
+    expect(await recordTokenFailure(database.db, id, { state: 'revoked', code: 'AADSTS70000', message: 'used', dropToken: true, redeemed: 'rt1' })).toBe(false);
+    expect(await findPartnerBySlug(database.db, 'alpha')).toMatchObject({ refreshTokenSealed: 'rt2', tokenState: 'valid' });
+    expect(await recordTokenFailure(database.db, id, { state: 'revoked', code: 'AADSTS50173', message: 'revoked', dropToken: true, redeemed: 'rt2' })).toBe(true);
     expect(await findPartnerBySlug(database.db, 'alpha')).toMatchObject({ refreshTokenSealed: null, tokenState: 'revoked', tokenErrorCode: 'AADSTS50173' });
   });
 
