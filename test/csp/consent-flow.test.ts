@@ -76,6 +76,19 @@ describe.each(dialects)('CSP partner consent on %s', (dialect) => {
     await emulator?.close();
   });
 
+  it('builds the authorize URL with PKCE S256 and a state stored only as its hash', async () => {
+    const url = new URL((await startConsent(lanyard.context, 'alpha', 'cli:tester')).url);
+    expect(url.pathname).toBe(`/${tenantId}/oauth2/v2.0/authorize`);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('redirect_uri')).toBe(`${lanyard.url}/csp/consent/callback`);
+    expect(url.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['https://api.partnercenter.microsoft.com/user_impersonation', 'offline_access']));
+    const state = url.searchParams.get('state')!;
+    expect(state.length).toBeGreaterThanOrEqual(43);
+    const rows = await lanyard.context.db.selectFrom('cspConsentRequests').selectAll().execute();
+    expect(rows.some((row) => row.stateHash === state || row.verifierSealed.includes(state))).toBe(false);
+    expect(rows.at(-1)).toMatchObject({ startedBy: 'cli:tester', consumedAt: null });
+  });
+
   it('stores the refresh token of a consent with MFA: state valid', async () => {
     expect((await partnerStatus(lanyard.context.db, 'alpha')).state).toBe('no-consent');
     const page = await consent('alpha');

@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../emulator/start.ts';
+import { applyTenantSeed, tenantSchema } from '../../emulator/state/seed.ts';
+import { startTrustedEmulator } from '../emulator/harness.ts';
 import { cliEnvironment, runCli } from '../harness/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
 
@@ -14,6 +17,9 @@ describe('csp partner commands', () => {
   let database: TestDatabase;
   let dataDir: string;
   let env: Record<string, string>;
+  let emulator: RunningEmulator;
+  let emulatorTenantId: string;
+  let emulatorClientId: string;
   const tenantId = '3f2a1b4c-0000-4000-8000-000000000001';
   const clientId = '3f2a1b4c-0000-4000-8000-000000000002';
   const reseller = '3f2a1b4c-0000-4000-8000-000000000003';
@@ -24,10 +30,15 @@ describe('csp partner commands', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-csp-'));
-    env = cliEnvironment(database.url, dataDir, { LANYARD_MICROSOFT_LOGIN_URL: 'https://login.emulator.test', LANYARD_PARTNER_CENTER_URL: 'https://pc.emulator.test' });
+    emulator = await startTrustedEmulator();
+    const tenant = applyTenantSeed(emulator.state, tenantSchema.parse({ name: 'cspcli', apps: [{ clientSecret: secret, displayName: 'Lanyard CSP', redirectUris: ['https://idp.example.com/csp/consent/callback'] }] }));
+    emulatorTenantId = tenant.id;
+    emulatorClientId = tenant.apps[0]!.clientId;
+    env = cliEnvironment(database.url, dataDir, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_PARTNER_CENTER_URL: 'https://pc.emulator.test', NODE_EXTRA_CA_CERTS: emulator.caCertPath });
   });
   afterAll(async () => {
     await database.drop();
+    await emulator.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -44,7 +55,7 @@ describe('csp partner commands', () => {
       hasRefreshToken: false,
       tokenStorage: 'database',
       licenceCapPerCustomer: null,
-      endpoints: { login: 'https://login.emulator.test', partnerCenter: 'https://pc.emulator.test' },
+      endpoints: { login: emulator.baseUrl, partnerCenter: 'https://pc.emulator.test' },
     });
     const shown = await cli(['csp', 'partner', 'show', 'contoso-csp']);
     expect(shown.code).toBe(0);
@@ -70,5 +81,18 @@ describe('csp partner commands', () => {
     expect((await cli(['csp', 'partner', 'add', 'fabrikam', '--tenant-id', 'fabrikam.onmicrosoft.com', '--client-id', clientId, '--client-secret-stdin', '--default'], secret)).code).toBe(0);
     const listed = (await cli(['csp', 'partner', 'list'])).json<{ partner: string; isDefault: boolean }[]>();
     expect(listed.map((p) => [p.partner, p.isDefault])).toEqual([['contoso-csp', false], ['fabrikam', true]]);
+  });
+
+  it('prints the consent URL and the status of a partner without consent', async () => {
+    expect((await cli(['csp', 'partner', 'add', 'emu', '--tenant-id', emulatorTenantId, '--client-id', emulatorClientId, '--client-secret-stdin'], secret)).code).toBe(0);
+    const consent = await cli(['csp', 'partner', 'consent', 'emu']);
+    expect(consent.code, consent.stderr).toBe(0);
+    const url = new URL(consent.json<{ url: string }>().url);
+    expect([url.origin, url.searchParams.get('redirect_uri'), url.searchParams.get('code_challenge_method')]).toEqual([emulator.baseUrl, 'https://idp.example.com/csp/consent/callback', 'S256']);
+    const status = await cli(['csp', 'partner', 'status', 'emu']);
+    expect(status.json()).toMatchObject({ partner: 'emu', state: 'no-consent', code: null, lastUsedAt: null, remediation: expect.stringContaining('consent') });
+    const refresh = await cli(['csp', 'partner', 'refresh', 'emu']);
+    expect(codeOf(refresh)).toBe('CSP_NO_REFRESH_TOKEN');
+    expect(codeOf(await cli(['csp', 'partner', 'set-refresh-token', 'emu']))).toBe('USAGE');
   });
 });
