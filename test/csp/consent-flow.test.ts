@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../core/db/audit-events.ts';
+import { ensurePeriodicJob } from '../../core/jobs/job-store.ts';
 import { startConsent } from '../../csp/consent/consent.ts';
 import { findPartnerBySlug } from '../../csp/data/partners.ts';
 import { tokenRenewalJob } from '../../csp/jobs/token-renewal-job.ts';
@@ -168,5 +169,13 @@ describe.each(dialects)('CSP partner consent on %s', (dialect) => {
     expect((await control(`/tenants/${tenantId}/users/${agent}/revoke-sign-in-sessions`, 'POST')).ok).toBe(true);
     await expect(refreshPartnerToken(lanyard.context, 'alpha', 'cli:tester')).rejects.toMatchObject({ code: 'CSP_TOKEN_REFUSED', details: { aadsts: 'AADSTS50173', state: 'revoked' } });
     expect(await partnerStatus(lanyard.context.db, 'alpha')).toMatchObject({ state: 'revoked', code: 'AADSTS50173', remediation: expect.stringContaining('consent') });
+  });
+
+  it('registers the renewal job with the runner, which leases it and records its result', async () => {
+    await ensurePeriodicJob(lanyard.context.db, 'csp.token-renewal', new Date());
+    expect(await lanyard.server.jobs.runDue()).toBeGreaterThanOrEqual(1);
+    const row = await lanyard.context.db.selectFrom('jobs').selectAll().where('kind', '=', 'csp.token-renewal').executeTakeFirstOrThrow();
+    // Every token was used just now: nothing is due, and the periodic row waits for its next run.
+    expect([row.state, JSON.parse(row.result ?? 'null')]).toEqual(['queued', { renewed: [], failed: [] }]);
   });
 });
