@@ -20,6 +20,11 @@ export const errorCodes = {
   API_REQUEST_INVALID: { status: 400 },
   API_TOKEN_NAME_INVALID: { status: 400 },
   CLIENT_ID_INVALID: { status: 400 },
+  CSP_ACCOUNT_ID_INVALID: { status: 400 },
+  CSP_CONSENT_DENIED: { status: 400 },
+  CSP_CONSENT_INVALID: { status: 400 },
+  CSP_PARTNER_NAME_INVALID: { status: 400 },
+  CSP_RESELLER_ID_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
   DOMAIN_NAME_INVALID: { status: 400 },
   DOMAIN_NOT_FEDERATABLE: { status: 400 },
@@ -77,12 +82,15 @@ export const errorCodes = {
   METRICS_TOKEN_INVALID: { status: 401 },
   PASS_THROUGH_INVALID: { status: 401 },
   // 403: authenticated but not allowed
+  // The partner admin consented without multi-factor authentication: nothing was stored.
+  CSP_MFA_MISSING: { status: 403 },
   CSRF_TOKEN_INVALID: { status: 403 },
   USER_DISABLED: { status: 403 },
   USER_PENDING: { status: 403 },
   // 404: not found
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
+  CSP_PARTNER_NOT_FOUND: { status: 404 },
   DOMAIN_NOT_FOUND: { status: 404 },
   FEDERATION_UNKNOWN_DOMAIN: { status: 404 },
   LICENCE_UNKNOWN: { status: 404 },
@@ -96,6 +104,8 @@ export const errorCodes = {
   // 409: conflicts with the current state
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
+  CSP_NO_REFRESH_TOKEN: { status: 409 },
+  CSP_PARTNER_EXISTS: { status: 409 },
   DOMAIN_EXISTS: { status: 409 },
   DOMAIN_FEDERATED: { status: 409 },
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
@@ -148,6 +158,8 @@ export const errorCodes = {
   // 502: a peer answered badly
   /** Placeholder of LanyardError.relayed, which carries the sender's own code and status. */
   CERTIFICATE_PUSH_FAILED: { status: 502 },
+  // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
+  CSP_TOKEN_REFUSED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },
   GRAPH_REQUEST_FAILED: { status: 502 },
   LANYARD_BAD_RESPONSE: { status: 502 },

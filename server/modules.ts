@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { agentModule } from '../agent/server/module.ts';
 import { apiModule } from '../api/module.ts';
+import { cspModule } from '../csp/module.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { createAppContext, type AppContext } from '../core/context.ts';
 import * as jobs from '../core/jobs/0010-jobs.ts';
@@ -14,7 +15,7 @@ import { provisioningModule } from '../provisioning/module.ts';
  * The modules of this Lanyard, in the order their routes are mounted (busiest first). A new module
  * is one line here.
  */
-export const modules: readonly LanyardModule[] = [idpModule, agentModule, provisioningModule, apiModule];
+export const modules: readonly LanyardModule[] = [idpModule, agentModule, provisioningModule, cspModule, apiModule];
 
 /** Every migration: the shared tables', the job runner's and each module's, checked for clashing names. */
 export const allMigrations: Readonly<Record<string, Migration>> = collectMigrations([

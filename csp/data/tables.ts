@@ -1,0 +1,74 @@
+import type { Generated, Selectable } from 'kysely';
+
+/**
+ * Tables of the CSP module (migration 0011): partners and their consent requests.
+ * The module's part of the one Kysely `Database` type, merged into it here.
+ */
+declare module '../../core/db/schema.ts' {
+  interface Database {
+    cspPartners: CspPartnersTable;
+    cspConsentRequests: CspConsentRequestsTable;
+  }
+}
+
+/** What `csp partner status` reports about a partner's delegated refresh token. */
+export const tokenStates = ['valid', 'expiring', 'expired', 'revoked', 'mfa-missing', 'no-consent', 'failed'] as const;
+export type TokenState = (typeof tokenStates)[number];
+/** The states stored; `expiring` is computed from the last use when reported. */
+export type StoredTokenState = Exclude<TokenState, 'expiring'>;
+
+export interface CspPartnersTable {
+  id: string;
+  /** Lower-case name the admin types (`lanyard csp partner … <slug>`). */
+  slug: string;
+  /** The partner's own Entra tenant (GUID or initial domain). */
+  partnerTenantId: string;
+  /** Application (client) id of the partner's app registration. */
+  clientId: string;
+  /** AES-256-GCM under the master key, context `csp-partner-secret:<id>`. */
+  clientSecretSealed: string;
+  /** Partner Center MPN / account id, when the admin gave it. */
+  accountId: string | null;
+  /** Microsoft's endpoints by default (config); overridable per partner for the emulator. */
+  loginUrl: string;
+  partnerCenterUrl: string;
+  graphUrl: string;
+  /** Most licences one customer may order through Lanyard; -1 unlimited. */
+  licenceCapPerCustomer: Generated<number>;
+  /** JSON string[]: indirect reseller ids this partner acts for. */
+  resellerIds: string;
+  includeSubResellers: number;
+  /** 1 for the one partner commands use when none is named. */
+  isDefault: number;
+  /** Where the refresh token lives; only 'database' is built (Key Vault is not, see docs/csp.md). */
+  tokenStorage: Generated<'database' | 'key-vault'>;
+  /** AES-256-GCM under the master key, context `csp-partner-refresh-token:<id>`. */
+  refreshTokenSealed: string | null;
+  refreshTokenObtainedAt: string | null;
+  /** Entra revokes a refresh token not used for 90 days: this is what the renewal job watches. */
+  refreshTokenLastUsedAt: string | null;
+  refreshTokenRotatedAt: string | null;
+  /** The partner admin who consented. */
+  consentUpn: string | null;
+  tokenState: Generated<StoredTokenState>;
+  tokenErrorCode: string | null;
+  tokenErrorMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CspConsentRequestsTable {
+  /** SHA-256 (hex) of the OAuth `state`; the state itself is only in the browser's URL. */
+  stateHash: string;
+  partnerId: string;
+  /** PKCE code_verifier, sealed with context `csp-consent:<state hash>`. */
+  verifierSealed: string;
+  /** The admin who started it (`cli:<os user>`); recorded in the audit events. */
+  startedBy: string;
+  createdAt: string;
+  expiresAt: string;
+  consumedAt: string | null;
+}
+
+export type CspPartner = Selectable<CspPartnersTable>;
+export type CspConsentRequest = Selectable<CspConsentRequestsTable>;

@@ -1,0 +1,38 @@
+import type { Clock } from '../../core/clock.ts';
+import { isLanyardError } from '../../core/errors.ts';
+import type { JobDefinition } from '../../core/jobs/job-runner.ts';
+import { listPartnersToRenew } from '../data/partners.ts';
+import { refreshStored, type PartnerTokenDeps } from '../tokens/partner-tokens.ts';
+
+export const tokenRenewalJobKind = 'csp.token-renewal';
+const dayMs = 86_400_000;
+
+/**
+ * Periodic (hourly): redeems every partner refresh token not used for `renewalDays`, so it never
+ * reaches Entra's 90 days of inactivity. One partner's refusal is recorded on that partner (its
+ * state and code, by refreshStored) and does not stop the others; the job's result lists them.
+ * Idempotent: a token renewed by an earlier attempt is no longer stale, so a rerun skips it.
+ */
+export function tokenRenewalJob(deps: PartnerTokenDeps & { readonly clock: Clock; readonly renewalDays: number }): JobDefinition {
+  return {
+    kind: tokenRenewalJobKind,
+    everySeconds: 3600,
+    async run(_payload, job) {
+      const now = deps.clock.now();
+      const due = await listPartnersToRenew(deps.db, new Date(now.getTime() - deps.renewalDays * dayMs));
+      const renewed: string[] = [];
+      const failed: { partner: string; code: string }[] = [];
+      for (const partner of due) {
+        if (job.signal.aborted) break;
+        try {
+          await refreshStored(deps, partner, 'job:csp.token-renewal', deps.clock.now());
+          renewed.push(partner.slug);
+        } catch (error) {
+          if (!isLanyardError(error) || error.status === 503) throw error;
+          failed.push({ partner: partner.slug, code: String((error.details as { aadsts?: unknown } | undefined)?.aadsts ?? error.code) });
+        }
+      }
+      return { renewed, failed };
+    },
+  };
+}

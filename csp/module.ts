@@ -1,0 +1,21 @@
+import { systemClock } from '../core/clock.ts';
+import type { LanyardModule } from '../core/module.ts';
+import { partnerCommands } from './commands/partner-commands.ts';
+import { tokenCommands } from './commands/token-commands.ts';
+import { cspConfig } from './config.ts';
+import { consentCallbackRouter } from './consent/consent-routes.ts';
+import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
+import * as partners from './migrations/0011-csp-partners.ts';
+
+/**
+ * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
+ * partner admin (refresh token with MFA) and its renewal. The only module that knows Partner Center.
+ */
+export const cspModule: LanyardModule = {
+  name: 'csp',
+  config: cspConfig,
+  migrations: { '0011-csp-partners': partners },
+  commands: [...partnerCommands, ...tokenCommands],
+  routes: ({ context }) => [consentCallbackRouter(context)],
+  jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
+};

@@ -1,0 +1,138 @@
+import type { Db } from '../../core/db/database.ts';
+import { recordAuditEvent } from '../../core/db/audit-events.ts';
+import { isLanyardError, LanyardError } from '../../core/errors.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
+import { recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
+import type { CspPartner, StoredTokenState, TokenState } from '../data/tables.ts';
+import { partnerRefreshTokenContext, partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
+import { aadstsMeanings } from './aadsts.ts';
+import { redeemRefreshToken, type PartnerApp } from './entra-client.ts';
+
+export interface PartnerTokenDeps {
+  readonly db: Db;
+  readonly secretBox: SecretBox;
+}
+
+/** Entra revokes a refresh token unused for this long; `expiring` starts at `expiringAfterDays`. */
+const inactivityDays = 90;
+const expiringAfterDays = 60;
+const dayMs = 86_400_000;
+
+export interface TokenStatus {
+  readonly partner: string;
+  readonly state: TokenState;
+  readonly code: string | null;
+  readonly explanation: string;
+  readonly remediation: string | null;
+  readonly consentUpn: string | null;
+  readonly obtainedAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly lastRotatedAt: string | null;
+  /** When Entra will consider the token unused for 90 days. */
+  readonly expiresAt: string | null;
+}
+
+export function partnerApp(secretBox: SecretBox, partner: CspPartner): PartnerApp {
+  return {
+    loginUrl: partner.loginUrl,
+    partnerTenantId: partner.partnerTenantId,
+    clientId: partner.clientId,
+    clientSecret: secretBox.open(partner.clientSecretSealed, partnerSecretContext(partner.id)).toString('utf8'),
+  };
+}
+
+/**
+ * Redeems `refreshToken` once for a Partner Center token and stores the rotated one Entra returns,
+ * by compare-and-set on the token that was stored when the redemption started (`replacing`). A
+ * refusal records the state its AADSTS code means (and drops a token Entra says is dead).
+ */
+async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refreshToken: string, options: { replacing: string | null | undefined; obtained: boolean; actor: string; action: string }, now: Date): Promise<void> {
+  try {
+    const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken);
+    const sealed = deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id));
+    const stored = await storeRefreshToken(deps.db, partner.id, { sealed, replacing: options.replacing, obtained: options.obtained, ...(tokens.upn ? { consentUpn: tokens.upn } : {}) }, now);
+    // Another node rotated the same token first: its newer token is stored, ours is just dropped.
+    await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'success', details: { stored } }, now);
+  } catch (error) {
+    if (isLanyardError(error) && error.code === 'CSP_TOKEN_REFUSED') {
+      const details = error.details as { aadsts: string | null; state: StoredTokenState };
+      // A token handed over by set-refresh-token was never stored: its refusal changes nothing stored.
+      if (typeof options.replacing === 'string') {
+        await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked', redeemed: options.replacing }, now);
+      }
+      await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'failure', reason: details.aadsts ?? error.code }, now);
+    }
+    throw error;
+  }
+}
+
+/** `csp partner set-refresh-token`: a token obtained elsewhere, proven by redeeming it once (the rotated one is stored). */
+export async function setRefreshToken(deps: PartnerTokenDeps, name: string, refreshToken: string, actor: string, now: Date = new Date()): Promise<TokenStatus> {
+  const partner = await requirePartner(deps.db, name);
+  await redeemAndStore(deps, partner, refreshToken.trim(), { replacing: undefined, obtained: true, actor, action: 'csp.partner.set-refresh-token' }, now);
+  return partnerStatus(deps.db, name, now);
+}
+
+/** `csp partner refresh` and the renewal job: redeems the stored token now and stores the rotated one. */
+export async function refreshPartnerToken(deps: PartnerTokenDeps, name: string, actor: string, now: Date = new Date()): Promise<TokenStatus> {
+  const partner = await requirePartner(deps.db, name);
+  await refreshStored(deps, partner, actor, now);
+  return partnerStatus(deps.db, name, now);
+}
+
+export async function refreshStored(deps: PartnerTokenDeps, partner: CspPartner, actor: string, now: Date): Promise<void> {
+  if (!partner.refreshTokenSealed) {
+    throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
+  }
+  const refreshToken = deps.secretBox.open(partner.refreshTokenSealed, partnerRefreshTokenContext(partner.id)).toString('utf8');
+  await redeemAndStore(deps, partner, refreshToken, { replacing: partner.refreshTokenSealed, obtained: false, actor, action: 'csp.partner.refresh' }, now);
+}
+
+/** `csp partner status`: the stored state, with `expiring` / `expired` computed from the last use at `now`. */
+export async function partnerStatus(db: Db, name: string, now: Date = new Date()): Promise<TokenStatus> {
+  return statusOf(await requirePartner(db, name), now);
+}
+
+function statusOf(partner: CspPartner, now: Date): TokenStatus {
+  const lastUsed = partner.refreshTokenLastUsedAt ? new Date(partner.refreshTokenLastUsedAt) : null;
+  const idleDays = lastUsed ? (now.getTime() - lastUsed.getTime()) / dayMs : 0;
+  let state: TokenState = partner.tokenState;
+  let code = partner.tokenErrorCode;
+  let explanation: string;
+  let remediation: string | null = null;
+  if (state === 'valid' && idleDays >= inactivityDays) {
+    state = 'expired';
+    code = 'AADSTS700082';
+  }
+  if (state === 'valid') {
+    if (idleDays > expiringAfterDays) {
+      state = 'expiring';
+      explanation = `The refresh token was not used for ${Math.floor(idleDays)} days; Entra revokes it after ${inactivityDays}.`;
+      remediation = 'Run `lanyard csp partner refresh <partner>`, or check that `lanyard serve` runs the renewal job.';
+    } else {
+      explanation = 'The refresh token works.';
+    }
+  } else if (state === 'no-consent' && !code) {
+    explanation = 'No partner admin has consented yet.';
+    remediation = 'A partner admin runs `lanyard csp partner consent <partner>`, opens the URL and signs in with MFA.';
+  } else if (state === 'mfa-missing') {
+    explanation = 'The partner admin consented without multi-factor authentication, so Lanyard stored nothing. Partner Center requires MFA for delegated access.';
+    remediation = 'Register MFA for that admin (or enforce it with Conditional Access or security defaults), then run `lanyard csp partner consent <partner>` again.';
+  } else {
+    const meaning = code ? aadstsMeanings[code] : undefined;
+    explanation = meaning?.explanation ?? partner.tokenErrorMessage ?? 'The refresh token does not work.';
+    remediation = meaning?.remediation ?? 'Run `lanyard csp partner consent <partner>` again.';
+  }
+  return {
+    partner: partner.slug,
+    state,
+    code,
+    explanation,
+    remediation,
+    consentUpn: partner.consentUpn,
+    obtainedAt: partner.refreshTokenObtainedAt,
+    lastUsedAt: partner.refreshTokenLastUsedAt,
+    lastRotatedAt: partner.refreshTokenRotatedAt,
+    expiresAt: lastUsed && partner.refreshTokenSealed ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
+  };
+}
