@@ -96,6 +96,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byKind = new Map(options.definitions.map((definition) => [definition.kind, definition]));
   const kinds = [...byKind.keys()];
+  const shortestLeaseMs = Math.min(...options.definitions.map((definition) => leaseSecondsOf(definition) * 1000));
   const inFlight = new Map<string, { done: Promise<void>; abort: AbortController; abandoned: boolean }>();
   let stopping = false;
   let idle = new AbortController();
@@ -103,8 +104,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   async function claimOne(): Promise<boolean> {
     const now = clock.now();
-    const leaseMs = Math.min(...options.definitions.map((definition) => (definition.leaseSeconds ?? defaultLeaseSeconds) * 1000));
-    const job = await claimNextJob(db, dialect, { kinds, owner, leaseMs, now });
+    const job = await claimNextJob(db, dialect, { kinds, owner, leaseMs: shortestLeaseMs, now });
     if (!job) return false;
     const definition = byKind.get(job.kind)!;
     // The claim used the shortest lease of all kinds; give this job its own at once.

@@ -46,9 +46,11 @@ export async function completeSignIn(
   if (row && !(await completeSignInRequest(deps.db, row))) {
     throw new LanyardError('SIGNIN_REQUEST_EXPIRED', 'This sign-in was already completed. Go back to Microsoft 365 and sign in again.');
   }
-  await keepSession(ctx, deps, authentication);
-  // A completed sign-in makes this address familiar for the account (smart lockout, throttle.ts).
-  await recordFamiliarAddress(deps.db, user.id, clientAddress(ctx, deps.config), deps.config.throttle.familiarAddresses);
+  // A password proven here makes this address familiar for the account (smart lockout, throttle.ts).
+  // An SSO session answering again proves nothing new, so the token path writes nothing more.
+  if (await keepSession(ctx, deps, authentication)) {
+    await recordFamiliarAddress(deps.db, user.id, clientAddress(ctx, deps.config), deps.config.throttle.familiarAddresses);
+  }
 
   const now = new Date();
   const token = {
@@ -82,12 +84,12 @@ export async function completeSignIn(
 
 /**
  * A password typed in this request starts a new session (new id: no fixation); a sign-in carried by
- * the existing session keeps it and records a TOTP step done now.
+ * the existing session keeps it and records a TOTP step done now. True when a session was started.
  */
-async function keepSession(ctx: Context, deps: IdpDeps, { user, passwordAt, mfaAt, session }: Authentication): Promise<void> {
+async function keepSession(ctx: Context, deps: IdpDeps, { user, passwordAt, mfaAt, session }: Authentication): Promise<boolean> {
   if (session && session.passwordAt === passwordAt) {
     if (mfaAt && mfaAt !== session.mfaAt) await recordSessionMfa(deps.db, session.id, mfaAt);
-    return;
+    return false;
   }
   const started = await startSession(deps.db, {
     userId: user.id,
@@ -97,4 +99,5 @@ async function keepSession(ctx: Context, deps: IdpDeps, { user, passwordAt, mfaA
     clientAddress: clientAddress(ctx, deps.config),
   });
   ctx.cookies.set(sessionCookieName, started.cookieValue, cookieOptions(deps, undefined));
+  return true;
 }
