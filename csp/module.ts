@@ -6,6 +6,7 @@ import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
+import * as customers from './migrations/0012-csp-customers.ts';
 
 /**
  * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
@@ -14,7 +15,7 @@ import * as partners from './migrations/0011-csp-partners.ts';
 export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
-  migrations: { '0011-csp-partners': partners },
+  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers },
   commands: [...partnerCommands, ...tokenCommands],
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],

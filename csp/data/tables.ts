@@ -1,13 +1,14 @@
 import type { Generated, Selectable } from 'kysely';
 
 /**
- * Tables of the CSP module (migration 0011): partners and their consent requests.
+ * Tables of the CSP module: partners and their consent requests (0011), customers (0012).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
   interface Database {
     cspPartners: CspPartnersTable;
     cspConsentRequests: CspConsentRequestsTable;
+    cspCustomers: CspCustomersTable;
   }
 }
 
@@ -70,5 +71,34 @@ export interface CspConsentRequestsTable {
   consumedAt: string | null;
 }
 
+export interface CspCustomersTable {
+  id: string;
+  partnerId: string;
+  /** Partner Center's customer id, which is the customer's Entra tenant id. */
+  tenantId: string;
+  /** The initial `<prefix>.onmicrosoft.com` domain (lower case): how people name the customer. */
+  domain: string;
+  companyName: string;
+  /** ISO 3166 alpha-2 of the billing address. */
+  country: string | null;
+  email: string | null;
+  /** JSON of Partner Center's billing profile (address, contact) as last seen. */
+  billingProfile: Generated<string>;
+  /** The indirect reseller this customer is sold through, when it is (routes it to that reseller's partner). */
+  resellerId: string | null;
+  /** The Lanyard organization whose tenant this is, when linked. */
+  organizationId: string | null;
+  /** 'dap' | 'gdap' once known (issue 12's import finds it out). */
+  relationship: string | null;
+  source: 'created' | 'imported';
+  /** Microsoft Customer Agreement: when, by which Lanyard actor, for which customer contact (JSON). */
+  agreementAcceptedAt: string | null;
+  agreementAcceptedBy: string | null;
+  agreementContact: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type CspPartner = Selectable<CspPartnersTable>;
+export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
