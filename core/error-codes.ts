@@ -24,6 +24,7 @@ export const errorCodes = {
   CSP_CONSENT_DENIED: { status: 400 },
   CSP_CONSENT_INVALID: { status: 400 },
   CSP_PARTNER_NAME_INVALID: { status: 400 },
+  CSP_QUANTITY_OUT_OF_RANGE: { status: 400 },
   CSP_RESELLER_ID_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
   DOMAIN_NAME_INVALID: { status: 400 },
@@ -84,6 +85,7 @@ export const errorCodes = {
   // 403: authenticated but not allowed
   // The partner admin consented without multi-factor authentication: nothing was stored.
   CSP_MFA_MISSING: { status: 403 },
+  CSP_NO_RELATIONSHIP: { status: 403 },
   CSRF_TOKEN_INVALID: { status: 403 },
   USER_DISABLED: { status: 403 },
   USER_PENDING: { status: 403 },
@@ -104,8 +106,12 @@ export const errorCodes = {
   // 409: conflicts with the current state
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
+  CSP_AGREEMENT_NOT_ACCEPTED: { status: 409 },
   CSP_NO_REFRESH_TOKEN: { status: 409 },
+  CSP_NO_SEATS_LEFT: { status: 409 },
+  CSP_OUTSIDE_CHANGE_WINDOW: { status: 409 },
   CSP_PARTNER_EXISTS: { status: 409 },
+  CSP_SUBSCRIPTION_LOCKED: { status: 409 },
   DOMAIN_EXISTS: { status: 409 },
   DOMAIN_FEDERATED: { status: 409 },
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
@@ -165,10 +171,12 @@ export const errorCodes = {
   LANYARD_BAD_RESPONSE: { status: 502 },
   LDAP_SEARCH_FAILED: { status: 502 },
   LDAP_TLS_FAILED: { status: 502 },
+  PARTNER_CENTER_REFUSED: { status: 502 },
   RELAYED_ERROR: { status: 502 },
   TENANT_AUTH_FAILED: { status: 502 },
   // 503: a dependency is away (shown: written for the person waiting)
   AGENT_DIRECTORY_UNAVAILABLE: { status: 503 },
+  PARTNER_CENTER_THROTTLED: { status: 503 },
   RUN_INTERRUPTED: { status: 503 },
   AGENT_UNAVAILABLE: { status: 503 },
   LANYARD_UNREACHABLE: { status: 503 },

@@ -6,7 +6,7 @@ import { recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
 import type { CspPartner, StoredTokenState, TokenState } from '../data/tables.ts';
 import { partnerRefreshTokenContext, partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
 import { aadstsMeanings } from './aadsts.ts';
-import { redeemRefreshToken, type PartnerApp } from './entra-client.ts';
+import { redeemRefreshToken, type DelegatedTokens, type PartnerApp } from './entra-client.ts';
 
 export interface PartnerTokenDeps {
   readonly db: Db;
@@ -46,13 +46,14 @@ export function partnerApp(secretBox: SecretBox, partner: CspPartner): PartnerAp
  * by compare-and-set on the token that was stored when the redemption started (`replacing`). A
  * refusal records the state its AADSTS code means (and drops a token Entra says is dead).
  */
-async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refreshToken: string, options: { replacing: string | null | undefined; obtained: boolean; actor: string; action: string }, now: Date): Promise<void> {
+async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refreshToken: string, options: { replacing: string | null | undefined; obtained: boolean; actor: string; action: string }, now: Date): Promise<DelegatedTokens> {
   try {
     const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken);
     const sealed = deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id));
     const stored = await storeRefreshToken(deps.db, partner.id, { sealed, replacing: options.replacing, obtained: options.obtained, ...(tokens.upn ? { consentUpn: tokens.upn } : {}) }, now);
     // Another node rotated the same token first: its newer token is stored, ours is just dropped.
     await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'success', details: { stored } }, now);
+    return tokens;
   } catch (error) {
     if (isLanyardError(error) && error.code === 'CSP_TOKEN_REFUSED') {
       const details = error.details as { aadsts: string | null; state: StoredTokenState };
@@ -80,12 +81,13 @@ export async function refreshPartnerToken(deps: PartnerTokenDeps, name: string, 
   return partnerStatus(deps.db, name, now);
 }
 
-export async function refreshStored(deps: PartnerTokenDeps, partner: CspPartner, actor: string, now: Date): Promise<void> {
+/** Redeems the partner's stored refresh token, stores the rotated one, and returns what Entra issued (the Partner Center access token with it). */
+export async function refreshStored(deps: PartnerTokenDeps, partner: CspPartner, actor: string, now: Date): Promise<DelegatedTokens> {
   if (!partner.refreshTokenSealed) {
     throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
   }
   const refreshToken = deps.secretBox.open(partner.refreshTokenSealed, partnerRefreshTokenContext(partner.id)).toString('utf8');
-  await redeemAndStore(deps, partner, refreshToken, { replacing: partner.refreshTokenSealed, obtained: false, actor, action: 'csp.partner.refresh' }, now);
+  return redeemAndStore(deps, partner, refreshToken, { replacing: partner.refreshTokenSealed, obtained: false, actor, action: 'csp.partner.refresh' }, now);
 }
 
 /** `csp partner status`: the stored state, with `expiring` / `expired` computed from the last use at `now`. */
