@@ -92,6 +92,7 @@ export const errorCodes = {
   // 404: not found
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
+  CSP_CUSTOMER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   DOMAIN_NOT_FOUND: { status: 404 },
   FEDERATION_UNKNOWN_DOMAIN: { status: 404 },

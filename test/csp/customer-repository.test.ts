@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCustomerByRef, insertCustomer, listCustomers, recordAgreementAcceptance, type NewCustomer } from '../../csp/data/customers.ts';
 import { insertPartner } from '../../csp/data/partners.ts';
+import { requireCustomer } from '../../csp/customers/require-customer.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 const tenant = '33333333-3333-3333-3333-333333333333';
@@ -52,6 +53,11 @@ describe.each(dialects)('CSP customer repository on %s', (dialect) => {
     expect((await findCustomerByRef(database.db, tenant))?.id).toBe(added!.id);
     expect(await findCustomerByRef(database.db, 'nobody.onmicrosoft.com')).toBeUndefined();
     expect((await listCustomers(database.db, partnerId)).map((c) => c.domain)).toEqual(['fabrikam.onmicrosoft.com']);
+  });
+
+  it('requires a customer by tenant id or domain, or refuses with CSP_CUSTOMER_NOT_FOUND', async () => {
+    expect((await requireCustomer(database.db, ' Fabrikam.onmicrosoft.com ')).tenantId).toBe(tenant);
+    await expect(requireCustomer(database.db, 'nobody.onmicrosoft.com')).rejects.toMatchObject({ code: 'CSP_CUSTOMER_NOT_FOUND', status: 404 });
   });
 
   it('records the Microsoft Customer Agreement acceptance with who and when', async () => {
