@@ -1,5 +1,6 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { customerCommands } from './commands/customer-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
@@ -7,6 +8,7 @@ import { consentCallbackRouter } from './consent/consent-routes.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
+import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 
 /**
  * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
@@ -15,8 +17,8 @@ import * as customers from './migrations/0012-csp-customers.ts';
 export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
-  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers },
-  commands: [...partnerCommands, ...tokenCommands],
+  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences },
+  commands: [...partnerCommands, ...tokenCommands, ...customerCommands],
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
 };
