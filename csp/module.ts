@@ -5,6 +5,7 @@ import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
+import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
@@ -19,6 +20,8 @@ export const cspModule: LanyardModule = {
   config: cspConfig,
   migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences },
   commands: [...partnerCommands, ...tokenCommands, ...customerCommands],
+  // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
+  provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
 };
