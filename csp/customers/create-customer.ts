@@ -100,7 +100,9 @@ export async function createCustomer(deps: CustomerDeps, partnerSlug: string, in
     source: 'created' as const,
   };
   // Undefined: an import running at the same moment recorded it first; that row is the customer.
-  const customer: CspCustomer = (await insertCustomer(deps.db, values, deps.clock.now())) ?? (await findCustomerByTenant(deps.db, partner.id, created.id))!;
+  const customer: CspCustomer | undefined =
+    (await insertCustomer(deps.db, values, deps.clock.now())) ?? (await findCustomerByTenant(deps.db, partner.id, created.id)) ?? (await findCustomerByDomain(deps.db, domain));
+  if (!customer) throw new Error(`customer ${domain} was created at Partner Center but refused by a unique index and not found`);
   const warnings: string[] = [];
   let row = customer;
   if (organization) {

@@ -10,6 +10,7 @@ import type { CustomerDeps } from '../../csp/customers/customer-deps.ts';
 import type { NewCustomerInput } from '../../csp/customers/customer-input.ts';
 import { importCustomers } from '../../csp/customers/import-customers.ts';
 import { findCustomerByRef, listCustomerLicences } from '../../csp/data/customers.ts';
+import { dialects } from '../harness/databases.ts';
 import { seedOrganization } from '../harness/seed.ts';
 import { businessBasic, businessBasicSkuId, startCspWorld, type CspWorld } from './csp-harness.ts';
 
@@ -35,7 +36,7 @@ const fabrikam = (overrides: Partial<NewCustomerInput> = {}): NewCustomerInput =
  * Customer Agreement (600061 "already accepted" is fine), import (idempotent, reseller kept,
  * licences snapshot), link / unlink, and Partner Center faults.
  */
-describe('CSP customers', () => {
+describe.each(dialects)('CSP customers on %s', (dialect) => {
   let world: CspWorld;
   let deps: CustomerDeps;
   let smtp: SMTPServer;
@@ -43,7 +44,7 @@ describe('CSP customers', () => {
   const received: { to: string[]; body: string }[] = [];
 
   beforeAll(async () => {
-    world = await startCspWorld('sqlite');
+    world = await startCspWorld(dialect);
     deps = { db: world.lanyard.context.db, secretBox: world.lanyard.context.secretBox, clock: instantClock(), config: { smtp: undefined } };
     smtp = new SMTPServer({
       disabledCommands: ['STARTTLS', 'AUTH'],
