@@ -120,4 +120,23 @@ describe('CSP delegated tenant access', () => {
     expect((await cli(['csp', 'customer', 'unlink', 'tailspincsp.onmicrosoft.com'])).code).toBe(0);
     expect(await access.forOrganization(unlinked.id)).toBeUndefined();
   });
+
+  it('an expired partner refresh token (AADSTS700082) at the customer tenant is recorded on the partner and dropped', async () => {
+    const expired = await world.control(`/tenants/${world.partnerTenant.id}/users/${world.agentUpn}/expire-refresh-tokens`, 'POST');
+    expect(expired.status).toBe(200);
+    const result = await cli(['federate', 'adatumcsp.example', '--dry-run']);
+    expect(result.code).toBe(1);
+    const error = JSON.parse(result.stderr).error;
+    expect(error.code).toBe('CSP_TOKEN_REFUSED');
+    expect(String(error.message)).toContain('AADSTS700082');
+    // Dropped: the next use says to consent again rather than trying the dead token.
+    const next = await cli(['users', 'export', 'adatum', '--dry-run']);
+    expect(next.code).toBe(1);
+    expect(next.stderr).toContain('csp partner consent');
+    const partner = await world.partner();
+    expect(partner).toMatchObject({ tokenState: 'expired', tokenErrorCode: 'AADSTS700082', refreshTokenSealed: null });
+    const status = await cli(['csp', 'partner', 'status', world.partnerSlug]);
+    expect(status.json()).toMatchObject({ state: 'expired' });
+  });
 });
+
