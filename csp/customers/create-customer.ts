@@ -122,7 +122,7 @@ export async function createCustomer(deps: CustomerDeps, partnerSlug: string, in
   }
   if (!password) warnings.push('Partner Center returned no admin password; reset it in the Microsoft 365 admin center');
   return {
-    customer: customerView(row, partner.slug, organization?.slug ?? null),
+    customer: customerView(row, partner.slug, organization && row.organizationId === organization.id ? organization.slug : null),
     adminUser,
     adminPassword: passwordMailedTo ? null : password,
     passwordMailedTo,
