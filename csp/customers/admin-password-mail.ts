@@ -5,6 +5,9 @@ import type { Config } from '../../core/config.ts';
  * Sends a new customer's generated admin password, once, over the SMTP server Lanyard sends
  * activation links with (LANYARD_SMTP_URL / LANYARD_SMTP_FROM). Returns the reason when it could
  * not be sent, so the caller shows the password instead of losing it (it is stored nowhere).
+ *
+ * @example
+ *   const mailed = await mailAdminPassword(config.smtp, { to: 'it@fabrikam.example', company: 'Fabrikam', userPrincipalName, password });
  */
 export async function mailAdminPassword(
   smtp: Config['smtp'],

@@ -16,12 +16,23 @@ async function viewOf(db: Db, customer: CspCustomer, withLicences: boolean): Pro
   return customerView(customer, partner?.slug ?? customer.partnerId, organization?.slug ?? null, withLicences ? await listCustomerLicences(db, customer.id) : undefined);
 }
 
+/**
+ * The partner's customers, by domain.
+ *
+ * @example
+ *   const views = await listCustomerViews(db, 'contoso-csp');
+ */
 export async function listCustomerViews(db: Db, partnerSlug: string): Promise<CustomerView[]> {
   const partner = await requirePartner(db, partnerSlug);
   return Promise.all((await listCustomers(db, partner.id)).map((customer) => viewOf(db, customer, false)));
 }
 
-/** One customer with its licence snapshot from the last import. */
+/**
+ * One customer with its licence snapshot from the last import.
+ *
+ * @example
+ *   const view = await showCustomer(db, 'fabrikam.onmicrosoft.com');
+ */
 export async function showCustomer(db: Db, ref: string): Promise<CustomerView> {
   return viewOf(db, await requireCustomer(db, ref), true);
 }
@@ -30,6 +41,9 @@ export async function showCustomer(db: Db, ref: string): Promise<CustomerView> {
  * Links a customer to a Lanyard organization: that organization's tenant is then reached through
  * the partner's delegated access (no app registration in the customer's tenant). One customer per
  * organization, one organization per customer; linking again to the same one changes nothing.
+ *
+ * @example
+ *   await linkCustomer(db, 'fabrikam.onmicrosoft.com', 'fabrikam', 'cli');
  */
 export async function linkCustomer(db: Db, ref: string, organizationSlug: string, actor: string, now: Date = new Date()): Promise<CustomerView> {
   const customer = await requireCustomer(db, ref);
@@ -48,7 +62,12 @@ export async function linkCustomer(db: Db, ref: string, organizationSlug: string
   return viewOf(db, (await findCustomerById(db, customer.id))!, false);
 }
 
-/** Ends the link; the organization needs its own `tenant connect` afterwards. Not linked: nothing to do. */
+/**
+ * Ends the link; the organization needs its own `tenant connect` afterwards. Not linked: nothing to do.
+ *
+ * @example
+ *   const { unlinked } = await unlinkCustomer(db, 'fabrikam.onmicrosoft.com', 'cli');
+ */
 export async function unlinkCustomer(db: Db, ref: string, actor: string, now: Date = new Date()): Promise<{ customer: CustomerView; unlinked: string | null }> {
   const customer = await requireCustomer(db, ref);
   if (!customer.organizationId) return { customer: await viewOf(db, customer, false), unlinked: null };

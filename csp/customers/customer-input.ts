@@ -38,6 +38,12 @@ function text(value: string | undefined, field: string, code: 'CSP_COMPANY_INVAL
   return trimmed;
 }
 
+function phoneNumber(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  if (trimmed !== undefined && !phonePattern.test(trimmed)) throw new LanyardError('CSP_PHONE_INVALID', `--phone "${trimmed}" is not a phone number (digits, spaces, + ( ) - . /)`, { field: 'phone' });
+  return trimmed;
+}
+
 function email(value: string | undefined, field: string): string {
   const trimmed = (value ?? '').trim();
   if (!emailPattern.test(trimmed) || trimmed.length > 254) throw new LanyardError('CSP_EMAIL_INVALID', `--${field} "${trimmed}" is not an e-mail address`, { field });
@@ -59,8 +65,7 @@ export function validateNewCustomer(input: NewCustomerInput): ValidCustomerInput
   }
   const country = (input.country ?? '').trim().toUpperCase();
   if (!countryPattern.test(country)) throw new LanyardError('CSP_COUNTRY_INVALID', `--country "${input.country}" is not a two-letter ISO 3166-1 country code such as DE or US`, { field: 'country' });
-  const phone = input.phone?.trim();
-  if (phone !== undefined && !phonePattern.test(phone)) throw new LanyardError('CSP_PHONE_INVALID', `--phone "${phone}" is not a phone number (digits, spaces, + ( ) - . /)`, { field: 'phone' });
+  const phone = phoneNumber(input.phone);
   if (input.mailPasswordTo !== undefined && input.mailPasswordTo !== 'customer' && input.mailPasswordTo !== 'billing') {
     throw new LanyardError('USAGE', '--mail-password-to is customer or billing', { field: 'mail-password-to' });
   }
@@ -94,9 +99,14 @@ export interface AgreementContactInput {
   readonly phone?: string;
 }
 
+/**
+ * Checks the contact who accepts the Microsoft Customer Agreement (the same rules as at create).
+ *
+ * @example
+ *   const contact = validateAgreementContact({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@fabrikam.example' });
+ */
 export function validateAgreementContact(input: AgreementContactInput): AgreementContactInput {
-  const phone = input.phone?.trim();
-  if (phone !== undefined && !phonePattern.test(phone)) throw new LanyardError('CSP_PHONE_INVALID', `--phone "${phone}" is not a phone number (digits, spaces, + ( ) - . /)`, { field: 'phone' });
+  const phone = phoneNumber(input.phone);
   return {
     firstName: text(input.firstName, 'first-name', 'CSP_CONTACT_INVALID', 64),
     lastName: text(input.lastName, 'last-name', 'CSP_CONTACT_INVALID', 64),

@@ -18,6 +18,12 @@ export interface CustomerView {
   readonly updatedAt: string;
 }
 
+/**
+ * The printed form of a customer row (with its licences for `show`).
+ *
+ * @example
+ *   const view = customerView(customer, 'contoso-csp', 'fabrikam');
+ */
 export function customerView(customer: CspCustomer, partnerSlug: string, organizationSlug: string | null, licences?: readonly CspCustomerLicence[]): CustomerView {
   return {
     id: customer.id,

@@ -7,6 +7,7 @@ import type { DelegatedTenantAccess } from '../../core/services.ts';
 import { findCustomerByOrganization } from '../data/customers.ts';
 import { findPartnerById, recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
 import type { CspCustomer, StoredTokenState } from '../data/tables.ts';
+import { expiryOf } from '../partner-center/access-tokens.ts';
 import { partnerRefreshTokenContext } from '../partners/partner-admin.ts';
 import { redeemRefreshToken } from '../tokens/entra-client.ts';
 import { partnerApp } from '../tokens/partner-tokens.ts';
@@ -95,14 +96,4 @@ async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustome
       throw new LanyardError('CSP_TOKEN_REFUSED', `customer ${customer.domain}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
     }
   }
-}
-
-function expiryOf(accessToken: string, now: Date): number {
-  try {
-    const { exp } = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-    if (typeof exp === 'number') return exp * 1000;
-  } catch {
-    // Not a JWT: a short default.
-  }
-  return now.getTime() + 10 * 60_000;
 }

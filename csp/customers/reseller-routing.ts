@@ -33,6 +33,9 @@ export async function partnerForReseller(db: Db, resellers: readonly (string | n
 /**
  * The partner a command about `customer` acts through: the one serving its reseller (above) when it
  * is sold through one, else the partner it was created or imported through.
+ *
+ * @example
+ *   const client = openPartnerCenter(deps, await partnerForCustomer(db, customer), 'cli');
  */
 export async function partnerForCustomer(db: Db, customer: CspCustomer): Promise<CspPartner> {
   if (customer.resellerId) return partnerForReseller(db, [customer.resellerId]);

@@ -64,7 +64,12 @@ export async function recordAgreementAcceptance(db: Db, customerId: string, acce
 /** What an import may change on a customer row (Partner Center's view of it). */
 export type CustomerChanges = Partial<Pick<CspCustomer, 'tenantId' | 'domain' | 'companyName' | 'country' | 'email' | 'billingProfile' | 'resellerId'>>;
 
-/** Writes an import's changes to a customer (the caller computed that something changed). */
+/**
+ * Writes an import's changes to a customer (the caller computed that something changed).
+ *
+ * @example
+ *   await updateCustomer(db, customer.id, { companyName: 'Fabrikam AG' });
+ */
 export async function updateCustomer(db: Db, customerId: string, changes: CustomerChanges, now: Date = new Date()): Promise<CspCustomer | undefined> {
   const values = changes.domain ? { ...changes, domain: changes.domain.toLowerCase() } : changes;
   await db.updateTable('cspCustomers').set({ ...values, updatedAt: now.toISOString() }).where('id', '=', customerId).execute();
@@ -83,6 +88,9 @@ export async function findCustomerByDomain(db: Db, domain: string): Promise<CspC
  * Links a customer to an organization: only while the customer is unlinked or already linked to
  * that organization (compare-and-set). An organization already linked to another customer breaks
  * the unique index (0015): 'taken'. 'moved' means the customer is linked elsewhere.
+ *
+ * @example
+ *   if ((await linkCustomerOrganization(db, customer.id, organization.id)) !== 'linked') …
  */
 export async function linkCustomerOrganization(db: Db, customerId: string, organizationId: string, now: Date = new Date()): Promise<'linked' | 'moved' | 'taken'> {
   try {
@@ -115,6 +123,9 @@ export type NewCustomerLicence = Omit<CspCustomerLicence, 'customerId' | 'seenAt
 /**
  * Replaces a customer's licence snapshot with what Partner Center shows now, in one transaction:
  * SKUs seen are upserted, SKUs no longer there removed, so concurrent imports leave one snapshot.
+ *
+ * @example
+ *   await replaceCustomerLicences(db, customer.id, [{ skuId, skuPartNumber: 'ENTERPRISEPACK', total: 10, consumed: 3 }]);
  */
 export async function replaceCustomerLicences(db: Db, customerId: string, licences: readonly NewCustomerLicence[], now: Date = new Date()): Promise<void> {
   const seenAt = now.toISOString();
