@@ -1,12 +1,15 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { customerCommands } from './commands/customer-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
+import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
+import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 
 /**
  * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
@@ -15,8 +18,10 @@ import * as customers from './migrations/0012-csp-customers.ts';
 export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
-  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers },
-  commands: [...partnerCommands, ...tokenCommands],
+  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences },
+  commands: [...partnerCommands, ...tokenCommands, ...customerCommands],
+  // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
+  provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
 };

@@ -1,7 +1,8 @@
 import type { Generated, Selectable } from 'kysely';
 
 /**
- * Tables of the CSP module: partners and their consent requests (0011), customers (0012).
+ * Tables of the CSP module: partners and their consent requests (0011), customers (0012), the
+ * customers' imported licence snapshots (0015).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -9,6 +10,7 @@ declare module '../../core/db/schema.ts' {
     cspPartners: CspPartnersTable;
     cspConsentRequests: CspConsentRequestsTable;
     cspCustomers: CspCustomersTable;
+    cspCustomerLicences: CspCustomerLicencesTable;
   }
 }
 
@@ -99,6 +101,20 @@ export interface CspCustomersTable {
   updatedAt: string;
 }
 
+/** A customer's subscribed SKU as last imported (0015). */
+export interface CspCustomerLicencesTable {
+  customerId: string;
+  skuId: string;
+  skuPartNumber: string;
+  /** Seats the customer has (Partner Center's totalUnits). */
+  total: number;
+  /** Seats assigned to users. */
+  consumed: number;
+  /** When the import saw it. */
+  seenAt: string;
+}
+
 export type CspPartner = Selectable<CspPartnersTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
+export type CspCustomerLicence = Selectable<CspCustomerLicencesTable>;
