@@ -82,15 +82,26 @@ export async function listOffers(pc: PartnerCenterClient, country: string): Prom
   return offers;
 }
 
-/** The offer and term an order asks for, or CSP_OFFER_NOT_FOUND / CSP_TERM_INVALID naming what exists. */
-export async function resolveOffer(pc: PartnerCenterClient, country: string, offerId: string, term: string, billing: string): Promise<{ offer: Offer; term: OfferTerm }> {
+/**
+ * The offer and term an order asks for, or CSP_OFFER_NOT_FOUND / CSP_TERM_INVALID naming what exists.
+ * A term or billing cycle not asked for is only a preference: an offer without it (a legacy offer
+ * has only P1Y) takes its own first one.
+ */
+export async function resolveOffer(
+  pc: PartnerCenterClient,
+  country: string,
+  offerId: string,
+  wanted: { term: string; billing: string; termAsked: boolean; billingAsked: boolean },
+): Promise<{ offer: Offer; term: OfferTerm }> {
   const offers = await listOffers(pc, country);
   const offer = offers.find((candidate) => candidate.offerId.toLowerCase() === offerId.trim().toLowerCase());
   if (!offer) throw new LanyardError('CSP_OFFER_NOT_FOUND', `no offer "${offerId}" in the partner's catalog for ${country}; see \`lanyard csp offer list <partner> --country ${country}\``, { offerId, country });
-  const chosen = offer.terms.find((candidate) => candidate.termDuration === term && candidate.billingCycle === billing);
+  const fits = (candidate: OfferTerm, strict: boolean) =>
+    (candidate.termDuration === wanted.term || (!strict && !wanted.termAsked)) && (candidate.billingCycle === wanted.billing || (!strict && !wanted.billingAsked));
+  const chosen = offer.terms.find((candidate) => fits(candidate, true)) ?? offer.terms.find((candidate) => fits(candidate, false));
   if (!chosen) {
     const available = offer.terms.map((candidate) => `${candidate.termDuration} ${candidate.billingCycle}`).join(', ');
-    throw new LanyardError('CSP_TERM_INVALID', `offer "${offer.name}" has no ${term} term billed ${billing}; it has: ${available}`, { offerId: offer.offerId, available: offer.terms });
+    throw new LanyardError('CSP_TERM_INVALID', `offer "${offer.name}" has no ${wanted.term} term billed ${wanted.billing}; it has: ${available}`, { offerId: offer.offerId, available: offer.terms });
   }
   return { offer, term: chosen };
 }

@@ -101,7 +101,7 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
   const existing = (await listSubscriptions(deps.db, customer.id)).map((subscription) => ({ ...subscription, isNewCommerce: subscription.isNewCommerce === 1 }));
   const align = partner.alignRenewals === 1;
   const chosen = orderTerms({ term: request.term, billing: request.billing }, align, existing);
-  const { offer, term } = await resolveOffer(pc, customer.country ?? 'US', request.offerId, chosen.term, chosen.billing);
+  const { offer, term } = await resolveOffer(pc, customer.country ?? 'US', request.offerId, { ...chosen, termAsked: request.term !== undefined, billingAsked: request.billing !== undefined });
   checkRange(quantity, offer.minimumQuantity, offer.maximumQuantity, offer.name);
   await checkCap(deps.db, partner, customer, quantity);
   const customTermEndDate = align && offer.isNewCommerce ? coTermEnd(await allowedTermEnds(pc, customer, term.termDuration), existing) ?? null : null;
