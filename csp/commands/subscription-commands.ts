@@ -140,7 +140,8 @@ export const subscriptionCommands: readonly CommandDefinition[] = [
       if (format !== 'csv' && format !== 'json') throw new LanyardError('CSP_BILLING_FORMAT_INVALID', `--format is csv or json; got "${format}"`);
       const partner = await requirePartner(context.db, args.partner!);
       const lines = await billingLines(context.db, partner.id, parseSince(typeof options.since === 'string' ? options.since : undefined));
-      return { json: lines, text: format === 'json' ? JSON.stringify(lines, null, 2) : toCsv(lines).trimEnd() };
+      // The CLI ends the text with "\n": the CSV leaves out its last one, so every row still ends in CRLF.
+      return { json: lines, text: format === 'json' ? JSON.stringify(lines, null, 2) : toCsv(lines).slice(0, -1) };
     },
   },
 ];
