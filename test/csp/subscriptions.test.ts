@@ -12,6 +12,7 @@ import { listOffers } from '../../csp/subscriptions/offers.ts';
 import { increaseCharge, purchaseCharge } from '../../csp/subscriptions/proration.ts';
 import { runChangeToEnd } from '../../csp/subscriptions/run-change.ts';
 import { orderSubscription, scheduleQuantity, setAutoRenew, setQuantity, terminateSubscription } from '../../csp/subscriptions/subscription-service.ts';
+import { dialects } from '../harness/databases.ts';
 import { businessBasic, businessBasicSkuId, legacyE3, startCspWorld, testCatalog, type CspWorld } from './csp-harness.ts';
 
 const dayMs = 86_400_000;
@@ -35,7 +36,7 @@ const catalog = {
  * and their alternatives, slow (202) changes that lock the subscription, co-terming, legacy
  * two-step termination, billing lines. Every change runs through the one job runner.
  */
-describe('CSP subscriptions against Partner Center', () => {
+describe.each(dialects)('CSP subscriptions against Partner Center on %s', (dialect) => {
   let world: CspWorld;
   /** Lanyard's clock, moved with the emulator's when a test moves time on. */
   let offsetMs = 0;
@@ -63,7 +64,7 @@ describe('CSP subscriptions against Partner Center', () => {
   const finish = async (queued: { change: { id: string } }, waitMs = 20_000) => runChangeToEnd(runDeps(), queued.change.id, waitMs);
 
   beforeAll(async () => {
-    world = await startCspWorld('sqlite');
+    world = await startCspWorld(dialect);
     expect((await world.control('/partner-center/catalog', 'PUT', catalog)).status).toBe(200);
   });
   afterAll(async () => {
