@@ -29,6 +29,7 @@ export const errorCodes = {
   CSP_QUANTITY_INVALID: { status: 400 },
   CSP_QUANTITY_OUT_OF_RANGE: { status: 400 },
   CSP_RESELLER_ID_INVALID: { status: 400 },
+  CSP_SETTING_INVALID: { status: 400 },
   CSP_TERM_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
   DOMAIN_NAME_INVALID: { status: 400 },

@@ -10,6 +10,7 @@ import { requirePartner } from '../partners/partner-admin.ts';
 import { billingLines, parseSince, toCsv } from '../subscriptions/billing-export.ts';
 import { listOffers } from '../subscriptions/offers.ts';
 import { formatMinor } from '../subscriptions/proration.ts';
+import { subscriptionSettings, type SubscriptionSettings } from '../subscriptions/subscription-settings.ts';
 import { runChangeToEnd } from '../subscriptions/run-change.ts';
 import { orderSubscription, scheduleQuantity, setAutoRenew, setQuantity, subscriptionOrThrow, terminateSubscription } from '../subscriptions/subscription-service.ts';
 import { changeView, describeSubscription, subscriptionView } from '../subscriptions/subscription-view.ts';
@@ -33,7 +34,32 @@ async function finish(context: CommandInput['context'], queued: { subscription: 
   return { json: { ...view, change: changeView(change) }, text };
 }
 
+const describeSettings = (settings: SubscriptionSettings) =>
+  [
+    `partner ${settings.partner}: subscription settings`,
+    `  align renewals: ${settings.alignRenewals ? 'on' : 'off'}`,
+    `  prevent decrease below consumed licences: ${settings.preventDecreaseBelowConsumed ? 'on' : 'off'}`,
+    `  legacy termination delay: ${settings.legacyTerminationDays} days`,
+    `  licence cap per customer: ${settings.licenceCapPerCustomer ?? 'unlimited'}`,
+  ].join('\n');
+
 export const subscriptionCommands: readonly CommandDefinition[] = [
+  {
+    words: ['csp', 'partner', 'subscription-settings'],
+    positionals: ['partner'],
+    options: { 'align-renewals': { type: 'string' }, 'prevent-decrease': { type: 'string' }, 'legacy-termination-days': { type: 'string' }, 'licence-cap': { type: 'string' } },
+    summary: 'csp partner subscription-settings <partner> [--align-renewals on|off] [--prevent-decrease on|off] [--legacy-termination-days <n>] [--licence-cap <n>|unlimited]',
+    async run({ args, options, context }) {
+      const text = (name: string) => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
+      const settings = await subscriptionSettings(context.db, args.partner!, {
+        alignRenewals: text('align-renewals'),
+        preventDecrease: text('prevent-decrease'),
+        legacyTerminationDays: text('legacy-termination-days'),
+        licenceCap: text('licence-cap'),
+      }, cliActor());
+      return { json: settings, text: describeSettings(settings) };
+    },
+  },
   {
     words: ['csp', 'offer', 'list'],
     positionals: ['partner'],

@@ -135,6 +135,18 @@ describe('csp subscription commands', () => {
     expect((await cli(['csp', 'subscription', 'schedule-quantity', subscription!.id, '1'])).json()).toMatchObject({ scheduledQuantity: 1 });
   });
 
+  it('shows and changes a partner\'s subscription settings, checking them all before writing', async () => {
+    const shown = await cli(['csp', 'partner', 'subscription-settings', world.partnerSlug]);
+    expect(shown.json()).toEqual({ partner: world.partnerSlug, alignRenewals: false, preventDecreaseBelowConsumed: true, legacyTerminationDays: 120, licenceCapPerCustomer: null });
+    const bad = await cli(['csp', 'partner', 'subscription-settings', world.partnerSlug, '--align-renewals', 'on', '--legacy-termination-days', 'soon']);
+    expect(codeOf(bad)).toBe('CSP_SETTING_INVALID');
+    expect((await world.partner()).alignRenewals).toBe(0);
+    const changed = await cli(['csp', 'partner', 'subscription-settings', world.partnerSlug, '--align-renewals', 'on', '--prevent-decrease', 'off', '--legacy-termination-days', '90', '--licence-cap', '25']);
+    expect(changed.json()).toEqual({ partner: world.partnerSlug, alignRenewals: true, preventDecreaseBelowConsumed: false, legacyTerminationDays: 90, licenceCapPerCustomer: 25 });
+    const reset = await cli(['csp', 'partner', 'subscription-settings', world.partnerSlug, '--align-renewals', 'off', '--prevent-decrease', 'on', '--legacy-termination-days', '120', '--licence-cap', 'unlimited']);
+    expect(reset.json()).toEqual(shown.json());
+  });
+
   it('exports the billing lines as CSV and JSON, field by field', async () => {
     const db = world.lanyard.context.db;
     const partner = await world.partner();
