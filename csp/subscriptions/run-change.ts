@@ -7,7 +7,8 @@ import type { Logger } from '../../core/logger.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import { findChange } from '../data/subscriptions.ts';
 import type { CspSubscriptionChange } from '../data/tables.ts';
-import { subscriptionChangeJob } from './subscription-change-job.ts';
+import { findJob } from '../../core/jobs/job-store.ts';
+import { failAbandonedChange, subscriptionChangeJob } from './subscription-change-job.ts';
 
 export interface RunChangeDeps {
   readonly db: Db;
@@ -29,7 +30,12 @@ export async function runChangeToEnd(deps: RunChangeDeps, changeId: string, wait
   const deadline = deps.clock.now().getTime() + waitMs;
   for (;;) {
     await runner.runDue();
-    const change = (await findChange(deps.db, changeId))!;
+    let change = (await findChange(deps.db, changeId))!;
+    const job = change.jobId ? await findJob(deps.db, change.jobId) : undefined;
+    if (job?.state === 'failed' && change.state !== 'succeeded' && change.state !== 'failed') {
+      await failAbandonedChange(deps, change, job);
+      change = (await findChange(deps.db, changeId))!;
+    }
     if (change.state === 'failed') throw changeError(change);
     if (change.state === 'succeeded' || deps.clock.now().getTime() >= deadline) return change;
     await deps.clock.sleep(500);

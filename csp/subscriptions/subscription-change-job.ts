@@ -255,6 +255,17 @@ async function patchSettings({ deps, pc, change, subscription, customer }: Chang
   return change.kind === 'auto-renew' ? { autoRenew: input.autoRenew } : { scheduledQuantity: input.quantity };
 }
 
+/**
+ * A change whose job ended `failed` without the change knowing (its attempts ran out while each
+ * holder died, JOB_ATTEMPTS_EXHAUSTED): fails the change the same way, so the lock is released.
+ */
+export async function failAbandonedChange(deps: SubscriptionJobDeps, change: CspSubscriptionChange, job: { lastErrorCode: string | null; lastErrorMessage: string | null }): Promise<void> {
+  const subscription = (await findSubscription(deps.db, change.subscriptionId))!;
+  const customer = (await findCustomerById(deps.db, subscription.customerId))!;
+  const error = new LanyardError('JOB_ATTEMPTS_EXHAUSTED', job.lastErrorMessage ?? 'the change used up its attempts', { jobErrorCode: job.lastErrorCode });
+  await failChange(deps, change, subscription, customer, error);
+}
+
 /** A refusal retrying cannot fix: the change ends failed with the code, the lock is released, an order frees its offer. */
 async function failChange(deps: SubscriptionJobDeps, change: CspSubscriptionChange, subscription: CspSubscription, customer: CspCustomer, error: unknown): Promise<void> {
   const now = deps.clock.now();

@@ -157,6 +157,18 @@ describe.each(dialects)('CSP subscriptions against Partner Center on %s', (diale
     expect((await findSubscription(world.lanyard.context.db, subscription.id))?.status).toBe('active');
   });
 
+  it('fails an order whose job used up its attempts with every holder dying, releasing the offer', async () => {
+    const margie = await customer('margie');
+    const queued = await orderSubscription(deps(), { customer: margie.domain, offerId: businessBasic, quantity: '1' }, 'cli:test');
+    // As if every attempt had crashed its node: attempts used up, leased by a dead holder.
+    await world.lanyard.context.db.updateTable('jobs').set({ state: 'running', attempts: 10, leaseOwner: 'dead-node', leaseExpiresAt: new Date(clock.now().getTime() - 1000).toISOString() }).where('id', '=', queued.change.jobId!).execute();
+    expect(await codeOf(finish(queued))).toBe('JOB_ATTEMPTS_EXHAUSTED');
+    expect(await findSubscription(world.lanyard.context.db, queued.subscription.id)).toMatchObject({ status: 'failed', lockedByChange: null });
+    expect((await listChanges(world.lanyard.context.db, queued.subscription.id)).map((c) => [c.state, c.errorCode])).toEqual([['failed', 'JOB_ATTEMPTS_EXHAUSTED']]);
+    expect((await order(margie, { quantity: '1' })).change.state).toBe('succeeded');
+    expect((await pcState()).orders.filter((o) => o.customerId === margie.tenantId)).toHaveLength(1);
+  });
+
   it('raises the quantity with a prorated billing line, lowers it for free inside the window, and keeps the consumed licences', async () => {
     const wingtip = await customer('wingtip');
     const { subscription } = await order(wingtip, { quantity: '2', term: 'P1Y', billing: 'annual' });
