@@ -1,8 +1,8 @@
 import type { Generated, Selectable } from 'kysely';
 
 /**
- * Tables of the CSP module: partners and their consent requests (0011), customers (0012), the
- * customers' imported licence snapshots (0015).
+ * Tables of the CSP module: partners and their consent requests (0011), customers (0012),
+ * subscriptions, their changes and billing lines (0013), the customers' imported licence snapshots (0015).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -11,6 +11,9 @@ declare module '../../core/db/schema.ts' {
     cspConsentRequests: CspConsentRequestsTable;
     cspCustomers: CspCustomersTable;
     cspCustomerLicences: CspCustomerLicencesTable;
+    cspSubscriptions: CspSubscriptionsTable;
+    cspSubscriptionChanges: CspSubscriptionChangesTable;
+    cspBillingLines: CspBillingLinesTable;
   }
 }
 
@@ -56,6 +59,12 @@ export interface CspPartnersTable {
   tokenState: Generated<StoredTokenState>;
   tokenErrorCode: string | null;
   tokenErrorMessage: string | null;
+  /** 1: a new subscription is co-termed with the customer's existing ones (migration 0013). */
+  alignRenewals: Generated<number>;
+  /** 1: a quantity below the licences the customer has assigned is refused (migration 0013). */
+  preventDecreaseBelowConsumed: Generated<number>;
+  /** Days a terminated (suspended) legacy subscription waits before it is deleted (migration 0013). */
+  legacyTerminationDays: Generated<number>;
   createdAt: string;
   updatedAt: string;
 }
@@ -114,6 +123,105 @@ export interface CspCustomerLicencesTable {
   seenAt: string;
 }
 
+/** `ordering` until Partner Center confirms the order; `failed` when it refused (frees the offer). */
+export type SubscriptionStatus = 'ordering' | 'active' | 'suspended' | 'deleted' | 'failed';
+
+export interface CspSubscriptionsTable {
+  id: string;
+  partnerId: string;
+  customerId: string;
+  /** Partner Center's subscription id, once the order went through. */
+  partnerCenterId: string | null;
+  orderId: string | null;
+  /** A legacy offer GUID or a new-commerce `product:sku:availability`. */
+  offerId: string;
+  offerName: string;
+  isNewCommerce: number;
+  licenceSkuId: string | null;
+  minimumQuantity: number;
+  maximumQuantity: number;
+  seatBased: Generated<number>;
+  billingCycle: 'monthly' | 'annual';
+  termDuration: 'P1M' | 'P1Y' | 'P3Y';
+  name: string;
+  quantity: number;
+  status: SubscriptionStatus;
+  termStartDate: string | null;
+  commitmentEndDate: string | null;
+  customTermEndDate: string | null;
+  /** Partner Center's `cancellationAllowedUntilDate`, as read (never computed here). */
+  cancellationAllowedUntil: string | null;
+  /** Partner Center's `refundableQuantity.totalQuantity` and its details (JSON), as read. */
+  refundableQuantity: Generated<number>;
+  refundableDetails: Generated<string>;
+  autoRenew: Generated<number>;
+  /** `scheduledNextTermInstructions.quantity` when one is set. */
+  scheduledQuantity: number | null;
+  etag: string | null;
+  /** The change in flight; set and cleared by compare-and-set. */
+  lockedByChange: string | null;
+  /** Price of one licence for one full term, in minor units, as the catalog listed it at the order. */
+  unitPriceMinor: Generated<number>;
+  currency: Generated<string>;
+  prorate: Generated<number>;
+  /** Legacy subscriptions suspended by a termination: when the periodic job deletes them. */
+  deleteAfter: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ChangeKind = 'order' | 'quantity' | 'terminate' | 'auto-renew' | 'schedule';
+export type ChangeState = 'queued' | 'submitted' | 'provisioning' | 'succeeded' | 'failed';
+
+export interface CspSubscriptionChangesTable {
+  id: string;
+  subscriptionId: string;
+  kind: ChangeKind;
+  /** The `MS-RequestId` of the change's Partner Center call (checkout, PATCH), chosen before the call. */
+  requestId: string;
+  /** Orders only: the `MS-RequestId` of the cart creation. */
+  cartRequestId: string | null;
+  cartId: string | null;
+  state: ChangeState;
+  /** JSON: what was asked (quantity, autoRenew, term, customTermEndDate…). */
+  input: Generated<string>;
+  previousQuantity: number | null;
+  jobId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** JSON of the refusal's details (Partner Center's code, explanation, remediation). */
+  errorDetails: string | null;
+  requestedBy: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface CspBillingLinesTable {
+  id: string;
+  partnerId: string;
+  customerId: string;
+  subscriptionId: string;
+  /** One line per change at most (unique). */
+  changeId: string;
+  kind: 'purchase' | 'increase';
+  offerId: string;
+  description: string;
+  /** Licences charged (the increase, or the quantity bought). */
+  quantity: number;
+  unitPriceMinor: number;
+  /** Share of the renewal period charged, as a decimal string (e.g. "0.5041"). */
+  share: string;
+  amountMinor: number;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  createdAt: string;
+}
+
+export type CspSubscription = Selectable<CspSubscriptionsTable>;
+export type CspSubscriptionChange = Selectable<CspSubscriptionChangesTable>;
+export type CspBillingLine = Selectable<CspBillingLinesTable>;
 export type CspPartner = Selectable<CspPartnersTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;

@@ -48,6 +48,8 @@ function offerResource(offer: LegacyOffer, country: string): Record<string, unkn
     isAutoRenewable: true,
     product: { id: offer.licenseSkuId, name: offer.name, unit: 'Licenses' },
     unitType: 'Licenses',
+    // EMULATOR CHOICE: the list price per licence and year (Partner Center publishes it in price lists).
+    listPrice: offer.price,
     attributes: resourceAttributes('Offer'),
   };
 }
@@ -104,6 +106,8 @@ function availabilityResource(product: CatalogProduct, sku: CatalogSku, availabi
       description: term.description,
       billingCycle: term.billingCycle,
       prorateImmediately: true,
+      // EMULATOR CHOICE: the list price per licence for one full term (Partner Center's NCE price sheet has it).
+      listPrice: term.price,
       cancellationPolicies: [
         {
           refundOptions: [

@@ -24,10 +24,17 @@ export interface Partner {
   slowChangeCredit: number;
 }
 
+/** EMULATOR CHOICE: a list price per licence for one full term (Partner Center publishes prices in price sheets). */
+export interface ListPrice {
+  readonly listPrice: number;
+  readonly currencyCode: string;
+}
+
 export interface CatalogTerm {
   readonly duration: TermDuration;
   readonly billingCycle: BillingCycle;
   readonly description: string;
+  readonly price: ListPrice;
 }
 
 export interface CatalogSku {
@@ -51,6 +58,8 @@ export interface CatalogProduct {
 export interface LegacyOffer {
   readonly id: string;
   readonly name: string;
+  /** Per licence for the one-year term. */
+  readonly price: ListPrice;
   readonly minimumQuantity: number;
   readonly maximumQuantity: number;
   readonly licenseSkuId: string;

@@ -10,7 +10,18 @@ import { emptyCatalog } from './store.ts';
 import { termEnd } from './terms.ts';
 
 /** The seed file's `partnerCenter` section (emulator/README.md); the control API takes the same shapes. */
-const termSchema = z.strictObject({ duration: z.enum(['P1M', 'P1Y', 'P3Y']), billingCycle: z.enum(['monthly', 'annual']), description: z.string().optional() });
+/**
+ * EMULATOR CHOICE: `listPrice` is per licence for one full term, in `currencyCode`; without one a
+ * term costs 6.00 USD a month of its duration (72.00 a year), legacy offers 240.00 USD a year.
+ */
+const termSchema = z.strictObject({
+  duration: z.enum(['P1M', 'P1Y', 'P3Y']),
+  billingCycle: z.enum(['monthly', 'annual']),
+  description: z.string().optional(),
+  listPrice: z.number().min(0).optional(),
+  currencyCode: z.string().length(3).default('USD'),
+});
+const monthsOf = { P1M: 1, P1Y: 12, P3Y: 36 } as const;
 const skuSchema = z.strictObject({
   id: z.string().min(1),
   title: z.string().min(1),
@@ -27,6 +38,7 @@ export const catalogSchema = z.strictObject({
   offers: z.array(z.strictObject({
     id: z.string().min(1), name: z.string().min(1), minimumQuantity: z.number().int().min(1).default(1), maximumQuantity: z.number().int().min(1).default(300),
     licenseSkuId: z.uuid(), skuPartNumber: z.string().min(1),
+    listPrice: z.number().min(0).default(240), currencyCode: z.string().length(3).default('USD'),
   })).default([]),
 });
 export const partnerThrottleSchema = z.strictObject({
@@ -93,7 +105,7 @@ export function catalogFromSeed(seed: z.infer<typeof catalogSchema>): Catalog {
   return {
     countries: seed.countries.map((country) => country.toUpperCase()),
     mcaTemplateId: seed.mcaTemplateId ?? emptyCatalog.mcaTemplateId,
-    offers: seed.offers,
+    offers: seed.offers.map(({ listPrice, currencyCode, ...offer }) => ({ ...offer, price: { listPrice, currencyCode } })),
     products: seed.products.map((product) => ({
       ...product,
       description: product.description ?? product.title,
@@ -101,7 +113,11 @@ export function catalogFromSeed(seed: z.infer<typeof catalogSchema>): Catalog {
         ...sku,
         availabilities: sku.availabilities.map((availability) => ({
           id: availability.id,
-          terms: availability.terms.map((term) => ({ ...term, description: term.description ?? `${term.duration} term, billed ${term.billingCycle}` })),
+          terms: availability.terms.map(({ listPrice, currencyCode, ...term }) => ({
+            ...term,
+            description: term.description ?? `${term.duration} term, billed ${term.billingCycle}`,
+            price: { listPrice: listPrice ?? 6 * monthsOf[term.duration], currencyCode },
+          })),
         })),
       })),
     })),
