@@ -1,0 +1,16 @@
+import type { LanyardModule } from '../core/module.ts';
+import { adminCommands } from './commands/admin-commands.ts';
+import { portalConfig } from './config.ts';
+import * as portal from './migrations/0017-portal.ts';
+
+/**
+ * The admin portal, `/admin`: roles for admins (operator, org-admin, partner-admin, reseller) under
+ * one rule (policy.ts), signing in through Lanyard's own sign-in with its own short session, and
+ * server-rendered pages. `lanyard admin …` grants the roles.
+ */
+export const portalModule: LanyardModule = {
+  name: 'portal',
+  config: portalConfig,
+  migrations: { '0017-portal': portal },
+  commands: adminCommands,
+};
