@@ -80,7 +80,9 @@ describe.each(dialects)('portal admin roles on %s', (dialect) => {
 
   it('one rule decides every scope: org-admin, partner-admin, reseller, operator', async () => {
     const [op, alice, pat, rita] = await Promise.all(['op@host.com', 'alice@contoso.com', 'pat@host.com', 'rita@host.com'].map(admin));
-    const [contoso, fabrikam, tailspin] = await Promise.all(['contoso', 'fabrikam', 'tailspin'].map(target));
+    const contoso = await target('contoso');
+    const fabrikam = await target('fabrikam');
+    const tailspin = await target('tailspin');
     expect([contoso, fabrikam, tailspin].map((t) => can(op!, 'users.reset-mfa', t))).toEqual([true, true, true]);
     expect([contoso, fabrikam, tailspin].map((t) => can(alice!, 'users.view', t))).toEqual([true, false, false]);
     expect([contoso, fabrikam, tailspin].map((t) => can(pat!, 'users.view', t))).toEqual([false, true, true]);
