@@ -30,7 +30,7 @@ export function portalSignInRouter(deps: PortalDeps): Router {
   const { db, config, secretBox } = deps.context;
 
   router.get('/admin/signin', async (ctx) => {
-    if (await resumePortalSession(ctx, deps)) return redirect(ctx, '/admin');
+    // Shown even to a signed-in admin (to switch account): signing in again ends the earlier session.
     showStartPage(ctx, deps, ensureState(ctx, deps));
   });
 
