@@ -40,7 +40,7 @@ ${view.agents.length
   : html`<p class="hint">No directory agent is registered.</p>`}
 <h2>Last provisioning run</h2>
 ${run
-  ? html`<div class="card" id="last-run"><p>${run.kind}${run.dryRun ? ' (dry run)' : ''} by ${run.trigger}: ${badge(run.status, run.status === 'succeeded' ? 'ok' : run.status === 'failed' ? 'bad' : 'warn')} <span class="hint">phase ${run.phase}</span></p>
+  ? html`<div class="card" id="last-run"><p>${run.kind}${run.dryRun ? ' (dry run)' : ''} by ${run.trigger}: ${badge(run.status, run.status === 'completed' ? 'ok' : run.status === 'failed' ? 'bad' : 'warn')} <span class="hint">phase ${run.phase}</span></p>
 <p class="hint">started ${time(run.createdAt)}, finished ${time(run.finishedAt)}</p>
 <p>${Object.entries(run.counts).map(([outcome, count]) => html`${badge(`${outcome} ${count}`)} `)}</p>${run.error ? html`<p class="error">${run.error}</p>` : ''}</div>`
   : html`<p class="hint" id="last-run">No provisioning run yet.</p>`}`;
