@@ -31,7 +31,7 @@ h2{font-size:18px;margin:24px 0 8px}
 .stat{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:12px 16px}
 .stat .value{font-size:24px;font-weight:700}
 .stat .label{font-size:14px;color:#4b5563}
-.table-wrap{overflow-x:auto;background:#fff;border:1px solid #e5e7eb;border-radius:12px}
+.table-wrap{position:relative;overflow-x:auto;background:#fff;border:1px solid #e5e7eb;border-radius:12px}
 table{width:100%;border-collapse:collapse;font-size:14px}
 th,td{text-align:left;padding:10px 12px;border-bottom:1px solid #e5e7eb;vertical-align:top}
 th{background:#f9fafb;font-weight:600;color:#374151}

@@ -126,7 +126,7 @@ describe('admin portal in Chromium', () => {
     await page.close();
   }, 60_000);
 
-  it('org-admin: users search, disable and enable, reset MFA with re-authentication', async () => {
+  it('org-admin: users search, disable and enable', async () => {
     const page = await signedInPage(people.orgAdmin);
     await page.goto(`${world.url}/admin/orgs/contoso/users`);
     await page.fill('#q', 'bob');
@@ -140,15 +140,6 @@ describe('admin portal in Chromium', () => {
     await Promise.all([page.waitForURL(/done=enable/), page.click(`button[aria-label="Enable ${people.contosoUser}"]`)]);
     expect((await findUserByUpn(world.lanyard.context.db, people.contosoUser))!.status).toBe('active');
 
-    // Past the re-authentication window the reset asks for a fresh code, checked on the portal clock.
-    await world.clock.advance((world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
-    await page.goto(`${world.url}/admin/orgs/contoso/users?q=bob`);
-    const bobId = await world.userId(people.contosoUser);
-    await page.fill(`#code-${bobId}`, await world.code(people.orgAdmin, world.clock.now()));
-    await screenshots(page, 'users-reauth-org-admin');
-    await Promise.all([page.waitForURL(/done=reset-mfa/), page.click(`button[aria-label="Reset MFA of ${people.contosoUser}"]`)]);
-    expect(await page.textContent('#notice')).toContain('new one');
-    expect(await findMfaCredential(world.lanyard.context.db, bobId)).toBeUndefined();
     await page.close();
   }, 90_000);
 
@@ -161,7 +152,7 @@ describe('admin portal in Chromium', () => {
     await Promise.all([page.waitForURL(/action=user/), page.click('button:has-text("Filter")')]);
     const actions = await page.locator('#audit tbody tr td:nth-child(3)').allTextContents();
     expect(actions.length).toBeGreaterThan(0);
-    expect(new Set(actions)).toEqual(new Set(['user.disable', 'user.enable', 'user.mfa-reset']));
+    expect(new Set(actions)).toEqual(new Set(['user.disable', 'user.enable']));
     expect(await page.textContent('#audit')).not.toContain('fabrikam');
     await checkPage(page);
     await screenshots(page, 'audit-org-admin');
@@ -216,6 +207,24 @@ describe('admin portal in Chromium', () => {
     await context.close();
     expect(cspViolations).toEqual([]);
   }, 30_000);
+  // Last: moving the portal clock past the re-authentication window puts it ahead of the wall clock
+  // the IdP's sign-in runs on (and the codes used on it are then spent for later sign-ins).
+  it('org-admin: reset MFA asks for a fresh code past the re-authentication window', async () => {
+    const page = await signedInPage(people.orgAdmin);
+    // Past the re-authentication window the reset asks for a fresh code, checked on the portal clock.
+    await world.clock.advance((world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
+    await page.goto(`${world.url}/admin/orgs/contoso/users?q=bob`);
+    const bobId = await world.userId(people.contosoUser);
+    await page.fill(`#code-${bobId}`, await world.code(people.orgAdmin, world.clock.now()));
+    await screenshots(page, 'users-reauth-org-admin');
+    await Promise.all([page.waitForURL(/done=reset-mfa/), page.click(`button[aria-label="Reset MFA of ${people.contosoUser}"]`)]);
+    expect(await page.textContent('#notice')).toContain('new one');
+    expect(await findMfaCredential(world.lanyard.context.db, bobId)).toBeUndefined();
+    const audit = await page.goto(`${world.url}/admin/orgs/contoso/audit?action=mfa-reset`);
+    expect(audit?.status()).toBe(200);
+    expect(await page.locator('#audit tbody tr td:nth-child(3)').allTextContents()).toEqual(['user.mfa-reset']);
+    await page.close();
+  }, 60_000);
 });
 
 /** Facts for the overview: a federated domain, a directory agent, a finished export run. */
