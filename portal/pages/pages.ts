@@ -67,7 +67,7 @@ ${notice(page.notice)}
 <div><label for="q">Search by name or UPN</label><input type="search" id="q" name="q" value="${page.search}"></div>
 <button type="submit">Search</button>
 </form>
-<div class="table-wrap"><table id="users"><caption class="visually-hidden">Users of ${page.organization.name}</caption>
+<div class="table-wrap"><table id="users" class="stack"><caption class="visually-hidden">Users of ${page.organization.name}</caption>
 <thead><tr><th scope="col">User</th><th scope="col">Status</th><th scope="col">Authenticator</th>${page.mayChange || page.mayResetMfa ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
 <tbody>${page.users.map((user) => userRow(page, base, user))}</tbody></table></div>
 ${page.users.length === 0 ? html`<p class="hint">No user matches.</p>` : ''}
@@ -112,7 +112,7 @@ export function auditBody(page: AuditPage): SafeHtml {
 <button type="submit">Filter</button>
 <a class="button secondary" id="export-csv" href="${page.base}.csv?${new URLSearchParams(filterParams).toString()}">Export CSV</a>
 </form>
-<div class="table-wrap"><table id="audit"><thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead>
+<div class="table-wrap"><table id="audit" class="stack"><thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${page.events.map(
     (e) => html`<tr><td>${time(e.occurredAt)}</td><td>${e.actor}</td><td>${e.action}</td><td>${e.target ?? '—'}</td><td>${badge(e.outcome, e.outcome === 'success' ? 'ok' : 'bad')}${e.reason ? html` <code>${e.reason}</code>` : ''}</td></tr>`,
   )}</tbody></table></div>

@@ -67,6 +67,10 @@ nav.side{flex:none}
 nav.side ul{display:flex;flex-wrap:wrap;gap:4px}
 nav.side .group{width:100%;margin:8px 0 0 4px}
 .top{padding:10px 12px}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.stack tr{display:block;padding:8px 0;border-bottom:1px solid #e5e7eb}
+table.stack tr:last-child{border-bottom:0}
+table.stack td{display:block;border:0;padding:4px 12px}
 }
 `;
 
