@@ -52,12 +52,14 @@ const policy = {
   /** Remove the account's authenticator: dangerous (re-authentication required, see reauth.ts). */
   'users.reset-mfa': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   'audit.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Whether everyone must pass TOTP: dangerous (re-authentication required). */
+  'organization.mfa-policy': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

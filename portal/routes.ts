@@ -5,6 +5,7 @@ import { LanyardError } from '../core/errors.ts';
 import { readFormBody, readQuery } from '../core/http/form-body.ts';
 import type { SafeHtml } from '../core/pages/html.ts';
 import { createRouter } from '../core/router.ts';
+import { setOrganizationMfaPolicy } from '../idp/accounts/organizations.ts';
 import { listAdmins, organizationTarget, reachableOrganizations, requireCan, requireOrganizationFor } from './admins.ts';
 import { renderPortalPage, type NavGroup } from './pages/layout.ts';
 import { adminsBody, auditBody, homeBody, overviewBody, usersBody } from './pages/pages.ts';
@@ -45,7 +46,23 @@ export function portalRouter(deps: PortalDeps): Router {
     const request = await pageSession(ctx, deps);
     if (!request) return;
     const organization = await requireOrganizationFor(db, request.admin, 'organization.view', ctx.params.slug!);
-    page(ctx, request, organization.name, overviewBody(await organizationOverview(db, organization, deps.clock.now())), organization);
+    const mayChangePolicy = can(request.admin, 'organization.mfa-policy', await organizationTarget(db, organization));
+    const form = mayChangePolicy ? { csrfToken: request.csrfToken, freshSecondFactor: hasFreshSecondFactor(deps, request) } : undefined;
+    const done = readQuery(ctx).get('done');
+    page(ctx, request, organization.name, overviewBody(await organizationOverview(db, organization, deps.clock.now()), form, done ? doneNotices[done] : undefined), organization);
+  });
+
+  router.post('/admin/orgs/:slug/mfa-policy', async (ctx) => {
+    const request = await postSession(ctx, deps);
+    const form = await readFormBody(ctx, config.maxBodyBytes);
+    assertPortalCsrf(request, form.get('csrf'));
+    const organization = await requireOrganizationFor(db, request.admin, 'organization.mfa-policy', ctx.params.slug!);
+    const policy = form.get('policy');
+    if (policy !== 'required' && policy !== 'optional') throw new LanyardError('API_REQUEST_INVALID', 'policy must be required or optional');
+    await requireFreshSecondFactor(ctx, deps, request, form.get('code'));
+    await setOrganizationMfaPolicy(db, organization.slug, policy, request.admin.actor);
+    ctx.status = 303;
+    ctx.redirect(`/admin/orgs/${organization.slug}?done=mfa-policy`);
   });
 
   router.get('/admin/orgs/:slug/users', async (ctx) => {
@@ -156,12 +173,13 @@ const doneNotices: Record<string, string> = {
   disable: 'The account is disabled and its sessions are ended.',
   enable: 'The account is enabled.',
   'reset-mfa': 'The authenticator is removed: the person sets up a new one at their next sign-in.',
+  'mfa-policy': 'The MFA policy is saved.',
 };
 
 function auditFilterOf(ctx: Context): AuditFilter {
   const query = readQuery(ctx);
   const text = (name: string) => query.get(name)?.slice(0, 200) || undefined;
-  return { actor: text('actor'), action: text('action'), from: text('from'), to: text('to'), before: text('before') };
+  return { actor: text('actor'), action: text('action'), user: text('user'), from: text('from'), to: text('to'), before: text('before') };
 }
 
 /** A page's session, or a redirect to sign in (undefined: the response is set). */

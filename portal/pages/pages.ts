@@ -19,15 +19,23 @@ ${organizations.length
   : html`<p class="hint">No organization is in your scope yet.</p>`}`;
 }
 
-export function overviewBody(view: OrganizationOverview): SafeHtml {
+export interface MfaPolicyForm {
+  readonly csrfToken: string;
+  /** False when the change needs a fresh code: the form then asks for one. */
+  readonly freshSecondFactor: boolean;
+}
+
+export function overviewBody(view: OrganizationOverview, mfaPolicyForm?: MfaPolicyForm, done?: string): SafeHtml {
   const run = view.lastRun;
   return html`<h1>${view.organization.name}</h1>
+${notice(done)}
 <div class="stats">
 <div class="stat"><div class="value" id="users-total">${view.users.total}</div><div class="label">users (${view.users.active} active, ${view.users.disabled} disabled, ${view.users.pending} pending)</div></div>
 <div class="stat"><div class="value">${view.domains.filter((d) => d.federated).length} / ${view.domains.length}</div><div class="label">domains federated</div></div>
 <div class="stat"><div class="value">${view.agents.filter((a) => a.state === 'connected').length}</div><div class="label">directory agents connected</div></div>
 <div class="stat"><div class="value">${view.organization.mfaPolicy}</div><div class="label">MFA policy</div></div>
 </div>
+${mfaPolicyForm ? mfaPolicyBody(view.organization.slug, view.organization.mfaPolicy, mfaPolicyForm) : ''}
 <h2>Domains</h2>
 <div class="table-wrap"><table id="domains"><thead><tr><th scope="col">Domain</th><th scope="col">Federation</th><th scope="col">Protocol</th><th scope="col">MFA from Microsoft</th></tr></thead>
 <tbody>${view.domains.map(
@@ -44,6 +52,19 @@ ${run
 <p class="hint">started ${time(run.createdAt)}, finished ${time(run.finishedAt)}</p>
 <p>${Object.entries(run.counts).map(([outcome, count]) => html`${badge(`${outcome} ${count}`)} `)}</p>${run.error ? html`<p class="error">${run.error}</p>` : ''}</div>`
   : html`<p class="hint" id="last-run">No provisioning run yet.</p>`}`;
+}
+
+function mfaPolicyBody(slug: string, current: string, form: MfaPolicyForm): SafeHtml {
+  return html`<h2>MFA policy</h2>
+<form class="filters card" method="post" action="/admin/orgs/${slug}/mfa-policy" id="mfa-policy">
+${csrfField(form.csrfToken)}
+<div><label for="policy">Who must pass a TOTP code</label><select id="policy" name="policy">
+<option value="required"${current === 'required' ? html` selected` : ''}>Everyone (required)</option>
+<option value="optional"${current === 'optional' ? html` selected` : ''}>Only people who set up an authenticator (optional)</option>
+</select></div>
+${form.freshSecondFactor ? '' : html`<div><label for="policy-code">Your authenticator code</label><input type="text" id="policy-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required></div>`}
+<button type="submit">Save MFA policy</button>
+</form>`;
 }
 
 export interface UsersPage {
@@ -63,6 +84,7 @@ export function usersBody(page: UsersPage): SafeHtml {
   const base = `/admin/orgs/${page.organization.slug}/users`;
   return html`<h1>Users</h1>
 ${notice(page.notice)}
+${page.mayResetMfa && !page.freshSecondFactor ? html`<p class="hint" id="reauth-hint">Resetting an authenticator asks for a fresh code from your own authenticator app.</p>` : ''}
 <form class="filters" method="get" action="${base}" role="search">
 <div><label for="q">Search by name or UPN</label><input type="search" id="q" name="q" value="${page.search}"></div>
 <button type="submit">Search</button>
@@ -76,7 +98,7 @@ ${page.users.length === 0 ? html`<p class="hint">No user matches.</p>` : ''}
 
 function userRow(page: UsersPage, base: string, user: UserRow): SafeHtml {
   const id = `user-${user.id}`;
-  return html`<tr id="${id}"><td><strong>${user.upn}</strong>${user.displayName ? html`<br><span class="hint">${user.displayName}</span>` : ''}</td>
+  return html`<tr id="${id}"><td><strong>${user.upn}</strong>${user.displayName ? html`<br><span class="hint">${user.displayName}</span>` : ''}<br><a href="/admin/orgs/${page.organization.slug}/audit?${new URLSearchParams({ user: user.upn }).toString()}" aria-label="Sign-in activity of ${user.upn}">Sign-in activity</a></td>
 <td>${badge(user.status, user.status === 'active' ? 'ok' : user.status === 'disabled' ? 'bad' : 'warn')}</td>
 <td>${user.mfaEnrolled ? badge('enrolled', 'ok') : badge('not enrolled', 'warn')}</td>
 ${page.mayChange || page.mayResetMfa
@@ -102,10 +124,11 @@ export interface AuditPage {
 }
 
 export function auditBody(page: AuditPage): SafeHtml {
-  const filterParams = Object.fromEntries(Object.entries({ actor: page.filter.actor, action: page.filter.action, from: page.filter.from, to: page.filter.to }).filter(([, v]) => v)) as Record<string, string>;
+  const filterParams = Object.fromEntries(Object.entries({ actor: page.filter.actor, action: page.filter.action, user: page.filter.user, from: page.filter.from, to: page.filter.to }).filter(([, v]) => v)) as Record<string, string>;
   return html`<h1>${page.title}</h1>
 <form class="filters" method="get" action="${page.base}">
 <div><label for="actor">Actor</label><input type="text" id="actor" name="actor" value="${page.filter.actor ?? ''}" placeholder="user:alice@"></div>
+<div><label for="user">User (UPN)</label><input type="text" id="user" name="user" value="${page.filter.user ?? ''}" placeholder="alice@contoso.com"></div>
 <div><label for="action">Action</label><input type="text" id="action" name="action" value="${page.filter.action ?? ''}" placeholder="user."></div>
 <div><label for="from">From (UTC)</label><input type="datetime-local" id="from" name="from" value="${page.filter.from ?? ''}"></div>
 <div><label for="to">To (UTC)</label><input type="datetime-local" id="to" name="to" value="${page.filter.to ?? ''}"></div>

@@ -41,9 +41,9 @@ tr:last-child td{border-bottom:0}
 .badge.warn{background:#fef3c7;color:#92400e}
 .badge.bad{background:#fee2e2;color:#991b1b}
 form.filters{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end;margin-bottom:16px}
-form.filters div{display:flex;flex-direction:column}
+form.filters div{display:flex;flex-direction:column;max-width:100%}
 label{font-size:14px;font-weight:600;margin-bottom:4px}
-input[type=text],input[type=email],input[type=search],input[type=datetime-local],input[inputmode=numeric],select{padding:8px 10px;font-size:16px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#111827;min-width:0}
+input[type=text],input[type=email],input[type=search],input[type=datetime-local],input[inputmode=numeric],select{max-width:100%;padding:8px 10px;font-size:16px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#111827;min-width:0}
 button,.button{display:inline-block;padding:8px 14px;font-size:15px;font-weight:600;color:#fff;background:#1d4ed8;border:0;border-radius:8px;cursor:pointer;text-decoration:none}
 button:hover,.button:hover{background:#1e40af}
 button.secondary,.button.secondary{background:#fff;color:#1d4ed8;border:1px solid #1d4ed8}

@@ -9,6 +9,8 @@ export interface AuditFilter {
   readonly actor?: string | undefined;
   /** Part of the action ('user.', 'signin.totp'). */
   readonly action?: string | undefined;
+  /** One account's events: as the actor (its sign-ins) or as the target (changes to it). */
+  readonly user?: string | undefined;
   /** ISO times, inclusive from, exclusive to. */
   readonly from?: string | undefined;
   readonly to?: string | undefined;
@@ -40,6 +42,10 @@ export async function queryAudit(db: Db, scope: AuditScope, filter: AuditFilter,
   }
   if (filter.actor?.trim()) query = query.where((eb) => likeContains(eb.ref('actor'), filter.actor!.trim().toLowerCase()));
   if (filter.action?.trim()) query = query.where((eb) => likeContains(eb.ref('action'), filter.action!.trim().toLowerCase()));
+  if (filter.user?.trim()) {
+    const upn = filter.user.trim().toLowerCase();
+    query = query.where((eb) => eb.or([eb('target', '=', upn), eb('actor', '=', `user:${upn}`)]));
+  }
   if (filter.from) query = query.where('occurredAt', '>=', isoTime(filter.from, 'from'));
   if (filter.to) query = query.where('occurredAt', '<', isoTime(filter.to, 'to'));
   if (filter.before) {

@@ -115,6 +115,15 @@ describe('admin portal in Chromium', () => {
     expect(await page.textContent('#last-run')).toContain('export');
     await checkPage(page);
     await screenshots(page, 'overview-org-admin');
+    // The MFA policy, within the re-authentication window of the sign-in: no code asked.
+    expect(await page.locator('#policy-code').count()).toBe(0);
+    await page.selectOption('#policy', 'optional');
+    await Promise.all([page.waitForURL(/done=mfa-policy/), page.click('button:has-text("Save MFA policy")')]);
+    expect(await page.textContent('#notice')).toContain('saved');
+    expect((await findOrganizationBySlug(world.lanyard.context.db, 'contoso'))!.mfaPolicy).toBe('optional');
+    await page.selectOption('#policy', 'required');
+    await Promise.all([page.waitForURL(/done=mfa-policy/), page.click('button:has-text("Save MFA policy")')]);
+    expect((await findOrganizationBySlug(world.lanyard.context.db, 'contoso'))!.mfaPolicy).toBe('required');
     // Another organization by URL: refused, with the code to quote.
     const refused = await page.goto(`${world.url}/admin/orgs/fabrikam`);
     expect(refused?.status()).toBe(403);
@@ -152,7 +161,7 @@ describe('admin portal in Chromium', () => {
     await Promise.all([page.waitForURL(/action=user/), page.click('button:has-text("Filter")')]);
     const actions = await page.locator('#audit tbody tr td:nth-child(3)').allTextContents();
     expect(actions.length).toBeGreaterThan(0);
-    expect(new Set(actions)).toEqual(new Set(['user.disable', 'user.enable']));
+    expect(new Set(actions), page.url()).toEqual(new Set(['user.disable', 'user.enable']));
     expect(await page.textContent('#audit')).not.toContain('fabrikam');
     await checkPage(page);
     await screenshots(page, 'audit-org-admin');
@@ -162,6 +171,12 @@ describe('admin portal in Chromium', () => {
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('occurred_at,actor,action,target,outcome,reason,client_address,details');
     expect(lines.slice(1).map((line) => line.split(',')[2]).sort()).toEqual(actions.slice().sort());
+    // One account's activity, reached from the users page.
+    await page.goto(`${world.url}/admin/orgs/contoso/users?q=bob`);
+    await Promise.all([page.waitForURL(/user=bob/), page.click(`a[aria-label="Sign-in activity of ${people.contosoUser}"]`)]);
+    const targets = await page.locator('#audit tbody tr td:nth-child(4)').allTextContents();
+    expect(targets.length).toBeGreaterThan(0);
+    expect(new Set(targets)).toEqual(new Set([people.contosoUser]));
     await page.close();
   }, 60_000);
 
@@ -171,6 +186,9 @@ describe('admin portal in Chromium', () => {
     await page.goto(`${world.url}/admin/orgs/fabrikam/users`);
     expect(await page.locator('button:has-text("Reset MFA")').count()).toBe(0);
     await checkPage(page);
+    await page.goto(`${world.url}/admin/orgs/fabrikam`);
+    expect(await page.locator('#mfa-policy').count()).toBe(0);
+    await page.goto(`${world.url}/admin/orgs/fabrikam/users`);
     await screenshots(page, 'users-reseller');
     expect((await page.goto(`${world.url}/admin/orgs/tailspin/users`))?.status()).toBe(403);
     await screenshots(page, 'refused-reseller');

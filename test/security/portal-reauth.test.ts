@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../core/db/audit-events.ts';
 import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
+import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { people, startPortalWorld, type PortalWorld } from '../portal/portal-world.ts';
 import { csrfOf } from '../portal/portal-pages-helpers.ts';
 
@@ -34,6 +35,9 @@ describe('portal re-authentication for dangerous actions', () => {
     const stale = await admin.request(resetUrl(fiona, 'fabrikam'), { form: { csrf } });
     expect(stale.status).toBe(403);
     expect(await stale.text()).toContain('ADMIN_REAUTH_REQUIRED');
+    const policy = await admin.request(`${world.url}/admin/orgs/contoso/mfa-policy`, { form: { csrf, policy: 'optional' } });
+    expect(policy.status).toBe(403);
+    expect((await findOrganizationBySlug(db, 'contoso'))!.mfaPolicy).toBe('required');
     const wrong = await admin.request(resetUrl(fiona, 'fabrikam'), { form: { csrf, code: '000000' } });
     expect(wrong.status).toBe(400);
     expect(await findMfaCredential(db, fiona)).toBeDefined();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
+import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findUserByUpn } from '../../core/db/users.ts';
 import { people, startPortalWorld, type PortalWorld } from '../portal/portal-world.ts';
 import { csrfOf } from '../portal/portal-pages-helpers.ts';
@@ -35,6 +36,8 @@ describe('portal URL tampering', () => {
     // Another organization's user id under her own organization's URL is not found there.
     expect((await alice.request(`${world.url}/admin/orgs/contoso/users/${fiona}/disable`, { form: { csrf } })).status).toBe(404);
     expect(await statusOf(people.fabrikamUser)).toBe('active');
+    expect((await alice.request(`${world.url}/admin/orgs/fabrikam/mfa-policy`, { form: { csrf, policy: 'optional' } })).status).toBe(403);
+    expect((await findOrganizationBySlug(world.lanyard.context.db, 'fabrikam'))!.mfaPolicy).toBe('required');
     // Installation pages are the operator's.
     expect((await alice.request(`${world.url}/admin/audit`)).status).toBe(403);
     expect((await alice.request(`${world.url}/admin/admins`)).status).toBe(403);
@@ -49,6 +52,8 @@ describe('portal URL tampering', () => {
     const tim = await world.userId(people.tailspinUser);
     expect((await rita.request(`${world.url}/admin/orgs/tailspin/users/${tim}/disable`, { form: { csrf } })).status).toBe(403);
     expect(await statusOf(people.tailspinUser)).toBe('active');
+    expect((await rita.request(`${world.url}/admin/orgs/fabrikam/mfa-policy`, { form: { csrf, policy: 'optional' } })).status).toBe(403);
+    expect((await findOrganizationBySlug(world.lanyard.context.db, 'fabrikam'))!.mfaPolicy).toBe('required');
     const fiona = await world.userId(people.fabrikamUser);
     const reset = await rita.request(`${world.url}/admin/orgs/fabrikam/users/${fiona}/reset-mfa`, { form: { csrf } });
     expect(reset.status).toBe(403);
