@@ -59,7 +59,7 @@ export function portalRouter(deps: PortalDeps): Router {
     const organization = await requireOrganizationFor(db, request.admin, 'organization.mfa-policy', ctx.params.slug!);
     const policy = form.get('policy');
     if (policy !== 'required' && policy !== 'optional') throw new LanyardError('API_REQUEST_INVALID', 'policy must be required or optional');
-    await requireFreshSecondFactor(ctx, deps, request, form.get('code'));
+    await requireFreshSecondFactor(ctx, deps, request, 'organization.mfa-policy', form.get('code'));
     await setOrganizationMfaPolicy(db, organization.slug, policy, request.admin.actor);
     ctx.status = 303;
     ctx.redirect(`/admin/orgs/${organization.slug}?done=mfa-policy`);
@@ -94,9 +94,9 @@ export function portalRouter(deps: PortalDeps): Router {
       assertPortalCsrf(request, form.get('csrf'));
       const organization = await requireOrganizationFor(db, request.admin, action, ctx.params.slug!);
       const now = deps.clock.now();
+      await requireUserOf(db, organization, ctx.params.id!);
+      await requireFreshSecondFactor(ctx, deps, request, action, form.get('code'));
       if (verb === 'reset-mfa') {
-        await requireUserOf(db, organization, ctx.params.id!);
-        await requireFreshSecondFactor(ctx, deps, request, form.get('code'));
         await resetUserMfa(db, request.admin, organization, ctx.params.id!, now);
       } else {
         await changeUserStatus(db, request.admin, organization, ctx.params.id!, verb === 'enable', now);

@@ -5,6 +5,7 @@ import { clientAddress } from '../../core/http/client-address.ts';
 import { assertSecondFactorAllowed, clearSecondFactorFailures, recordSecondFactorFailure } from '../../idp/login/throttle.ts';
 import { isSecondFactorRefusal, verifyTotpCode } from '../../idp/mfa/totp.ts';
 import { recordPortalReauth } from '../data/portal-sessions.ts';
+import { dangerousActions, type Action } from '../policy.ts';
 import type { PortalDeps } from './deps.ts';
 import type { AdminRequest } from './portal-session.ts';
 
@@ -15,12 +16,12 @@ export function hasFreshSecondFactor(deps: PortalDeps, request: AdminRequest): b
 }
 
 /**
- * Re-authentication for dangerous actions: passes when the session's last TOTP code is recent,
+ * Re-authentication for dangerous actions (policy.ts lists them): passes for any other action, or when the session's last TOTP code is recent,
  * otherwise needs a code in the form (`code`), checked by the IdP's own TOTP check (replay-proof)
  * under the same second-factor throttle as the sign-in pages. ADMIN_REAUTH_REQUIRED without one.
  */
-export async function requireFreshSecondFactor(ctx: Context, deps: PortalDeps, request: AdminRequest, code: string | undefined): Promise<void> {
-  if (hasFreshSecondFactor(deps, request)) return;
+export async function requireFreshSecondFactor(ctx: Context, deps: PortalDeps, request: AdminRequest, action: Action, code: string | undefined): Promise<void> {
+  if (!dangerousActions.has(action) || hasFreshSecondFactor(deps, request)) return;
   const { db, config, secretBox } = deps.context;
   if (!code) {
     throw new LanyardError('ADMIN_REAUTH_REQUIRED', `This action needs a fresh code from your authenticator app (the last one is older than ${config.portal.reauthMinutes} minutes).`);
