@@ -37,14 +37,14 @@ ${notice(done)}
 </div>
 ${mfaPolicyForm ? mfaPolicyBody(view.organization.slug, view.organization.mfaPolicy, mfaPolicyForm) : ''}
 <h2>Domains</h2>
-<div class="table-wrap"><table id="domains"><thead><tr><th scope="col">Domain</th><th scope="col">Federation</th><th scope="col">Protocol</th><th scope="col">MFA from Microsoft</th></tr></thead>
+<div class="table-wrap"><table id="domains" class="stack"><thead><tr><th scope="col">Domain</th><th scope="col">Federation</th><th scope="col">Protocol</th><th scope="col">MFA from Microsoft</th></tr></thead>
 <tbody>${view.domains.map(
-    (d) => html`<tr><td>${d.name}</td><td>${d.federated ? html`${badge('federated', 'ok')} <span class="hint">tenant ${d.tenantId}, since ${time(d.federatedAt)}</span>` : badge('managed', 'warn')}</td><td>${d.protocol}</td><td>${d.mfaBehavior}</td></tr>`,
+    (d) => html`<tr><td>${d.name}</td><td>${d.federated ? html`${badge('federated', 'ok')} <span class="hint">tenant ${d.tenantId}, since ${time(d.federatedAt)}</span>` : badge('managed', 'warn')}</td><td data-label="Protocol">${d.protocol}</td><td data-label="MFA from Microsoft">${d.mfaBehavior}</td></tr>`,
   )}</tbody></table></div>
 <h2>Directory agents</h2>
 ${view.agents.length
-  ? html`<div class="table-wrap"><table id="agents"><thead><tr><th scope="col">Agent</th><th scope="col">State</th><th scope="col">Last seen</th><th scope="col">Last error</th></tr></thead>
-<tbody>${view.agents.map((a) => html`<tr><td>${a.name}</td><td>${badge(a.state, a.state === 'connected' ? 'ok' : a.state === 'revoked' ? 'bad' : 'warn')}</td><td>${time(a.lastSeenAt)}</td><td>${a.lastError ?? '—'}</td></tr>`)}</tbody></table></div>`
+  ? html`<div class="table-wrap"><table id="agents" class="stack"><thead><tr><th scope="col">Agent</th><th scope="col">State</th><th scope="col">Last seen</th><th scope="col">Last error</th></tr></thead>
+<tbody>${view.agents.map((a) => html`<tr><td>${a.name}</td><td>${badge(a.state, a.state === 'connected' ? 'ok' : a.state === 'revoked' ? 'bad' : 'warn')}</td><td data-label="Last seen">${time(a.lastSeenAt)}</td><td data-label="Last error">${a.lastError ?? '—'}</td></tr>`)}</tbody></table></div>`
   : html`<p class="hint">No directory agent is registered.</p>`}
 <h2>Last provisioning run</h2>
 ${run
@@ -137,7 +137,7 @@ export function auditBody(page: AuditPage): SafeHtml {
 </form>
 <div class="table-wrap"><table id="audit" class="stack"><thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${page.events.map(
-    (e) => html`<tr><td>${time(e.occurredAt)}</td><td>${e.actor}</td><td>${e.action}</td><td>${e.target ?? '—'}</td><td>${badge(e.outcome, e.outcome === 'success' ? 'ok' : 'bad')}${e.reason ? html` <code>${e.reason}</code>` : ''}</td></tr>`,
+    (e) => html`<tr><td>${time(e.occurredAt)}</td><td data-label="Actor">${e.actor}</td><td data-label="Action">${e.action}</td><td data-label="Target">${e.target ?? '—'}</td><td>${badge(e.outcome, e.outcome === 'success' ? 'ok' : 'bad')}${e.reason ? html` <code>${e.reason}</code>` : ''}</td></tr>`,
   )}</tbody></table></div>
 ${page.events.length === 0 ? html`<p class="hint">No event matches.</p>` : ''}
 <div class="pager">${page.next ? html`<a class="button secondary" id="next-page" href="${page.base}?${new URLSearchParams({ ...filterParams, before: page.next }).toString()}">Older events</a>` : ''}</div>`;
@@ -146,6 +146,6 @@ ${page.events.length === 0 ? html`<p class="hint">No event matches.</p>` : ''}
 export function adminsBody(admins: readonly GrantView[]): SafeHtml {
   return html`<h1>Admins</h1>
 <p class="hint">Roles are granted on the server: <code>lanyard admin grant &lt;upn&gt; --role …</code></p>
-<div class="table-wrap"><table id="admins"><thead><tr><th scope="col">Account</th><th scope="col">Role</th><th scope="col">Scope</th><th scope="col">Granted</th></tr></thead>
+<div class="table-wrap"><table id="admins" class="stack"><thead><tr><th scope="col">Account</th><th scope="col">Role</th><th scope="col">Scope</th><th scope="col">Granted</th></tr></thead>
 <tbody>${admins.map((a) => html`<tr><td>${a.upn}</td><td>${a.role}</td><td>${a.organization ?? (a.partner ? `${a.partner}${a.reseller ? ` / ${a.reseller}` : ''}` : 'everything')}</td><td>${a.grantedBy}, ${time(a.grantedAt)}</td></tr>`)}</tbody></table></div>`;
 }

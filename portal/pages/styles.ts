@@ -71,6 +71,7 @@ table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:re
 table.stack tr{display:block;padding:8px 0;border-bottom:1px solid #e5e7eb}
 table.stack tr:last-child{border-bottom:0}
 table.stack td{display:block;border:0;padding:4px 12px}
+table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#374151}
 }
 `;
 
