@@ -75,16 +75,19 @@ export async function startPortalWorld(dialect: Dialect, env: Record<string, str
     async userId(upn) {
       return (await context.db.selectFrom('users').select('id').where('upn', '=', upn).executeTakeFirstOrThrow()).id;
     },
-    async code(upn, at = new Date()) {
-      // Verification accepts ±1 step and each step once, in order: take the next step not used yet.
-      const current = Math.floor(at.getTime() / 30_000);
-      let step = Math.max(current - 1, (lastStep.get(upn) ?? -Infinity) + 1);
-      while (step > current + 1) {
+    async code(upn, at) {
+      // Verification accepts ±1 step and each step once, in order: take the next step not used yet,
+      // waiting for the wall clock when all three are spent (a fixed `at` cannot wait).
+      for (;;) {
+        const current = Math.floor((at ?? new Date()).getTime() / 30_000);
+        const step = Math.max(current - 1, (lastStep.get(upn) ?? -Infinity) + 1);
+        if (step <= current + 1) {
+          lastStep.set(upn, step);
+          return generate({ secret: secrets[upn]!, epoch: step * 30, period: 30 });
+        }
+        if (at) throw new Error(`every code of ${upn} around ${at.toISOString()} is spent`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        return world.code(upn, at === undefined ? new Date() : new Date(at.getTime() + 1000));
       }
-      lastStep.set(upn, step);
-      return generate({ secret: secrets[upn]!, epoch: step * 30, period: 30 });
     },
     async signIn(upn, browser = new BrowserClient()) {
       await world.syncClock();
