@@ -14,6 +14,8 @@ export interface ErrorSpec {
 export const errorCodes = {
   // 400: bad request: the input is wrong
   ACTIVATION_LINK_INVALID: { status: 400 },
+  ADMIN_ROLE_INVALID: { status: 400 },
+  ADMIN_SCOPE_INVALID: { status: 400 },
   AGENT_CONFIG_INVALID: { status: 400 },
   AGENT_NAME_INVALID: { status: 400 },
   AGENT_PUSH_INVALID: { status: 400 },
@@ -49,6 +51,7 @@ export const errorCodes = {
   PASSWORD_TOO_LONG: { status: 400 },
   PASSWORD_TOO_SHORT: { status: 400 },
   PASS_THROUGH_NOT_DIRECTORY_USER: { status: 400 },
+  PORTAL_SIGNIN_INVALID: { status: 400 },
   PROTOCOL_NOT_AVAILABLE: { status: 400 },
   REQUEST_DUPLICATE_FIELD: { status: 400 },
   SAML_ACS_MISMATCH: { status: 400 },
@@ -85,6 +88,7 @@ export const errorCodes = {
   XML_INVALID_CHARACTER: { status: 400 },
   XML_MALFORMED: { status: 400 },
   // 401: not authenticated, or the credentials are wrong
+  ADMIN_SESSION_REQUIRED: { status: 401 },
   AGENT_KEY_INVALID: { status: 401 },
   AGENT_KEY_MISSING: { status: 401 },
   AGENT_KEY_REVOKED: { status: 401 },
@@ -95,6 +99,8 @@ export const errorCodes = {
   METRICS_TOKEN_INVALID: { status: 401 },
   PASS_THROUGH_INVALID: { status: 401 },
   // 403: authenticated but not allowed
+  ADMIN_FORBIDDEN: { status: 403 },
+  ADMIN_REAUTH_REQUIRED: { status: 403 },
   // The partner admin consented without multi-factor authentication: nothing was stored.
   CSP_MFA_MISSING: { status: 403 },
   CSP_NO_RELATIONSHIP: { status: 403 },
@@ -102,6 +108,7 @@ export const errorCodes = {
   USER_DISABLED: { status: 403 },
   USER_PENDING: { status: 403 },
   // 404: not found
+  ADMIN_GRANT_NOT_FOUND: { status: 404 },
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
@@ -119,6 +126,7 @@ export const errorCodes = {
   TENANT_DOMAIN_NOT_FOUND: { status: 404 },
   USER_NOT_FOUND: { status: 404 },
   // 409: conflicts with the current state
+  ADMIN_SETUP_DONE: { status: 409 },
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
   CSP_AGREEMENT_NOT_ACCEPTED: { status: 409 },
