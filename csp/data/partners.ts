@@ -43,22 +43,37 @@ export async function listPartners(db: Db): Promise<CspPartner[]> {
 }
 
 /**
- * Stores a refresh token Entra just issued (consent, set-refresh-token, or a rotation), sealed,
- * and marks the token valid. `replacing` is the sealed token that was redeemed to get it: the
- * update only happens while that is still the stored one (compare-and-set), so of two nodes
- * rotating at once, the one that lost does not overwrite the newer token. Returns whether it stored.
+ * Stores a refresh token Entra just issued (consent, set-refresh-token, or a rotation) and marks
+ * the token valid. In database storage `sealed` is the token; in Key Vault storage
+ * `keyVaultVersion` is the secret version already written holding it. `replacing` (database) or
+ * `replacingVersion` (Key Vault) is the handle of the token that was redeemed to get it: the update
+ * only happens while that is still the stored one (compare-and-set), and while the storage is still
+ * the one written to, so of two nodes rotating at once, the one that lost does not overwrite the
+ * newer token. Returns whether it stored.
  */
 export async function storeRefreshToken(
   db: Db,
   partnerId: string,
-  token: { sealed: string; replacing?: string | null; consentUpn?: string | null; obtained: boolean },
+  token: {
+    sealed: string | null;
+    keyVaultVersion?: string;
+    /** SHA-256 (hex) of the token. */
+    hash?: string;
+    replacing?: string | null;
+    replacingVersion?: string | null;
+    consentUpn?: string | null;
+    obtained: boolean;
+  },
   now: Date = new Date(),
 ): Promise<boolean> {
   const at = now.toISOString();
+  const inKeyVault = token.keyVaultVersion !== undefined;
   let query = db
     .updateTable('cspPartners')
     .set({
-      refreshTokenSealed: token.sealed,
+      refreshTokenSealed: inKeyVault ? null : token.sealed,
+      keyVaultSecretVersion: inKeyVault ? token.keyVaultVersion : null,
+      refreshTokenHash: token.hash ?? null,
       refreshTokenLastUsedAt: at,
       ...(token.obtained ? { refreshTokenObtainedAt: at, refreshTokenRotatedAt: null } : { refreshTokenRotatedAt: at }),
       ...(token.consentUpn !== undefined ? { consentUpn: token.consentUpn } : {}),
@@ -67,36 +82,41 @@ export async function storeRefreshToken(
       tokenErrorMessage: null,
       updatedAt: at,
     })
-    .where('id', '=', partnerId);
+    .where('id', '=', partnerId)
+    .where('tokenStorage', '=', inKeyVault ? 'key-vault' : 'database');
   if (token.replacing !== undefined) query = token.replacing === null ? query.where('refreshTokenSealed', 'is', null) : query.where('refreshTokenSealed', '=', token.replacing);
+  if (token.replacingVersion !== undefined) query = token.replacingVersion === null ? query.where('keyVaultSecretVersion', 'is', null) : query.where('keyVaultSecretVersion', '=', token.replacingVersion);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 /**
  * Records why the partner's stored token does not work (expired, revoked, …) with the code to
- * quote, only while `redeemed` is still the stored token (compare-and-set): a node whose redemption
- * lost a race with another node's rotation must not mark, or drop, the newer token. `dropToken`:
- * Entra called the token dead, so it is removed. Returns whether it recorded.
+ * quote, only while `redeemed` (database: the sealed token) or `redeemedVersion` (Key Vault: the
+ * secret version) is still the stored token (compare-and-set): a node whose redemption lost a race
+ * with another node's rotation must not mark, or drop, the newer token. `dropToken`: Entra called
+ * the token dead, so it is removed (the reference to it, in Key Vault storage). Returns whether it recorded.
  */
 export async function recordTokenFailure(
   db: Db,
   partnerId: string,
-  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed: string },
+  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed?: string; redeemedVersion?: string },
   now: Date = new Date(),
 ): Promise<boolean> {
-  const result = await db
+  let query = db
     .updateTable('cspPartners')
     .set({
       tokenState: failure.state,
       tokenErrorCode: failure.code,
       tokenErrorMessage: failure.message,
-      ...(failure.dropToken ? { refreshTokenSealed: null } : {}),
+      ...(failure.dropToken ? { refreshTokenSealed: null, keyVaultSecretVersion: null, refreshTokenHash: null } : {}),
       updatedAt: now.toISOString(),
     })
-    .where('id', '=', partnerId)
-    .where('refreshTokenSealed', '=', failure.redeemed)
-    .executeTakeFirst();
+    .where('id', '=', partnerId);
+  if (failure.redeemedVersion !== undefined) query = query.where('tokenStorage', '=', 'key-vault').where('keyVaultSecretVersion', '=', failure.redeemedVersion);
+  else if (failure.redeemed !== undefined) query = query.where('tokenStorage', '=', 'database').where('refreshTokenSealed', '=', failure.redeemed);
+  else return false;
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
@@ -117,8 +137,45 @@ export async function listPartnersToRenew(db: Db, usedBefore: Date): Promise<Csp
   return db
     .selectFrom('cspPartners')
     .selectAll()
-    .where('refreshTokenSealed', 'is not', null)
+    .where((eb) => eb.or([eb('refreshTokenSealed', 'is not', null), eb('keyVaultSecretVersion', 'is not', null)]))
     .where('refreshTokenLastUsedAt', '<', usedBefore.toISOString())
     .orderBy('slug')
     .execute();
+}
+
+/** Whether the partner holds a refresh token, in either storage. */
+export const holdsRefreshToken = (partner: CspPartner): boolean => partner.refreshTokenSealed !== null || partner.keyVaultSecretVersion !== null;
+
+/** Where the token moves to (`use-key-vault` / `use-database`): the storage and, in Key Vault, its access and the version written. */
+export type TokenStorageTarget =
+  | { readonly storage: 'database'; readonly sealed: string | null }
+  | { readonly storage: 'key-vault'; readonly secretUrl: string; readonly tenantId: string; readonly clientId: string; readonly clientSecretSealed: string; readonly version: string | null };
+
+/**
+ * Moves the partner's token to another storage in one update: the new place's reference is set and
+ * the old one's cleared, by compare-and-set on the handle of the token read from the old place
+ * (`from`: the sealed token or the Key Vault version, null when none), so a rotation that happened
+ * meanwhile makes this return false instead of moving a spent token.
+ */
+export async function moveTokenStorage(db: Db, partnerId: string, from: { storage: 'database' | 'key-vault'; handle: string | null }, to: TokenStorageTarget, hash: string | null, now: Date = new Date()): Promise<boolean> {
+  const keyVault = to.storage === 'key-vault' ? to : undefined;
+  let query = db
+    .updateTable('cspPartners')
+    .set({
+      tokenStorage: to.storage,
+      refreshTokenSealed: to.storage === 'database' ? to.sealed : null,
+      keyVaultSecretUrl: keyVault?.secretUrl ?? null,
+      keyVaultTenantId: keyVault?.tenantId ?? null,
+      keyVaultClientId: keyVault?.clientId ?? null,
+      keyVaultClientSecretSealed: keyVault?.clientSecretSealed ?? null,
+      keyVaultSecretVersion: keyVault?.version ?? null,
+      refreshTokenHash: hash,
+      updatedAt: now.toISOString(),
+    })
+    .where('id', '=', partnerId)
+    .where('tokenStorage', '=', from.storage);
+  const column = from.storage === 'database' ? 'refreshTokenSealed' : 'keyVaultSecretVersion';
+  query = from.handle === null ? query.where(column, 'is', null) : query.where(column, '=', from.handle);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

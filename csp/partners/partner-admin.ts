@@ -4,7 +4,7 @@ import type { Db } from '../../core/db/database.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { findPartnerBySlug, insertPartner, listPartners } from '../data/partners.ts';
+import { findPartnerBySlug, holdsRefreshToken, insertPartner, listPartners } from '../data/partners.ts';
 import type { CspPartner } from '../data/tables.ts';
 
 export interface PartnerAdminDeps {
@@ -119,7 +119,7 @@ function partnerView(partner: CspPartner): PartnerView {
     includeSubResellers: partner.includeSubResellers === 1,
     isDefault: partner.isDefault === 1,
     tokenStorage: partner.tokenStorage,
-    hasRefreshToken: partner.refreshTokenSealed !== null,
+    hasRefreshToken: holdsRefreshToken(partner),
     consentUpn: partner.consentUpn,
     refreshTokenObtainedAt: partner.refreshTokenObtainedAt,
     refreshTokenLastUsedAt: partner.refreshTokenLastUsedAt,

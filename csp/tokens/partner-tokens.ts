@@ -2,11 +2,12 @@ import type { Db } from '../../core/db/database.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import { recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
+import { holdsRefreshToken } from '../data/partners.ts';
 import type { CspPartner, StoredTokenState, TokenState } from '../data/tables.ts';
-import { partnerRefreshTokenContext, partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
+import { partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
 import { aadstsMeanings } from './aadsts.ts';
 import { redeemRefreshToken, type DelegatedTokens, type PartnerApp } from './entra-client.ts';
+import { tokenStoreFor, type TokenHandle } from './token-storage.ts';
 
 export interface PartnerTokenDeps {
   readonly db: Db;
@@ -42,24 +43,25 @@ export function partnerApp(secretBox: SecretBox, partner: CspPartner): PartnerAp
 }
 
 /**
- * Redeems `refreshToken` once for a Partner Center token and stores the rotated one Entra returns,
- * by compare-and-set on the token that was stored when the redemption started (`replacing`). A
- * refusal records the state its AADSTS code means (and drops a token Entra says is dead).
+ * Redeems `refreshToken` once for a Partner Center token and stores the rotated one Entra returns
+ * in the partner's configured storage, by compare-and-set on the handle of the token stored when
+ * the redemption started (`replacing`). A refusal records the state its AADSTS code means (and
+ * drops a token Entra says is dead).
  */
-async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refreshToken: string, options: { replacing: string | null | undefined; obtained: boolean; actor: string; action: string }, now: Date): Promise<DelegatedTokens> {
+async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refreshToken: string, options: { replacing: TokenHandle | undefined; obtained: boolean; actor: string; action: string }, now: Date): Promise<DelegatedTokens> {
+  const store = tokenStoreFor(deps, partner);
   try {
     const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken);
-    const sealed = deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id));
-    const stored = await storeRefreshToken(deps.db, partner.id, { sealed, replacing: options.replacing, obtained: options.obtained, ...(tokens.upn ? { consentUpn: tokens.upn } : {}) }, now);
+    const stored = await store.write(tokens.refreshToken, { replacing: options.replacing, obtained: options.obtained, ...(tokens.upn ? { consentUpn: tokens.upn } : {}) }, now);
     // Another node rotated the same token first: its newer token is stored, ours is just dropped.
-    await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'success', details: { stored } }, now);
+    await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'success', details: { stored, storage: partner.tokenStorage } }, now);
     return tokens;
   } catch (error) {
     if (isLanyardError(error) && error.code === 'CSP_TOKEN_REFUSED') {
       const details = error.details as { aadsts: string | null; state: StoredTokenState };
       // A token handed over by set-refresh-token was never stored: its refusal changes nothing stored.
-      if (typeof options.replacing === 'string') {
-        await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked', redeemed: options.replacing }, now);
+      if (options.replacing) {
+        await store.recordFailure(options.replacing, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked' }, now);
       }
       await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'failure', reason: details.aadsts ?? error.code }, now);
     }
@@ -81,13 +83,16 @@ export async function refreshPartnerToken(deps: PartnerTokenDeps, name: string, 
   return partnerStatus(deps.db, name, now);
 }
 
-/** Redeems the partner's stored refresh token, stores the rotated one, and returns what Entra issued (the Partner Center access token with it). */
+/**
+ * Redeems the partner's stored refresh token (read from its configured storage), stores the
+ * rotated one in the same place, and returns what Entra issued (the Partner Center access token with it).
+ */
 export async function refreshStored(deps: PartnerTokenDeps, partner: CspPartner, actor: string, now: Date): Promise<DelegatedTokens> {
-  if (!partner.refreshTokenSealed) {
+  const stored = holdsRefreshToken(partner) ? await tokenStoreFor(deps, partner).read() : null;
+  if (!stored) {
     throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
   }
-  const refreshToken = deps.secretBox.open(partner.refreshTokenSealed, partnerRefreshTokenContext(partner.id)).toString('utf8');
-  return redeemAndStore(deps, partner, refreshToken, { replacing: partner.refreshTokenSealed, obtained: false, actor, action: 'csp.partner.refresh' }, now);
+  return redeemAndStore(deps, partner, stored.token, { replacing: stored.handle, obtained: false, actor, action: 'csp.partner.refresh' }, now);
 }
 
 /** `csp partner status`: the stored state, with `expiring` / `expired` computed from the last use at `now`. */
@@ -95,7 +100,8 @@ export async function partnerStatus(db: Db, name: string, now: Date = new Date()
   return statusOf(await requirePartner(db, name), now);
 }
 
-function statusOf(partner: CspPartner, now: Date): TokenStatus {
+/** The token's state at `now`, with the code, the explanation and what to do. */
+export function statusOf(partner: CspPartner, now: Date): TokenStatus {
   const lastUsed = partner.refreshTokenLastUsedAt ? new Date(partner.refreshTokenLastUsedAt) : null;
   const idleDays = lastUsed ? (now.getTime() - lastUsed.getTime()) / dayMs : 0;
   let state: TokenState = partner.tokenState;
@@ -135,6 +141,6 @@ function statusOf(partner: CspPartner, now: Date): TokenStatus {
     obtainedAt: partner.refreshTokenObtainedAt,
     lastUsedAt: partner.refreshTokenLastUsedAt,
     lastRotatedAt: partner.refreshTokenRotatedAt,
-    expiresAt: lastUsed && partner.refreshTokenSealed ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
+    expiresAt: lastUsed && holdsRefreshToken(partner) ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
   };
 }
