@@ -19,5 +19,5 @@ export const cspModule: LanyardModule = {
   migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0014-csp-token-storage': tokenStorage },
   commands: [...partnerCommands, ...tokenCommands],
   routes: ({ context }) => [consentCallbackRouter(context)],
-  jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
+  jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config })],
 };

@@ -5,7 +5,8 @@ import type { CspPartner, StoredTokenState } from './tables.ts';
 export type NewPartner = Pick<
   CspPartner,
   'slug' | 'partnerTenantId' | 'clientId' | 'clientSecretSealed' | 'accountId' | 'loginUrl' | 'partnerCenterUrl' | 'graphUrl' | 'resellerIds' | 'includeSubResellers'
-> & { readonly id?: string; readonly isDefault: boolean };
+> &
+  Partial<Pick<CspPartner, 'adminEmails' | 'clientSecretExpiresAt' | 'licenceCapPerCustomer'>> & { readonly id?: string; readonly isDefault: boolean };
 
 /**
  * Adds a partner. The secret arrives sealed (the sealing context needs the id, so the caller may
@@ -176,6 +177,61 @@ export async function moveTokenStorage(db: Db, partnerId: string, from: { storag
     .where('tokenStorage', '=', from.storage);
   const column = from.storage === 'database' ? 'refreshTokenSealed' : 'keyVaultSecretVersion';
   query = from.handle === null ? query.where(column, 'is', null) : query.where(column, '=', from.handle);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export type PartnerChanges = Partial<
+  Pick<CspPartner, 'clientSecretSealed' | 'licenceCapPerCustomer' | 'resellerIds' | 'includeSubResellers' | 'adminEmails' | 'clientSecretExpiresAt' | 'loginUrl' | 'partnerCenterUrl' | 'graphUrl'>
+> & { readonly isDefault?: boolean };
+
+/**
+ * Changes a partner's settings; `isDefault: true` takes the flag from every other partner in the
+ * same transaction (one default at most). Returns the partner as changed, or undefined when gone.
+ */
+export async function updatePartner(db: Db, partnerId: string, changes: PartnerChanges, now: Date = new Date()): Promise<CspPartner | undefined> {
+  const at = now.toISOString();
+  const { isDefault, ...columns } = changes;
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('cspPartners')
+      .set({ ...columns, ...(isDefault !== undefined ? { isDefault: isDefault ? 1 : 0 } : {}), updatedAt: at })
+      .where('id', '=', partnerId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return undefined;
+    if (isDefault) await trx.updateTable('cspPartners').set({ isDefault: 0, updatedAt: at }).where('id', '!=', partnerId).where('isDefault', '=', 1).execute();
+    return trx.selectFrom('cspPartners').selectAll().where('id', '=', partnerId).executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * Deletes a partner that has no customers, in one statement (a customer added meanwhile makes it
+ * delete nothing); its consent requests go with it (cascade). 'has-customers' / 'gone' otherwise.
+ */
+export async function deletePartnerWithoutCustomers(db: Db, partnerId: string): Promise<'deleted' | 'has-customers' | 'gone'> {
+  const result = await db
+    .deleteFrom('cspPartners')
+    .where('id', '=', partnerId)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('cspCustomers').select('cspCustomers.id').where('cspCustomers.partnerId', '=', partnerId))))
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 1) return 'deleted';
+  return (await findPartnerById(db, partnerId)) ? 'has-customers' : 'gone';
+}
+
+/** How many customers the partner has (what `remove` names when it refuses). */
+export async function countPartnerCustomers(db: Db, partnerId: string): Promise<number> {
+  const row = await db.selectFrom('cspCustomers').select((eb) => eb.fn.countAll<string | number>().as('count')).where('partnerId', '=', partnerId).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/**
+ * Records that the partner's admins were told about `state` (null: all is well again), only
+ * while the last state told is still `previous` (compare-and-set): of two nodes noticing the same
+ * change, one sends the e-mail. Returns whether this caller won.
+ */
+export async function markNotifiedState(db: Db, partnerId: string, previous: string | null, state: string | null, now: Date = new Date()): Promise<boolean> {
+  let query = db.updateTable('cspPartners').set({ notifiedState: state, notifiedAt: now.toISOString() }).where('id', '=', partnerId);
+  query = previous === null ? query.where('notifiedState', 'is', null) : query.where('notifiedState', '=', previous);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -147,7 +147,7 @@ describe.each(dialects)('CSP partner consent on %s', (dialect) => {
 
     const lastUsed = new Date((await findPartnerBySlug(lanyard.context.db, 'beta'))!.refreshTokenLastUsedAt!);
     const clock = createManualClock(new Date(lastUsed.getTime() + 31 * 86_400_000));
-    const job = tokenRenewalJob({ db: lanyard.context.db, secretBox: lanyard.context.secretBox, clock, renewalDays: 30 });
+    const job = tokenRenewalJob({ db: lanyard.context.db, secretBox: lanyard.context.secretBox, clock, renewalDays: 30, config: lanyard.context.config });
     const result = (await job.run(undefined, { id: 'j', attempt: 1, signal: new AbortController().signal })) as { renewed: string[]; failed: { partner: string; code: string }[] };
     expect(result.renewed).toEqual(['beta']);
     // alpha's copy was spent by beta: Entra refuses it, recorded on alpha.
