@@ -1,5 +1,6 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { connectionCommands } from './commands/connection-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
@@ -17,7 +18,7 @@ export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
   migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0014-csp-token-storage': tokenStorage },
-  commands: [...partnerCommands, ...tokenCommands],
+  commands: [...partnerCommands, ...tokenCommands, ...connectionCommands],
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config })],
 };
