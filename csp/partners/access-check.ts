@@ -125,14 +125,18 @@ async function compareStorage(deps: AccessCheckDeps, partner: CspPartner, stored
   }
   if (stored.handle.storage === 'key-vault') {
     try {
-      const current = await new KeyVaultClient(keyVaultAccess(deps.secretBox, partner)).get();
-      if (current.version !== stored.handle.version) {
+      // Lanyard disables every version it no longer uses, so an enabled version other than its own
+      // was written by someone else, and whoever reads "the current version" may get it.
+      const versions = await new KeyVaultClient(keyVaultAccess(deps.secretBox, partner)).versions();
+      const { version } = stored.handle;
+      const others = versions.filter((candidate) => candidate.enabled && candidate.version !== version).map((candidate) => candidate.version);
+      if (others.length > 0) {
         add({
           check: 'storage-agrees',
           outcome: 'warning',
           code: 'CSP_TOKEN_MISMATCH',
-          message: `Key Vault's current version of the secret is ${current.version}, but Lanyard uses version ${stored.handle.version}, the one it last wrote. Someone else writes this secret.`,
-          remediation: 'Give the secret to Lanyard alone: another tool writing it (or reading its current version) would use a token Lanyard may already have spent.',
+          message: `Lanyard uses version ${version} of the secret, the one it last wrote, but the vault also holds enabled version(s) ${others.join(', ')} that Lanyard did not write.`,
+          remediation: 'Give the secret to Lanyard alone and disable those versions: another tool writing this secret, or reading its current version, would use a token Lanyard may already have spent.',
         });
         return;
       }
@@ -141,7 +145,7 @@ async function compareStorage(deps: AccessCheckDeps, partner: CspPartner, stored
       return;
     }
   }
-  add({ check: 'storage-agrees', outcome: 'ok', code: null, message: stored.handle.storage === 'key-vault' ? "Key Vault's current version is the token Lanyard last wrote." : 'The stored token is the one Lanyard last wrote.', remediation: null });
+  add({ check: 'storage-agrees', outcome: 'ok', code: null, message: stored.handle.storage === 'key-vault' ? "The only enabled version of the Key Vault secret is the token Lanyard last wrote." : 'The stored token is the one Lanyard last wrote.', remediation: null });
 }
 
 function clientSecretCheck(partner: CspPartner, now: Date): CheckResult {

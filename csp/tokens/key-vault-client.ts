@@ -82,13 +82,32 @@ export class KeyVaultClient {
     await this.#call('PATCH', `/${encodeURIComponent(version)}`, { attributes: { enabled: false } });
   }
 
+  /** Every version of the secret with whether it is enabled (pages followed, on this vault only). */
+  async versions(): Promise<{ version: string; enabled: boolean }[]> {
+    const found: { version: string; enabled: boolean }[] = [];
+    let url: string | null = `${this.#vaultUrl}/secrets/${this.#name}/versions?api-version=${apiVersion}`;
+    while (url) {
+      // The bearer token goes to this vault only, whatever a nextLink says.
+      if (new URL(url).origin !== this.#vaultUrl) throw refused(200, 'BadNextLink', `Key Vault's nextLink points outside the vault: ${url}`);
+      const page = await this.#send('GET', url);
+      for (const item of Array.isArray(page.value) ? (page.value as Record<string, unknown>[]) : []) {
+        found.push({ version: versionOf(item), enabled: (item.attributes as { enabled?: unknown } | undefined)?.enabled !== false });
+      }
+      url = typeof page.nextLink === 'string' ? page.nextLink : null;
+    }
+    return found;
+  }
+
   /** Deletes the secret (every version; soft delete on vaults that have it). */
   async delete(): Promise<void> {
     await this.#call('DELETE', '');
   }
 
   async #call(method: string, suffix: string, body?: unknown): Promise<Record<string, unknown>> {
-    const url = `${this.#vaultUrl}/secrets/${this.#name}${suffix}?api-version=${apiVersion}`;
+    return this.#send(method, `${this.#vaultUrl}/secrets/${this.#name}${suffix}?api-version=${apiVersion}`, body);
+  }
+
+  async #send(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
     for (let attempt = 1; ; attempt += 1) {
       const token = await this.#token(attempt > 1);
       let response: Response;

@@ -61,7 +61,11 @@ async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refre
       const details = error.details as { aadsts: string | null; state: StoredTokenState };
       // A token handed over by set-refresh-token was never stored: its refusal changes nothing stored.
       if (options.replacing) {
-        await store.recordFailure(options.replacing, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked' }, now);
+        // AADSTS70000 (already used) is also what the loser of a rotation race gets, possibly before the
+        // winner has recorded its new token: the token is marked, not dropped, so the winner's
+        // compare-and-set on it still lands and makes the state valid again.
+        const dropToken = (details.state === 'expired' || details.state === 'revoked') && details.aadsts !== 'AADSTS70000';
+        await store.recordFailure(options.replacing, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken }, now);
       }
       await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'failure', reason: details.aadsts ?? error.code }, now);
     }
