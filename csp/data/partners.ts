@@ -81,6 +81,8 @@ export async function storeRefreshToken(
       tokenState: 'valid',
       tokenErrorCode: null,
       tokenErrorMessage: null,
+      // A working token again: whatever the admins were told is over, the next trouble is news.
+      notifiedState: null,
       updatedAt: at,
     })
     .where('id', '=', partnerId)
