@@ -77,7 +77,7 @@ export const connectionCommands: readonly CommandDefinition[] = [
       'graph-url': { type: 'string' },
     },
     summary:
-      'csp partner change <partner> [--client-secret-stdin] [--client-secret-expires <date>] [--licence-cap <n|-1>] [--resellers <id,...>] [--include-sub-resellers|--exclude-sub-resellers] [--default] [--admin-emails <a,...>] [--login-url <url>] [--partner-center-url <url>] [--graph-url <url>]',
+      'csp partner change <partner> [--client-secret-stdin] [--client-secret-expires <date>] [--licence-cap <n|unlimited>] [--resellers <id,...>] [--include-sub-resellers|--exclude-sub-resellers] [--default] [--admin-emails <a,...>] [--login-url <url>] [--partner-center-url <url>] [--graph-url <url>]',
     async run({ args, options, context, readSecret }) {
       if (options['include-sub-resellers'] === true && options['exclude-sub-resellers'] === true) throw new LanyardError('USAGE', 'give --include-sub-resellers or --exclude-sub-resellers, not both');
       const view = await changePartner(

@@ -28,7 +28,7 @@ export const partnerCommands: readonly CommandDefinition[] = [
       default: { type: 'boolean' },
     },
     summary:
-      'csp partner add <partner> --tenant-id <id> --client-id <id> --client-secret-stdin [--client-secret-expires <date>] [--account-id <id>] [--resellers <id,...>] [--include-sub-resellers] [--licence-cap <n|-1>] [--admin-emails <a,...>] [--default]',
+      'csp partner add <partner> --tenant-id <id> --client-id <id> --client-secret-stdin [--client-secret-expires <date>] [--account-id <id>] [--resellers <id,...>] [--include-sub-resellers] [--licence-cap <n|unlimited>] [--admin-emails <a,...>] [--default]',
     async run({ args, options, context, readSecret }) {
       if (typeof options['tenant-id'] !== 'string' || typeof options['client-id'] !== 'string' || options['client-secret-stdin'] !== true) {
         throw new LanyardError('USAGE', 'usage: lanyard csp partner add <partner> --tenant-id <id> --client-id <id> --client-secret-stdin [--account-id <id>] [--resellers <id,...>] [--default] (the secret is read from standard input)');

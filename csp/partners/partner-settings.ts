@@ -22,10 +22,11 @@ export function resellerIdsColumn(typed: string): string {
   return JSON.stringify([...new Set(ids)]);
 }
 
-/** `--licence-cap <n|-1>`: most licences one customer may order; -1 unlimited. */
+/** `--licence-cap <n|unlimited>` (or `--licence-cap=-1`): most licences one customer may order; -1 unlimited. */
 export function licenceCapColumn(typed: string): number {
+  if (typed.trim().toLowerCase() === 'unlimited') return -1;
   const cap = /^-?\d{1,9}$/.test(typed.trim()) ? Number(typed.trim()) : Number.NaN;
-  if (!Number.isInteger(cap) || cap < -1) throw new LanyardError('CSP_LICENCE_CAP_INVALID', `--licence-cap takes a whole number of licences per customer, or -1 for no cap; "${typed}" is not one`);
+  if (!Number.isInteger(cap) || cap < -1) throw new LanyardError('CSP_LICENCE_CAP_INVALID', `--licence-cap takes a whole number of licences per customer, or unlimited (-1) for no cap; "${typed}" is not one`);
   return cap;
 }
 
