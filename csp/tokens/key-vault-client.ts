@@ -1,9 +1,10 @@
-import { LanyardError } from '../../core/errors.ts';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import { microsoftUnreachable } from '../../provisioning/tenant/microsoft-unreachable.ts';
 import { explainAadsts } from './aadsts.ts';
+import { fetchHttpClient } from './key-vault-http.ts';
 
-/** Key Vault's REST API version the calls speak (the emulator's and Azure's). */
-const apiVersion = '7.4';
 const vaultScope = 'https://vault.azure.net/.default';
 const renewBeforeMs = 5 * 60_000;
 const secretUrlPattern = /^\/secrets\/([0-9a-zA-Z-]{1,127})\/?$/;
@@ -40,15 +41,17 @@ export function parseSecretUrl(secretUrl: string): { vaultUrl: string; name: str
 const keyVaultUrlInvalid = (secretUrl: string) =>
   new LanyardError('CSP_KEY_VAULT_URL_INVALID', `--secret-url must be a Key Vault secret's URL without a version, https://<vault>.vault.azure.net/secrets/<name> (name: letters, digits, hyphens); "${secretUrl}" is not one`);
 
-const tokens = new Map<string, { accessToken: string; renewAt: number }>();
+const tokens = new Map<string, { accessToken: string; expiresAt: number }>();
+// Azure's Key Vault domains (public and sovereign clouds); any other host is a vault emulator.
+const azureVaultHost = /\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$|\.managedhsm\.azure\.net$/i;
 
 /**
- * Key Vault's secrets REST API with client credentials. `@azure/keyvault-secrets` and
- * `@azure/identity` are not installed in this repository, so this speaks the documented protocol
- * itself. The token is asked from the partner's configured login URL and the admin's tenant, never
- * from the authority a vault's 401 challenge names: a vault URL must not be able to steer where the
- * Key Vault app's secret is sent. A 401 (the challenge, e.g. a token the vault no longer accepts)
- * gets one fresh token and one retry.
+ * A partner's Key Vault secret through `@azure/keyvault-secrets` (SecretClient), with a credential
+ * that asks the partner's configured login URL for a client-credentials token (what
+ * `@azure/identity`'s ClientSecretCredential does with that login URL as authority host; the
+ * identity package is not installed). The SDK does Key Vault's 401 challenge; the credential takes
+ * the tenant and login URL the admin configured, never the authority a challenge names, and only
+ * ever issues Key Vault tokens, so a vault URL cannot steer where the Key Vault app's secret goes.
  *
  * @example
  *   const vault = new KeyVaultClient(access);
@@ -57,84 +60,77 @@ const tokens = new Map<string, { accessToken: string; renewAt: number }>();
 export class KeyVaultClient {
   readonly #vaultUrl: string;
   readonly #name: string;
+  readonly #client: SecretClient;
 
   constructor(private readonly access: KeyVaultAccess) {
     const { vaultUrl, name } = parseSecretUrl(access.secretUrl);
     this.#vaultUrl = vaultUrl;
     this.#name = name;
+    const credential: TokenCredential = { getToken: (scopes) => this.#token(scopes) };
+    this.#client = new SecretClient(vaultUrl, credential, {
+      httpClient: fetchHttpClient,
+      serviceVersion: '7.4',
+      retryOptions: { maxRetries: 2 },
+      // The SDK checks that the challenge's resource matches the vault's domain, which an emulator's
+      // 127.0.0.1 cannot; the credential above hands out Key Vault tokens only, whatever the challenge.
+      disableChallengeResourceVerification: !azureVaultHost.test(new URL(vaultUrl).hostname),
+    });
   }
 
   /** Writes a new version holding `value`; it becomes the secret's current version. */
   async set(value: string, tags: Record<string, string> = {}): Promise<VaultSecret> {
-    const body = await this.#call('PUT', '', { value, contentType: 'application/vnd.lanyard.refresh-token', tags });
-    return { version: versionOf(body), value };
+    const secret = await this.#sdk(() => this.#client.setSecret(this.#name, value, { contentType: 'application/vnd.lanyard.refresh-token', tags }));
+    return { version: versionOf(secret.properties.version), value };
   }
 
   /** The value of `version`, or of the current version when absent. */
   async get(version?: string): Promise<VaultSecret> {
-    const body = await this.#call('GET', version ? `/${encodeURIComponent(version)}` : '');
-    if (typeof body.value !== 'string') throw refused(200, 'NoValue', 'Key Vault returned the secret without a value');
-    return { version: versionOf(body), value: body.value };
+    const secret = await this.#sdk(() => this.#client.getSecret(this.#name, version ? { version } : {}));
+    if (typeof secret.value !== 'string') throw refused(200, 'NoValue', 'Key Vault returned the secret without a value');
+    return { version: versionOf(secret.properties.version), value: secret.value };
   }
 
   /** Disables one version: Key Vault then refuses to give its value to anyone (an old, spent token). */
   async disable(version: string): Promise<void> {
-    await this.#call('PATCH', `/${encodeURIComponent(version)}`, { attributes: { enabled: false } });
+    await this.#sdk(() => this.#client.updateSecretProperties(this.#name, version, { enabled: false }));
   }
 
-  /** Every version of the secret with whether it is enabled (pages followed, on this vault only). */
+  /** Every version of the secret with whether it is enabled (the SDK follows the pages). */
   async versions(): Promise<{ version: string; enabled: boolean }[]> {
-    const found: { version: string; enabled: boolean }[] = [];
-    let url: string | null = `${this.#vaultUrl}/secrets/${this.#name}/versions?api-version=${apiVersion}`;
-    while (url) {
-      // The bearer token goes to this vault only, whatever a nextLink says.
-      if (new URL(url).origin !== this.#vaultUrl) throw refused(200, 'BadNextLink', `Key Vault's nextLink points outside the vault: ${url}`);
-      const page = await this.#send('GET', url);
-      for (const item of Array.isArray(page.value) ? (page.value as Record<string, unknown>[]) : []) {
-        found.push({ version: versionOf(item), enabled: (item.attributes as { enabled?: unknown } | undefined)?.enabled !== false });
-      }
-      url = typeof page.nextLink === 'string' ? page.nextLink : null;
-    }
-    return found;
+    return this.#sdk(async () => {
+      const found: { version: string; enabled: boolean }[] = [];
+      for await (const properties of this.#client.listPropertiesOfSecretVersions(this.#name)) found.push({ version: versionOf(properties.version), enabled: properties.enabled !== false });
+      return found;
+    });
   }
 
-  /** Deletes the secret (every version; soft delete on vaults that have it). */
+  /** Deletes the secret (every version; soft delete on vaults that have it). Does not wait for the purge-able state. */
   async delete(): Promise<void> {
-    await this.#call('DELETE', '');
+    await this.#sdk(() => this.#client.beginDeleteSecret(this.#name));
   }
 
-  async #call(method: string, suffix: string, body?: unknown): Promise<Record<string, unknown>> {
-    return this.#send(method, `${this.#vaultUrl}/secrets/${this.#name}${suffix}?api-version=${apiVersion}`, body);
-  }
-
-  async #send(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
-    for (let attempt = 1; ; attempt += 1) {
-      const token = await this.#token(attempt > 1);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (error) {
-        throw (await microsoftUnreachable(this.#vaultUrl, error)) ?? error;
+  /** Runs an SDK call, turning its RestError into CSP_KEY_VAULT_REFUSED and a missing answer into MICROSOFT_UNREACHABLE. */
+  async #sdk<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isLanyardError(error)) throw error;
+      const rest = error as { name?: unknown; statusCode?: unknown; code?: unknown; message?: unknown; details?: { error?: { innererror?: { code?: unknown } } } };
+      if (rest.name === 'RestError' && typeof rest.statusCode === 'number') {
+        throw refused(rest.statusCode, String(rest.details?.error?.innererror?.code ?? rest.code ?? `HTTP ${rest.statusCode}`), String(rest.message ?? ''));
       }
-      const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      if (response.status === 401 && attempt === 1) continue;
-      if (!response.ok) {
-        const error = (answer.error ?? {}) as { code?: unknown; message?: unknown; innererror?: { code?: unknown } };
-        throw refused(response.status, String(error.innererror?.code ?? error.code ?? `HTTP ${response.status}`), String(error.message ?? ''));
-      }
-      return answer;
+      throw (await microsoftUnreachable(this.#vaultUrl, (error as { cause?: unknown }).cause ?? error)) ?? (await microsoftUnreachable(this.#vaultUrl, error)) ?? error;
     }
   }
 
-  async #token(renew: boolean): Promise<string> {
+  async #token(scopes: string | string[]): Promise<AccessToken> {
+    const asked = typeof scopes === 'string' ? [scopes] : scopes;
+    if (!asked.every((scope) => scope.replace(/\/+\.default$/, '/.default') === vaultScope)) {
+      throw new LanyardError('CSP_KEY_VAULT_REFUSED', `the vault asked for a token for ${asked.join(' ')}, not Key Vault; Lanyard only gets Key Vault tokens for it`, { status: 401, keyVaultCode: 'UnexpectedScope' });
+    }
     const key = `${this.access.loginUrl}|${this.access.tenantId}|${this.access.clientId}`;
     const cached = tokens.get(key);
-    if (!renew && cached && cached.renewAt > Date.now()) return cached.accessToken;
+    if (cached && cached.expiresAt - renewBeforeMs > Date.now()) return { token: cached.accessToken, expiresOnTimestamp: cached.expiresAt };
     const tokenUrl = `${this.access.loginUrl}/${encodeURIComponent(this.access.tenantId)}/oauth2/v2.0/token`;
     let response: Response;
     try {
@@ -156,13 +152,13 @@ export class KeyVaultClient {
       });
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600) * 1000;
-    tokens.set(key, { accessToken: body.access_token, renewAt: Date.now() + lifetimeMs - renewBeforeMs });
-    return body.access_token;
+    const expiresAt = Date.now() + lifetimeMs;
+    tokens.set(key, { accessToken: body.access_token, expiresAt });
+    return { token: body.access_token, expiresOnTimestamp: expiresAt };
   }
 }
 
-function versionOf(body: Record<string, unknown>): string {
-  const version = typeof body.id === 'string' ? /\/secrets\/[^/]+\/([^/?]+)/.exec(new URL(body.id).pathname)?.[1] : undefined;
+function versionOf(version: string | undefined): string {
   if (!version) throw refused(200, 'NoVersion', 'Key Vault returned no secret version id');
   return version;
 }
