@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
@@ -128,7 +129,8 @@ export class KeyVaultClient {
     if (!asked.every((scope) => scope.replace(/\/+\.default$/, '/.default') === vaultScope)) {
       throw new LanyardError('CSP_KEY_VAULT_REFUSED', `the vault asked for a token for ${asked.join(' ')}, not Key Vault; Lanyard only gets Key Vault tokens for it`, { status: 401, keyVaultCode: 'UnexpectedScope' });
     }
-    const key = `${this.access.loginUrl}|${this.access.tenantId}|${this.access.clientId}`;
+    // Keyed by the secret too: a token got with the right secret must not vouch for a wrong one typed later.
+    const key = createHash('sha256').update(`${this.access.loginUrl}|${this.access.tenantId}|${this.access.clientId}|${this.access.clientSecret}`).digest('hex');
     const cached = tokens.get(key);
     if (cached && cached.expiresAt - renewBeforeMs > Date.now()) return { token: cached.accessToken, expiresOnTimestamp: cached.expiresAt };
     const tokenUrl = `${this.access.loginUrl}/${encodeURIComponent(this.access.tenantId)}/oauth2/v2.0/token`;

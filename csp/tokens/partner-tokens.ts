@@ -2,7 +2,7 @@ import type { Db } from '../../core/db/database.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import { holdsRefreshToken } from '../data/partners.ts';
+import { findPartnerById, holdsRefreshToken } from '../data/partners.ts';
 import type { CspPartner, StoredTokenState, TokenState } from '../data/tables.ts';
 import { partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
 import { aadstsMeanings } from './aadsts.ts';
@@ -91,7 +91,10 @@ export async function refreshPartnerToken(deps: PartnerTokenDeps, name: string, 
  * Redeems the partner's stored refresh token (read from its configured storage), stores the
  * rotated one in the same place, and returns what Entra issued (the Partner Center access token with it).
  */
-export async function refreshStored(deps: PartnerTokenDeps, partner: CspPartner, actor: string, now: Date): Promise<DelegatedTokens> {
+export async function refreshStored(deps: PartnerTokenDeps, given: CspPartner, actor: string, now: Date): Promise<DelegatedTokens> {
+  // The row as it is now: a caller's copy (a long-lived Partner Center client's) may name a token
+  // another node has since rotated, and in Key Vault that version is disabled.
+  const partner = (await findPartnerById(deps.db, given.id)) ?? given;
   const stored = holdsRefreshToken(partner) ? await tokenStoreFor(deps, partner).read() : null;
   if (!stored) {
     throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });

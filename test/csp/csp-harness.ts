@@ -107,7 +107,7 @@ export async function startCspWorld(dialect: Dialect, options: { name?: string; 
 }
 
 /** The partner admin's consent as a browser does it: authorize URL, sign-in, MFA, consent, Lanyard's callback. */
-async function consentAs(emulator: RunningEmulator, lanyard: RunningLanyard, tenantId: string, partner: string, login: string): Promise<void> {
+export async function consentAs(emulator: RunningEmulator, lanyard: RunningLanyard, tenantId: string, partner: string, login: string): Promise<void> {
   const { url } = await startConsent(lanyard.context, partner, 'cli:tester');
   const first = await fetch(url, { redirect: 'manual' });
   const requestId = /name="request" value="([^"]*)"/.exec(await first.text())?.[1] ?? '';

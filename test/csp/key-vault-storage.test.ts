@@ -13,7 +13,7 @@ import { systemClock } from '../../core/clock.ts';
 import { isLanyardError } from '../../core/errors.ts';
 import { dialects } from '../harness/databases.ts';
 import { createManualClock } from '../harness/manual-clock.ts';
-import { startCspWorld, type CspWorld } from './csp-harness.ts';
+import { consentAs, startCspWorld, type CspWorld } from './csp-harness.ts';
 
 const vaultAppSecret = 'key-vault-app~secret';
 const secretName = 'northwindcsp-refresh-token';
@@ -80,6 +80,13 @@ describe.each(dialects)('partner refresh token in Key Vault on %s', (dialect) =>
     expect(JSON.stringify(move)).not.toContain(before);
   });
 
+  it('refuses a wrong Key Vault secret even right after the right one was used (no cached token vouches for it)', async () => {
+    const wrong = await codeOf(useKeyVault(deps(), world.partnerSlug, { secretUrl: `${world.emulator.baseUrl}/secrets/elsewhere`, ...vaultApp, clientSecret: 'not-the-secret' }, 'cli:test'));
+    expect(wrong).toMatchObject({ code: 'CSP_KEY_VAULT_REFUSED', details: { aadsts: 'AADSTS7000215' } });
+    expect((await world.partner()).keyVaultSecretUrl).toBe(secretUrl);
+    expect(vault().get('elsewhere')).toBeUndefined();
+  });
+
   it('writes the rotated token back to Key Vault as a new version; the old one is disabled and never used again', async () => {
     const before = await world.partner();
     const oldToken = vault().get(secretName, before.keyVaultSecretVersion!)!.value;
@@ -108,6 +115,19 @@ describe.each(dialects)('partner refresh token in Key Vault on %s', (dialect) =>
     const after = await world.partner();
     expect(after.keyVaultSecretVersion).not.toBe(before);
     expect(vault().get(secretName)!.version).toBe(after.keyVaultSecretVersion);
+  });
+
+  it('a new consent writes its token to Key Vault, and a caller holding an old copy of the partner still uses the current token', async () => {
+    const stale = await world.partner();
+    await consentAs(world.emulator, world.lanyard, world.partnerTenant.id, world.partnerSlug, world.agentUpn);
+    const after = await world.partner();
+    expect(after.keyVaultSecretVersion).not.toBe(stale.keyVaultSecretVersion);
+    expect(after.refreshTokenSealed).toBeNull();
+    expect(vault().get(secretName)!.version).toBe(after.keyVaultSecretVersion);
+    expect(vault().get(secretName, stale.keyVaultSecretVersion!)!.enabled).toBe(false);
+    // The stale row names a disabled version; the redemption reads the recorded one.
+    await refreshStored(deps(), stale, 'cli:test', new Date());
+    expect((await world.partner()).tokenState).toBe('valid');
   });
 
   it('of two redemptions of the same token, one stores its token and the other neither overwrites nor drops it', async () => {
