@@ -1,7 +1,8 @@
 import type { Generated, Selectable } from 'kysely';
 
 /**
- * Tables of the CSP module: partners and their consent requests (0011), customers (0012).
+ * Tables of the CSP module: partners and their consent requests (0011), customers (0012), the
+ * partner columns for token storage in Key Vault, admin notices and the client secret expiry (0014).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
