@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
@@ -42,7 +41,6 @@ export function parseSecretUrl(secretUrl: string): { vaultUrl: string; name: str
 const keyVaultUrlInvalid = (secretUrl: string) =>
   new LanyardError('CSP_KEY_VAULT_URL_INVALID', `--secret-url must be a Key Vault secret's URL without a version, https://<vault>.vault.azure.net/secrets/<name> (name: letters, digits, hyphens); "${secretUrl}" is not one`);
 
-const tokens = new Map<string, { accessToken: string; expiresAt: number }>();
 // Azure's Key Vault domains (public and sovereign clouds); any other host is a vault emulator.
 const azureVaultHost = /\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$|\.managedhsm\.azure\.net$/i;
 
@@ -62,12 +60,14 @@ export class KeyVaultClient {
   readonly #vaultUrl: string;
   readonly #name: string;
   readonly #client: SecretClient;
+  /** This client's Key Vault token: per instance, so no process-wide state outlives the credentials it was got with. */
+  #token: { accessToken: string; expiresAt: number } | undefined;
 
   constructor(private readonly access: KeyVaultAccess) {
     const { vaultUrl, name } = parseSecretUrl(access.secretUrl);
     this.#vaultUrl = vaultUrl;
     this.#name = name;
-    const credential: TokenCredential = { getToken: (scopes) => this.#token(scopes) };
+    const credential: TokenCredential = { getToken: (scopes) => this.#accessToken(scopes) };
     this.#client = new SecretClient(vaultUrl, credential, {
       httpClient: fetchHttpClient,
       serviceVersion: '7.4',
@@ -124,14 +124,12 @@ export class KeyVaultClient {
     }
   }
 
-  async #token(scopes: string | string[]): Promise<AccessToken> {
+  async #accessToken(scopes: string | string[]): Promise<AccessToken> {
     const asked = typeof scopes === 'string' ? [scopes] : scopes;
     if (!asked.every((scope) => scope.replace(/\/+\.default$/, '/.default') === vaultScope)) {
       throw new LanyardError('CSP_KEY_VAULT_REFUSED', `the vault asked for a token for ${asked.join(' ')}, not Key Vault; Lanyard only gets Key Vault tokens for it`, { status: 401, keyVaultCode: 'UnexpectedScope' });
     }
-    // Keyed by the secret too: a token got with the right secret must not vouch for a wrong one typed later.
-    const key = createHash('sha256').update(`${this.access.loginUrl}|${this.access.tenantId}|${this.access.clientId}|${this.access.clientSecret}`).digest('hex');
-    const cached = tokens.get(key);
+    const cached = this.#token;
     if (cached && cached.expiresAt - renewBeforeMs > Date.now()) return { token: cached.accessToken, expiresOnTimestamp: cached.expiresAt };
     const tokenUrl = `${this.access.loginUrl}/${encodeURIComponent(this.access.tenantId)}/oauth2/v2.0/token`;
     let response: Response;
@@ -155,7 +153,7 @@ export class KeyVaultClient {
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600) * 1000;
     const expiresAt = Date.now() + lifetimeMs;
-    tokens.set(key, { accessToken: body.access_token, expiresAt });
+    this.#token = { accessToken: body.access_token, expiresAt };
     return { token: body.access_token, expiresOnTimestamp: expiresAt };
   }
 }

@@ -98,7 +98,9 @@ function databaseStore(deps: TokenStorageDeps, partner: CspPartner): TokenStore 
  * old version and a loser its own, so a spent token is never read again, by Lanyard or anyone.
  */
 function keyVaultStore(deps: TokenStorageDeps, partner: CspPartner): TokenStore {
-  const vault = () => new KeyVaultClient(keyVaultAccess(deps.secretBox, partner));
+  let client: KeyVaultClient | undefined;
+  // One client (and so one Key Vault token) for the operations of this store: read, write, disable.
+  const vault = () => (client ??= new KeyVaultClient(keyVaultAccess(deps.secretBox, partner)));
   const disableQuietly = async (version: string) => {
     // The token is already spent or superseded; a vault that refuses the update leaves a dead value behind, nothing worse.
     await vault().disable(version).catch(() => undefined);
