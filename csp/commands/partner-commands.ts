@@ -8,7 +8,9 @@ const describe = (view: PartnerView) =>
     `  tenant ${view.tenantId}, app ${view.clientId}${view.accountId ? `, account ${view.accountId}` : ''}`,
     `  endpoints: login ${view.endpoints.login}, Partner Center ${view.endpoints.partnerCenter}, Graph ${view.endpoints.graph}`,
     `  resellers: ${view.resellerIds.length ? view.resellerIds.join(', ') : 'none'}`,
-    `  refresh token: ${view.hasRefreshToken ? `held (${view.tokenStorage}), consented by ${view.consentUpn ?? 'unknown'}, last used ${view.refreshTokenLastUsedAt}` : 'none: run `lanyard csp partner consent`'}`,
+    `  refresh token: ${view.hasRefreshToken ? `held (${view.tokenStorage === 'key-vault' ? `Key Vault ${view.keyVaultSecretUrl}` : 'database'}), consented by ${view.consentUpn ?? 'unknown'}, last used ${view.refreshTokenLastUsedAt}` : 'none: run `lanyard csp partner consent`'}`,
+    `  client secret expires: ${view.clientSecretExpiresAt?.slice(0, 10) ?? 'not recorded (csp partner change --client-secret-expires)'}`,
+    `  admins told of token trouble: ${view.adminEmails.length ? view.adminEmails.join(', ') : 'none (csp partner change --admin-emails)'}`,
   ].join('\n');
 
 export const partnerCommands: readonly CommandDefinition[] = [
