@@ -24,6 +24,7 @@ export const errorCodes = {
   CLIENT_ID_INVALID: { status: 400 },
   CSP_ACCOUNT_ID_INVALID: { status: 400 },
   CSP_ADDRESS_INVALID: { status: 400 },
+  CSP_ADMIN_EMAIL_INVALID: { status: 400 },
   CSP_BILLING_FORMAT_INVALID: { status: 400 },
   CSP_COMPANY_INVALID: { status: 400 },
   CSP_CONSENT_DENIED: { status: 400 },
@@ -33,11 +34,15 @@ export const errorCodes = {
   CSP_DATE_INVALID: { status: 400 },
   CSP_DOMAIN_PREFIX_INVALID: { status: 400 },
   CSP_EMAIL_INVALID: { status: 400 },
+  CSP_ENDPOINT_INVALID: { status: 400 },
+  CSP_KEY_VAULT_URL_INVALID: { status: 400 },
+  CSP_LICENCE_CAP_INVALID: { status: 400 },
   CSP_PARTNER_NAME_INVALID: { status: 400 },
   CSP_PHONE_INVALID: { status: 400 },
   CSP_QUANTITY_INVALID: { status: 400 },
   CSP_QUANTITY_OUT_OF_RANGE: { status: 400 },
   CSP_RESELLER_ID_INVALID: { status: 400 },
+  CSP_SECRET_EXPIRY_INVALID: { status: 400 },
   CSP_SETTING_INVALID: { status: 400 },
   CSP_TERM_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
@@ -143,6 +148,10 @@ export const errorCodes = {
   CSP_SUBSCRIPTION_EXISTS: { status: 409 },
   CSP_SUBSCRIPTION_LOCKED: { status: 409 },
   CSP_SUBSCRIPTION_NOT_CHANGEABLE: { status: 409 },
+  // `csp partner remove` while the partner still has customers (details: how many).
+  CSP_PARTNER_HAS_CUSTOMERS: { status: 409 },
+  // The token was rotated while it was being moved to another storage: nothing moved, run the command again.
+  CSP_TOKEN_STORAGE_CHANGED: { status: 409 },
   DOMAIN_EXISTS: { status: 409 },
   DOMAIN_FEDERATED: { status: 409 },
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
@@ -195,6 +204,8 @@ export const errorCodes = {
   // 502: a peer answered badly
   /** Placeholder of LanyardError.relayed, which carries the sender's own code and status. */
   CERTIFICATE_PUSH_FAILED: { status: 502 },
+  // Key Vault (or Entra, for the Key Vault app's token) refused a call on a partner's token secret (details: the status and code).
+  CSP_KEY_VAULT_REFUSED: { status: 502 },
   // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
   CSP_TOKEN_REFUSED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },

@@ -1,5 +1,6 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { connectionCommands } from './commands/connection-commands.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { subscriptionCommands } from './commands/subscription-commands.ts';
@@ -11,6 +12,7 @@ import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
 import * as subscriptions from './migrations/0013-csp-subscriptions.ts';
+import * as tokenStorage from './migrations/0014-csp-token-storage.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -26,14 +28,15 @@ export const cspModule: LanyardModule = {
     '0011-csp-partners': partners,
     '0012-csp-customers': customers,
     '0013-csp-subscriptions': subscriptions,
+    '0014-csp-token-storage': tokenStorage,
     '0015-csp-customer-licences': customerLicences,
   },
-  commands: [...partnerCommands, ...tokenCommands, ...customerCommands, ...subscriptionCommands],
+  commands: [...partnerCommands, ...tokenCommands, ...connectionCommands, ...customerCommands, ...subscriptionCommands],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
   provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [
-    tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays }),
+    tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
     legacyDeletionJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
   ],

@@ -2,7 +2,9 @@ import type { Generated, Selectable } from 'kysely';
 
 /**
  * Tables of the CSP module: partners and their consent requests (0011), customers (0012),
- * subscriptions, their changes and billing lines (0013), the customers' imported licence snapshots (0015).
+ * subscriptions, their changes and billing lines (0013), the partner columns for token storage in
+ * Key Vault, admin notices and the client secret expiry (0014), the customers' imported licence
+ * snapshots (0015).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -46,7 +48,7 @@ export interface CspPartnersTable {
   includeSubResellers: number;
   /** 1 for the one partner commands use when none is named. */
   isDefault: number;
-  /** Where the refresh token lives; only 'database' is built (Key Vault is not, see docs/csp.md). */
+  /** Where the refresh token lives: `refresh_token_sealed` here, or a Key Vault secret (0014). */
   tokenStorage: Generated<'database' | 'key-vault'>;
   /** AES-256-GCM under the master key, context `csp-partner-refresh-token:<id>`. */
   refreshTokenSealed: string | null;
@@ -67,6 +69,24 @@ export interface CspPartnersTable {
   legacyTerminationDays: Generated<number>;
   createdAt: string;
   updatedAt: string;
+  /** 0014: `https://{vault}/secrets/{name}` while the token lives in Key Vault. */
+  keyVaultSecretUrl: string | null;
+  /** The Key Vault app (client credentials) Lanyard reads and writes the secret as. */
+  keyVaultTenantId: string | null;
+  keyVaultClientId: string | null;
+  /** AES-256-GCM under the master key, context `csp-key-vault-secret:<id>`. */
+  keyVaultClientSecretSealed: string | null;
+  /** The secret version holding the current token: the compare-and-set handle in Key Vault storage. */
+  keyVaultSecretVersion: string | null;
+  /** SHA-256 (hex) of the current refresh token, wherever it lives. */
+  refreshTokenHash: string | null;
+  /** JSON string[]: who is mailed when the token needs attention. */
+  adminEmails: Generated<string>;
+  /** The app's client secret expiry, as the admin recorded it (`--client-secret-expires`). */
+  clientSecretExpiresAt: string | null;
+  /** The token state the admins were last told about; null while all is well. */
+  notifiedState: string | null;
+  notifiedAt: string | null;
 }
 
 export interface CspConsentRequestsTable {
