@@ -92,6 +92,7 @@ export const errorCodes = {
   // 404: not found
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
+  CSP_DOMAIN_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   DOMAIN_NOT_FOUND: { status: 404 },
   FEDERATION_UNKNOWN_DOMAIN: { status: 404 },
@@ -107,6 +108,9 @@ export const errorCodes = {
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
   CSP_AGREEMENT_NOT_ACCEPTED: { status: 409 },
+  CSP_DOMAIN_EXISTS: { status: 409 },
+  // The verification TXT record is missing or wrong: details name the record and what the resolver saw.
+  CSP_DOMAIN_VERIFICATION_FAILED: { status: 409 },
   CSP_NO_REFRESH_TOKEN: { status: 409 },
   CSP_NO_SEATS_LEFT: { status: 409 },
   CSP_OUTSIDE_CHANGE_WINDOW: { status: 409 },
@@ -117,6 +121,9 @@ export const errorCodes = {
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
   DOMAIN_IN_USE: { status: 409 },
   DOMAIN_OWNED_ELSEWHERE: { status: 409 },
+  // A record Lanyard must write cannot be merged with one already there (a CNAME elsewhere, a second SPF).
+  DNS_RECORD_CONFLICT: { status: 409 },
+  DNS_ZONE_NOT_HOSTED: { status: 409 },
   FEDERATION_PREFLIGHT_FAILED: { status: 409 },
   IMMUTABLE_ID_TAKEN: { status: 409 },
   ISSUER_TAKEN: { status: 409 },
@@ -166,6 +173,8 @@ export const errorCodes = {
   CERTIFICATE_PUSH_FAILED: { status: 502 },
   // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
   CSP_TOKEN_REFUSED: { status: 502 },
+  // The DNS provider answered with an error (details: its HTTP status and message).
+  DNS_PROVIDER_REFUSED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },
   GRAPH_REQUEST_FAILED: { status: 502 },
   LANYARD_BAD_RESPONSE: { status: 502 },
@@ -176,6 +185,7 @@ export const errorCodes = {
   TENANT_AUTH_FAILED: { status: 502 },
   // 503: a dependency is away (shown: written for the person waiting)
   AGENT_DIRECTORY_UNAVAILABLE: { status: 503 },
+  DNS_PROVIDER_UNREACHABLE: { status: 503 },
   PARTNER_CENTER_THROTTLED: { status: 503 },
   RUN_INTERRUPTED: { status: 503 },
   AGENT_UNAVAILABLE: { status: 503 },
