@@ -7,6 +7,7 @@ import { consentCallbackRouter } from './consent/consent-routes.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
+import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 
 /**
  * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
@@ -15,7 +16,7 @@ import * as customers from './migrations/0012-csp-customers.ts';
 export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
-  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers },
+  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0016-csp-customer-domains': customerDomains },
   commands: [...partnerCommands, ...tokenCommands],
   routes: ({ context }) => [consentCallbackRouter(context)],
   jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],

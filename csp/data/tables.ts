@@ -1,7 +1,8 @@
 import type { Generated, Selectable } from 'kysely';
 
 /**
- * Tables of the CSP module: partners and their consent requests (0011), customers (0012).
+ * Tables of the CSP module: partners and their consent requests (0011), customers (0012),
+ * customers' domains (0016).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -9,6 +10,7 @@ declare module '../../core/db/schema.ts' {
     cspPartners: CspPartnersTable;
     cspConsentRequests: CspConsentRequestsTable;
     cspCustomers: CspCustomersTable;
+    cspCustomerDomains: CspCustomerDomainsTable;
   }
 }
 
@@ -99,6 +101,29 @@ export interface CspCustomersTable {
   updatedAt: string;
 }
 
+export const customerDomainStates = ['unverified', 'verified', 'failed'] as const;
+export type CustomerDomainState = (typeof customerDomainStates)[number];
+
+export interface CspCustomerDomainsTable {
+  id: string;
+  customerId: string;
+  /** Lower case, unique: Microsoft verifies a name in one tenant only. */
+  domain: string;
+  state: Generated<CustomerDomainState>;
+  /** The zone Lanyard's DNS provider hosts it in, as found at the last attempt (null: not hosted). */
+  zone: string | null;
+  lastErrorCode: string | null;
+  /** What the last attempt ran into, as shown to the admin (the missing record and what the resolver saw). */
+  lastError: string | null;
+  attempts: Generated<number>;
+  /** When the job may try again (null: at once). */
+  nextAttemptAt: string | null;
+  verifiedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type CspPartner = Selectable<CspPartnersTable>;
+export type CspCustomerDomain = Selectable<CspCustomerDomainsTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
