@@ -6,21 +6,9 @@ import { cspConfig } from '../../csp/config.ts';
 import type { DnsProvider } from '../../csp/dns/dns-provider.ts';
 import { openDnsProvider } from '../../csp/dns/open-dns-provider.ts';
 import { powerDnsProvider } from '../../csp/dns/powerdns.ts';
+import { countingFetch } from '../harness/counting-fetch.ts';
 import { freePort } from '../harness/free-port.ts';
 import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
-
-/** Counts the requests a provider sends, by method, and passes them on to the real server unchanged. */
-export function countingFetch(): { fetch: typeof fetch; counts: Map<string, number> } {
-  const counts = new Map<string, number>();
-  return {
-    counts,
-    fetch: (input, init) => {
-      const method = init?.method ?? 'GET';
-      counts.set(method, (counts.get(method) ?? 0) + 1);
-      return fetch(input, init);
-    },
-  };
-}
 
 async function failure(promise: Promise<unknown>): Promise<LanyardError> {
   const error = await promise.then(() => undefined, (caught: unknown) => caught);
