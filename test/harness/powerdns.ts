@@ -110,6 +110,7 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
 function config(dir: string, dnsPort: number, apiPort: number, apiKey: string): string {
   return `launch=gsqlite3
 gsqlite3-database=${dir}/pdns.sqlite3
+gsqlite3-pragma-synchronous=0
 local-address=127.0.0.1
 local-port=${dnsPort}
 socket-dir=${dir}
