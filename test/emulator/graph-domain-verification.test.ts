@@ -84,6 +84,20 @@ describe('emulator: Graph domain verification through DNS', () => {
     expect(graphErrorCode(await graphRequest(emulator, readerToken, 'POST', '/domains', { id: 'reader.test' }))).toBe('Authorization_RequestDenied');
   });
 
+  it('takes its DNS server from the control API too', async () => {
+    const put = (server: string | null) =>
+      fetch(`${emulator.baseUrl}/_emulator/dns-server`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ server }) });
+    expect((await put('not a server')).status).toBe(400);
+    expect(await (await put(null)).json()).toEqual({ server: null });
+    expect((await graphRequest(emulator, token, 'POST', '/domains', { id: 'control.test' })).status).toBe(201);
+    expect(await (await put(pdns.dnsServer)).json()).toEqual({ server: pdns.dnsServer });
+    // Back on PowerDNS, which has no zone control.test: refused.
+    expect((await graphRequest(emulator, token, 'POST', '/domains/control.test/verify')).status).toBe(400);
+    // A subdomain of a verified root is verified with it, no lookup needed.
+    const sub = await graphRequest(emulator, token, 'POST', '/domains', { id: 'mail.contoso.test' });
+    expect(sub.body).toMatchObject({ isVerified: true, isRoot: false });
+  });
+
   it('without a DNS server, verifies without a lookup (the explicit default)', async () => {
     emulator.setDnsServer(undefined);
     try {
