@@ -92,6 +92,7 @@ export const errorCodes = {
   // 404: not found
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
+  CSP_CUSTOMER_NOT_FOUND: { status: 404 },
   CSP_DOMAIN_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   DOMAIN_NOT_FOUND: { status: 404 },
@@ -108,6 +109,8 @@ export const errorCodes = {
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
   CSP_AGREEMENT_NOT_ACCEPTED: { status: 409 },
+  // Domain commands reach a customer's tenant through the Lanyard organization it is linked to.
+  CSP_CUSTOMER_NOT_LINKED: { status: 409 },
   CSP_DOMAIN_EXISTS: { status: 409 },
   // The verification TXT record is missing or wrong: details name the record and what the resolver saw.
   CSP_DOMAIN_VERIFICATION_FAILED: { status: 409 },

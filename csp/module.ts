@@ -1,9 +1,12 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { domainCommands } from './commands/domain-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
+import { domainSetupDeps, openCustomerGraph } from './domains/customer-graph.ts';
+import { domainSetupJob } from './jobs/domain-setup-job.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
@@ -17,7 +20,11 @@ export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
   migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0016-csp-customer-domains': customerDomains },
-  commands: [...partnerCommands, ...tokenCommands],
+  commands: [...partnerCommands, ...tokenCommands, ...domainCommands],
   routes: ({ context }) => [consentCallbackRouter(context)],
-  jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
+  jobs: ({ context }) => [
+    tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays }),
+    // Every customer's domains until csp_subscriptions lands (then: those with an active subscription; see CustomerSelection).
+    domainSetupJob({ ...domainSetupDeps(context, systemClock), openCustomerGraph: (customer) => openCustomerGraph(context, customer) }),
+  ],
 };

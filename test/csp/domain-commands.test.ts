@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../core/secret-box.ts';
+import { insertCustomer } from '../../csp/data/customers.ts';
+import { insertPartner } from '../../csp/data/partners.ts';
+import type { RunningEmulator } from '../../emulator/start.ts';
+import { createOrganization } from '../../idp/accounts/organizations.ts';
+import { saveTenantConnection } from '../../provisioning/data/tenant-connections.ts';
+import { tenantSecretContext } from '../../provisioning/tenant/graph-client.ts';
+import { cliEnvironment, runCli } from '../harness/cli.ts';
+import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
+import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
+import { seedTenant, startTrustedEmulator } from '../emulator/harness.ts';
+
+/**
+ * `lanyard csp domain …` as CLI processes against the emulator and a real PowerDNS. The customer's
+ * tenant is reached through the Lanyard organization it is linked to (a tenant connection of an app
+ * registered in the emulated tenant); the partner's delegated access is another part of issue 12.
+ */
+describe('csp domain commands', () => {
+  let pdns: PowerDnsServer;
+  let emulator: RunningEmulator;
+  let database: TestDatabase;
+  let dataDir: string;
+  let env: Record<string, string>;
+  const customerRef = 'litware.onmicrosoft.com';
+  beforeAll(async () => {
+    pdns = await startPowerDns();
+    emulator = await startTrustedEmulator({ dnsServer: pdns.dnsServer });
+    database = await createTestDatabase('sqlite');
+    dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-domain-cli-'));
+    env = cliEnvironment(database.url, dataDir, {
+      LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
+      LANYARD_GRAPH_URL: emulator.baseUrl,
+      NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+      LANYARD_DNS_PROVIDER: 'powerdns',
+      LANYARD_POWERDNS_URL: pdns.apiUrl,
+      LANYARD_POWERDNS_API_KEY: pdns.apiKey,
+      LANYARD_DNS_RESOLVERS: pdns.dnsServer,
+    });
+    const seeded = seedTenant(emulator, 'litware', ['Domain.ReadWrite.All']);
+    const organization = await createOrganization(database.db, { slug: 'litware', name: 'Litware' }, 'test');
+    await saveTenantConnection(database.db, {
+      organizationId: organization.id,
+      tenantId: seeded.tenant.id,
+      clientId: seeded.clientId,
+      clientSecretEncrypted: createSecretBox(Buffer.from(env.LANYARD_MASTER_KEY!, 'base64')).seal(seeded.clientSecret, tenantSecretContext(organization.id)),
+    });
+    const partner = await insertPartner(database.db, {
+      slug: 'northwind',
+      partnerTenantId: '11111111-1111-1111-1111-111111111111',
+      clientId: '22222222-2222-2222-2222-222222222222',
+      clientSecretSealed: 'sealed',
+      accountId: null,
+      loginUrl: emulator.baseUrl,
+      partnerCenterUrl: emulator.baseUrl,
+      graphUrl: emulator.baseUrl,
+      resellerIds: '[]',
+      includeSubResellers: 0,
+      isDefault: true,
+    });
+    await insertCustomer(database.db, { partnerId: partner!.id, tenantId: seeded.tenant.id, domain: customerRef, companyName: 'Litware', country: 'DE', email: null, resellerId: null, organizationId: organization.id, source: 'created' });
+    await insertCustomer(database.db, { partnerId: partner!.id, tenantId: '44444444-4444-4444-4444-444444444444', domain: 'unlinked.onmicrosoft.com', companyName: 'Unlinked', country: 'DE', email: null, resellerId: null, organizationId: null, source: 'created' });
+    await pdns.createZone('litware.test');
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await emulator?.close();
+    await pdns?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('adds a domain in a hosted zone and verifies it in one go; a second `records --setup` writes nothing', async () => {
+    const added = await runCli(['csp', 'domain', 'add', customerRef, 'litware.test', '--json'], env);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(added.json()).toMatchObject({ domain: 'litware.test', state: 'verified', hostedZone: 'litware.test' });
+    expect(added.json().written.length).toBeGreaterThan(2);
+    expect(emulator.state.findDomain('litware.test')!.domain.isVerified).toBe(true);
+
+    const records = await runCli(['csp', 'domain', 'records', 'litware.test', '--setup'], env);
+    expect(records.code).toBe(0);
+    expect(records.stdout).toContain('verified; the service records (zone litware.test hosted by Lanyard\'s DNS provider, 0 rrset(s) written)');
+    expect(records.stdout).toContain('MX  @  litware-test.mail.protection.outlook.com  priority 0  TTL 3600');
+    expect(records.stdout).toContain('is in place');
+    expect(records.stdout).not.toContain('missing');
+  });
+
+  it('for a zone it does not host, prints the record to add; verify fails naming what the resolver saw, then succeeds once it is there', async () => {
+    const added = await runCli(['csp', 'domain', 'add', customerRef, 'fabrikam-shop.test'], env);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('fabrikam-shop.test: unverified');
+    expect(added.stdout).toContain('add this record at the domain’s DNS host, then run `lanyard csp domain verify fabrikam-shop.test`:');
+    const value = /TXT {2}@ {2}(MS=ms\d{8}) {2}TTL 3600/.exec(added.stdout)?.[1];
+    expect(value).toBeDefined();
+
+    const failed = await runCli(['csp', 'domain', 'verify', 'fabrikam-shop.test', '--json'], env);
+    expect(failed.code).toBe(1);
+    const error = JSON.parse(failed.stderr).error;
+    expect(error.code).toBe('CSP_DOMAIN_VERIFICATION_FAILED');
+    expect(error.message).toContain(`TXT fabrikam-shop.test "${value}" is missing: ${pdns.dnsServer} answered no TXT record (the server refused the query)`);
+    expect(error.details.resolverSaw).toEqual([{ record: 'TXT fabrikam-shop.test', status: 'missing', seen: [] }]);
+
+    const listed = await runCli(['csp', 'domain', 'list', customerRef, '--json'], env);
+    expect(listed.json().find((row: { domain: string }) => row.domain === 'fabrikam-shop.test')).toMatchObject({ state: 'unverified', attempts: 2, lastErrorCode: 'CSP_DOMAIN_VERIFICATION_FAILED' });
+
+    // The customer's own DNS host gets the record (here a zone on the same PowerDNS, added by hand).
+    await pdns.createZone('fabrikam-shop.test', [{ name: 'fabrikam-shop.test.', type: 'TXT', ttl: 3600, records: [{ content: `"${value}"` }] }]);
+    const verified = await runCli(['csp', 'domain', 'verify', 'fabrikam-shop.test'], env);
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+    // Now hosted by the same PowerDNS, Lanyard writes the service records itself.
+    expect(verified.stdout).toContain('fabrikam-shop.test: verified (zone fabrikam-shop.test hosted');
+  });
+
+  it('refuses unknown customers and domains, unlinked customers and bad names with their codes', async () => {
+    const code = async (args: string[]) => JSON.parse((await runCli([...args, '--json'], env)).stderr).error.code;
+    expect(await code(['csp', 'domain', 'add', 'nobody.onmicrosoft.com', 'x.test'])).toBe('CSP_CUSTOMER_NOT_FOUND');
+    expect(await code(['csp', 'domain', 'add', 'unlinked.onmicrosoft.com', 'x.test'])).toBe('CSP_CUSTOMER_NOT_LINKED');
+    expect(await code(['csp', 'domain', 'add', customerRef, 'bad_name'])).toBe('DOMAIN_NAME_INVALID');
+    expect(await code(['csp', 'domain', 'verify', 'never-added.test'])).toBe('CSP_DOMAIN_NOT_FOUND');
+    expect(emulator.state.findDomain('x.test')).toBeUndefined();
+  });
+});
