@@ -12,7 +12,11 @@ import { tenantSecretContext } from '../../provisioning/tenant/graph-client.ts';
 import { cliEnvironment, runCli } from '../harness/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.ts';
 import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
-import { seedTenant, startTrustedEmulator } from '../emulator/harness.ts';
+import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator } from '../emulator/harness.ts';
+import { ensurePeriodicJob } from '../../core/jobs/job-store.ts';
+import { findCustomerDomain, insertCustomerDomain } from '../../csp/data/customer-domains.ts';
+import { domainSetupJobKind } from '../../csp/jobs/domain-setup-job.ts';
+import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 
 /**
  * `lanyard csp domain …` as CLI processes against the emulator and a real PowerDNS. The customer's
@@ -122,5 +126,52 @@ describe('csp domain commands', () => {
     expect(await code(['csp', 'domain', 'add', customerRef, 'bad_name'])).toBe('DOMAIN_NAME_INVALID');
     expect(await code(['csp', 'domain', 'verify', 'never-added.test'])).toBe('CSP_DOMAIN_NOT_FOUND');
     expect(emulator.state.findDomain('x.test')).toBeUndefined();
+  });
+});
+
+/** The job as `lanyard serve` registers it: the csp module's definition, run by the server's job runner. */
+describe('the verify-and-set-up job in the server', () => {
+  let pdns: PowerDnsServer;
+  let emulator: RunningEmulator;
+  let lanyard: RunningLanyard;
+  beforeAll(async () => {
+    pdns = await startPowerDns();
+    emulator = await startTrustedEmulator({ dnsServer: pdns.dnsServer });
+    lanyard = await startLanyard('sqlite', {
+      LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
+      LANYARD_GRAPH_URL: emulator.baseUrl,
+      LANYARD_DNS_PROVIDER: 'powerdns',
+      LANYARD_POWERDNS_URL: pdns.apiUrl,
+      LANYARD_POWERDNS_API_KEY: pdns.apiKey,
+      LANYARD_DNS_RESOLVERS: pdns.dnsServer,
+    });
+  });
+  afterAll(async () => {
+    await lanyard?.stop();
+    await emulator?.close();
+    await pdns?.stop();
+  });
+
+  it('verifies and sets up a linked customer’s domain, and records an unlinked customer’s as failing', async () => {
+    const db = lanyard.context.db;
+    const seeded = seedTenant(emulator, 'adatum', ['Domain.ReadWrite.All']);
+    const organization = await createOrganization(db, { slug: 'adatum', name: 'Adatum' }, 'test');
+    await saveTenantConnection(db, { organizationId: organization.id, tenantId: seeded.tenant.id, clientId: seeded.clientId, clientSecretEncrypted: createSecretBox(lanyard.context.masterKey).seal(seeded.clientSecret, tenantSecretContext(organization.id)) });
+    const partner = await insertPartner(db, { slug: 'northwind', partnerTenantId: '11111111-1111-1111-1111-111111111111', clientId: '22222222-2222-2222-2222-222222222222', clientSecretSealed: 'sealed', accountId: null, loginUrl: emulator.baseUrl, partnerCenterUrl: emulator.baseUrl, graphUrl: emulator.baseUrl, resellerIds: '[]', includeSubResellers: 0, isDefault: true });
+    const linked = await insertCustomer(db, { partnerId: partner!.id, tenantId: seeded.tenant.id, domain: 'adatum.onmicrosoft.com', companyName: 'Adatum', country: 'DE', email: null, resellerId: null, organizationId: organization.id, source: 'created' });
+    const unlinked = await insertCustomer(db, { partnerId: partner!.id, tenantId: '55555555-5555-5555-5555-555555555555', domain: 'solo.onmicrosoft.com', companyName: 'Solo', country: 'DE', email: null, resellerId: null, organizationId: null, source: 'created' });
+    await pdns.createZone('adatum.test');
+    expect((await graphRequest(emulator, await fetchAccessToken(emulator, seeded), 'POST', '/domains', { id: 'adatum.test' })).status).toBe(201);
+    const before = new Date(Date.now() - 60_000);
+    await insertCustomerDomain(db, { customerId: linked!.id, domain: 'adatum.test' }, before);
+    await insertCustomerDomain(db, { customerId: unlinked!.id, domain: 'solo.test' }, before);
+
+    await ensurePeriodicJob(db, domainSetupJobKind, new Date());
+    expect(await lanyard.server.jobs.runDue()).toBeGreaterThanOrEqual(1);
+    const job = await db.selectFrom('jobs').selectAll().where('kind', '=', domainSetupJobKind).executeTakeFirstOrThrow();
+    expect(JSON.parse(job.result ?? 'null')).toMatchObject({ processed: 2, verified: ['adatum.test'], failed: [{ domain: 'solo.test', code: 'CSP_CUSTOMER_NOT_LINKED' }] });
+    expect(await findCustomerDomain(db, 'adatum.test')).toMatchObject({ state: 'verified', zone: 'adatum.test' });
+    expect(emulator.state.findDomain('adatum.test')!.domain.isVerified).toBe(true);
+    expect(await findCustomerDomain(db, 'solo.test')).toMatchObject({ state: 'unverified', attempts: 1, lastErrorCode: 'CSP_CUSTOMER_NOT_LINKED' });
   });
 });
