@@ -43,7 +43,8 @@ export function powerDnsProvider(options: PowerDnsOptions): DnsProvider {
   const send = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
 
-  async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<T | undefined> {
+  /** `absentOn404`: a 404 means "no such zone" (undefined) rather than a wrong server id or URL. */
+  async function call<T>(method: string, path: string, action: string, body?: unknown, absentOn404 = false): Promise<T | undefined> {
     let response: Response;
     try {
       response = await send(`${base}${path}`, {
@@ -57,7 +58,7 @@ export function powerDnsProvider(options: PowerDnsOptions): DnsProvider {
       throw new LanyardError('DNS_PROVIDER_UNREACHABLE', `PowerDNS at ${options.url} did not answer (${cause}) while ${action}; check LANYARD_POWERDNS_URL and that PowerDNS runs with api=yes`, { url: options.url, cause });
     }
     const text = await response.text();
-    if (response.status === 404 && method === 'GET') return undefined;
+    if (response.status === 404 && absentOn404) return undefined;
     if (!response.ok) {
       let message = text.trim();
       try {
@@ -74,7 +75,7 @@ export function powerDnsProvider(options: PowerDnsOptions): DnsProvider {
   const zonePath = (zone: string) => `/zones/${encodeURIComponent(`${canonicalName(zone)}.`)}`;
 
   async function readZone(zone: string): Promise<PowerDnsRrset[]> {
-    const found = await call<{ rrsets: PowerDnsRrset[] }>('GET', zonePath(zone), `reading zone ${zone}`);
+    const found = await call<{ rrsets: PowerDnsRrset[] }>('GET', zonePath(zone), `reading zone ${zone}`, undefined, true);
     if (!found) throw new LanyardError('DNS_ZONE_NOT_HOSTED', `PowerDNS hosts no zone ${canonicalName(zone)}; Lanyard does not create zones, add it in PowerDNS first`, { zone: canonicalName(zone) });
     return found.rrsets;
   }

@@ -56,16 +56,10 @@ export async function addCustomerDomain(deps: DomainSetupDeps, graph: Client, cu
   }
   const known = await findCustomerDomain(deps.db, domain);
   if (known && known.customerId !== customer.id) throw domainTaken(domain);
-  if (!known) {
-    await graph
-      .api('/domains')
-      .post({ id: domain })
-      .catch(async (error: unknown) => {
-        // Already in this tenant (added before, by Lanyard or by hand): that is what was asked.
-        const existing = await graph.api(`/domains/${encodeURIComponent(domain)}`).get().catch(() => undefined);
-        if (!existing) await graphFailure(graph, `adding ${domain} to the customer's tenant`)(error);
-      });
-  }
+  // Already in the tenant (added before, by Lanyard or by hand): that is what was asked. Else add it,
+  // also when Lanyard knew it but someone removed it from the tenant since.
+  const inTenant = await graph.api(`/domains/${encodeURIComponent(domain)}`).get().then(() => true, () => false);
+  if (!inTenant) await graph.api('/domains').post({ id: domain }).catch(graphFailure(graph, `adding ${domain} to the customer's tenant`));
   const row = known ?? (await insertCustomerDomain(deps.db, { customerId: customer.id, domain }, deps.clock.now())) ?? (await findCustomerDomain(deps.db, domain));
   if (!row || row.customerId !== customer.id) throw domainTaken(domain);
   await recordAuditEvent(deps.db, { actor, action: 'csp.domain.add', target: domain, outcome: 'success', details: { customerId: customer.id, tenantId: customer.tenantId } }, deps.clock.now());

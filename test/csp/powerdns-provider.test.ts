@@ -142,6 +142,10 @@ describe('PowerDNS provider against a real pdns_server', () => {
     expect(refused).toMatchObject({ code: 'DNS_PROVIDER_REFUSED', details: { powerDnsStatus: 401 } });
     expect(refused.message).toContain('LANYARD_POWERDNS_API_KEY');
 
+    const wrongServer = await failure(powerDnsProvider({ url: pdns.apiUrl, apiKey: pdns.apiKey, serverId: 'elsewhere' }).hostsZoneFor('contoso.test'));
+    expect(wrongServer).toMatchObject({ code: 'DNS_PROVIDER_REFUSED', details: { powerDnsStatus: 404 } });
+    expect(wrongServer.message).toContain('LANYARD_POWERDNS_SERVER_ID');
+
     const badContent = await failure(provider.ensureRecords('contoso.test', [{ name: '_x._tcp.contoso.test', type: 'SRV', ttl: 60, values: ['not an srv record'] }]));
     expect(badContent).toMatchObject({ code: 'DNS_PROVIDER_REFUSED', details: { powerDnsStatus: 422 } });
 
