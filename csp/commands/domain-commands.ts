@@ -8,6 +8,8 @@ import { findCustomerById } from '../data/customers.ts';
 import type { CspCustomerDomain } from '../data/tables.ts';
 import { domainSetupDeps, openCustomerGraph, requireCustomerByRef } from '../domains/customer-graph.ts';
 import { addCustomerDomain, domainRecords, setUpDomain, type DomainSetupOutcome } from '../domains/domain-setup.ts';
+import { federateCustomerDomain } from '../domains/federate-customer-domain.ts';
+import type { CspCustomer } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
 
 /** The outcome of add / verify for people: state, what was written, what to add by hand, what failed. */
@@ -37,30 +39,47 @@ function outcomeError(outcome: DomainSetupOutcome): LanyardError {
   return new LanyardError(registered, outcome.error!.message, { domain: outcome.domain, state: outcome.state, toAdd: outcome.toAdd, resolverSaw: outcome.checks.map((check) => ({ record: `${check.record.type} ${check.record.name}`, status: check.status, seen: check.seen })) });
 }
 
+/**
+ * `--federate` after add / verify: a verified domain is federated now; one still waiting for its
+ * record is not (the job does not federate), and the text says how to do it once verified.
+ */
+async function federateIfAsked(context: AppContext, customer: CspCustomer, outcome: DomainSetupOutcome, federate: boolean): Promise<{ json: unknown; text: string }> {
+  if (!federate) return { json: outcome, text: describeOutcome(outcome) };
+  if (outcome.state !== 'verified') {
+    return { json: { ...outcome, federation: null }, text: `${describeOutcome(outcome)}
+not federated yet: ${outcome.domain} is not verified; run \`lanyard csp domain verify ${outcome.domain} --federate\` once its record is in place` };
+  }
+  const report = await federateCustomerDomain(context, customer, outcome.domain, 'cli');
+  return { json: { ...outcome, federation: report }, text: `${describeOutcome(outcome)}
+${report.domain} is federated to Lanyard (${report.protocol === 'wsfed' ? 'WS-Federation' : 'SAML 2.0'}, MFA ${report.mfaBehavior}); Microsoft shows it as ${report.result?.authenticationType}.` };
+}
+
 export const domainCommands: readonly CommandDefinition[] = [
   {
     words: ['csp', 'domain', 'add'],
     positionals: ['customer', 'domain'],
-    summary: 'csp domain add <customer> <domain>',
-    async run({ args, context }) {
+    options: { federate: { type: 'boolean' } },
+    summary: 'csp domain add <customer> <domain> [--federate]',
+    async run({ args, options, context }) {
       const customer = await requireCustomerByRef(context, args.customer!);
       const graph = await openCustomerGraph(context, customer);
       const outcome = await addCustomerDomain(domainSetupDeps(context, systemClock), graph, customer, args.domain!, 'cli');
       // Added and waiting for its TXT record is the expected first step for a zone Lanyard does not host.
       if (outcome.error && outcome.error.code !== 'CSP_DOMAIN_VERIFICATION_FAILED') throw outcomeError(outcome);
-      return { json: outcome, text: describeOutcome(outcome) };
+      return federateIfAsked(context, customer, outcome, options.federate === true);
     },
   },
   {
     words: ['csp', 'domain', 'verify'],
     positionals: ['domain'],
-    summary: 'csp domain verify <domain>',
-    async run({ args, context }) {
+    options: { federate: { type: 'boolean' } },
+    summary: 'csp domain verify <domain> [--federate]',
+    async run({ args, options, context }) {
       const { row, customer } = await requireDomain(context, args.domain!);
       const outcome = await setUpDomain(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer), row);
       await recordAuditEvent(context.db, { actor: 'cli', action: 'csp.domain.verify', target: row.domain, outcome: outcome.error ? 'failure' : 'success', ...(outcome.error ? { reason: outcome.error.code } : {}) });
       if (outcome.error) throw outcomeError(outcome);
-      return { json: outcome, text: describeOutcome(outcome) };
+      return federateIfAsked(context, customer, outcome, options.federate === true);
     },
   },
   {

@@ -17,6 +17,7 @@ import { ensurePeriodicJob } from '../../core/jobs/job-store.ts';
 import { findCustomerDomain, insertCustomerDomain } from '../../csp/data/customer-domains.ts';
 import { domainSetupJobKind } from '../../csp/jobs/domain-setup-job.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
+import { federationAppRoles } from '../e2e/federation-stack.ts';
 
 /**
  * `lanyard csp domain …` as CLI processes against the emulator and a real PowerDNS. The customer's
@@ -44,7 +45,10 @@ describe('csp domain commands', () => {
       LANYARD_POWERDNS_API_KEY: pdns.apiKey,
       LANYARD_DNS_RESOLVERS: pdns.dnsServer,
     });
-    const seeded = seedTenant(emulator, 'litware', ['Domain.ReadWrite.All']);
+    // The app may also federate (as `lanyard federate` needs); a Global Administrator keeps a cloud sign-in.
+    const seeded = seedTenant(emulator, 'litware', ['Domain.ReadWrite.All', ...federationAppRoles], {
+      users: [{ userPrincipalName: 'admin@litware.onmicrosoft.com', directoryRoles: ['Global Administrator'] }],
+    });
     const organization = await createOrganization(database.db, { slug: 'litware', name: 'Litware' }, 'test');
     await saveTenantConnection(database.db, {
       organizationId: organization.id,
@@ -117,6 +121,25 @@ describe('csp domain commands', () => {
     expect(verified.code).toBe(0);
     // Now hosted by the same PowerDNS, Lanyard writes the service records itself.
     expect(verified.stdout).toContain('fabrikam-shop.test: verified (zone fabrikam-shop.test hosted');
+  });
+
+  it('with --federate, federates the domain once verified, through the same pre-flight as `lanyard federate`', async () => {
+    await pdns.createZone('sso-litware.test');
+    const added = await runCli(['csp', 'domain', 'add', customerRef, 'sso-litware.test', '--federate', '--json'], env);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const result = added.json();
+    expect(result).toMatchObject({ domain: 'sso-litware.test', state: 'verified', federation: { domain: 'sso-litware.test', dryRun: false, result: { authenticationType: 'Federated' } } });
+    expect(result.federation.checks.every((check: { ok: boolean }) => check.ok)).toBe(true);
+    const tenantDomain = emulator.state.findDomain('sso-litware.test')!.domain;
+    expect(tenantDomain.authenticationType).toBe('Federated');
+    expect(tenantDomain.federationConfiguration?.issuerUri).toContain('sso-litware.test');
+
+    // Not verified yet: nothing is federated, and the text says what to run later.
+    const waiting = await runCli(['csp', 'domain', 'add', customerRef, 'later-litware.test', '--federate'], env);
+    expect(waiting.code).toBe(0);
+    expect(waiting.stdout).toContain('not federated yet: later-litware.test is not verified; run `lanyard csp domain verify later-litware.test --federate`');
+    expect(emulator.state.findDomain('later-litware.test')!.domain.authenticationType).toBe('Managed');
   });
 
   it('refuses unknown customers and domains, unlinked customers and bad names with their codes', async () => {
