@@ -51,7 +51,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const keys = await loadOrCreateKeys(options.stateDirectory);
   const state = new EmulatorState();
-  if (options.seedPath) await loadSeedFile(state, options.seedPath);
+  const seeded = options.seedPath ? await loadSeedFile(state, options.seedPath) : { dnsServer: undefined };
   const context: EmulatorContext = {
     state,
     keys,
@@ -59,7 +59,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throttle: new Throttle(),
     quirks: defaultGraphQuirks(),
     loginRequests: new LoginRequests(),
-    domainVerificationDns: { server: options.dnsServer },
+    domainVerificationDns: { server: options.dnsServer ?? seeded.dnsServer },
     baseUrl: '',
   };
   const server: Server = createServer(

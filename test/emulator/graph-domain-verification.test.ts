@@ -1,3 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { Agent, setGlobalDispatcher } from 'undici';
+import { startEmulator } from '../../emulator/start.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
@@ -96,6 +102,26 @@ describe('emulator: Graph domain verification through DNS', () => {
     // A subdomain of a verified root is verified with it, no lookup needed.
     const sub = await graphRequest(emulator, token, 'POST', '/domains', { id: 'mail.contoso.test' });
     expect(sub.body).toMatchObject({ isVerified: true, isRoot: false });
+  });
+
+  it('takes its DNS server from a seed file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-seed-'));
+    const seedPath = path.join(dir, 'seed.json');
+    writeFileSync(seedPath, JSON.stringify({ tenants: [{ name: 'seedco', apps: [{ clientSecret: 's~1', roles: ['Domain.ReadWrite.All'] }] }], dnsServer: pdns.dnsServer }));
+    const seededEmulator = await startEmulator({ seedPath });
+    const trust = (...pems: string[]) => setGlobalDispatcher(new Agent({ connect: { ca: [...tls.rootCertificates, ...pems] } }));
+    trust(emulator.caCertPem, seededEmulator.caCertPem);
+    try {
+      const tenant = [...seededEmulator.state.tenants.values()].find((candidate) => candidate.name === 'seedco')!;
+      const seededToken = await fetchAccessToken(seededEmulator, { tenant, clientId: tenant.apps[0]!.clientId, clientSecret: 's~1' });
+      expect((await graphRequest(seededEmulator, seededToken, 'POST', '/domains', { id: 'seeded.test' })).status).toBe(201);
+      const refused = await graphRequest(seededEmulator, seededToken, 'POST', '/domains/seeded.test/verify');
+      expect((refused.body!.error as { message: string }).message).toContain('EREFUSED');
+    } finally {
+      await seededEmulator.close();
+      rmSync(dir, { recursive: true, force: true });
+      trust(emulator.caCertPem);
+    }
   });
 
   it('without a DNS server, verifies without a lookup (the explicit default)', async () => {
