@@ -9,5 +9,5 @@ export const apiModule: LanyardModule = {
   name: 'api',
   migrations: { '0006-api-tokens': apiTokens },
   commands: apiTokenCommands,
-  routes: ({ context, jobs }) => [createAdminApiRouter(context, provisioningDeps(context), jobs)],
+  routes: ({ context, jobs, services }) => [createAdminApiRouter(context, provisioningDeps(context, undefined, services), jobs)],
 };

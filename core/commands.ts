@@ -1,4 +1,5 @@
 import type { AppContext } from './context.ts';
+import type { Services } from './services.ts';
 
 export type OptionSpec = Readonly<Record<string, { type: 'string' | 'boolean'; choices?: readonly string[] }>>;
 
@@ -7,6 +8,8 @@ export interface CommandInput {
   readonly args: Readonly<Record<string, string>>;
   readonly options: Readonly<Record<string, string | boolean | undefined>>;
   readonly context: AppContext;
+  /** What the modules provide each other (core/services.ts), built from their `provide` as for the server. */
+  readonly services: Services;
   /** Reads a secret from standard input (never from argv, where `ps` and shell history see it). */
   readSecret(): Promise<string>;
 }

@@ -9,6 +9,18 @@ import type { Job } from './jobs/jobs-table.ts';
 import type { Metrics } from './metrics.ts';
 import type { Services } from './services.ts';
 
+/**
+ * The services every module provides, merged (later modules win), built once per process: the
+ * server and the CLI both use this, so a command sees what a request sees.
+ *
+ * @example
+ *   const services = provideServices(modules, context);
+ *   await services.delegatedTenantAccess?.forOrganization(organization.id);
+ */
+export function provideServices(modules: readonly LanyardModule[], context: AppContext): Services {
+  return Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {})) as Services;
+}
+
 /** What the server gives a module when it asks for its routes and jobs. */
 export interface ModuleHost {
   readonly context: AppContext;

@@ -1,15 +1,18 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { customerCommands } from './commands/customer-commands.ts';
 import { domainCommands } from './commands/domain-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
+import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
 import { domainSetupDeps, openCustomerGraph } from './domains/customer-graph.ts';
 import { domainSetupJob } from './jobs/domain-setup-job.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
+import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 
 /**
@@ -19,12 +22,14 @@ import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
-  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0016-csp-customer-domains': customerDomains },
-  commands: [...partnerCommands, ...tokenCommands, ...domainCommands],
+  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences, '0016-csp-customer-domains': customerDomains },
+  commands: [...partnerCommands, ...tokenCommands, ...customerCommands, ...domainCommands],
+  // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
+  provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],
-  jobs: ({ context }) => [
+  jobs: ({ context, services }) => [
     tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays }),
     // Every customer's domains until csp_subscriptions lands (then: those with an active subscription; see CustomerSelection).
-    domainSetupJob({ ...domainSetupDeps(context, systemClock), openCustomerGraph: (customer) => openCustomerGraph(context, customer) }),
+    domainSetupJob({ ...domainSetupDeps(context, systemClock), openCustomerGraph: (customer) => openCustomerGraph(context, customer, services.delegatedTenantAccess) }),
   ],
 };

@@ -23,5 +23,5 @@ export const provisioningModule: LanyardModule = {
   // `keys rotate` pushes each step's certificates to the federated domains before switching locally.
   commands: [...keyCommands, ...provisioningCommands, ...tenantCommands],
   routes: ({ context }) => [activationRouter({ config: context.config, db: context.db, secretBox: context.secretBox, csrfKey: csrfKeyOf(context.masterKey) })],
-  jobs: ({ context }) => [provisioningWorkerJob(context), provisioningRunJob(provisioningDeps(context))],
+  jobs: ({ context, services }) => [provisioningWorkerJob(context, services), provisioningRunJob(provisioningDeps(context, undefined, services))],
 };

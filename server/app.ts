@@ -16,7 +16,7 @@ import { requestContext } from '../core/http/request-context.ts';
 import { securityHeaders } from '../core/http/security-headers.ts';
 import type { Logger } from '../core/logger.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
-import type { JobQueue, LanyardModule, ModuleHost } from '../core/module.ts';
+import { provideServices, type JobQueue, type LanyardModule, type ModuleHost } from '../core/module.ts';
 import type { Services } from '../core/services.ts';
 import { operationsRouter } from './health.ts';
 import { landingPageRouter } from './landing-page.ts';
@@ -45,7 +45,7 @@ export async function createServer(
   const modules = options.modules ?? allModules;
   const clock = options.clock ?? systemClock;
   // A test may stand in for a service (a directory verifier that needs no agent, say).
-  const services: Services = Object.assign({}, ...modules.map((module) => module.provide?.(context) ?? {}), options.services);
+  const services: Services = { ...provideServices(modules, context), ...options.services };
   const queue: JobQueue = {
     async enqueue(job) {
       const queued = await enqueueJob(context.db, job, clock.now());

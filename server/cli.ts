@@ -5,7 +5,8 @@ import type { CommandDefinition, OptionSpec } from '../core/commands.ts';
 import { commandHelp, helpRequested, overview } from './commands/help.ts';
 import { commands, helpEntries } from './commands/registry.ts';
 import { serve } from './commands/serve-command.ts';
-import { loadLanyardConfig, openLanyard } from './modules.ts';
+import { provideServices } from '../core/module.ts';
+import { loadLanyardConfig, modules, openLanyard } from './modules.ts';
 
 const usage = overview(helpEntries);
 
@@ -39,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // Commands log only warnings: their output is the result, not a log stream.
     const context = await openLanyard(config, { logger: createLogger(config.logLevel === 'debug' ? 'debug' : 'warn') });
     try {
-      const output = await command.run({ ...parsed, context, readSecret: readSecretFromStdin });
+      const output = await command.run({ ...parsed, context, services: provideServices(modules, context), readSecret: readSecretFromStdin });
       process.stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
       return 0;
     } finally {

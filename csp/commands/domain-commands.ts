@@ -6,11 +6,13 @@ import { LanyardError } from '../../core/errors.ts';
 import { findCustomerDomain, listCustomerDomains } from '../data/customer-domains.ts';
 import { findCustomerById } from '../data/customers.ts';
 import type { CspCustomerDomain } from '../data/tables.ts';
-import { domainSetupDeps, openCustomerGraph, requireCustomerByRef } from '../domains/customer-graph.ts';
+import { requireCustomer } from '../customers/require-customer.ts';
+import { domainSetupDeps, openCustomerGraph } from '../domains/customer-graph.ts';
 import { addCustomerDomain, domainRecords, setUpDomain, type DomainSetupOutcome } from '../domains/domain-setup.ts';
 import { federateCustomerDomain } from '../domains/federate-customer-domain.ts';
 import type { CspCustomer } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
+import type { DelegatedTenantAccess } from '../../core/services.ts';
 
 /** The outcome of add / verify for people: state, what was written, what to add by hand, what failed. */
 function describeOutcome(outcome: DomainSetupOutcome): string {
@@ -43,7 +45,7 @@ function outcomeError(outcome: DomainSetupOutcome): LanyardError {
  * `--federate` after add / verify: a verified domain is federated now; one still waiting for its
  * record is not (the job does not federate), and the text says how to do it once verified.
  */
-async function federateIfAsked(context: AppContext, customer: CspCustomer, outcome: DomainSetupOutcome, federate: boolean): Promise<{ json: unknown; text: string }> {
+async function federateIfAsked(context: AppContext & { delegatedAccess: DelegatedTenantAccess | undefined }, customer: CspCustomer, outcome: DomainSetupOutcome, federate: boolean): Promise<{ json: unknown; text: string }> {
   if (!federate) return { json: outcome, text: describeOutcome(outcome) };
   if (outcome.state !== 'verified') {
     return { json: { ...outcome, federation: null }, text: `${describeOutcome(outcome)}
@@ -60,13 +62,13 @@ export const domainCommands: readonly CommandDefinition[] = [
     positionals: ['customer', 'domain'],
     options: { federate: { type: 'boolean' } },
     summary: 'csp domain add <customer> <domain> [--federate]',
-    async run({ args, options, context }) {
-      const customer = await requireCustomerByRef(context, args.customer!);
-      const graph = await openCustomerGraph(context, customer);
+    async run({ args, options, context, services }) {
+      const customer = await requireCustomer(context.db, args.customer!);
+      const graph = await openCustomerGraph(context, customer, services.delegatedTenantAccess);
       const outcome = await addCustomerDomain(domainSetupDeps(context, systemClock), graph, customer, args.domain!, 'cli');
       // Added and waiting for its TXT record is the expected first step for a zone Lanyard does not host.
       if (outcome.error && outcome.error.code !== 'CSP_DOMAIN_VERIFICATION_FAILED') throw outcomeError(outcome);
-      return federateIfAsked(context, customer, outcome, options.federate === true);
+      return federateIfAsked({ ...context, delegatedAccess: services.delegatedTenantAccess }, customer, outcome, options.federate === true);
     },
   },
   {
@@ -74,12 +76,12 @@ export const domainCommands: readonly CommandDefinition[] = [
     positionals: ['domain'],
     options: { federate: { type: 'boolean' } },
     summary: 'csp domain verify <domain> [--federate]',
-    async run({ args, options, context }) {
+    async run({ args, options, context, services }) {
       const { row, customer } = await requireDomain(context, args.domain!);
-      const outcome = await setUpDomain(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer), row);
+      const outcome = await setUpDomain(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer, services.delegatedTenantAccess), row);
       await recordAuditEvent(context.db, { actor: 'cli', action: 'csp.domain.verify', target: row.domain, outcome: outcome.error ? 'failure' : 'success', ...(outcome.error ? { reason: outcome.error.code } : {}) });
       if (outcome.error) throw outcomeError(outcome);
-      return federateIfAsked(context, customer, outcome, options.federate === true);
+      return federateIfAsked({ ...context, delegatedAccess: services.delegatedTenantAccess }, customer, outcome, options.federate === true);
     },
   },
   {
@@ -87,10 +89,10 @@ export const domainCommands: readonly CommandDefinition[] = [
     positionals: ['domain'],
     options: { setup: { type: 'boolean' } },
     summary: 'csp domain records <domain> [--setup]',
-    async run({ args, options, context }) {
+    async run({ args, options, context, services }) {
       const { row, customer } = await requireDomain(context, args.domain!);
       const setup = options.setup === true;
-      const view = await domainRecords(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer), row, { setup });
+      const view = await domainRecords(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer, services.delegatedTenantAccess), row, { setup });
       if (setup) await recordAuditEvent(context.db, { actor: 'cli', action: 'csp.domain.records.setup', target: row.domain, outcome: 'success', details: { written: view.written.length, conflicts: view.conflicts.length } });
       const lines = [
         `${view.domain}: ${view.verified ? 'verified; the service records' : 'not verified; the verification record'}${view.hostedZone ? ` (zone ${view.hostedZone} hosted by Lanyard's DNS provider${setup ? `, ${view.written.length} rrset(s) written` : ''})` : ''}:`,
@@ -104,8 +106,8 @@ export const domainCommands: readonly CommandDefinition[] = [
     words: ['csp', 'domain', 'list'],
     positionals: ['customer'],
     summary: 'csp domain list <customer>',
-    async run({ args, context }) {
-      const customer = await requireCustomerByRef(context, args.customer!);
+    async run({ args, context, services }) {
+      const customer = await requireCustomer(context.db, args.customer!);
       const rows = await listCustomerDomains(context.db, customer.id);
       const text = rows.length
         ? table(['DOMAIN', 'STATE', 'ATTEMPTS', 'NEXT ATTEMPT', 'LAST ERROR'], rows.map((row) => [row.domain, row.state, String(row.attempts), row.nextAttemptAt ?? '-', row.lastError ?? '-']))

@@ -1,8 +1,8 @@
 import type { Generated, Selectable } from 'kysely';
 
 /**
- * Tables of the CSP module: partners and their consent requests (0011), customers (0012),
- * customers' domains (0016).
+ * Tables of the CSP module: partners and their consent requests (0011), customers (0012), the
+ * customers' imported licence snapshots (0015), customers' domains (0016).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -11,6 +11,7 @@ declare module '../../core/db/schema.ts' {
     cspConsentRequests: CspConsentRequestsTable;
     cspCustomers: CspCustomersTable;
     cspCustomerDomains: CspCustomerDomainsTable;
+    cspCustomerLicences: CspCustomerLicencesTable;
   }
 }
 
@@ -123,7 +124,21 @@ export interface CspCustomerDomainsTable {
   updatedAt: string;
 }
 
+/** A customer's subscribed SKU as last imported (0015). */
+export interface CspCustomerLicencesTable {
+  customerId: string;
+  skuId: string;
+  skuPartNumber: string;
+  /** Seats the customer has (Partner Center's totalUnits). */
+  total: number;
+  /** Seats assigned to users. */
+  consumed: number;
+  /** When the import saw it. */
+  seenAt: string;
+}
+
 export type CspPartner = Selectable<CspPartnersTable>;
 export type CspCustomerDomain = Selectable<CspCustomerDomainsTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
+export type CspCustomerLicence = Selectable<CspCustomerLicencesTable>;

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../core/context.ts';
+import type { DelegatedTenantAccess } from '../../core/services.ts';
 import { findDomainByName } from '../../core/db/domains.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import { LanyardError } from '../../core/errors.ts';
@@ -12,7 +13,7 @@ import type { CspCustomer } from '../data/tables.ts';
  * the customer is linked to (as `lanyard domain add` would) when it is not there yet; a domain of
  * another organization is refused (DOMAIN_OWNED_ELSEWHERE) before anything is written.
  */
-export async function federateCustomerDomain(context: AppContext, customer: CspCustomer, domain: string, actor: string): Promise<FederateReport> {
+export async function federateCustomerDomain(context: AppContext & { readonly delegatedAccess?: DelegatedTenantAccess | undefined }, customer: CspCustomer, domain: string, actor: string): Promise<FederateReport> {
   const organization = customer.organizationId ? await findOrganizationById(context.db, customer.organizationId) : undefined;
   if (!organization) {
     throw new LanyardError('CSP_CUSTOMER_NOT_LINKED', `customer ${customer.domain} is linked to no Lanyard organization, so ${domain} has no organization to federate to`, { customer: customer.domain });

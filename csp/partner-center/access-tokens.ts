@@ -52,7 +52,7 @@ export class PartnerAccessTokens {
 }
 
 /** The token's `exp` in milliseconds; a token without one is treated as valid for ten minutes. */
-function expiryOf(accessToken: string, now: Date): number {
+export function expiryOf(accessToken: string, now: Date): number {
   try {
     const { exp } = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
     if (typeof exp === 'number') return exp * 1000;

@@ -63,14 +63,16 @@ export async function redeemCode(app: PartnerApp, request: { code: string; codeV
  * A plain token request, not MSAL's acquireTokenByRefreshToken: MSAL 7 returns the rotated token
  * only through its cache, and against the emulator that cache held no refresh token after the call,
  * so the rotated token was lost. The request is the documented v2.0 `grant_type=refresh_token` post.
+ * `target` redeems it at another authority for other scopes: a customer tenant of the partner for
+ * Graph (delegated access), `{login}/{customerTenantId}/oauth2/v2.0/token`.
  */
-export async function redeemRefreshToken(app: PartnerApp, refreshToken: string): Promise<DelegatedTokens> {
+export async function redeemRefreshToken(app: PartnerApp, refreshToken: string, target: { tenantId: string; scopes: readonly string[] } = { tenantId: app.partnerTenantId, scopes: consentScopes }): Promise<DelegatedTokens> {
   let response: Response;
   try {
-    response = await fetch(`${app.loginUrl}/${encodeURIComponent(app.partnerTenantId)}/oauth2/v2.0/token`, {
+    response = await fetch(`${app.loginUrl}/${encodeURIComponent(target.tenantId)}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: app.clientId, client_secret: app.clientSecret, refresh_token: refreshToken, scope: consentScopes.join(' ') }),
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: app.clientId, client_secret: app.clientSecret, refresh_token: refreshToken, scope: target.scopes.join(' ') }),
       signal: AbortSignal.timeout(30_000),
     });
   } catch (error) {

@@ -29,6 +29,7 @@ export function customerResource(customer: Customer, tenant: Tenant, detail: boo
     companyProfile,
     relationshipToPartner: 'reseller',
     allowDelegatedAccess: true,
+    ...(customer.associatedPartnerId ? { associatedPartnerId: customer.associatedPartnerId } : {}),
     links: { self: { uri: `/customers/${customer.id}`, method: 'GET', headers: [] } },
     attributes: resourceAttributes('Customer'),
   };
@@ -94,6 +95,7 @@ function createCustomer(call: PartnerCenterCall): PartnerCenterResponse {
     companyName,
     domain: `${prefix.toLowerCase()}${onMicrosoftSuffix}`,
     billingProfile: { id: randomUUID(), ...billing, attributes: resourceAttributes('CustomerBillingProfile', randomUUID()) },
+    ...(stringField(body, 'associatedPartnerId') ? { associatedPartnerId: stringField(body, 'associatedPartnerId') as string } : {}),
     agreements: [],
     applicationConsents: new Map(),
   };

@@ -80,6 +80,8 @@ export interface Customer {
   readonly companyName: string;
   readonly domain: string;
   readonly billingProfile: Record<string, unknown>;
+  /** The indirect reseller the customer is sold through (Partner Center's `associatedPartnerId`), if any. */
+  readonly associatedPartnerId?: string;
   readonly agreements: CustomerAgreement[];
   readonly applicationConsents: Map<string, { applicationId: string; applicationGrants: unknown[]; displayName: string | null }>;
 }

@@ -47,6 +47,8 @@ export const customerSchema = z.strictObject({
   tenant: z.string().min(1),
   partner: z.string().min(1),
   mcaAccepted: z.boolean().default(true),
+  /** The indirect reseller the customer is sold through (`associatedPartnerId`). */
+  associatedPartnerId: z.string().min(1).optional(),
   subscriptions: z.array(z.strictObject({
     offerId: z.string().min(1),
     quantity: z.number().int().min(1),
@@ -119,6 +121,7 @@ export function applyCustomerSeed(state: EmulatorState, seed: z.infer<typeof cus
     companyName: tenant.displayName,
     domain: initialDomain,
     billingProfile: { id: randomUUID(), companyName: tenant.displayName, attributes: { objectType: 'CustomerBillingProfile' } },
+    ...(seed.associatedPartnerId ? { associatedPartnerId: seed.associatedPartnerId } : {}),
     agreements: seed.mcaAccepted
       ? [{ primaryContact: { firstName: 'Seeded', lastName: 'Contact', email: `admin@${initialDomain}` }, templateId: state.partnerCenter.catalog.mcaTemplateId, dateAgreed: new Date(state.now()).toISOString(), type: 'MicrosoftCustomerAgreement', userId: randomUUID() }]
       : [],

@@ -35,10 +35,10 @@ export const keyCommands: readonly CommandDefinition[] = [
     positionals: [],
     options: { force: { type: 'boolean' } },
     summary: 'keys rotate [--force]   (one step: create next → activate → retire previous, the last ≥ 35 s after activation; pushes certificates to federated domains first)',
-    async run({ options, context }) {
+    async run({ options, context, services }) {
       // Each step first tells Microsoft which certificates to trust for every federated domain.
       const result = await rotateSigningKeys(context.db, context.secretBox, 'cli', new Date(), {
-        publish: (certificates, step) => pushTrustedCertificates(context, certificates, step, 'cli'),
+        publish: (certificates, step) => pushTrustedCertificates({ ...context, delegatedAccess: services.delegatedTenantAccess }, certificates, step, 'cli'),
         force: options.force === true,
       });
       const pushes = (result.published ?? []) as CertificatePush[];

@@ -72,8 +72,8 @@ const runCommand = (kind: ProvisioningRunKind): CommandDefinition => ({
   positionals: ['org'],
   options: { 'dry-run': { type: 'boolean' }, confirm: { type: 'boolean' } },
   summary: `users ${kind} <org> [--dry-run] [--confirm]`,
-  async run({ args, options, context }): Promise<CommandOutput> {
-    const deps = provisioningDeps(context);
+  async run({ args, options, context, services }): Promise<CommandOutput> {
+    const deps = provisioningDeps(context, undefined, services);
     const dryRun = options['dry-run'] === true;
     const { run, resumed } = await runProvisioning(deps, { organization: args.org!, kind, dryRun, confirm: options.confirm === true, requestedBy: 'cli', trigger: 'cli' }, progressBar());
     if (process.stderr.isTTY) process.stderr.write('\n');
@@ -130,8 +130,8 @@ export const provisioningCommands: readonly CommandDefinition[] = [
     words: ['runs', 'resume'],
     positionals: ['id'],
     summary: 'runs resume <id>   (an interrupted run, once its lease has expired)',
-    async run({ args, context }) {
-      const run = await resumeProvisioning(provisioningDeps(context), args.id!, progressBar());
+    async run({ args, context, services }) {
+      const run = await resumeProvisioning(provisioningDeps(context, undefined, services), args.id!, progressBar());
       if (process.stderr.isTTY) process.stderr.write('\n');
       const report = await runReport(context.db, run);
       return { json: report, text: summaryText(report) };
@@ -141,9 +141,9 @@ export const provisioningCommands: readonly CommandDefinition[] = [
     words: ['licences', 'list'],
     positionals: ['org'],
     summary: 'licences list <org>   (the tenant\'s subscriptions with seats; * marks the default list)',
-    async run({ args, context }) {
+    async run({ args, context, services }) {
       const organization = await requireOrganization(context.db, args.org!);
-      const { client } = await openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config }, organization.id);
+      const { client } = await openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config, delegatedAccess: services.delegatedTenantAccess }, organization.id);
       const { skus, missingDefaults } = await listLicences(context.db, client, organization);
       return {
         json: { skus, missingDefaults },
@@ -158,10 +158,10 @@ export const provisioningCommands: readonly CommandDefinition[] = [
     words: ['licences', 'set-default'],
     positionals: ['org', 'skus'],
     summary: 'licences set-default <org> <sku[,sku…]|none>   (SKU part numbers or ids from `licences list`)',
-    async run({ args, context }) {
+    async run({ args, context, services }) {
       const organization = await requireOrganization(context.db, args.org!);
       const references = args.skus === 'none' ? [] : args.skus!.split(',').map((sku) => sku.trim()).filter(Boolean);
-      const { client } = await openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config }, organization.id);
+      const { client } = await openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config, delegatedAccess: services.delegatedTenantAccess }, organization.id);
       const licences = await setDefaultLicences(context.db, client, organization, references, 'cli');
       return { json: licences, text: licences.length > 0 ? `exported accounts get ${licences.map((licence) => licence.skuPartNumber).join(', ')}` : 'no default licences' };
     },

@@ -34,9 +34,9 @@ export const tenantCommands: readonly CommandDefinition[] = [
     positionals: ['domain'],
     options: { protocol: { type: 'string', choices: ['wsfed', 'saml'] }, mfa: { type: 'string', choices: ['enforce', 'accept', 'reject'] }, 'dry-run': { type: 'boolean' } },
     summary: 'federate <domain> [--protocol wsfed|saml] [--mfa enforce|accept|reject] [--dry-run]',
-    async run({ args, options, context }) {
+    async run({ args, options, context, services }) {
       const report = await federateDomain(
-        context,
+        { ...context, delegatedAccess: services.delegatedTenantAccess },
         {
           domain: args.domain!,
           ...(options.protocol ? { protocol: options.protocol as FederationProtocol } : {}),
@@ -61,8 +61,8 @@ export const tenantCommands: readonly CommandDefinition[] = [
     positionals: ['domain'],
     options: { 'dry-run': { type: 'boolean' } },
     summary: 'unfederate <domain> [--dry-run]',
-    async run({ args, options, context }) {
-      const report = await unfederateDomain(context, { domain: args.domain!, dryRun: options['dry-run'] === true }, 'cli');
+    async run({ args, options, context, services }) {
+      const report = await unfederateDomain({ ...context, delegatedAccess: services.delegatedTenantAccess }, { domain: args.domain!, dryRun: options['dry-run'] === true }, 'cli');
       const headline =
         report.action === 'none'
           ? `${report.domain} is already managed by Microsoft; nothing to do.`

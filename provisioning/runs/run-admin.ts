@@ -8,6 +8,7 @@ import { readProvisioningSettings, updateProvisioningSettings } from '../data/pr
 import type { ProvisioningOutcome, ProvisioningResult, ProvisioningRun, ProvisioningRunKind } from '../data/tables.ts';
 import { requireOrganization } from '../../idp/accounts/organizations.ts';
 import type { AppContext } from '../../core/context.ts';
+import type { Services } from '../../core/services.ts';
 import { openTenantGraph } from '../tenant/graph-client.ts';
 import { newLeaseOwner, type ProvisioningDeps, type RunProgress } from './run-context.ts';
 import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';
@@ -17,12 +18,15 @@ import { claimInterruptedRun, executeRun, requestRun } from './run-service.ts';
  * the organization's provisioning settings. Every change is audited.
  */
 
-/** Provisioning dependencies of a process, from its AppContext. */
-export function provisioningDeps(context: AppContext, owner: string = newLeaseOwner()): ProvisioningDeps {
+/**
+ * Provisioning dependencies of a process, from its AppContext and the modules' services (an
+ * organization linked to a CSP customer reaches its tenant through `services.delegatedTenantAccess`).
+ */
+export function provisioningDeps(context: AppContext, owner: string = newLeaseOwner(), services: Services = {}): ProvisioningDeps {
   return {
     db: context.db,
     logger: context.logger.child({ component: 'provisioning' }),
-    openGraph: (organizationId) => openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config }, organizationId),
+    openGraph: (organizationId) => openTenantGraph({ db: context.db, masterKey: context.masterKey, config: context.config, delegatedAccess: services.delegatedTenantAccess }, organizationId),
     leaseSeconds: context.config.provisioning.leaseSeconds,
     owner,
     publicUrl: context.config.publicUrl,

@@ -6,6 +6,7 @@ import { listOrphanedRuns } from '../data/provisioning-runs.ts';
 import { listAutoProvisioningSettings, updateProvisioningSettings } from '../data/provisioning-settings.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import type { ProvisioningSettings } from '../data/tables.ts';
+import type { Services } from '../../core/services.ts';
 import type { AppContext } from '../../core/context.ts';
 import { provisioningDeps } from './run-admin.ts';
 import { nowOf, type ProvisioningDeps } from './run-context.ts';
@@ -20,8 +21,8 @@ const autoBatchSize = 1000;
  * the last auto-provisioning run of organizations that turned it on. Runs keep their own leases, so
  * a run is worked by exactly one process whichever node starts it.
  */
-export function provisioningWorkerJob(context: AppContext): JobDefinition {
-  return provisioningWorkerJobWith(provisioningDeps(context), context.config.provisioning.pollSeconds);
+export function provisioningWorkerJob(context: AppContext, services: Services = {}): JobDefinition {
+  return provisioningWorkerJobWith(provisioningDeps(context, undefined, services), context.config.provisioning.pollSeconds);
 }
 
 /** The job with explicit dependencies (tests give their own Graph access). */

@@ -7,6 +7,7 @@ import { createSecretBox } from '../../core/secret-box.ts';
 import type { Database } from '../../core/db/schema.ts';
 import { findTenantConnection } from '../data/tenant-connections.ts';
 import type { Config } from '../../core/config.ts';
+import type { DelegatedTenantAccess } from '../../core/services.ts';
 import { microsoftUnreachable } from './microsoft-unreachable.ts';
 
 /** Client-credential scope for Microsoft Graph (the resource id, not the configurable Graph URL). */
@@ -16,6 +17,11 @@ export interface TenantGraphDeps {
   readonly db: Kysely<Database>;
   readonly masterKey: Buffer;
   readonly config: Pick<Config, 'microsoftLoginUrl' | 'graphUrl'>;
+  /**
+   * For an organization with no tenant connection of its own: its tenant through a CSP partner's
+   * delegated access (core/services.ts, provided by csp/), when it is linked to a CSP customer.
+   */
+  readonly delegatedAccess?: DelegatedTenantAccess | undefined;
 }
 
 export interface TenantCredentials {
@@ -36,8 +42,10 @@ export function tenantSecretContext(organizationId: string): string {
 
 /**
  * A Graph client acting as the organization's connected app registration (client credentials
- * through MSAL, token cached and renewed by MSAL). Throws TENANT_NOT_CONNECTED (409) when
- * `lanyard tenant connect` was never run for the organization.
+ * through MSAL, token cached and renewed by MSAL). An organization without a connection that is
+ * linked to a CSP customer gets a client acting through the partner's delegated access instead
+ * (`deps.delegatedAccess`), with no app registration in its tenant. Throws TENANT_NOT_CONNECTED
+ * (409) when neither is there.
  *
  * @example
  *   const { client, tenantId } = await openTenantGraph({ db, masterKey, config }, organization.id);
@@ -46,6 +54,8 @@ export function tenantSecretContext(organizationId: string): string {
 export async function openTenantGraph(deps: TenantGraphDeps, organizationId: string): Promise<TenantGraph> {
   const connection = await findTenantConnection(deps.db, organizationId);
   if (!connection) {
+    const delegated = await deps.delegatedAccess?.forOrganization(organizationId);
+    if (delegated) return { client: graphClientWithToken(deps.config, () => delegated.accessToken(graphScope)), tenantId: delegated.tenantId };
     throw new LanyardError('TENANT_NOT_CONNECTED', 'no Microsoft 365 tenant is connected to this organization; run `lanyard tenant connect` first', { organizationId });
   }
   const clientSecret = createSecretBox(deps.masterKey).open(connection.clientSecretEncrypted, tenantSecretContext(organizationId)).toString('utf8');
@@ -74,10 +84,15 @@ const clientFacts = new WeakMap<Client, ClientFacts>();
  */
 export function createGraphClient(config: TenantGraphDeps['config'], credentials: TenantCredentials): Client {
   const application = confidentialClient(config.microsoftLoginUrl, credentials);
+  return graphClientWithToken(config, () => acquireGraphToken(application, config.microsoftLoginUrl));
+}
+
+/** A Graph client (the middleware above) whose bearer tokens come from `token`. */
+function graphClientWithToken(config: TenantGraphDeps['config'], token: () => Promise<string>): Client {
   const facts: ClientFacts = { graphUrl: config.graphUrl, lastTokenFailure: undefined };
   const authentication = new AuthenticationHandler(
     new CustomAuthenticationProvider((done) => {
-      acquireGraphToken(application, config.microsoftLoginUrl).then(
+      token().then(
         (token) => done(null, token),
         (error: unknown) => {
           facts.lastTokenFailure = error;
