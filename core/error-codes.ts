@@ -117,6 +117,7 @@ export const errorCodes = {
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
+  CSP_DOMAIN_NOT_FOUND: { status: 404 },
   CSP_OFFER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   CSP_SUBSCRIPTION_NOT_FOUND: { status: 404 },
@@ -139,6 +140,11 @@ export const errorCodes = {
   CSP_DECREASE_BELOW_CONSUMED: { status: 409 },
   CSP_DOMAIN_PREFIX_TAKEN: { status: 409 },
   CSP_LICENCE_CAP_EXCEEDED: { status: 409 },
+  // Domain commands reach a customer's tenant through the Lanyard organization it is linked to.
+  CSP_CUSTOMER_NOT_LINKED: { status: 409 },
+  CSP_DOMAIN_EXISTS: { status: 409 },
+  // The verification TXT record is missing or wrong: details name the record and what the resolver saw.
+  CSP_DOMAIN_VERIFICATION_FAILED: { status: 409 },
   CSP_MAIL_NOT_CONFIGURED: { status: 409 },
   CSP_NO_REFRESH_TOKEN: { status: 409 },
   CSP_NO_SEATS_LEFT: { status: 409 },
@@ -157,6 +163,9 @@ export const errorCodes = {
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
   DOMAIN_IN_USE: { status: 409 },
   DOMAIN_OWNED_ELSEWHERE: { status: 409 },
+  // A record Lanyard must write cannot be merged with one already there (a CNAME elsewhere, a second SPF).
+  DNS_RECORD_CONFLICT: { status: 409 },
+  DNS_ZONE_NOT_HOSTED: { status: 409 },
   FEDERATION_PREFLIGHT_FAILED: { status: 409 },
   IMMUTABLE_ID_TAKEN: { status: 409 },
   ISSUER_TAKEN: { status: 409 },
@@ -208,6 +217,8 @@ export const errorCodes = {
   CSP_KEY_VAULT_REFUSED: { status: 502 },
   // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
   CSP_TOKEN_REFUSED: { status: 502 },
+  // The DNS provider answered with an error (details: its HTTP status and message).
+  DNS_PROVIDER_REFUSED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },
   GRAPH_REQUEST_FAILED: { status: 502 },
   LANYARD_BAD_RESPONSE: { status: 502 },
@@ -221,6 +232,7 @@ export const errorCodes = {
   // A change Microsoft answered 202 for is still being provisioned; the job looks again later.
   AGENT_UNAVAILABLE: { status: 503 },
   CSP_SUBSCRIPTION_PROVISIONING: { status: 503 },
+  DNS_PROVIDER_UNREACHABLE: { status: 503 },
   LANYARD_UNREACHABLE: { status: 503 },
   LDAP_UNREACHABLE: { status: 503 },
   MICROSOFT_UNREACHABLE: { status: 503 },

@@ -4,7 +4,7 @@ import type { Generated, Selectable } from 'kysely';
  * Tables of the CSP module: partners and their consent requests (0011), customers (0012),
  * subscriptions, their changes and billing lines (0013), the partner columns for token storage in
  * Key Vault, admin notices and the client secret expiry (0014), the customers' imported licence
- * snapshots (0015).
+ * snapshots (0015), the customers' domains (0016).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -12,6 +12,7 @@ declare module '../../core/db/schema.ts' {
     cspPartners: CspPartnersTable;
     cspConsentRequests: CspConsentRequestsTable;
     cspCustomers: CspCustomersTable;
+    cspCustomerDomains: CspCustomerDomainsTable;
     cspCustomerLicences: CspCustomerLicencesTable;
     cspSubscriptions: CspSubscriptionsTable;
     cspSubscriptionChanges: CspSubscriptionChangesTable;
@@ -130,6 +131,28 @@ export interface CspCustomersTable {
   updatedAt: string;
 }
 
+export const customerDomainStates = ['unverified', 'verified', 'failed'] as const;
+export type CustomerDomainState = (typeof customerDomainStates)[number];
+
+export interface CspCustomerDomainsTable {
+  id: string;
+  customerId: string;
+  /** Lower case, unique: Microsoft verifies a name in one tenant only. */
+  domain: string;
+  state: Generated<CustomerDomainState>;
+  /** The zone Lanyard's DNS provider hosts it in, as found at the last attempt (null: not hosted). */
+  zone: string | null;
+  lastErrorCode: string | null;
+  /** What the last attempt ran into, as shown to the admin (the missing record and what the resolver saw). */
+  lastError: string | null;
+  attempts: Generated<number>;
+  /** When the job may try again (null: at once). */
+  nextAttemptAt: string | null;
+  verifiedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A customer's subscribed SKU as last imported (0015). */
 export interface CspCustomerLicencesTable {
   customerId: string;
@@ -243,6 +266,7 @@ export type CspSubscription = Selectable<CspSubscriptionsTable>;
 export type CspSubscriptionChange = Selectable<CspSubscriptionChangesTable>;
 export type CspBillingLine = Selectable<CspBillingLinesTable>;
 export type CspPartner = Selectable<CspPartnersTable>;
+export type CspCustomerDomain = Selectable<CspCustomerDomainsTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
 export type CspCustomerLicence = Selectable<CspCustomerLicencesTable>;
