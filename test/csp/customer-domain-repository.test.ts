@@ -12,6 +12,7 @@ import {
 import { insertCustomer } from '../../csp/data/customers.ts';
 import { insertPartner } from '../../csp/data/partners.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
+import { testPartner } from './partner-fixture.ts';
 
 const start = new Date('2030-01-01T00:00:00.000Z');
 const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
@@ -23,19 +24,7 @@ describe.each(dialects)('CSP customer domain repository on %s', (dialect) => {
   let beta: string;
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    const partner = await insertPartner(database.db, {
-      slug: 'alpha',
-      partnerTenantId: '11111111-1111-1111-1111-111111111111',
-      clientId: '22222222-2222-2222-2222-222222222222',
-      clientSecretSealed: 'sealed',
-      accountId: null,
-      loginUrl: 'https://login.example',
-      partnerCenterUrl: 'https://pc.example',
-      graphUrl: 'https://graph.example',
-      resellerIds: '[]',
-      includeSubResellers: 0,
-      isDefault: true,
-    });
+    const partner = await insertPartner(database.db, testPartner('alpha', { isDefault: true }));
     const customer = (n: number, name: string) =>
       insertCustomer(database.db, { partnerId: partner!.id, tenantId: `3333333${n}-3333-3333-3333-333333333333`, domain: `${name}.onmicrosoft.com`, companyName: name, country: 'DE', email: null, resellerId: null, organizationId: null, source: 'created' });
     alpha = (await customer(1, 'alpha'))!.id;

@@ -18,6 +18,7 @@ import { findCustomerDomain, insertCustomerDomain } from '../../csp/data/custome
 import { domainSetupJobKind } from '../../csp/jobs/domain-setup-job.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 import { federationAppRoles } from '../e2e/federation-stack.ts';
+import { testPartner } from './partner-fixture.ts';
 
 /**
  * `lanyard csp domain …` as CLI processes against the emulator and a real PowerDNS. The customer's
@@ -56,19 +57,7 @@ describe('csp domain commands', () => {
       clientId: seeded.clientId,
       clientSecretEncrypted: createSecretBox(Buffer.from(env.LANYARD_MASTER_KEY!, 'base64')).seal(seeded.clientSecret, tenantSecretContext(organization.id)),
     });
-    const partner = await insertPartner(database.db, {
-      slug: 'northwind',
-      partnerTenantId: '11111111-1111-1111-1111-111111111111',
-      clientId: '22222222-2222-2222-2222-222222222222',
-      clientSecretSealed: 'sealed',
-      accountId: null,
-      loginUrl: emulator.baseUrl,
-      partnerCenterUrl: emulator.baseUrl,
-      graphUrl: emulator.baseUrl,
-      resellerIds: '[]',
-      includeSubResellers: 0,
-      isDefault: true,
-    });
+    const partner = await insertPartner(database.db, testPartner('northwind', { isDefault: true, endpoints: emulator.baseUrl }));
     await insertCustomer(database.db, { partnerId: partner!.id, tenantId: seeded.tenant.id, domain: customerRef, companyName: 'Litware', country: 'DE', email: null, resellerId: null, organizationId: organization.id, source: 'created' });
     await insertCustomer(database.db, { partnerId: partner!.id, tenantId: '44444444-4444-4444-4444-444444444444', domain: 'unlinked.onmicrosoft.com', companyName: 'Unlinked', country: 'DE', email: null, resellerId: null, organizationId: null, source: 'created' });
     await pdns.createZone('litware.test');

@@ -18,6 +18,7 @@ import { createTestDatabase, dialects, type TestDatabase } from '../harness/data
 import { createManualClock } from '../harness/manual-clock.ts';
 import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
 import { seedTenant, startTrustedEmulator, type SeededTenant } from '../emulator/harness.ts';
+import { testPartner } from './partner-fixture.ts';
 
 /**
  * Customer domains end to end: the emulator's Graph for the customer tenants (an app registered in
@@ -44,19 +45,7 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
     pdns = await startPowerDns();
     emulator = await startTrustedEmulator({ dnsServer: pdns.dnsServer });
     database = await createTestDatabase(dialect);
-    const partner = await insertPartner(database.db, {
-      slug: 'northwind',
-      partnerTenantId: '11111111-1111-1111-1111-111111111111',
-      clientId: '22222222-2222-2222-2222-222222222222',
-      clientSecretSealed: 'sealed',
-      accountId: null,
-      loginUrl: emulator.baseUrl,
-      partnerCenterUrl: emulator.baseUrl,
-      graphUrl: emulator.baseUrl,
-      resellerIds: '[]',
-      includeSubResellers: 0,
-      isDefault: true,
-    });
+    const partner = await insertPartner(database.db, testPartner('northwind', { isDefault: true, endpoints: emulator.baseUrl }));
     for (const name of ['fabrikam', 'tailspin', 'wingtip', 'dormant']) {
       const seeded = seedTenant(emulator, `${name}${dialect}`, ['Domain.ReadWrite.All']);
       tenants.set(seeded.tenant.id, seeded);

@@ -14,20 +14,9 @@ import {
 } from '../../csp/data/partners.ts';
 import { insertCustomer } from '../../csp/data/customers.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
+import { testPartner } from './partner-fixture.ts';
 
-const partner = (slug: string, isDefault = false): NewPartner => ({
-  slug,
-  partnerTenantId: '11111111-1111-1111-1111-111111111111',
-  clientId: '22222222-2222-2222-2222-222222222222',
-  clientSecretSealed: 'sealed',
-  accountId: null,
-  loginUrl: 'https://login.example',
-  partnerCenterUrl: 'https://pc.example',
-  graphUrl: 'https://graph.example',
-  resellerIds: '[]',
-  includeSubResellers: 0,
-  isDefault,
-});
+const partner = (slug: string, isDefault = false): NewPartner => testPartner(slug, { isDefault });
 
 const keyVault = { secretUrl: 'https://vault.example/secrets/rt', tenantId: '33333333-3333-3333-3333-333333333333', clientId: '44444444-4444-4444-4444-444444444444', clientSecretSealed: 'kv-sealed' };
 

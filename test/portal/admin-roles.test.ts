@@ -10,6 +10,7 @@ import { grantRole, listAdmins, loadAdmin, organizationTarget, reachableOrganiza
 import { can, shellOperator, type Admin } from '../../portal/policy.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 import { expectCode } from './expect-rejection.ts';
+import { testPartner } from '../csp/partner-fixture.ts';
 
 const now = new Date('2026-03-01T10:00:00.000Z');
 
@@ -32,11 +33,7 @@ describe.each(dialects)('portal admin roles on %s', (dialect) => {
     for (const upn of ['op@host.com', 'alice@contoso.com', 'pat@host.com', 'rita@host.com', 'nobody@host.com']) {
       await addUser(db, { upn, password: 'correct horse battery staple' }, { actor: 'test', passwordHashCost: 10 });
     }
-    const partner = await insertPartner(db, {
-      slug: 'alpha', partnerTenantId: '11111111-1111-1111-1111-111111111111', clientId: '22222222-2222-2222-2222-222222222222', clientSecretSealed: 'sealed',
-      accountId: null, loginUrl: 'https://login.example', partnerCenterUrl: 'https://pc.example', graphUrl: 'https://graph.example',
-      resellerIds: '["r-1","r-2"]', includeSubResellers: 0, isDefault: true,
-    });
+    const partner = await insertPartner(db, testPartner('alpha', { isDefault: true, resellerIds: '["r-1","r-2"]' }));
     const customer = (slug: string, resellerId: string | null, tenantId: string) =>
       findOrganizationBySlug(db, slug).then((org) =>
         insertCustomer(db, { partnerId: partner!.id, tenantId, domain: `${slug}.onmicrosoft.com`, companyName: slug, country: 'DE', email: null, resellerId, organizationId: org!.id, source: 'created' }),

@@ -9,6 +9,7 @@ import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 import { createManualClock, type ManualClock } from '../harness/manual-clock.ts';
 import { seedOrganization, seedUser, testPassword } from '../harness/seed.ts';
 import { generate } from 'otplib';
+import { testPartner } from '../csp/partner-fixture.ts';
 
 /** Who is who in the portal tests. */
 export const people = {
@@ -50,11 +51,7 @@ export async function startPortalWorld(dialect: Dialect, env: Record<string, str
   const secrets: Record<string, string> = {};
   for (const slug of ['host', 'contoso', 'fabrikam', 'tailspin']) await seedOrganization(context, { slug });
   for (const upn of Object.values(people)) secrets[upn] = (await seedUser(context, upn)).totpSecret!;
-  const partner = await insertPartner(context.db, {
-    slug: 'alpha', partnerTenantId: '11111111-1111-1111-1111-111111111111', clientId: '22222222-2222-2222-2222-222222222222', clientSecretSealed: 'sealed',
-    accountId: null, loginUrl: 'https://login.example', partnerCenterUrl: 'https://pc.example', graphUrl: 'https://graph.example',
-    resellerIds: '["r-1","r-2"]', includeSubResellers: 0, isDefault: true,
-  });
+  const partner = await insertPartner(context.db, testPartner('alpha', { isDefault: true, resellerIds: '["r-1","r-2"]' }));
   for (const [slug, resellerId, tenant] of [['fabrikam', 'r-1', '1'], ['tailspin', 'r-2', '2']] as const) {
     const organization = await findOrganizationBySlug(context.db, slug);
     await insertCustomer(context.db, { partnerId: partner!.id, tenantId: `33333333-3333-3333-3333-33333333333${tenant}`, domain: `${slug}.onmicrosoft.com`, companyName: slug, country: 'DE', email: null, resellerId, organizationId: organization!.id, source: 'created' });
