@@ -29,7 +29,9 @@ import { startFederationStack, type FederationStack } from './federation-stack.t
  * (`POST /_emulator/tenants/{id}/consents`), exactly the tenant-wide admin consent Entra would then
  * hold (with the app's service principal). Without it Entra refuses the customer-tenant token with
  * AADSTS7000229 (no service principal for the partner's app there), which the test checks first, so
- * the gap is visible rather than papered over.
+ * the gap is visible rather than papered over. When `lanyard csp customer consent-app <customer>`
+ * (Partner Center's application consent, built on another branch) is merged, step 3 becomes that
+ * command as a CLI process and the control-API call goes.
  */
 const partnerSlug = 'northwindcsp';
 const agentUpn = `agent@${partnerSlug}.onmicrosoft.com`;
@@ -126,13 +128,16 @@ describe('from order to sign-in', () => {
     expect(refused.code, refused.stdout).toBe(1);
     expect(refused.stderr + refused.stdout).toContain('CSP_TOKEN_REFUSED');
     expect(refused.stderr + refused.stdout).toContain('AADSTS7000229');
+    // The refusal concerns that one customer: nothing recorded for the domain, the partner's token still valid.
+    expect(await cli(['csp', 'domain', 'list', customerDomain])).toEqual([]);
+    expect(await cli(['csp', 'partner', 'status', partnerSlug])).toMatchObject({ state: 'valid' });
     await controlCall(`/tenants/${tenantId}/consents`, 'POST', { clientId: partnerAppId, scopes: delegatedGraphScopes.map((scope) => `https://graph.microsoft.com/${scope}`) });
 
     // 4. The domain: added to the tenant, TXT written to PowerDNS, verified by the emulator through
     //    PowerDNS, service records written, then federated, all through the partner's delegated access.
     const domain = await cli(['csp', 'domain', 'add', customerDomain, ownDomain, '--federate']);
     expect(domain).toMatchObject({ domain: ownDomain, state: 'verified', hostedZone: ownDomain });
-    expect(domain.federation).toMatchObject({ domain: ownDomain });
+    expect(domain.federation).toMatchObject({ domain: ownDomain, protocol: 'wsfed', mfaBehavior: 'enforce' });
     expect(tenant.domains.get(ownDomain)).toMatchObject({ isVerified: true, authenticationType: 'Federated' });
     const resolver = new Resolver();
     resolver.setServers([pdns.dnsServer]);
