@@ -38,6 +38,7 @@ export async function startFederationStack(options: { dialect?: Dialect; env?: R
     LANYARD_TLS_KEY_FILE: keyFile,
     LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl,
     LANYARD_GRAPH_URL: emulator.baseUrl,
+    LANYARD_PARTNER_CENTER_URL: emulator.baseUrl,
     ...options.env,
   });
   return {
