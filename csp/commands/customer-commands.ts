@@ -35,10 +35,11 @@ const createOptions = {
   org: { type: 'string' },
   'mail-password-to': { type: 'string', choices: ['customer', 'billing'] },
   'billing-email': { type: 'string' },
+  reseller: { type: 'string' },
 } as const;
 
 const createUsage =
-  'usage: lanyard csp customer create <partner> --company <name> --domain-prefix <prefix> --email <e> --country <CC> --first-name <f> --last-name <l> --address <line1> --city <c> --postal-code <p> [--state <s>] [--phone <n>] [--org <slug>] [--mail-password-to customer|billing [--billing-email <e>]]';
+  'usage: lanyard csp customer create <partner> --company <name> --domain-prefix <prefix> --email <e> --country <CC> --first-name <f> --last-name <l> --address <line1> --city <c> --postal-code <p> [--state <s>] [--phone <n>] [--org <slug>] [--mail-password-to customer|billing [--billing-email <e>]] [--reseller <reseller tenant GUID>]';
 
 export const customerCommands: readonly CommandDefinition[] = [
   {
@@ -55,6 +56,7 @@ export const customerCommands: readonly CommandDefinition[] = [
       const org = str(options.org);
       const mailTo = str(options['mail-password-to']) as 'customer' | 'billing' | undefined;
       const billingEmail = str(options['billing-email']);
+      const reseller = str(options.reseller);
       const report = await createCustomer(
         deps(context),
         args.partner!,
@@ -73,6 +75,7 @@ export const customerCommands: readonly CommandDefinition[] = [
           ...(org !== undefined ? { organization: org } : {}),
           ...(mailTo !== undefined ? { mailPasswordTo: mailTo } : {}),
           ...(billingEmail !== undefined ? { billingEmail } : {}),
+          ...(reseller !== undefined ? { reseller } : {}),
         },
         'cli',
       );
@@ -115,7 +118,8 @@ export const customerCommands: readonly CommandDefinition[] = [
       const report = await importCustomers(deps(context), args.partner!, { dryRun: options['dry-run'] === true }, 'cli');
       const { created, updated, unchanged } = report.counts;
       const text = [
-        `${report.dryRun ? 'dry run (nothing written): ' : ''}${report.partner}: ${created} created, ${updated} updated, ${unchanged} unchanged; ${report.subscriptions} subscriptions at Partner Center`,
+        `${report.dryRun ? 'dry run (nothing written): ' : ''}${report.partner}: ${created} created, ${updated} updated, ${unchanged} unchanged; ${report.subscriptions} subscriptions at Partner Center (${report.subscriptionCounts.created} recorded, ${report.subscriptionCounts.updated} updated, ${report.subscriptionCounts.unchanged} unchanged${report.subscriptionCounts.conflict ? `, ${report.subscriptionCounts.conflict} in conflict` : ''}${report.subscriptionCounts.locked ? `, ${report.subscriptionCounts.locked} locked by a change` : ''})`,
+        ...report.customers.flatMap((c) => c.subscriptionRows.filter((row) => row.reason).map((row) => `  ${c.domain}: subscription ${row.partnerCenterId} (${row.offerId}) not recorded: ${row.reason}`)),
         ...(report.customers.length
           ? ['', table(['DOMAIN', 'TENANT', 'OUTCOME', 'CHANGED', 'SUBSCRIPTIONS', 'LICENCES'], report.customers.map((c) => [c.domain, c.tenantId, c.outcome, c.changed.join(','), String(c.subscriptions), c.licences.map((l) => `${l.skuPartNumber} ${l.consumed}/${l.total}`).join(', ')]))]
           : []),

@@ -159,9 +159,18 @@ export async function listChanges(db: Db, subscriptionId: string): Promise<CspSu
   return db.selectFrom('cspSubscriptionChanges').selectAll().where('subscriptionId', '=', subscriptionId).orderBy('createdAt').orderBy('id').execute();
 }
 
-/** Licences the customer holds in Lanyard's view, without `except` (for the partner's cap). */
+/**
+ * Licences the customer holds in Lanyard's view, without `except` (for the partner's cap): the sum
+ * over ALL its seat-based subscriptions that are `ordering` or `active` — ordered through Lanyard or
+ * brought in by `csp customer import` — whatever their offer. Non-seat-based ones hold no licences.
+ */
 export async function licencesOfCustomer(db: Db, customerId: string, exceptSubscriptionId?: string): Promise<number> {
-  let query = db.selectFrom('cspSubscriptions').select((eb) => eb.fn.sum<number | string | null>('quantity').as('total')).where('customerId', '=', customerId).where('status', 'in', ['ordering', 'active']);
+  let query = db
+    .selectFrom('cspSubscriptions')
+    .select((eb) => eb.fn.sum<number | string | null>('quantity').as('total'))
+    .where('customerId', '=', customerId)
+    .where('status', 'in', ['ordering', 'active'])
+    .where('seatBased', '=', 1);
   if (exceptSubscriptionId) query = query.where('id', '!=', exceptSubscriptionId);
   const row = await query.executeTakeFirst();
   return Number(row?.total ?? 0);

@@ -57,11 +57,17 @@ function checkRange(quantity: number, minimum: number, maximum: number, name: st
   }
 }
 
+/**
+ * The partner's licence cap per customer, over all the customer's seat-based subscriptions (other
+ * offers too, imported ones too): `quantity` is what the subscription being ordered or changed
+ * would hold; the others are counted from the table.
+ */
 async function checkCap(db: Db, partner: CspPartner, customer: CspCustomer, quantity: number, exceptSubscriptionId?: string): Promise<void> {
   if (partner.licenceCapPerCustomer < 0) return;
   const held = await licencesOfCustomer(db, customer.id, exceptSubscriptionId);
   if (held + quantity > partner.licenceCapPerCustomer) {
-    throw new LanyardError('CSP_LICENCE_CAP_EXCEEDED', `partner ${partner.slug} sells at most ${partner.licenceCapPerCustomer} licences to one customer; ${customer.domain} holds ${held} in other subscriptions, so ${quantity} more would make ${held + quantity}`, { cap: partner.licenceCapPerCustomer, held, requested: quantity });
+    const left = Math.max(0, partner.licenceCapPerCustomer - held);
+    throw new LanyardError('CSP_LICENCE_CAP_EXCEEDED', `partner ${partner.slug} sells at most ${partner.licenceCapPerCustomer} licences to one customer; ${customer.domain} holds ${held} in its other seat-based subscriptions, so ${quantity} here would make ${held + quantity} (at most ${left} fit)`, { cap: partner.licenceCapPerCustomer, held, requested: quantity, total: held + quantity, available: left });
   }
 }
 
@@ -103,7 +109,7 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
   const chosen = orderTerms({ term: request.term, billing: request.billing }, align, existing);
   const { offer, term } = await resolveOffer(pc, customer.country ?? 'US', request.offerId, { ...chosen, termAsked: request.term !== undefined, billingAsked: request.billing !== undefined });
   checkRange(quantity, offer.minimumQuantity, offer.maximumQuantity, offer.name);
-  await checkCap(deps.db, partner, customer, quantity);
+  if (offer.seatBased) await checkCap(deps.db, partner, customer, quantity);
   const customTermEndDate = align && offer.isNewCommerce ? coTermEnd(await allowedTermEnds(pc, customer, term.termDuration), existing) ?? null : null;
 
   const name = request.name?.trim() || offer.name;
@@ -197,7 +203,7 @@ export async function setQuantity(deps: SubscriptionDeps, ref: string, value: st
   if (quantity === 0) return terminateSubscription(deps, ref, actor);
   const { subscription, customer, partner } = await changeable(deps, ref);
   checkRange(quantity, subscription.minimumQuantity, subscription.maximumQuantity, subscription.name);
-  if (quantity > subscription.quantity) await checkCap(deps.db, partner, customer, quantity, subscription.id);
+  if (quantity > subscription.quantity && subscription.seatBased === 1) await checkCap(deps.db, partner, customer, quantity, subscription.id);
   if (quantity < subscription.quantity) {
     const pc = openPartnerCenter(deps, partner, actor);
     const resource = await readPartnerCenterSubscription(pc, customer, subscription);
