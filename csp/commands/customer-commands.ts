@@ -3,6 +3,7 @@ import { table, type CommandDefinition } from '../../core/commands.ts';
 import type { AppContext } from '../../core/context.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { acceptAgreement } from '../customers/accept-agreement.ts';
+import { consentAppInCustomer } from '../customers/consent-app.ts';
 import { createCustomer } from '../customers/create-customer.ts';
 import { linkCustomer, listCustomerViews, showCustomer, unlinkCustomer } from '../customers/customer-admin.ts';
 import type { CustomerDeps } from '../customers/customer-deps.ts';
@@ -155,6 +156,16 @@ export const customerCommands: readonly CommandDefinition[] = [
       if (typeof options.org !== 'string') throw new LanyardError('USAGE', 'usage: lanyard csp customer link <customer> --org <slug>');
       const view = await linkCustomer(context.db, args.customer!, options.org, 'cli');
       return { json: view, text: `linked ${view.domain} to organization ${view.organization}: its tenant is reached through partner ${view.partner}'s delegated access` };
+    },
+  },
+  {
+    words: ['csp', 'customer', 'consent-app'],
+    positionals: ['customer'],
+    summary: 'csp customer consent-app <customer>',
+    async run({ args, context }) {
+      const report = await consentAppInCustomer(deps(context), args.customer!, 'cli');
+      const done = report.outcome === 'consented' ? 'consented' : 'was already consented';
+      return { json: report, text: `partner ${report.partner}'s app ${report.applicationId} ${done} in ${report.customer} (tenant ${report.tenantId}) with Microsoft Graph ${report.permissions.join(', ')}; link it with \`lanyard csp customer link ${report.customer} --org <slug>\`` };
     },
   },
   {
