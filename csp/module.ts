@@ -12,6 +12,7 @@ import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
 import * as subscriptions from './migrations/0013-csp-subscriptions.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
+import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
 
@@ -36,5 +37,6 @@ export const cspModule: LanyardModule = {
     tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
     legacyDeletionJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
+    abandonedChangeSweep({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
   ],
 };

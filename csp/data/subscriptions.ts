@@ -202,3 +202,20 @@ export async function listBillingLines(db: Db, partnerId: string, since?: Date):
   if (since) query = query.where('createdAt', '>=', since.toISOString());
   return query.orderBy('createdAt').orderBy('id').execute();
 }
+
+/**
+ * Changes that have not ended although their job has (`failed`: its attempts ran out while every
+ * holder died, JOB_ATTEMPTS_EXHAUSTED), with the job's last error: what the abandoned-change sweep ends.
+ */
+export async function listAbandonedChanges(db: Db, limit = 100): Promise<(CspSubscriptionChange & { jobErrorCode: string | null; jobErrorMessage: string | null })[]> {
+  return db
+    .selectFrom('cspSubscriptionChanges')
+    .innerJoin('jobs', 'jobs.id', 'cspSubscriptionChanges.jobId')
+    .selectAll('cspSubscriptionChanges')
+    .select(['jobs.lastErrorCode as jobErrorCode', 'jobs.lastErrorMessage as jobErrorMessage'])
+    .where('cspSubscriptionChanges.state', 'in', ['queued', 'submitted', 'provisioning'])
+    .where('jobs.state', '=', 'failed')
+    .orderBy('cspSubscriptionChanges.createdAt')
+    .limit(limit)
+    .execute();
+}
