@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { ensurePeriodicJob } from '../../core/jobs/job-store.ts';
+import { importCustomers } from '../../csp/customers/import-customers.ts';
 import { findCustomerByRef, insertCustomer, recordAgreementAcceptance } from '../../csp/data/customers.ts';
 import { findSubscription, listChanges } from '../../csp/data/subscriptions.ts';
 import type { CspCustomer } from '../../csp/data/tables.ts';
@@ -82,6 +83,30 @@ describe.each(dialects)('CSP subscription robustness on %s', (dialect) => {
       expect(await findSubscription(world.lanyard.context.db, queued.subscription.id)).toMatchObject({ status: 'active', orderId: orders[0]!.id, partnerCenterId: orders[0]!.lineItems[0]!.subscriptionId, quantity: 3, lockedByChange: null });
       const job = await world.lanyard.context.db.selectFrom('jobs').selectAll().where('id', '=', change.jobId!).executeTakeFirstOrThrow();
       expect(job).toMatchObject({ state: 'succeeded', attempts: 2 });
+    } finally {
+      await world.control(`/partner-center/partners/${world.partnerTenant.id}/request-id-replay`, 'PUT', { enabled: true });
+    }
+  });
+
+  it('800065 with no order to match fails the change with CSP_PLACED_ORDER_NOT_FOUND (nothing guessed); import then records what Partner Center has', async () => {
+    expect((await world.control(`/partner-center/partners/${world.partnerTenant.id}/request-id-replay`, 'PUT', { enabled: false })).status).toBe(200);
+    try {
+      const fabrikam = await customer('fabrikamreplay');
+      await world.control('/faults', 'POST', { pathPattern: `^/v1/customers/${fabrikam.tenantId}/carts/[^/]+/checkout$`, method: 'POST', dropConnection: 'after', count: 1 });
+      const queued = await orderSubscription(deps(), { customer: fabrikam.domain, offerId: businessBasic, quantity: '2' }, 'cli:test');
+      // First attempt: the checkout goes through, its answer is lost; the retry waits its backoff.
+      await world.lanyard.server.jobs.runDue();
+      const placed = [...world.emulator.state.partnerCenter.orders.values()].filter((order) => order.customerId === fabrikam.tenantId);
+      expect(placed).toHaveLength(1);
+      // The order list no longer shows it (as if listed elsewhere): the retry's 800065 has nothing to match.
+      world.emulator.state.partnerCenter.orders.delete(placed[0]!.id);
+      const failed = await runChangeToEnd(runDeps(), queued.change.id, 20_000).then(() => undefined, (error: unknown) => error);
+      expect(failed).toMatchObject({ code: 'CSP_PLACED_ORDER_NOT_FOUND', details: { partnerCenterCode: '800065', candidates: [] } });
+      expect(await findSubscription(world.lanyard.context.db, queued.subscription.id)).toMatchObject({ status: 'failed', lockedByChange: null });
+
+      const imported = await importCustomers({ ...deps(), config: { smtp: undefined } }, world.partnerSlug, { dryRun: false }, 'cli:test');
+      const rows = imported.customers.find((c) => c.domain === fabrikam.domain)!.subscriptionRows;
+      expect(rows).toMatchObject([{ outcome: 'created', offerId: businessBasic, quantity: 2 }]);
     } finally {
       await world.control(`/partner-center/partners/${world.partnerTenant.id}/request-id-replay`, 'PUT', { enabled: true });
     }
