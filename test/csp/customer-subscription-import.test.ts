@@ -108,6 +108,15 @@ describe.each(dialects)('CSP import of subscriptions, licence cap and reseller c
     const order = await orderSubscription(deps, { customer: capped.domain, offerId: legacyE3, quantity: 2 }, 'cli:test').then(() => undefined, (error: unknown) => error);
     expect(order).toMatchObject({ code: 'CSP_LICENCE_CAP_EXCEEDED', details: { cap: 10, held: 9, requested: 2, total: 11 } });
     expect(await listSubscriptions(deps.db, capped.id)).toHaveLength(1);
+
+    // Two orders of different offers at once, each fitting alone (6 of 10), not both: exactly one is written.
+    world.seedCustomer('capracing');
+    await importCustomers(deps, world.partnerSlug, { dryRun: false }, 'cli:test');
+    const racing = (await findCustomerByRef(deps.db, 'capracing.onmicrosoft.com'))!;
+    await recordAgreementAcceptance(deps.db, racing.id, { by: 'cli:test', contact: { firstName: 'Ada', lastName: 'Admin', email: 'ada@capracing.example' } });
+    const outcomes = await Promise.all([businessBasic, legacyE3].map((offerId) => codeOf(orderSubscription(deps, { customer: racing.domain, offerId, quantity: 6 }, 'cli:test'))));
+    expect(outcomes.sort()).toEqual(['CSP_LICENCE_CAP_EXCEEDED', 'no error']);
+    expect(await listSubscriptions(deps.db, racing.id)).toHaveLength(1);
     await subscriptionSettings(deps.db, world.partnerSlug, { licenceCap: 'unlimited' }, 'cli:test');
   });
 
