@@ -14,6 +14,8 @@ export interface ErrorSpec {
 export const errorCodes = {
   // 400: bad request: the input is wrong
   ACTIVATION_LINK_INVALID: { status: 400 },
+  ADMIN_ROLE_INVALID: { status: 400 },
+  ADMIN_SCOPE_INVALID: { status: 400 },
   AGENT_CONFIG_INVALID: { status: 400 },
   AGENT_NAME_INVALID: { status: 400 },
   AGENT_PUSH_INVALID: { status: 400 },
@@ -22,6 +24,7 @@ export const errorCodes = {
   CLIENT_ID_INVALID: { status: 400 },
   CSP_ACCOUNT_ID_INVALID: { status: 400 },
   CSP_ADDRESS_INVALID: { status: 400 },
+  CSP_ADMIN_EMAIL_INVALID: { status: 400 },
   CSP_BILLING_FORMAT_INVALID: { status: 400 },
   CSP_COMPANY_INVALID: { status: 400 },
   CSP_CONSENT_DENIED: { status: 400 },
@@ -31,11 +34,15 @@ export const errorCodes = {
   CSP_DATE_INVALID: { status: 400 },
   CSP_DOMAIN_PREFIX_INVALID: { status: 400 },
   CSP_EMAIL_INVALID: { status: 400 },
+  CSP_ENDPOINT_INVALID: { status: 400 },
+  CSP_KEY_VAULT_URL_INVALID: { status: 400 },
+  CSP_LICENCE_CAP_INVALID: { status: 400 },
   CSP_PARTNER_NAME_INVALID: { status: 400 },
   CSP_PHONE_INVALID: { status: 400 },
   CSP_QUANTITY_INVALID: { status: 400 },
   CSP_QUANTITY_OUT_OF_RANGE: { status: 400 },
   CSP_RESELLER_ID_INVALID: { status: 400 },
+  CSP_SECRET_EXPIRY_INVALID: { status: 400 },
   CSP_SETTING_INVALID: { status: 400 },
   CSP_TERM_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
@@ -49,6 +56,7 @@ export const errorCodes = {
   PASSWORD_TOO_LONG: { status: 400 },
   PASSWORD_TOO_SHORT: { status: 400 },
   PASS_THROUGH_NOT_DIRECTORY_USER: { status: 400 },
+  PORTAL_SIGNIN_INVALID: { status: 400 },
   PROTOCOL_NOT_AVAILABLE: { status: 400 },
   REQUEST_DUPLICATE_FIELD: { status: 400 },
   SAML_ACS_MISMATCH: { status: 400 },
@@ -85,6 +93,7 @@ export const errorCodes = {
   XML_INVALID_CHARACTER: { status: 400 },
   XML_MALFORMED: { status: 400 },
   // 401: not authenticated, or the credentials are wrong
+  ADMIN_SESSION_REQUIRED: { status: 401 },
   AGENT_KEY_INVALID: { status: 401 },
   AGENT_KEY_MISSING: { status: 401 },
   AGENT_KEY_REVOKED: { status: 401 },
@@ -95,6 +104,8 @@ export const errorCodes = {
   METRICS_TOKEN_INVALID: { status: 401 },
   PASS_THROUGH_INVALID: { status: 401 },
   // 403: authenticated but not allowed
+  ADMIN_FORBIDDEN: { status: 403 },
+  ADMIN_REAUTH_REQUIRED: { status: 403 },
   // The partner admin consented without multi-factor authentication: nothing was stored.
   CSP_MFA_MISSING: { status: 403 },
   CSP_NO_RELATIONSHIP: { status: 403 },
@@ -102,9 +113,11 @@ export const errorCodes = {
   USER_DISABLED: { status: 403 },
   USER_PENDING: { status: 403 },
   // 404: not found
+  ADMIN_GRANT_NOT_FOUND: { status: 404 },
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
+  CSP_DOMAIN_NOT_FOUND: { status: 404 },
   CSP_OFFER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   CSP_SUBSCRIPTION_NOT_FOUND: { status: 404 },
@@ -119,6 +132,7 @@ export const errorCodes = {
   TENANT_DOMAIN_NOT_FOUND: { status: 404 },
   USER_NOT_FOUND: { status: 404 },
   // 409: conflicts with the current state
+  ADMIN_SETUP_DONE: { status: 409 },
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
   CSP_AGREEMENT_NOT_ACCEPTED: { status: 409 },
@@ -126,6 +140,11 @@ export const errorCodes = {
   CSP_DECREASE_BELOW_CONSUMED: { status: 409 },
   CSP_DOMAIN_PREFIX_TAKEN: { status: 409 },
   CSP_LICENCE_CAP_EXCEEDED: { status: 409 },
+  // Domain commands reach a customer's tenant through the Lanyard organization it is linked to.
+  CSP_CUSTOMER_NOT_LINKED: { status: 409 },
+  CSP_DOMAIN_EXISTS: { status: 409 },
+  // The verification TXT record is missing or wrong: details name the record and what the resolver saw.
+  CSP_DOMAIN_VERIFICATION_FAILED: { status: 409 },
   CSP_MAIL_NOT_CONFIGURED: { status: 409 },
   CSP_NO_REFRESH_TOKEN: { status: 409 },
   CSP_NO_SEATS_LEFT: { status: 409 },
@@ -137,11 +156,18 @@ export const errorCodes = {
   CSP_SUBSCRIPTION_EXISTS: { status: 409 },
   CSP_SUBSCRIPTION_LOCKED: { status: 409 },
   CSP_SUBSCRIPTION_NOT_CHANGEABLE: { status: 409 },
+  // `csp partner remove` while the partner still has customers (details: how many).
+  CSP_PARTNER_HAS_CUSTOMERS: { status: 409 },
+  // The token was rotated while it was being moved to another storage: nothing moved, run the command again.
+  CSP_TOKEN_STORAGE_CHANGED: { status: 409 },
   DOMAIN_EXISTS: { status: 409 },
   DOMAIN_FEDERATED: { status: 409 },
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
   DOMAIN_IN_USE: { status: 409 },
   DOMAIN_OWNED_ELSEWHERE: { status: 409 },
+  // A record Lanyard must write cannot be merged with one already there (a CNAME elsewhere, a second SPF).
+  DNS_RECORD_CONFLICT: { status: 409 },
+  DNS_ZONE_NOT_HOSTED: { status: 409 },
   FEDERATION_PREFLIGHT_FAILED: { status: 409 },
   IMMUTABLE_ID_TAKEN: { status: 409 },
   ISSUER_TAKEN: { status: 409 },
@@ -189,8 +215,12 @@ export const errorCodes = {
   // 502: a peer answered badly
   /** Placeholder of LanyardError.relayed, which carries the sender's own code and status. */
   CERTIFICATE_PUSH_FAILED: { status: 502 },
+  // Key Vault (or Entra, for the Key Vault app's token) refused a call on a partner's token secret (details: the status and code).
+  CSP_KEY_VAULT_REFUSED: { status: 502 },
   // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
   CSP_TOKEN_REFUSED: { status: 502 },
+  // The DNS provider answered with an error (details: its HTTP status and message).
+  DNS_PROVIDER_REFUSED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },
   GRAPH_REQUEST_FAILED: { status: 502 },
   LANYARD_BAD_RESPONSE: { status: 502 },
@@ -204,6 +234,7 @@ export const errorCodes = {
   // A change Microsoft answered 202 for is still being provisioned; the job looks again later.
   AGENT_UNAVAILABLE: { status: 503 },
   CSP_SUBSCRIPTION_PROVISIONING: { status: 503 },
+  DNS_PROVIDER_UNREACHABLE: { status: 503 },
   LANYARD_UNREACHABLE: { status: 503 },
   LDAP_UNREACHABLE: { status: 503 },
   MICROSOFT_UNREACHABLE: { status: 503 },

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Migration } from 'kysely';
+import type { Clock } from './clock.ts';
 import type { CommandDefinition } from './commands.ts';
 import type { ConfigSection } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -29,6 +30,8 @@ export interface ModuleHost {
   readonly services: Services;
   /** Hands work to the job runner of the cluster. */
   readonly jobs: JobQueue;
+  /** The server's clock (a test's manual clock): deadlines a module keeps are read from it. */
+  readonly clock: Clock;
 }
 
 /** Background work a request hands over instead of doing it in the request's process. */

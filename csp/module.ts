@@ -1,17 +1,24 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { connectionCommands } from './commands/connection-commands.ts';
 import { customerCommands } from './commands/customer-commands.ts';
+import { domainCommands } from './commands/domain-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { subscriptionCommands } from './commands/subscription-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
 import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
+import { domainSetupDeps, openCustomerGraph } from './domains/customer-graph.ts';
+import { withActiveSubscription } from './data/customer-domains.ts';
+import { domainSetupJob } from './jobs/domain-setup-job.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
 import * as subscriptions from './migrations/0013-csp-subscriptions.ts';
+import * as tokenStorage from './migrations/0014-csp-token-storage.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
+import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -27,16 +34,24 @@ export const cspModule: LanyardModule = {
     '0011-csp-partners': partners,
     '0012-csp-customers': customers,
     '0013-csp-subscriptions': subscriptions,
+    '0014-csp-token-storage': tokenStorage,
     '0015-csp-customer-licences': customerLicences,
+    '0016-csp-customer-domains': customerDomains,
   },
-  commands: [...partnerCommands, ...tokenCommands, ...customerCommands, ...subscriptionCommands],
+  commands: [...partnerCommands, ...tokenCommands, ...connectionCommands, ...customerCommands, ...subscriptionCommands, ...domainCommands],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
   provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],
-  jobs: ({ context }) => [
-    tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays }),
+  jobs: ({ context, services }) => [
+    tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
     legacyDeletionJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
     abandonedChangeSweep({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
+    // The domains of customers with an active subscription (the rule: a customer who bought nothing is not set up).
+    domainSetupJob({
+      ...domainSetupDeps(context, systemClock),
+      selection: withActiveSubscription,
+      openCustomerGraph: (customer) => openCustomerGraph(context, customer, services.delegatedTenantAccess),
+    }),
   ],
 };

@@ -1,4 +1,5 @@
 import type { LoginRequests } from './entra/login-requests.ts';
+import type { DomainVerificationDns } from './graph/domain-verification.ts';
 import type { GraphQuirks } from './graph/quirks.ts';
 import type { Throttle } from './graph/throttle.ts';
 import type { FaultInjector } from './http/faults.ts';
@@ -15,6 +16,8 @@ export interface EmulatorContext {
   readonly quirks: GraphQuirks;
   /** Sign-ins sent to federated IdPs and not yet answered (wctx, AuthnRequest IDs). */
   readonly loginRequests: LoginRequests;
+  /** The DNS server `POST /domains/{id}/verify` resolves through (none: verified without a lookup). */
+  readonly domainVerificationDns: DomainVerificationDns;
   /** `https://127.0.0.1:<port>`, known once the server listens. */
   baseUrl: string;
 }

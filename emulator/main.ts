@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './start.ts';
 
 /**
- * `tsx emulator/main.ts --port <n> [--seed <file>] [--state-dir <dir>]`
+ * `tsx emulator/main.ts --port <n> [--seed <file>] [--state-dir <dir>] [--dns-server <host:port>]`
  * The first stdout line is `{"baseUrl":"https://127.0.0.1:<port>","caCertPath":"…"}`; harnesses read it.
  */
 const { values } = parseArgs({
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     seed: { type: 'string' },
     'state-dir': { type: 'string' },
+    'dns-server': { type: 'string' },
   },
   strict: true,
 });
@@ -24,6 +25,7 @@ const emulator = await startEmulator({
   port,
   ...(values.seed ? { seedPath: values.seed } : {}),
   ...(values['state-dir'] ? { stateDirectory: values['state-dir'] } : {}),
+  ...(values['dns-server'] ? { dnsServer: values['dns-server'] } : {}),
 });
 process.stdout.write(`${JSON.stringify({ baseUrl: emulator.baseUrl, caCertPath: emulator.caCertPath })}\n`);
 

@@ -18,6 +18,11 @@ export interface EmulatorOptions {
   readonly seedPath?: string;
   /** Keeps the CA and signing keys across restarts; a temporary directory when absent. */
   readonly stateDirectory?: string;
+  /**
+   * `host:port` of the DNS server domain verification resolves through (e.g. the test's PowerDNS).
+   * Absent: `POST /domains/{id}/verify` verifies without a lookup (see graph/domain-verification.ts).
+   */
+  readonly dnsServer?: string;
 }
 
 export interface RunningEmulator {
@@ -27,6 +32,8 @@ export interface RunningEmulator {
   readonly caCertPath: string;
   readonly caCertPem: string;
   readonly state: EmulatorState;
+  /** Changes (or, with undefined, removes) the DNS server domain verification resolves through. */
+  setDnsServer(server: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +51,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const keys = await loadOrCreateKeys(options.stateDirectory);
   const state = new EmulatorState();
-  if (options.seedPath) await loadSeedFile(state, options.seedPath);
+  const seeded = options.seedPath ? await loadSeedFile(state, options.seedPath) : { dnsServer: undefined };
   const context: EmulatorContext = {
     state,
     keys,
@@ -52,6 +59,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throttle: new Throttle(),
     quirks: defaultGraphQuirks(),
     loginRequests: new LoginRequests(),
+    domainVerificationDns: { server: options.dnsServer ?? seeded.dnsServer },
     baseUrl: '',
   };
   const server: Server = createServer(
@@ -67,6 +75,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caCertPath: keys.caCertificatePath,
     caCertPem: keys.certificateAuthority.certificatePem,
     state,
+    setDnsServer: (server) => {
+      context.domainVerificationDns.server = server;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -10,6 +10,7 @@ import { metadataRouter } from './federation/routes.ts';
 import type { IdpDeps } from './login/deps.ts';
 import { signInRouter } from './login/routes.ts';
 import { accountNameKey } from './login/throttle.ts';
+import { portalResponder } from './login/portal-responder.ts';
 import { signInResponders } from './login/responders.ts';
 import { samlRouter } from './saml2/routes.ts';
 import { samlResponder } from './saml2/token-response.ts';
@@ -35,7 +36,7 @@ export function idpDeps(host: ModuleHost): IdpDeps {
       logger,
       // Directory accounts check their password with an LDAP bind done by the org's on-premises agent.
       directoryPasswords: host.services.directoryPasswords,
-      responders: signInResponders([wsFedResponder, samlResponder]),
+      responders: signInResponders([wsFedResponder, samlResponder, portalResponder]),
       microsoftRequestSigningCerts: config.microsoftRequestSigningCertFile ? splitPem(readFileSync(config.microsoftRequestSigningCertFile, 'utf8')) : [],
     };
     depsByHost.set(host, deps);

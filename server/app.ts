@@ -54,7 +54,7 @@ export async function createServer(
       return queued;
     },
   };
-  const host: ModuleHost = { context, metrics: createMetrics(), services, jobs: queue };
+  const host: ModuleHost = { context, metrics: createMetrics(), services, jobs: queue, clock };
   const jobs = createJobRunner({
     db: context.db,
     dialect: context.dialect,

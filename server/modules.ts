@@ -9,13 +9,14 @@ import type { Logger } from '../core/logger.ts';
 import type { LanyardModule } from '../core/module.ts';
 import { baseMigrations } from '../core/db/migrations/index.ts';
 import { idpModule } from '../idp/module.ts';
+import { portalModule } from '../portal/module.ts';
 import { provisioningModule } from '../provisioning/module.ts';
 
 /**
  * The modules of this Lanyard, in the order their routes are mounted (busiest first). A new module
  * is one line here.
  */
-export const modules: readonly LanyardModule[] = [idpModule, agentModule, provisioningModule, cspModule, apiModule];
+export const modules: readonly LanyardModule[] = [idpModule, agentModule, provisioningModule, cspModule, apiModule, portalModule];
 
 /** Every migration: the shared tables', the job runner's and each module's, checked for clashing names. */
 export const allMigrations: Readonly<Record<string, Migration>> = collectMigrations([

@@ -84,7 +84,7 @@ export interface SignInRequestsTable {
   /** Random, unguessable: it appears in the sign-in page URLs. */
   id: string;
   domainId: string;
-  protocol: 'wsfed' | 'saml';
+  protocol: 'wsfed' | 'saml' | 'portal';
   /** The protocol request as JSON (wctx, wauth, wfresh / AuthnRequest ID, RelayState, ForceAuthn). */
   payload: string;
   /** Secret binding the browser that started the sign-in (CSRF token for its forms). */

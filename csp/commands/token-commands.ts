@@ -2,6 +2,8 @@ import { userInfo } from 'node:os';
 import type { CommandDefinition } from '../../core/commands.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { startConsent } from '../consent/consent.ts';
+import { findPartnerBySlug } from '../data/partners.ts';
+import { noticeTokenState } from '../tokens/token-notices.ts';
 import { partnerStatus, refreshPartnerToken, setRefreshToken, type TokenStatus } from '../tokens/partner-tokens.ts';
 
 const describe = (status: TokenStatus) =>
@@ -36,8 +38,14 @@ export const tokenCommands: readonly CommandDefinition[] = [
     positionals: ['partner'],
     summary: 'csp partner refresh <partner>',
     async run({ args, context }) {
-      const status = await refreshPartnerToken(context, args.partner!, cliAdmin());
-      return { json: status, text: describe(status) };
+      try {
+        const status = await refreshPartnerToken(context, args.partner!, cliAdmin());
+        return { json: status, text: describe(status) };
+      } finally {
+        // A refusal (expired, revoked, …) is news for the partner's admins: told once per state.
+        const partner = await findPartnerBySlug(context.db, args.partner!.trim().toLowerCase());
+        if (partner) await noticeTokenState(context, partner.id, new Date());
+      }
     },
   },
   {

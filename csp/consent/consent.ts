@@ -5,11 +5,12 @@ import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import { consumeConsentRequest, insertConsentRequest } from '../data/consent-requests.ts';
-import { findPartnerById, recordConsentRefusal, storeRefreshToken } from '../data/partners.ts';
-import { partnerRefreshTokenContext, requirePartner } from '../partners/partner-admin.ts';
+import { findPartnerById, recordConsentRefusal } from '../data/partners.ts';
+import { requirePartner } from '../partners/partner-admin.ts';
 import { explainAadsts } from '../tokens/aadsts.ts';
 import { authenticationMethods, consentUrl, redeemCode } from '../tokens/entra-client.ts';
 import { partnerApp } from '../tokens/partner-tokens.ts';
+import { tokenStoreFor } from '../tokens/token-storage.ts';
 
 export interface ConsentDeps {
   readonly db: Db;
@@ -91,7 +92,7 @@ export async function completeConsent(deps: ConsentDeps, callback: ConsentCallba
     await audit('failure', 'CSP_MFA_MISSING', { upn: tokens.upn });
     throw new LanyardError('CSP_MFA_MISSING', message, { upn: tokens.upn });
   }
-  await storeRefreshToken(deps.db, partner.id, { sealed: deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id)), consentUpn: tokens.upn, obtained: true }, now);
+  await tokenStoreFor(deps, partner).write(tokens.refreshToken, { replacing: undefined, consentUpn: tokens.upn, obtained: true }, now);
   await audit('success', undefined, { upn: tokens.upn });
   return { partner: partner.slug, consentUpn: tokens.upn };
 }

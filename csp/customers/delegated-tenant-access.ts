@@ -1,16 +1,13 @@
 import type { Clock } from '../../core/clock.ts';
-import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import type { Db } from '../../core/db/database.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { DelegatedTenantAccess } from '../../core/services.ts';
 import { findCustomerByOrganization } from '../data/customers.ts';
-import { findPartnerById, recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
-import type { CspCustomer, StoredTokenState } from '../data/tables.ts';
+import { findPartnerById, holdsRefreshToken } from '../data/partners.ts';
+import type { CspCustomer, CspPartner } from '../data/tables.ts';
 import { expiryOf } from '../partner-center/access-tokens.ts';
-import { partnerRefreshTokenContext } from '../partners/partner-admin.ts';
-import { redeemRefreshToken } from '../tokens/entra-client.ts';
-import { partnerApp } from '../tokens/partner-tokens.ts';
+import { refreshStored } from '../tokens/partner-tokens.ts';
 import { partnerForCustomer } from './reseller-routing.ts';
 
 export interface DelegatedAccessDeps {
@@ -72,28 +69,24 @@ async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustome
   // Two tries: a redemption refused because another process rotated the token meanwhile is retried once with the newer token.
   for (let attempt = 1; ; attempt += 1) {
     const partner = await partnerForCustomer(deps.db, customer);
-    const redeemed = partner.refreshTokenSealed;
-    if (!redeemed) {
-      throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token, so customer ${customer.domain}'s tenant cannot be reached; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
-    }
-    const now = deps.clock.now();
     try {
-      const refreshToken = deps.secretBox.open(redeemed, partnerRefreshTokenContext(partner.id)).toString('utf8');
-      const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken, { tenantId: customer.tenantId, scopes: [scope, 'offline_access'] });
-      const sealed = deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id));
-      const stored = await storeRefreshToken(deps.db, partner.id, { sealed, replacing: redeemed, obtained: false }, now);
-      await recordAuditEvent(deps.db, { actor: 'csp.delegated-access', action: 'csp.customer.delegated-token', target: customer.domain, outcome: 'success', details: { partner: partner.slug, tenantId: customer.tenantId, scope, stored } }, now);
+      // Through the partner's token store (database or Key Vault), so the rotated token goes back where it was read.
+      const tokens = await refreshStored(deps, partner, 'csp.delegated-access', deps.clock.now(), {
+        tenantId: customer.tenantId,
+        scopes: [scope, 'offline_access'],
+        action: 'csp.customer.delegated-token',
+        target: customer.domain,
+        recordedStates: ['expired', 'revoked'],
+      });
       return tokens.accessToken;
     } catch (error) {
       if (!isLanyardError(error, 'CSP_TOKEN_REFUSED')) throw error;
       const current = await findPartnerById(deps.db, partner.id);
-      if (attempt === 1 && current?.refreshTokenSealed && current.refreshTokenSealed !== redeemed) continue;
-      const details = error.details as { aadsts: string | null; state: StoredTokenState };
-      if (details.state === 'expired' || details.state === 'revoked') {
-        await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: true, redeemed }, now);
-      }
-      await recordAuditEvent(deps.db, { actor: 'csp.delegated-access', action: 'csp.customer.delegated-token', target: customer.domain, outcome: 'failure', reason: details.aadsts ?? error.code, details: { partner: partner.slug, tenantId: customer.tenantId, scope } }, now);
+      if (attempt === 1 && current && holdsRefreshToken(current) && storedTokenOf(current) !== storedTokenOf(partner)) continue;
       throw new LanyardError('CSP_TOKEN_REFUSED', `customer ${customer.domain}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
     }
   }
 }
+
+/** Which token the partner holds, wherever it is stored: it changed when another process rotated it. */
+const storedTokenOf = (partner: CspPartner) => [partner.refreshTokenSealed, partner.keyVaultSecretVersion, partner.refreshTokenHash].join(' ');

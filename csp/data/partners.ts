@@ -5,7 +5,8 @@ import type { CspPartner, StoredTokenState } from './tables.ts';
 export type NewPartner = Pick<
   CspPartner,
   'slug' | 'partnerTenantId' | 'clientId' | 'clientSecretSealed' | 'accountId' | 'loginUrl' | 'partnerCenterUrl' | 'graphUrl' | 'resellerIds' | 'includeSubResellers'
-> & { readonly id?: string; readonly isDefault: boolean };
+> &
+  Partial<Pick<CspPartner, 'adminEmails' | 'clientSecretExpiresAt' | 'licenceCapPerCustomer'>> & { readonly id?: string; readonly isDefault: boolean };
 
 /**
  * Adds a partner. The secret arrives sealed (the sealing context needs the id, so the caller may
@@ -43,60 +44,82 @@ export async function listPartners(db: Db): Promise<CspPartner[]> {
 }
 
 /**
- * Stores a refresh token Entra just issued (consent, set-refresh-token, or a rotation), sealed,
- * and marks the token valid. `replacing` is the sealed token that was redeemed to get it: the
- * update only happens while that is still the stored one (compare-and-set), so of two nodes
- * rotating at once, the one that lost does not overwrite the newer token. Returns whether it stored.
+ * Stores a refresh token Entra just issued (consent, set-refresh-token, or a rotation) and marks
+ * the token valid. In database storage `sealed` is the token; in Key Vault storage
+ * `keyVaultVersion` is the secret version already written holding it. `replacing` (database) or
+ * `replacingVersion` (Key Vault) is the handle of the token that was redeemed to get it: the update
+ * only happens while that is still the stored one (compare-and-set), and while the storage is still
+ * the one written to, so of two nodes rotating at once, the one that lost does not overwrite the
+ * newer token. Returns whether it stored.
  */
 export async function storeRefreshToken(
   db: Db,
   partnerId: string,
-  token: { sealed: string; replacing?: string | null; consentUpn?: string | null; obtained: boolean },
+  token: {
+    sealed: string | null;
+    keyVaultVersion?: string;
+    /** SHA-256 (hex) of the token. */
+    hash?: string;
+    replacing?: string | null;
+    replacingVersion?: string | null;
+    consentUpn?: string | null;
+    obtained: boolean;
+  },
   now: Date = new Date(),
 ): Promise<boolean> {
   const at = now.toISOString();
+  const inKeyVault = token.keyVaultVersion !== undefined;
   let query = db
     .updateTable('cspPartners')
     .set({
-      refreshTokenSealed: token.sealed,
+      refreshTokenSealed: inKeyVault ? null : token.sealed,
+      keyVaultSecretVersion: inKeyVault ? token.keyVaultVersion : null,
+      refreshTokenHash: token.hash ?? null,
       refreshTokenLastUsedAt: at,
       ...(token.obtained ? { refreshTokenObtainedAt: at, refreshTokenRotatedAt: null } : { refreshTokenRotatedAt: at }),
       ...(token.consentUpn !== undefined ? { consentUpn: token.consentUpn } : {}),
       tokenState: 'valid',
       tokenErrorCode: null,
       tokenErrorMessage: null,
+      // A working token again: whatever the admins were told is over, the next trouble is news.
+      notifiedState: null,
       updatedAt: at,
     })
-    .where('id', '=', partnerId);
+    .where('id', '=', partnerId)
+    .where('tokenStorage', '=', inKeyVault ? 'key-vault' : 'database');
   if (token.replacing !== undefined) query = token.replacing === null ? query.where('refreshTokenSealed', 'is', null) : query.where('refreshTokenSealed', '=', token.replacing);
+  if (token.replacingVersion !== undefined) query = token.replacingVersion === null ? query.where('keyVaultSecretVersion', 'is', null) : query.where('keyVaultSecretVersion', '=', token.replacingVersion);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 /**
  * Records why the partner's stored token does not work (expired, revoked, …) with the code to
- * quote, only while `redeemed` is still the stored token (compare-and-set): a node whose redemption
- * lost a race with another node's rotation must not mark, or drop, the newer token. `dropToken`:
- * Entra called the token dead, so it is removed. Returns whether it recorded.
+ * quote, only while `redeemed` (database: the sealed token) or `redeemedVersion` (Key Vault: the
+ * secret version) is still the stored token (compare-and-set): a node whose redemption lost a race
+ * with another node's rotation must not mark, or drop, the newer token. `dropToken`: Entra called
+ * the token dead, so it is removed (the reference to it, in Key Vault storage). Returns whether it recorded.
  */
 export async function recordTokenFailure(
   db: Db,
   partnerId: string,
-  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed: string },
+  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed?: string; redeemedVersion?: string },
   now: Date = new Date(),
 ): Promise<boolean> {
-  const result = await db
+  let query = db
     .updateTable('cspPartners')
     .set({
       tokenState: failure.state,
       tokenErrorCode: failure.code,
       tokenErrorMessage: failure.message,
-      ...(failure.dropToken ? { refreshTokenSealed: null } : {}),
+      ...(failure.dropToken ? { refreshTokenSealed: null, keyVaultSecretVersion: null, refreshTokenHash: null } : {}),
       updatedAt: now.toISOString(),
     })
-    .where('id', '=', partnerId)
-    .where('refreshTokenSealed', '=', failure.redeemed)
-    .executeTakeFirst();
+    .where('id', '=', partnerId);
+  if (failure.redeemedVersion !== undefined) query = query.where('tokenStorage', '=', 'key-vault').where('keyVaultSecretVersion', '=', failure.redeemedVersion);
+  else if (failure.redeemed !== undefined) query = query.where('tokenStorage', '=', 'database').where('refreshTokenSealed', '=', failure.redeemed);
+  else return false;
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
@@ -117,8 +140,100 @@ export async function listPartnersToRenew(db: Db, usedBefore: Date): Promise<Csp
   return db
     .selectFrom('cspPartners')
     .selectAll()
-    .where('refreshTokenSealed', 'is not', null)
+    .where((eb) => eb.or([eb('refreshTokenSealed', 'is not', null), eb('keyVaultSecretVersion', 'is not', null)]))
     .where('refreshTokenLastUsedAt', '<', usedBefore.toISOString())
     .orderBy('slug')
     .execute();
+}
+
+/** Whether the partner holds a refresh token, in either storage. */
+export const holdsRefreshToken = (partner: CspPartner): boolean => partner.refreshTokenSealed !== null || partner.keyVaultSecretVersion !== null;
+
+/** Where the token moves to (`use-key-vault` / `use-database`): the storage and, in Key Vault, its access and the version written. */
+export type TokenStorageTarget =
+  | { readonly storage: 'database'; readonly sealed: string | null }
+  | { readonly storage: 'key-vault'; readonly secretUrl: string; readonly tenantId: string; readonly clientId: string; readonly clientSecretSealed: string; readonly version: string | null };
+
+/**
+ * Moves the partner's token to another storage in one update: the new place's reference is set and
+ * the old one's cleared, by compare-and-set on the handle of the token read from the old place
+ * (`from`: the sealed token or the Key Vault version, null when none), so a rotation that happened
+ * meanwhile makes this return false instead of moving a spent token.
+ */
+export async function moveTokenStorage(db: Db, partnerId: string, from: { storage: 'database' | 'key-vault'; handle: string | null }, to: TokenStorageTarget, hash: string | null, now: Date = new Date()): Promise<boolean> {
+  const keyVault = to.storage === 'key-vault' ? to : undefined;
+  let query = db
+    .updateTable('cspPartners')
+    .set({
+      tokenStorage: to.storage,
+      refreshTokenSealed: to.storage === 'database' ? to.sealed : null,
+      keyVaultSecretUrl: keyVault?.secretUrl ?? null,
+      keyVaultTenantId: keyVault?.tenantId ?? null,
+      keyVaultClientId: keyVault?.clientId ?? null,
+      keyVaultClientSecretSealed: keyVault?.clientSecretSealed ?? null,
+      keyVaultSecretVersion: keyVault?.version ?? null,
+      refreshTokenHash: hash,
+      updatedAt: now.toISOString(),
+    })
+    .where('id', '=', partnerId)
+    .where('tokenStorage', '=', from.storage);
+  const column = from.storage === 'database' ? 'refreshTokenSealed' : 'keyVaultSecretVersion';
+  query = from.handle === null ? query.where(column, 'is', null) : query.where(column, '=', from.handle);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export type PartnerChanges = Partial<
+  Pick<CspPartner, 'clientSecretSealed' | 'licenceCapPerCustomer' | 'resellerIds' | 'includeSubResellers' | 'adminEmails' | 'clientSecretExpiresAt' | 'loginUrl' | 'partnerCenterUrl' | 'graphUrl'>
+> & { readonly isDefault?: boolean };
+
+/**
+ * Changes a partner's settings; `isDefault: true` takes the flag from every other partner in the
+ * same transaction (one default at most). Returns the partner as changed, or undefined when gone.
+ */
+export async function updatePartner(db: Db, partnerId: string, changes: PartnerChanges, now: Date = new Date()): Promise<CspPartner | undefined> {
+  const at = now.toISOString();
+  const { isDefault, ...columns } = changes;
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('cspPartners')
+      .set({ ...columns, ...(isDefault !== undefined ? { isDefault: isDefault ? 1 : 0 } : {}), updatedAt: at })
+      .where('id', '=', partnerId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return undefined;
+    if (isDefault) await trx.updateTable('cspPartners').set({ isDefault: 0, updatedAt: at }).where('id', '!=', partnerId).where('isDefault', '=', 1).execute();
+    return trx.selectFrom('cspPartners').selectAll().where('id', '=', partnerId).executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * Deletes a partner that has no customers, in one statement (a customer added meanwhile makes it
+ * delete nothing); its consent requests go with it (cascade). 'has-customers' / 'gone' otherwise.
+ */
+export async function deletePartnerWithoutCustomers(db: Db, partnerId: string): Promise<'deleted' | 'has-customers' | 'gone'> {
+  const result = await db
+    .deleteFrom('cspPartners')
+    .where('id', '=', partnerId)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('cspCustomers').select('cspCustomers.id').where('cspCustomers.partnerId', '=', partnerId))))
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 1) return 'deleted';
+  return (await findPartnerById(db, partnerId)) ? 'has-customers' : 'gone';
+}
+
+/** How many customers the partner has (what `remove` names when it refuses). */
+export async function countPartnerCustomers(db: Db, partnerId: string): Promise<number> {
+  const row = await db.selectFrom('cspCustomers').select((eb) => eb.fn.countAll<string | number>().as('count')).where('partnerId', '=', partnerId).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/**
+ * Records that the partner's admins were told about `state` (null: all is well again), only
+ * while the last state told is still `previous` (compare-and-set): of two nodes noticing the same
+ * change, one sends the e-mail. Returns whether this caller won.
+ */
+export async function markNotifiedState(db: Db, partnerId: string, previous: string | null, state: string | null, now: Date = new Date()): Promise<boolean> {
+  let query = db.updateTable('cspPartners').set({ notifiedState: state, notifiedAt: now.toISOString() }).where('id', '=', partnerId);
+  query = previous === null ? query.where('notifiedState', 'is', null) : query.where('notifiedState', '=', previous);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -2,7 +2,9 @@ import type { Generated, Selectable } from 'kysely';
 
 /**
  * Tables of the CSP module: partners and their consent requests (0011), customers (0012),
- * subscriptions, their changes and billing lines (0013), the customers' imported licence snapshots (0015).
+ * subscriptions, their changes and billing lines (0013), the partner columns for token storage in
+ * Key Vault, admin notices and the client secret expiry (0014), the customers' imported licence
+ * snapshots (0015), the customers' domains (0016).
  * The module's part of the one Kysely `Database` type, merged into it here.
  */
 declare module '../../core/db/schema.ts' {
@@ -10,6 +12,7 @@ declare module '../../core/db/schema.ts' {
     cspPartners: CspPartnersTable;
     cspConsentRequests: CspConsentRequestsTable;
     cspCustomers: CspCustomersTable;
+    cspCustomerDomains: CspCustomerDomainsTable;
     cspCustomerLicences: CspCustomerLicencesTable;
     cspSubscriptions: CspSubscriptionsTable;
     cspSubscriptionChanges: CspSubscriptionChangesTable;
@@ -46,7 +49,7 @@ export interface CspPartnersTable {
   includeSubResellers: number;
   /** 1 for the one partner commands use when none is named. */
   isDefault: number;
-  /** Where the refresh token lives; only 'database' is built (Key Vault is not, see docs/csp.md). */
+  /** Where the refresh token lives: `refresh_token_sealed` here, or a Key Vault secret (0014). */
   tokenStorage: Generated<'database' | 'key-vault'>;
   /** AES-256-GCM under the master key, context `csp-partner-refresh-token:<id>`. */
   refreshTokenSealed: string | null;
@@ -67,6 +70,24 @@ export interface CspPartnersTable {
   legacyTerminationDays: Generated<number>;
   createdAt: string;
   updatedAt: string;
+  /** 0014: `https://{vault}/secrets/{name}` while the token lives in Key Vault. */
+  keyVaultSecretUrl: string | null;
+  /** The Key Vault app (client credentials) Lanyard reads and writes the secret as. */
+  keyVaultTenantId: string | null;
+  keyVaultClientId: string | null;
+  /** AES-256-GCM under the master key, context `csp-key-vault-secret:<id>`. */
+  keyVaultClientSecretSealed: string | null;
+  /** The secret version holding the current token: the compare-and-set handle in Key Vault storage. */
+  keyVaultSecretVersion: string | null;
+  /** SHA-256 (hex) of the current refresh token, wherever it lives. */
+  refreshTokenHash: string | null;
+  /** JSON string[]: who is mailed when the token needs attention. */
+  adminEmails: Generated<string>;
+  /** The app's client secret expiry, as the admin recorded it (`--client-secret-expires`). */
+  clientSecretExpiresAt: string | null;
+  /** The token state the admins were last told about; null while all is well. */
+  notifiedState: string | null;
+  notifiedAt: string | null;
 }
 
 export interface CspConsentRequestsTable {
@@ -106,6 +127,28 @@ export interface CspCustomersTable {
   agreementAcceptedAt: string | null;
   agreementAcceptedBy: string | null;
   agreementContact: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const customerDomainStates = ['unverified', 'verified', 'failed'] as const;
+export type CustomerDomainState = (typeof customerDomainStates)[number];
+
+export interface CspCustomerDomainsTable {
+  id: string;
+  customerId: string;
+  /** Lower case, unique: Microsoft verifies a name in one tenant only. */
+  domain: string;
+  state: Generated<CustomerDomainState>;
+  /** The zone Lanyard's DNS provider hosts it in, as found at the last attempt (null: not hosted). */
+  zone: string | null;
+  lastErrorCode: string | null;
+  /** What the last attempt ran into, as shown to the admin (the missing record and what the resolver saw). */
+  lastError: string | null;
+  attempts: Generated<number>;
+  /** When the job may try again (null: at once). */
+  nextAttemptAt: string | null;
+  verifiedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -223,6 +266,7 @@ export type CspSubscription = Selectable<CspSubscriptionsTable>;
 export type CspSubscriptionChange = Selectable<CspSubscriptionChangesTable>;
 export type CspBillingLine = Selectable<CspBillingLinesTable>;
 export type CspPartner = Selectable<CspPartnersTable>;
+export type CspCustomerDomain = Selectable<CspCustomerDomainsTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
 export type CspCustomerLicence = Selectable<CspCustomerLicencesTable>;

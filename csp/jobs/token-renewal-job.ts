@@ -1,7 +1,9 @@
 import type { Clock } from '../../core/clock.ts';
 import { isLanyardError } from '../../core/errors.ts';
 import type { JobDefinition } from '../../core/jobs/job-runner.ts';
-import { listPartnersToRenew } from '../data/partners.ts';
+import type { Config } from '../../core/config.ts';
+import { listPartners, listPartnersToRenew } from '../data/partners.ts';
+import { noticeTokenState, type TokenNotice } from '../tokens/token-notices.ts';
 import { refreshStored, type PartnerTokenDeps } from '../tokens/partner-tokens.ts';
 
 export const tokenRenewalJobKind = 'csp.token-renewal';
@@ -12,8 +14,10 @@ const dayMs = 86_400_000;
  * reaches Entra's 90 days of inactivity. One partner's refusal is recorded on that partner (its
  * state and code, by refreshStored) and does not stop the others; the job's result lists them.
  * Idempotent: a token renewed by an earlier attempt is no longer stale, so a rerun skips it.
+ * Then every partner's state is compared with what its admins were last told (token-notices.ts):
+ * a new state that needs attention (expiring, expired, revoked, …) is audited and mailed, once.
  */
-export function tokenRenewalJob(deps: PartnerTokenDeps & { readonly clock: Clock; readonly renewalDays: number }): JobDefinition {
+export function tokenRenewalJob(deps: PartnerTokenDeps & { readonly clock: Clock; readonly renewalDays: number; readonly config: Pick<Config, 'smtp'> }): JobDefinition {
   return {
     kind: tokenRenewalJobKind,
     everySeconds: 3600,
@@ -32,7 +36,12 @@ export function tokenRenewalJob(deps: PartnerTokenDeps & { readonly clock: Clock
           failed.push({ partner: partner.slug, code: String((error.details as { aadsts?: unknown } | undefined)?.aadsts ?? error.code) });
         }
       }
-      return { renewed, failed };
+      const notices: TokenNotice[] = [];
+      for (const partner of await listPartners(deps.db)) {
+        const notice = await noticeTokenState(deps, partner.id, deps.clock.now());
+        if (notice) notices.push(notice);
+      }
+      return { renewed, failed, notices };
     },
   };
 }

@@ -4,8 +4,9 @@ import type { Db } from '../../core/db/database.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
-import { findPartnerBySlug, insertPartner, listPartners } from '../data/partners.ts';
+import { findPartnerBySlug, holdsRefreshToken, insertPartner, listPartners } from '../data/partners.ts';
 import type { CspPartner } from '../data/tables.ts';
+import { adminEmailsColumn, licenceCapColumn, resellerIdsColumn, secretExpiryColumn } from './partner-settings.ts';
 
 export interface PartnerAdminDeps {
   readonly db: Db;
@@ -30,6 +31,10 @@ export interface PartnerView {
   readonly refreshTokenObtainedAt: string | null;
   readonly refreshTokenLastUsedAt: string | null;
   readonly refreshTokenRotatedAt: string | null;
+  /** Key Vault storage: the secret's URL (the token itself is never shown). */
+  readonly keyVaultSecretUrl: string | null;
+  readonly adminEmails: readonly string[];
+  readonly clientSecretExpiresAt: string | null;
   readonly createdAt: string;
 }
 
@@ -42,11 +47,17 @@ export interface NewPartnerInput {
   /** Comma-separated, as typed after --resellers. */
   readonly resellers?: string;
   readonly isDefault: boolean;
+  /** Comma-separated, as typed after --admin-emails: who is mailed when the token needs attention. */
+  readonly adminEmails?: string;
+  /** As typed after --client-secret-expires. */
+  readonly clientSecretExpires?: string;
+  readonly licenceCap?: string;
+  readonly includeSubResellers?: boolean;
 }
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const tenantDomain = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const tenantDomainPattern = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 // Partner Center account ids are MPN numbers or GUIDs.
 const accountIdPattern = /^(?:\d{1,12}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
@@ -66,13 +77,14 @@ export async function addPartner(deps: PartnerAdminDeps, input: NewPartnerInput,
   if (!slugPattern.test(slug)) throw new LanyardError('CSP_PARTNER_NAME_INVALID', 'the partner name must be 1-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen');
   const tenantId = input.tenantId.trim();
   const clientId = input.clientId.trim();
-  if (!guid.test(tenantId) && !tenantDomain.test(tenantId)) throw new LanyardError('TENANT_ID_INVALID', '--tenant-id must be the partner tenant GUID or its domain name');
-  if (!guid.test(clientId)) throw new LanyardError('CLIENT_ID_INVALID', '--client-id must be the application (client) GUID');
+  if (!guidPattern.test(tenantId) && !tenantDomainPattern.test(tenantId)) throw new LanyardError('TENANT_ID_INVALID', '--tenant-id must be the partner tenant GUID or its domain name');
+  if (!guidPattern.test(clientId)) throw new LanyardError('CLIENT_ID_INVALID', '--client-id must be the application (client) GUID');
   const accountId = input.accountId?.trim();
   if (accountId !== undefined && !accountIdPattern.test(accountId)) throw new LanyardError('CSP_ACCOUNT_ID_INVALID', '--account-id must be the Partner Center account id (MPN number or GUID)');
-  const resellerIds = (input.resellers ?? '').split(',').map((id) => id.trim().toLowerCase()).filter((id) => id.length > 0);
-  const badReseller = resellerIds.find((id) => !guid.test(id));
-  if (badReseller !== undefined) throw new LanyardError('CSP_RESELLER_ID_INVALID', `--resellers takes reseller tenant GUIDs separated by commas; "${badReseller}" is not one`);
+  const resellerIds = resellerIdsColumn(input.resellers ?? '');
+  const adminEmails = adminEmailsColumn(input.adminEmails ?? '');
+  const clientSecretExpiresAt = secretExpiryColumn(input.clientSecretExpires ?? '');
+  const licenceCap = input.licenceCap !== undefined ? licenceCapColumn(input.licenceCap) : -1;
   const id = randomUUID();
   const saved = await insertPartner(deps.db, {
     id,
@@ -84,8 +96,11 @@ export async function addPartner(deps: PartnerAdminDeps, input: NewPartnerInput,
     loginUrl: deps.config.microsoftLoginUrl,
     partnerCenterUrl: deps.config.partnerCenterUrl,
     graphUrl: deps.config.graphUrl,
-    resellerIds: JSON.stringify([...new Set(resellerIds)]),
-    includeSubResellers: 0,
+    resellerIds,
+    includeSubResellers: input.includeSubResellers ? 1 : 0,
+    adminEmails,
+    clientSecretExpiresAt,
+    licenceCapPerCustomer: licenceCap,
     isDefault: input.isDefault,
   });
   if (!saved) throw new LanyardError('CSP_PARTNER_EXISTS', `a partner named "${slug}" already exists`);
@@ -107,7 +122,7 @@ export async function listPartnerViews(db: Db): Promise<PartnerView[]> {
   return (await listPartners(db)).map(partnerView);
 }
 
-function partnerView(partner: CspPartner): PartnerView {
+export function partnerView(partner: CspPartner): PartnerView {
   return {
     partner: partner.slug,
     tenantId: partner.partnerTenantId,
@@ -119,11 +134,14 @@ function partnerView(partner: CspPartner): PartnerView {
     includeSubResellers: partner.includeSubResellers === 1,
     isDefault: partner.isDefault === 1,
     tokenStorage: partner.tokenStorage,
-    hasRefreshToken: partner.refreshTokenSealed !== null,
+    hasRefreshToken: holdsRefreshToken(partner),
     consentUpn: partner.consentUpn,
     refreshTokenObtainedAt: partner.refreshTokenObtainedAt,
     refreshTokenLastUsedAt: partner.refreshTokenLastUsedAt,
     refreshTokenRotatedAt: partner.refreshTokenRotatedAt,
+    keyVaultSecretUrl: partner.keyVaultSecretUrl,
+    adminEmails: JSON.parse(partner.adminEmails) as string[],
+    clientSecretExpiresAt: partner.clientSecretExpiresAt,
     createdAt: partner.createdAt,
   };
 }

@@ -2,11 +2,12 @@ import type { Db } from '../../core/db/database.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import { recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
+import { findPartnerById, holdsRefreshToken } from '../data/partners.ts';
 import type { CspPartner, StoredTokenState, TokenState } from '../data/tables.ts';
-import { partnerRefreshTokenContext, partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
+import { partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
 import { aadstsMeanings } from './aadsts.ts';
 import { redeemRefreshToken, type DelegatedTokens, type PartnerApp } from './entra-client.ts';
+import { tokenStoreFor, type TokenHandle } from './token-storage.ts';
 
 export interface PartnerTokenDeps {
   readonly db: Db;
@@ -42,26 +43,57 @@ export function partnerApp(secretBox: SecretBox, partner: CspPartner): PartnerAp
 }
 
 /**
- * Redeems `refreshToken` once for a Partner Center token and stores the rotated one Entra returns,
- * by compare-and-set on the token that was stored when the redemption started (`replacing`). A
- * refusal records the state its AADSTS code means (and drops a token Entra says is dead).
+ * A redemption of the partner's refresh token for another tenant or resource than Partner Center in
+ * the partner's tenant: a customer's tenant (delegated access), with its own audit action and target.
  */
-async function redeemAndStore(deps: PartnerTokenDeps, partner: CspPartner, refreshToken: string, options: { replacing: string | null | undefined; obtained: boolean; actor: string; action: string }, now: Date): Promise<DelegatedTokens> {
+export interface Redemption {
+  readonly tenantId: string;
+  readonly scopes: readonly string[];
+  readonly action: string;
+  readonly target: string;
+  /**
+   * The refusal states recorded on the partner's token; others are about this one target (e.g. the
+   * app not consented in a customer's tenant) and leave the partner's token state alone.
+   */
+  readonly recordedStates?: readonly StoredTokenState[];
+}
+
+/**
+ * Redeems `refreshToken` once for a Partner Center token and stores the rotated one Entra returns
+ * in the partner's configured storage, by compare-and-set on the handle of the token stored when
+ * the redemption started (`replacing`). A refusal records the state its AADSTS code means (and
+ * drops a token Entra says is dead).
+ */
+async function redeemAndStore(
+  deps: PartnerTokenDeps,
+  partner: CspPartner,
+  refreshToken: string,
+  options: { replacing: TokenHandle | undefined; obtained: boolean; actor: string; action: string; redemption?: Redemption },
+  now: Date,
+): Promise<DelegatedTokens> {
+  const store = tokenStoreFor(deps, partner);
+  const redemption = options.redemption;
+  const audit = redemption ? { action: redemption.action, target: redemption.target, details: { partner: partner.slug, tenantId: redemption.tenantId, scopes: redemption.scopes } } : { action: options.action, target: partner.slug, details: {} };
   try {
-    const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken);
-    const sealed = deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id));
-    const stored = await storeRefreshToken(deps.db, partner.id, { sealed, replacing: options.replacing, obtained: options.obtained, ...(tokens.upn ? { consentUpn: tokens.upn } : {}) }, now);
+    const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken, redemption ? { tenantId: redemption.tenantId, scopes: redemption.scopes } : undefined);
+    // The upn of a token for another tenant is the same admin; only a consent's or a partner-tenant redemption's names the consenting admin.
+    const stored = await store.write(tokens.refreshToken, { replacing: options.replacing, obtained: options.obtained, ...(tokens.upn && !redemption ? { consentUpn: tokens.upn } : {}) }, now);
     // Another node rotated the same token first: its newer token is stored, ours is just dropped.
-    await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'success', details: { stored } }, now);
+    await recordAuditEvent(deps.db, { actor: options.actor, action: audit.action, target: audit.target, outcome: 'success', details: { ...audit.details, stored, storage: partner.tokenStorage } }, now);
     return tokens;
   } catch (error) {
     if (isLanyardError(error) && error.code === 'CSP_TOKEN_REFUSED') {
       const details = error.details as { aadsts: string | null; state: StoredTokenState };
       // A token handed over by set-refresh-token was never stored: its refusal changes nothing stored.
-      if (typeof options.replacing === 'string') {
-        await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: details.state === 'expired' || details.state === 'revoked', redeemed: options.replacing }, now);
+      const recorded = redemption?.recordedStates ? redemption.recordedStates.includes(details.state) : true;
+      if (options.replacing && recorded) {
+        // AADSTS70000 (already used) is also what the loser of a rotation race gets, possibly before the
+        // winner has recorded its new token: the token is marked, not dropped, so the winner's
+        // compare-and-set on it still lands and makes the state valid again.
+        const dropToken = (details.state === 'expired' || details.state === 'revoked') && details.aadsts !== 'AADSTS70000';
+        await store.recordFailure(options.replacing, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken }, now);
       }
-      await recordAuditEvent(deps.db, { actor: options.actor, action: options.action, target: partner.slug, outcome: 'failure', reason: details.aadsts ?? error.code }, now);
+      await recordAuditEvent(deps.db, { actor: options.actor, action: audit.action, target: audit.target, outcome: 'failure', reason: details.aadsts ?? error.code, details: audit.details }, now);
     }
     throw error;
   }
@@ -81,13 +113,19 @@ export async function refreshPartnerToken(deps: PartnerTokenDeps, name: string, 
   return partnerStatus(deps.db, name, now);
 }
 
-/** Redeems the partner's stored refresh token, stores the rotated one, and returns what Entra issued (the Partner Center access token with it). */
-export async function refreshStored(deps: PartnerTokenDeps, partner: CspPartner, actor: string, now: Date): Promise<DelegatedTokens> {
-  if (!partner.refreshTokenSealed) {
+/**
+ * Redeems the partner's stored refresh token (read from its configured storage), stores the
+ * rotated one in the same place, and returns what Entra issued (the Partner Center access token with it).
+ */
+export async function refreshStored(deps: PartnerTokenDeps, given: CspPartner, actor: string, now: Date, redemption?: Redemption): Promise<DelegatedTokens> {
+  // The row as it is now: a caller's copy (a long-lived Partner Center client's) may name a token
+  // another node has since rotated, and in Key Vault that version is disabled.
+  const partner = (await findPartnerById(deps.db, given.id)) ?? given;
+  const stored = holdsRefreshToken(partner) ? await tokenStoreFor(deps, partner).read() : null;
+  if (!stored) {
     throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
   }
-  const refreshToken = deps.secretBox.open(partner.refreshTokenSealed, partnerRefreshTokenContext(partner.id)).toString('utf8');
-  return redeemAndStore(deps, partner, refreshToken, { replacing: partner.refreshTokenSealed, obtained: false, actor, action: 'csp.partner.refresh' }, now);
+  return redeemAndStore(deps, partner, stored.token, { replacing: stored.handle, obtained: false, actor, action: 'csp.partner.refresh', ...(redemption ? { redemption } : {}) }, now);
 }
 
 /** `csp partner status`: the stored state, with `expiring` / `expired` computed from the last use at `now`. */
@@ -95,7 +133,8 @@ export async function partnerStatus(db: Db, name: string, now: Date = new Date()
   return statusOf(await requirePartner(db, name), now);
 }
 
-function statusOf(partner: CspPartner, now: Date): TokenStatus {
+/** The token's state at `now`, with the code, the explanation and what to do. */
+export function statusOf(partner: CspPartner, now: Date): TokenStatus {
   const lastUsed = partner.refreshTokenLastUsedAt ? new Date(partner.refreshTokenLastUsedAt) : null;
   const idleDays = lastUsed ? (now.getTime() - lastUsed.getTime()) / dayMs : 0;
   let state: TokenState = partner.tokenState;
@@ -135,6 +174,6 @@ function statusOf(partner: CspPartner, now: Date): TokenStatus {
     obtainedAt: partner.refreshTokenObtainedAt,
     lastUsedAt: partner.refreshTokenLastUsedAt,
     lastRotatedAt: partner.refreshTokenRotatedAt,
-    expiresAt: lastUsed && partner.refreshTokenSealed ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
+    expiresAt: lastUsed && holdsRefreshToken(partner) ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
   };
 }

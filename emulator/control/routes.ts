@@ -13,6 +13,7 @@ import { registerDelegatedAccessControlRoutes } from './delegated-access-routes.
 import { serializeTenant } from './serialize.ts';
 
 const clockSchema = z.strictObject({ advanceSeconds: z.number().positive() });
+const dnsServerSchema = z.strictObject({ server: z.string().regex(/^[^\s:]+:\d{1,5}$|^[^\s:]+$/).nullable() });
 const loopbackAddresses = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /**
@@ -82,6 +83,12 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
   router.put(`${prefix}/quirks`, async (ctx) => {
     Object.assign(context.quirks, definedOnly(graphQuirksSchema.parse(await readJsonBody(ctx))));
     ctx.body = context.quirks;
+  });
+  // The DNS server domain verification resolves through: {"server": "127.0.0.1:5300"}, or {"server": null} for none.
+  router.put(`${prefix}/dns-server`, async (ctx) => {
+    const { server } = dnsServerSchema.parse(await readJsonBody(ctx));
+    context.domainVerificationDns.server = server ?? undefined;
+    ctx.body = { server: server ?? null };
   });
   router.post(`${prefix}/clock`, async (ctx) => {
     state.advanceClock(clockSchema.parse(await readJsonBody(ctx)).advanceSeconds);

@@ -21,12 +21,12 @@ interface BatchMember {
  * Members run in the order given; `dependsOn` may only name an earlier member (the emulator's reading of
  * "dependsOn orders execution").
  */
-export function runBatch(
+export async function runBatch(
   context: EmulatorContext,
   routes: readonly GraphRoute[],
   outer: GraphRequest,
   caller: GraphCaller,
-): GraphResponse {
+): Promise<GraphResponse> {
   const members = parseMembers(outer.body);
   const results = new Map<string, number>();
   const responses: Record<string, unknown>[] = [];
@@ -51,7 +51,7 @@ export function runBatch(
         requestId,
         clientRequestId: outer.clientRequestId,
       };
-      response = dispatchGraph(context, routes, request, caller, { insideBatch: true });
+      response = await dispatchGraph(context, routes, request, caller, { insideBatch: true });
     }
     results.set(member.id.toLowerCase(), response.status);
     context.state.logRequest({

@@ -34,7 +34,8 @@ export interface GraphCall {
   readonly context: EmulatorContext;
 }
 
-export type GraphHandler = (call: GraphCall, parameters: Readonly<Record<string, string>>) => GraphResponse;
+/** Most handlers answer at once; a few wait for something outside the emulator (domain verification's DNS lookup). */
+export type GraphHandler = (call: GraphCall, parameters: Readonly<Record<string, string>>) => GraphResponse | Promise<GraphResponse>;
 
 export interface GraphRoute {
   readonly method: string;
@@ -52,13 +53,13 @@ export function requireAnyRole(call: GraphCall, roles: readonly string[]): void 
  * Runs one Graph request through what Graph applies to each: injected faults (for `$batch` members;
  * top-level requests meet them in the HTTP layer), throttling, routing, and the error envelope.
  */
-export function dispatchGraph(
+export async function dispatchGraph(
   context: EmulatorContext,
   routes: readonly GraphRoute[],
   request: GraphRequest,
   caller: GraphCaller,
   options: { readonly insideBatch: boolean },
-): GraphResponse {
+): Promise<GraphResponse> {
   const baseHeaders = { 'request-id': request.requestId, 'client-request-id': request.clientRequestId };
   const now = context.state.now();
   const toError = (error: GraphError): GraphResponse => ({
@@ -89,7 +90,7 @@ export function dispatchGraph(
   }
 
   try {
-    const response = route(routes, request, { request, caller, context });
+    const response = await route(routes, request, { request, caller, context });
     return {
       ...response,
       headers: { ...baseHeaders, 'x-ms-resource-unit': String(decision.resourceUnits), ...response.headers },
@@ -100,7 +101,7 @@ export function dispatchGraph(
   }
 }
 
-function route(routes: readonly GraphRoute[], request: GraphRequest, call: GraphCall): GraphResponse {
+function route(routes: readonly GraphRoute[], request: GraphRequest, call: GraphCall): GraphResponse | Promise<GraphResponse> {
   let pathMatched = false;
   for (const candidate of routes) {
     const match = candidate.pattern.exec(request.path);

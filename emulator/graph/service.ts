@@ -5,13 +5,14 @@ import { authenticateGraphCaller } from './authentication.ts';
 import { runBatch } from './batch.ts';
 import { dispatchGraph, type GraphRequest, type GraphResponse, type GraphRoute } from './dispatcher.ts';
 import { directoryRoleRoutes } from './directory-roles.ts';
+import { domainSetupRoutes } from './domain-setup.ts';
 import { domainRoutes } from './domains.ts';
 import { GraphError, graphErrorBody } from './errors.ts';
 import { federationConfigurationRoutes } from './federation-configuration.ts';
 import { licenseRoutes } from './licenses.ts';
 import { userRoutes } from './users.ts';
 
-const routes: readonly GraphRoute[] = [...domainRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes];
+const routes: readonly GraphRoute[] = [...domainRoutes, ...domainSetupRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes];
 const versionPrefix = '/v1.0';
 
 /** Koa middleware serving Graph v1.0 under `/v1.0`. */
@@ -38,8 +39,8 @@ export function graphService(context: EmulatorContext) {
       };
       response =
         request.path === '/$batch' && request.method === 'POST'
-          ? runBatch(context, routes, request, caller)
-          : dispatchGraph(context, routes, request, caller, { insideBatch: false });
+          ? await runBatch(context, routes, request, caller)
+          : await dispatchGraph(context, routes, request, caller, { insideBatch: false });
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
       response = {

@@ -18,6 +18,12 @@ const setSecretSchema = z.object({
   attributes: z.object({ enabled: z.boolean().optional() }).loose().optional(),
 });
 
+const updateSecretSchema = z.object({
+  contentType: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  attributes: z.object({ enabled: z.boolean().optional() }).loose().optional(),
+});
+
 /**
  * Key Vault's secrets data plane at the emulator's root (EMULATOR CHOICE: one vault, `vaultUrl` =
  * the emulator's base URL, so ids are `{baseUrl}/secrets/{name}/{version}` and parse like real ones):
@@ -65,8 +71,39 @@ export function registerKeyVaultRoutes(router: Router, context: EmulatorContext)
       }
       throw error;
     }
+    if (secrets.isDeleted(name)) {
+      keyVaultError(ctx, 409, 'Conflict', `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`);
+      return;
+    }
     const secret = secrets.set(name, { value: body.value, contentType: body.contentType, tags: body.tags, enabled: body.attributes?.enabled }, context.state.now());
     ctx.body = bundle(secret, true);
+  }));
+  // Update Secret: attributes only (Lanyard disables a refresh token version it no longer uses).
+  router.patch('/secrets/:name/:version', guarded(async (ctx, name) => {
+    let body;
+    try {
+      body = updateSecretSchema.parse(await readJsonBody(ctx));
+    } catch (error) {
+      if (error instanceof z.ZodError || error instanceof BodyError) {
+        keyVaultError(ctx, 400, 'BadParameter', 'The request body must be JSON with "attributes".');
+        return;
+      }
+      throw error;
+    }
+    const secret = secrets.update(name, (ctx.params as Record<string, string>).version ?? '', { enabled: body.attributes?.enabled }, context.state.now());
+    if (!secret) return notFound(ctx, name);
+    ctx.body = bundle(secret, false);
+  }));
+  // Delete Secret: soft delete (every version), answered with the DeletedSecretBundle.
+  router.delete('/secrets/:name', guarded((ctx, name) => {
+    const deleted = secrets.delete(name, context.state.now());
+    if (!deleted) return notFound(ctx, name);
+    ctx.body = {
+      ...bundle(deleted.current, false),
+      recoveryId: `${context.baseUrl}/deletedsecrets/${deleted.current.name}`,
+      deletedDate: deleted.deletedDate,
+      scheduledPurgeDate: deleted.deletedDate + 90 * 86_400,
+    };
   }));
   router.get('/secrets', guarded((ctx) => {
     ctx.body = { value: secrets.current().map((secret) => ({ ...bundle(secret, false), id: `${context.baseUrl}/secrets/${secret.name}` })), nextLink: null };
@@ -82,14 +119,16 @@ export function registerKeyVaultRoutes(router: Router, context: EmulatorContext)
       nextLink: more ? `${context.baseUrl}/secrets/${name}/versions?api-version=${String(ctx.query['api-version'])}&$skiptoken=${skip + limit}&maxresults=${limit}` : null,
     };
   }));
-  router.get('/secrets/:name/:version', guarded((ctx, name) => {
-    const secret = secrets.get(name, (ctx.params as Record<string, string>).version);
+  // A disabled version's value is not given out: 403 Forbidden, inner error SecretDisabled.
+  const withValue = (ctx: Context, name: string, secret: SecretVersion | undefined): void => {
     if (!secret) return notFound(ctx, name);
+    if (!secret.enabled) {
+      ctx.status = 403;
+      ctx.body = { error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } } };
+      return;
+    }
     ctx.body = bundle(secret, true);
-  }));
-  router.get('/secrets/:name', guarded((ctx, name) => {
-    const secret = secrets.get(name);
-    if (!secret) return notFound(ctx, name);
-    ctx.body = bundle(secret, true);
-  }));
+  };
+  router.get('/secrets/:name/:version', guarded((ctx, name) => withValue(ctx, name, secrets.get(name, (ctx.params as Record<string, string>).version))));
+  router.get('/secrets/:name', guarded((ctx, name) => withValue(ctx, name, secrets.get(name))));
 }

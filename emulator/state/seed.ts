@@ -77,7 +77,12 @@ export const tenantSchema = z.strictObject({
   partnerTenantIds: z.array(z.string().min(1)).default([]),
 });
 
-export const seedSchema = z.strictObject({ tenants: z.array(tenantSchema), partnerCenter: partnerCenterSeedSchema.optional() });
+export const seedSchema = z.strictObject({
+  tenants: z.array(tenantSchema),
+  partnerCenter: partnerCenterSeedSchema.optional(),
+  /** `host:port` of the DNS server domain verification resolves through (an option given to startEmulator wins). */
+  dnsServer: z.string().regex(/^[^\s:]+(:\d{1,5})?$/).optional(),
+});
 
 export type TenantSeed = z.infer<typeof tenantSchema>;
 export type DomainSeed = z.infer<typeof domainSchema>;
@@ -118,10 +123,12 @@ export function applyDomainSeed(state: EmulatorState, tenant: Tenant, seed: Doma
   }
 }
 
-export async function loadSeedFile(state: EmulatorState, seedPath: string): Promise<void> {
+/** Applies a seed file to the state; returns the settings it carries that are not state (the DNS server). */
+export async function loadSeedFile(state: EmulatorState, seedPath: string): Promise<{ dnsServer: string | undefined }> {
   const seed = seedSchema.parse(JSON.parse(await readFile(seedPath, 'utf8')));
   for (const tenant of seed.tenants) applyTenantSeed(state, tenant);
   if (seed.partnerCenter) applyPartnerCenterSeed(state, seed.partnerCenter);
+  return { dnsServer: seed.dnsServer };
 }
 
 /** zod gives `undefined` for absent optional keys; the state API wants them absent. */

@@ -9,7 +9,9 @@ import type { IdpDeps } from './deps.ts';
 /** What the protocol endpoint learned from Microsoft's request, kept until the token is issued. */
 export type ProtocolRequest =
   | { protocol: 'wsfed'; wctx: string | null; usernameHint: string | null; forcePassword: boolean; forceMfa: boolean }
-  | { protocol: 'saml'; authnRequestId: string; relayState: string | null; usernameHint: null; forcePassword: boolean; forceMfa: boolean };
+  | { protocol: 'saml'; authnRequestId: string; relayState: string | null; usernameHint: null; forcePassword: boolean; forceMfa: boolean }
+  /** Lanyard's admin portal: always a password typed now and a TOTP code now; `stateHash` binds the portal's browser state. */
+  | { protocol: 'portal'; stateHash: string; usernameHint: string | null; forcePassword: true; forceMfa: true };
 
 export const browserCookieName = 'lanyard_browser';
 

@@ -1,10 +1,10 @@
-import nodemailer from 'nodemailer';
 import { isLanyardError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import type { Db } from '../../core/db/database.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { Config } from '../../core/config.ts';
+import { openMailer } from '../../core/mail/mailer.ts';
 import { issueActivationLink, type ActivationLink } from './activation-links.ts';
 
 /** Where each new activation link went: to the person by e-mail, or back to the admin to pass on. */
@@ -29,18 +29,17 @@ export async function deliverActivationLinks(
 ): Promise<ActivationDelivery> {
   const emailed: { upn: string; to: string }[] = [];
   const shown: (ActivationLink & { reason: string })[] = [];
-  const smtp = deps.config.smtp;
-  const transport = smtp ? nodemailer.createTransport(smtp.url) : undefined;
+  const mailer = openMailer(deps.config.smtp);
   try {
     for (const user of users) {
       const link = await issueActivationLink(deps.db, deps.config.publicUrl, user, actor);
-      if (!transport || !smtp) {
+      if (!mailer) {
         shown.push({ ...link, reason: 'no SMTP server configured (LANYARD_SMTP_URL)' });
         continue;
       }
       const to = user.mail ?? user.upn;
       try {
-        await transport.sendMail({ from: smtp.from, to, subject: 'Activate your account', text: activationMailText(user, link) });
+        await mailer.send({ to, subject: 'Activate your account', text: activationMailText(user, link) });
         emailed.push({ upn: user.upn, to });
         await recordAuditEvent(deps.db, { actor, action: 'user.activation-mail', target: user.upn, outcome: 'success', details: { to } });
       } catch (error) {
@@ -51,7 +50,7 @@ export async function deliverActivationLinks(
       }
     }
   } finally {
-    transport?.close();
+    mailer?.close();
   }
   return { emailed, shown };
 }

@@ -147,7 +147,7 @@ describe.each(dialects)('CSP partner consent on %s', (dialect) => {
 
     const lastUsed = new Date((await findPartnerBySlug(lanyard.context.db, 'beta'))!.refreshTokenLastUsedAt!);
     const clock = createManualClock(new Date(lastUsed.getTime() + 31 * 86_400_000));
-    const job = tokenRenewalJob({ db: lanyard.context.db, secretBox: lanyard.context.secretBox, clock, renewalDays: 30 });
+    const job = tokenRenewalJob({ db: lanyard.context.db, secretBox: lanyard.context.secretBox, clock, renewalDays: 30, config: lanyard.context.config });
     const result = (await job.run(undefined, { id: 'j', attempt: 1, signal: new AbortController().signal })) as { renewed: string[]; failed: { partner: string; code: string }[] };
     expect(result.renewed).toEqual(['beta']);
     // alpha's copy was spent by beta: Entra refuses it, recorded on alpha.
@@ -176,6 +176,10 @@ describe.each(dialects)('CSP partner consent on %s', (dialect) => {
     expect(await lanyard.server.jobs.runDue()).toBeGreaterThanOrEqual(1);
     const row = await lanyard.context.db.selectFrom('jobs').selectAll().where('kind', '=', 'csp.token-renewal').executeTakeFirstOrThrow();
     // Every token was used just now: nothing is due, and the periodic row waits for its next run.
-    expect([row.state, JSON.parse(row.result ?? 'null')]).toEqual(['queued', { renewed: [], failed: [] }]);
+    // alpha's token was revoked since its admins were last told (a new consent in between made it valid): told again, once.
+    expect([row.state, JSON.parse(row.result ?? 'null')]).toEqual([
+      'queued',
+      { renewed: [], failed: [], notices: [{ partner: 'alpha', state: 'revoked', mailedTo: [], mailError: 'no SMTP server configured (LANYARD_SMTP_URL)' }] },
+    ]);
   });
 });

@@ -67,7 +67,7 @@ const clientSecret = 'csp-app-secret~1';
  *   const world = await startCspWorld('sqlite');
  *   const fabrikam = world.seedCustomer('fabrikam', { mcaAccepted: false });
  */
-export async function startCspWorld(dialect: Dialect, options: { name?: string; env?: Record<string, string>; partnerOptions?: Record<string, unknown> } = {}): Promise<CspWorld> {
+export async function startCspWorld(dialect: Dialect, options: { name?: string; env?: Record<string, string>; partnerOptions?: Record<string, unknown>; extraApps?: readonly { clientSecret: string; displayName: string }[] } = {}): Promise<CspWorld> {
   const name = options.name ?? 'northwindcsp';
   const emulator = await startTrustedEmulator();
   const lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_PARTNER_CENTER_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl, ...options.env });
@@ -76,7 +76,7 @@ export async function startCspWorld(dialect: Dialect, options: { name?: string; 
     emulator.state,
     tenantSchema.parse({
       name,
-      apps: [{ clientSecret, displayName: 'Lanyard CSP', redirectUris: [`${lanyard.url}/csp/consent/callback`] }],
+      apps: [{ clientSecret, displayName: 'Lanyard CSP', redirectUris: [`${lanyard.url}/csp/consent/callback`] }, ...(options.extraApps ?? [])],
       users: [{ userPrincipalName: agentUpn, password: agentPassword }],
     }),
   );
@@ -107,7 +107,7 @@ export async function startCspWorld(dialect: Dialect, options: { name?: string; 
 }
 
 /** The partner admin's consent as a browser does it: authorize URL, sign-in, MFA, consent, Lanyard's callback. */
-async function consentAs(emulator: RunningEmulator, lanyard: RunningLanyard, tenantId: string, partner: string, login: string): Promise<void> {
+export async function consentAs(emulator: RunningEmulator, lanyard: RunningLanyard, tenantId: string, partner: string, login: string): Promise<void> {
   const { url } = await startConsent(lanyard.context, partner, 'cli:tester');
   const first = await fetch(url, { redirect: 'manual' });
   const requestId = /name="request" value="([^"]*)"/.exec(await first.text())?.[1] ?? '';

@@ -8,6 +8,7 @@ import { createOrganization } from '../../idp/accounts/organizations.ts';
 import { insertPartner } from '../../csp/data/partners.ts';
 import { requireCustomer } from '../../csp/customers/require-customer.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
+import { testPartner } from './partner-fixture.ts';
 
 const tenant = '33333333-3333-3333-3333-333333333333';
 
@@ -17,19 +18,7 @@ describe.each(dialects)('CSP customer repository on %s', (dialect) => {
   let partnerId: string;
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    const partner = await insertPartner(database.db, {
-      slug: 'alpha',
-      partnerTenantId: '11111111-1111-1111-1111-111111111111',
-      clientId: '22222222-2222-2222-2222-222222222222',
-      clientSecretSealed: 'sealed',
-      accountId: null,
-      loginUrl: 'https://login.example',
-      partnerCenterUrl: 'https://pc.example',
-      graphUrl: 'https://graph.example',
-      resellerIds: '[]',
-      includeSubResellers: 0,
-      isDefault: true,
-    });
+    const partner = await insertPartner(database.db, testPartner('alpha', { isDefault: true }));
     partnerId = partner!.id;
   });
   afterAll(async () => {

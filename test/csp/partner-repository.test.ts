@@ -2,20 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeConsentRequest, insertConsentRequest } from '../../csp/data/consent-requests.ts';
 import { findPartnerBySlug, insertPartner, listPartners, listPartnersToRenew, recordTokenFailure, storeRefreshToken, type NewPartner } from '../../csp/data/partners.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
+import { testPartner } from './partner-fixture.ts';
 
-const partner = (slug: string, isDefault: boolean): NewPartner => ({
-  slug,
-  partnerTenantId: '11111111-1111-1111-1111-111111111111',
-  clientId: '22222222-2222-2222-2222-222222222222',
-  clientSecretSealed: 'sealed',
-  accountId: null,
-  loginUrl: 'https://login.example',
-  partnerCenterUrl: 'https://pc.example',
-  graphUrl: 'https://graph.example',
-  resellerIds: '[]',
-  includeSubResellers: 0,
-  isDefault,
-});
+const partner = (slug: string, isDefault: boolean): NewPartner => testPartner(slug, { isDefault });
 
 /** CSP partners and consent requests behave the same on SQLite and PostgreSQL. */
 describe.each(dialects)('CSP partner repositories on %s', (dialect) => {

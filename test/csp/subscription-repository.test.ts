@@ -5,6 +5,7 @@ import {
   findLiveSubscriptionOfOffer, findSubscriptionByRef, insertBillingLine, insertOrderingSubscription, licencesOfCustomer, listBillingLines, listLegacyDueForDeletion, lockForChange, moveChange, openChanges, releaseSubscription, setChangeCart, updateSubscriptionIf, type NewSubscription,
 } from '../../csp/data/subscriptions.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
+import { testPartner } from './partner-fixture.ts';
 
 const offer = 'CFQ7TTC0LH18:0001:CFQ7TTC0K971';
 const at = (day: number) => new Date(Date.UTC(2026, 0, day));
@@ -16,10 +17,7 @@ describe.each(dialects)('CSP subscription repository on %s', (dialect) => {
   let customerId: string;
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    partnerId = (await insertPartner(database.db, {
-      slug: 'alpha', partnerTenantId: '11111111-1111-1111-1111-111111111111', clientId: '22222222-2222-2222-2222-222222222222', clientSecretSealed: 'sealed', accountId: null,
-      loginUrl: 'https://login.example', partnerCenterUrl: 'https://pc.example', graphUrl: 'https://graph.example', resellerIds: '[]', includeSubResellers: 0, isDefault: true,
-    }))!.id;
+    partnerId = (await insertPartner(database.db, testPartner('alpha', { isDefault: true })))!.id;
     customerId = (await insertCustomer(database.db, { partnerId, tenantId: '33333333-3333-3333-3333-333333333333', domain: 'fabrikam.onmicrosoft.com', companyName: 'Fabrikam', country: 'US', email: null, resellerId: null, organizationId: null, source: 'created' }))!.id;
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
-import { startEmulator, type RunningEmulator } from '../../emulator/start.ts';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/start.ts';
 import { applyTenantSeed, tenantSchema } from '../../emulator/state/seed.ts';
 import type { Tenant } from '../../emulator/state/model.ts';
 
@@ -11,8 +11,8 @@ export const graphScope = 'https://graph.microsoft.com/.default';
  * at process start, so fetch-based clients (MSAL 7, the Graph client, fetch itself) get the CA through
  * undici's global dispatcher instead, the one Node's built-in fetch uses.
  */
-export async function startTrustedEmulator(): Promise<RunningEmulator> {
-  const emulator = await startEmulator();
+export async function startTrustedEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const emulator = await startEmulator(options);
   setGlobalDispatcher(new Agent({ connect: { ca: [...tls.rootCertificates, emulator.caCertPem] } }));
   return emulator;
 }

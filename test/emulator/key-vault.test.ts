@@ -109,3 +109,39 @@ describe('Key Vault secrets', () => {
     expect(body.error.message).toMatch(/^AKV10020/);
   });
 });
+
+describe('Key Vault update and delete', () => {
+  // The test before moved the emulator clock past the first token's expiry.
+  beforeAll(async () => {
+    token = await vaultToken(owner);
+  });
+
+  it('disables a version: its value is then refused with 403 SecretDisabled', async () => {
+    const first = await vault('PUT', '/secrets/disable-me', { token, body: { value: 'one' } });
+    const second = await vault('PUT', '/secrets/disable-me', { token, body: { value: 'two' } });
+    const firstVersion = String(first.body.id).split('/').at(-1);
+    const patched = await vault('PATCH', `/secrets/disable-me/${firstVersion}`, { token, body: { attributes: { enabled: false } } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.value).toBeUndefined();
+    expect(patched.body.attributes.enabled).toBe(false);
+    const refused = await vault('GET', `/secrets/disable-me/${firstVersion}`, { token });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } } } });
+    expect((await vault('GET', '/secrets/disable-me', { token })).body.value).toBe('two');
+    expect(second.status).toBe(200);
+    expect((await vault('PATCH', '/secrets/disable-me/0123456789abcdef0123456789abcdef', { token, body: { attributes: { enabled: false } } })).status).toBe(404);
+    expect((await vault('PATCH', `/secrets/disable-me/${firstVersion}`, { token, body: { attributes: { enabled: 'no' } } })).status).toBe(400);
+  });
+
+  it('soft-deletes a secret: 404 afterwards, and its name refused with 409 until purged', async () => {
+    await vault('PUT', '/secrets/delete-me', { token, body: { value: 'gone soon' } });
+    const deleted = await vault('DELETE', '/secrets/delete-me', { token });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ recoveryId: `${emulator.baseUrl}/deletedsecrets/delete-me`, attributes: { recoveryLevel: 'Recoverable+Purgeable' } });
+    expect(deleted.body.scheduledPurgeDate - deleted.body.deletedDate).toBe(90 * 86_400);
+    expect(deleted.body.value).toBeUndefined();
+    expect((await vault('GET', '/secrets/delete-me', { token })).status).toBe(404);
+    expect((await vault('PUT', '/secrets/delete-me', { token, body: { value: 'again' } }))).toMatchObject({ status: 409, body: { error: { code: 'Conflict' } } });
+    expect((await vault('DELETE', '/secrets/delete-me', { token })).status).toBe(404);
+    expect((await vault('DELETE', '/secrets/delete-me')).status).toBe(401);
+  });
+});

@@ -1,0 +1,25 @@
+import { csrfKeyOf } from '../core/csrf.ts';
+import type { LanyardModule } from '../core/module.ts';
+import { idpDeps } from '../idp/module.ts';
+import { adminCommands } from './commands/admin-commands.ts';
+import { portalConfig } from './config.ts';
+import * as portal from './migrations/0017-portal.ts';
+import { portalRouter } from './routes.ts';
+import type { PortalDeps } from './session/deps.ts';
+import { portalSignInRouter } from './session/signin-routes.ts';
+
+/**
+ * The admin portal, `/admin`: roles for admins (operator, org-admin, partner-admin, reseller) under
+ * one rule (policy.ts), signing in through Lanyard's own sign-in with its own short session, and
+ * server-rendered pages. `lanyard admin …` grants the roles.
+ */
+export const portalModule: LanyardModule = {
+  name: 'portal',
+  config: portalConfig,
+  migrations: { '0017-portal': portal },
+  commands: adminCommands,
+  routes: (host) => {
+    const deps: PortalDeps = { context: host.context, clock: host.clock, csrfKey: csrfKeyOf(host.context.masterKey), idp: idpDeps(host) };
+    return [portalSignInRouter(deps), portalRouter(deps)];
+  },
+};

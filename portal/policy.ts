@@ -1,0 +1,84 @@
+import type { AdminRole } from './data/tables.ts';
+
+/**
+ * The one rule of who may do what in the portal, the portal's JSON API and the `lanyard admin`
+ * commands: every one of them asks `can(admin, action, target)` and nothing else decides.
+ *
+ * A grant gives a role over a scope: the operator over everything; an org-admin over one
+ * organization; a partner-admin over the organizations of a CSP partner's customers; a reseller over
+ * the organizations of that partner's customers sold through one reseller id.
+ */
+export interface AdminGrant {
+  readonly role: AdminRole;
+  readonly organizationId: string | null;
+  readonly partnerId: string | null;
+  readonly resellerId: string | null;
+}
+
+export interface Admin {
+  /** The Lanyard user, or null for the server's shell (the CLI acts as the operator). */
+  readonly userId: string | null;
+  /** How audit events name this admin: 'user:<upn>' or 'cli'. */
+  readonly actor: string;
+  readonly grants: readonly AdminGrant[];
+}
+
+/** What an action is done to: the installation as a whole, or one organization. */
+export type Target =
+  | { readonly kind: 'installation' }
+  | {
+      readonly kind: 'organization';
+      readonly organizationId: string;
+      /** The CSP customers this organization is (partner and reseller that sell to it). */
+      readonly sellers: ReadonlyArray<{ readonly partnerId: string; readonly resellerId: string | null }>;
+    };
+
+export type Action = keyof typeof policy;
+
+/**
+ * Which roles may take each action, and on which kind of target. Least privilege: a role not
+ * listed is refused; an organization-scoped role is also refused outside its scope (scopeCovers).
+ */
+const policy = {
+  /** See the portal at all (its home page lists what the admin can reach). */
+  'portal.enter': { on: 'installation', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Every organization, the installation-wide audit log, the admin list. */
+  'installation.view': { on: 'installation', roles: ['operator'] },
+  'admins.manage': { on: 'installation', roles: ['operator'] },
+  'organization.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  'users.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Disable or enable an account. */
+  'users.change': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Remove the account's authenticator: dangerous (re-authentication required, see reauth.ts). */
+  'users.reset-mfa': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  'audit.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Whether everyone must pass TOTP: dangerous (re-authentication required). */
+  'organization.mfa-policy': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+} as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
+
+export const actions = Object.keys(policy) as Action[];
+
+/** Actions that change something and need a fresh second factor (reauth.ts). */
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy']);
+
+export function can(admin: Admin, action: Action, target: Target): boolean {
+  const rule = policy[action];
+  if (rule.on !== target.kind) return false;
+  return admin.grants.some((grant) => (rule.roles as readonly AdminRole[]).includes(grant.role) && scopeCovers(grant, target));
+}
+
+function scopeCovers(grant: AdminGrant, target: Target): boolean {
+  if (grant.role === 'operator') return true;
+  if (target.kind === 'installation') return true; // installation actions are listed for the operator only, except portal.enter
+  switch (grant.role) {
+    case 'org-admin':
+      return grant.organizationId === target.organizationId;
+    case 'partner-admin':
+      return target.sellers.some((seller) => seller.partnerId === grant.partnerId);
+    case 'reseller':
+      return target.sellers.some((seller) => seller.partnerId === grant.partnerId && seller.resellerId !== null && seller.resellerId === grant.resellerId);
+  }
+}
+
+/** The shell running `lanyard` is the server's operator: the CLI asks the same rule with this admin. */
+export const shellOperator: Admin = { userId: null, actor: 'cli', grants: [{ role: 'operator', organizationId: null, partnerId: null, resellerId: null }] };

@@ -1,0 +1,228 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Organization } from '../core/db/schema.ts';
+import { LanyardError } from '../core/errors.ts';
+import { readFormBody, readQuery } from '../core/http/form-body.ts';
+import type { SafeHtml } from '../core/pages/html.ts';
+import { createRouter } from '../core/router.ts';
+import { setOrganizationMfaPolicy } from '../idp/accounts/organizations.ts';
+import { listAdmins, organizationTarget, reachableOrganizations, requireCan, requireOrganizationFor } from './admins.ts';
+import { renderPortalPage, type NavGroup } from './pages/layout.ts';
+import { adminsBody, auditBody, homeBody, overviewBody, usersBody } from './pages/pages.ts';
+import { portalCss, portalCssPath } from './pages/styles.ts';
+import { can, type Action } from './policy.ts';
+import type { PortalDeps } from './session/deps.ts';
+import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
+import { hasFreshSecondFactor, requireFreshSecondFactor } from './session/reauth.ts';
+import { auditCsv, auditExportLimit, queryAudit, type AuditFilter, type AuditScope } from './views/audit.ts';
+import { organizationOverview } from './views/organization-overview.ts';
+import { changeUserStatus, requireUserOf, resetUserMfa, searchUsers } from './views/users.ts';
+
+const installation = { kind: 'installation' } as const;
+
+/**
+ * The portal's pages and its JSON twins under /admin/api (same functions, same rule), each
+ * behind the admin's session. Every page and every post asks `can` (through requireCan /
+ * requireOrganizationFor) for its own action; every post carries the session's CSRF token.
+ */
+export function portalRouter(deps: PortalDeps): Router {
+  const router = createRouter();
+  const { db, config } = deps.context;
+
+  router.get(portalCssPath, (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.body = portalCss;
+  });
+
+  router.get('/admin', async (ctx) => {
+    const request = await pageSession(ctx, deps);
+    if (!request) return;
+    requireCan(request.admin, 'portal.enter', installation);
+    page(ctx, request, 'Organizations', homeBody(await reachableOrganizations(db, request.admin)));
+  });
+
+  router.get('/admin/orgs/:slug', async (ctx) => {
+    const request = await pageSession(ctx, deps);
+    if (!request) return;
+    const organization = await requireOrganizationFor(db, request.admin, 'organization.view', ctx.params.slug!);
+    const mayChangePolicy = can(request.admin, 'organization.mfa-policy', await organizationTarget(db, organization));
+    const form = mayChangePolicy ? { csrfToken: request.csrfToken, freshSecondFactor: hasFreshSecondFactor(deps, request) } : undefined;
+    const done = readQuery(ctx).get('done');
+    page(ctx, request, organization.name, overviewBody(await organizationOverview(db, organization, deps.clock.now()), form, done ? doneNotices[done] : undefined), organization);
+  });
+
+  router.post('/admin/orgs/:slug/mfa-policy', async (ctx) => {
+    const request = await postSession(ctx, deps);
+    const form = await readFormBody(ctx, config.maxBodyBytes);
+    assertPortalCsrf(request, form.get('csrf'));
+    const organization = await requireOrganizationFor(db, request.admin, 'organization.mfa-policy', ctx.params.slug!);
+    const policy = form.get('policy');
+    if (policy !== 'required' && policy !== 'optional') throw new LanyardError('API_REQUEST_INVALID', 'policy must be required or optional');
+    await requireFreshSecondFactor(ctx, deps, request, 'organization.mfa-policy', form.get('code'));
+    await setOrganizationMfaPolicy(db, organization.slug, policy, request.admin.actor);
+    ctx.status = 303;
+    ctx.redirect(`/admin/orgs/${organization.slug}?done=mfa-policy`);
+  });
+
+  router.get('/admin/orgs/:slug/users', async (ctx) => {
+    const request = await pageSession(ctx, deps);
+    if (!request) return;
+    const organization = await requireOrganizationFor(db, request.admin, 'users.view', ctx.params.slug!);
+    const query = readQuery(ctx);
+    const search = (query.get('q') ?? '').slice(0, 200);
+    const { users, next } = await searchUsers(db, organization, { search, after: query.get('after') });
+    const target = await organizationTarget(db, organization);
+    const done = query.get('done');
+    page(ctx, request, 'Users', usersBody({
+      organization,
+      users,
+      next,
+      search,
+      csrfToken: request.csrfToken,
+      mayChange: can(request.admin, 'users.change', target),
+      mayResetMfa: can(request.admin, 'users.reset-mfa', target),
+      freshSecondFactor: hasFreshSecondFactor(deps, request),
+      notice: done ? doneNotices[done] : undefined,
+    }), organization);
+  });
+
+  for (const [verb, action] of [['disable', 'users.change'], ['enable', 'users.change'], ['reset-mfa', 'users.reset-mfa']] as const) {
+    router.post(`/admin/orgs/:slug/users/:id/${verb}`, async (ctx) => {
+      const request = await postSession(ctx, deps);
+      const form = await readFormBody(ctx, config.maxBodyBytes);
+      assertPortalCsrf(request, form.get('csrf'));
+      const organization = await requireOrganizationFor(db, request.admin, action, ctx.params.slug!);
+      const now = deps.clock.now();
+      await requireUserOf(db, organization, ctx.params.id!);
+      await requireFreshSecondFactor(ctx, deps, request, action, form.get('code'));
+      if (verb === 'reset-mfa') {
+        await resetUserMfa(db, request.admin, organization, ctx.params.id!, now);
+      } else {
+        await changeUserStatus(db, request.admin, organization, ctx.params.id!, verb === 'enable', now);
+      }
+      ctx.status = 303;
+      ctx.redirect(`/admin/orgs/${organization.slug}/users?done=${verb}`);
+    });
+  }
+
+  router.get('/admin/orgs/:slug/audit', async (ctx) => {
+    const request = await pageSession(ctx, deps);
+    if (!request) return;
+    const organization = await requireOrganizationFor(db, request.admin, 'audit.view', ctx.params.slug!);
+    await auditPage(ctx, request, { kind: 'organization', organization }, `/admin/orgs/${organization.slug}/audit`, `Audit log · ${organization.name}`, organization);
+  });
+  router.get('/admin/orgs/:slug/audit.csv', async (ctx) => {
+    const request = await apiSession(ctx, deps);
+    const organization = await requireOrganizationFor(db, request.admin, 'audit.view', ctx.params.slug!);
+    await auditExport(ctx, { kind: 'organization', organization }, organization.slug);
+  });
+  router.get('/admin/audit', async (ctx) => {
+    const request = await pageSession(ctx, deps);
+    if (!request) return;
+    requireCan(request.admin, 'installation.view', installation);
+    await auditPage(ctx, request, installation, '/admin/audit', 'Audit log · everything');
+  });
+  router.get('/admin/audit.csv', async (ctx) => {
+    const request = await apiSession(ctx, deps);
+    requireCan(request.admin, 'installation.view', installation);
+    await auditExport(ctx, installation, 'all');
+  });
+
+  router.get('/admin/admins', async (ctx) => {
+    const request = await pageSession(ctx, deps);
+    if (!request) return;
+    page(ctx, request, 'Admins', adminsBody(await listAdmins(db, request.admin)));
+  });
+
+  // The same facts as JSON, for scripts holding an admin session (the API tokens stay on /api/v1).
+  router.get('/admin/api/orgs/:slug', async (ctx) => {
+    const request = await apiSession(ctx, deps);
+    const organization = await requireOrganizationFor(db, request.admin, 'organization.view', ctx.params.slug!);
+    ctx.body = await organizationOverview(db, organization, deps.clock.now());
+  });
+  router.get('/admin/api/orgs/:slug/users', async (ctx) => {
+    const request = await apiSession(ctx, deps);
+    const organization = await requireOrganizationFor(db, request.admin, 'users.view', ctx.params.slug!);
+    const query = readQuery(ctx);
+    ctx.body = await searchUsers(db, organization, { search: query.get('q'), after: query.get('after') });
+  });
+  router.get('/admin/api/orgs/:slug/audit', async (ctx) => {
+    const request = await apiSession(ctx, deps);
+    const organization = await requireOrganizationFor(db, request.admin, 'audit.view', ctx.params.slug!);
+    ctx.body = await queryAudit(db, { kind: 'organization', organization }, auditFilterOf(ctx));
+  });
+
+  async function auditPage(ctx: Context, request: AdminRequest, scope: AuditScope, base: string, title: string, organization?: Organization): Promise<void> {
+    const filter = auditFilterOf(ctx);
+    const { events, next } = await queryAudit(db, scope, filter);
+    page(ctx, request, title, auditBody({ title, base, events, next, filter }), organization);
+  }
+
+  async function auditExport(ctx: Context, scope: AuditScope, name: string): Promise<void> {
+    const { events } = await queryAudit(db, scope, auditFilterOf(ctx), auditExportLimit);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="lanyard-audit-${name}.csv"`);
+    ctx.body = auditCsv(events);
+  }
+
+  return router;
+}
+
+const doneNotices: Record<string, string> = {
+  disable: 'The account is disabled and its sessions are ended.',
+  enable: 'The account is enabled.',
+  'reset-mfa': 'The authenticator is removed: the person sets up a new one at their next sign-in.',
+  'mfa-policy': 'The MFA policy is saved.',
+};
+
+function auditFilterOf(ctx: Context): AuditFilter {
+  const query = readQuery(ctx);
+  const text = (name: string) => query.get(name)?.slice(0, 200) || undefined;
+  return { actor: text('actor'), action: text('action'), user: text('user'), from: text('from'), to: text('to'), before: text('before') };
+}
+
+/** A page's session, or a redirect to sign in (undefined: the response is set). */
+async function pageSession(ctx: Context, deps: PortalDeps): Promise<AdminRequest | undefined> {
+  const request = await resumePortalSession(ctx, deps);
+  if (!request) {
+    ctx.status = 303;
+    ctx.redirect('/admin/signin');
+  }
+  return request;
+}
+
+/** A form post's or API call's session: refused without one (no redirect would keep the post). */
+async function postSession(ctx: Context, deps: PortalDeps): Promise<AdminRequest> {
+  const request = await resumePortalSession(ctx, deps);
+  if (!request) throw new LanyardError('ADMIN_SESSION_REQUIRED', 'Sign in to the admin portal first.');
+  return request;
+}
+const apiSession = postSession;
+
+function navFor(request: AdminRequest, organization?: Organization): NavGroup[] {
+  const admin = request.admin;
+  const groups: NavGroup[] = [{ title: 'Portal', items: [{ href: '/admin', label: 'Organizations' }] }];
+  if (organization) {
+    // Only pages this admin may open: the rule was already asked for this organization by the route.
+    const items = [{ href: `/admin/orgs/${organization.slug}`, label: 'Overview' }, { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' }, { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' }];
+    groups.push({ title: organization.name, items });
+  }
+  const installationItems = [
+    ...(can(admin, 'installation.view', installation) ? [{ href: '/admin/audit', label: 'Audit log (everything)' }] : []),
+    ...(can(admin, 'admins.manage', installation) ? [{ href: '/admin/admins', label: 'Admins' }] : []),
+  ];
+  if (installationItems.length) groups.push({ title: 'This Lanyard', items: installationItems });
+  return groups;
+}
+
+function page(ctx: Context, request: AdminRequest, title: string, body: SafeHtml, organization?: Organization): void {
+  ctx.type = 'html';
+  ctx.body = renderPortalPage({
+    title,
+    nonce: ctx.state.nonce,
+    path: ctx.path,
+    body,
+    signedIn: { upn: request.user.upn, roles: [...new Set(request.admin.grants.map((g) => g.role))].join(', '), csrfToken: request.csrfToken, nav: navFor(request, organization) },
+  });
+}

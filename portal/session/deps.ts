@@ -1,0 +1,13 @@
+import type { Clock } from '../../core/clock.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { IdpDeps } from '../../idp/login/deps.ts';
+
+/** What the portal's routes need, built once per server. */
+export interface PortalDeps {
+  readonly context: AppContext;
+  /** Every portal deadline (idle, absolute, re-authentication, ticket age) is on this clock. */
+  readonly clock: Clock;
+  readonly csrfKey: Buffer;
+  /** The IdP's sign-in flow, which the portal signs in through. */
+  readonly idp: IdpDeps;
+}
