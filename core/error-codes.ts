@@ -151,6 +151,8 @@ export const errorCodes = {
   CSP_ORGANIZATION_LINKED: { status: 409 },
   CSP_OUTSIDE_CHANGE_WINDOW: { status: 409 },
   CSP_PARTNER_EXISTS: { status: 409 },
+  CSP_PLACED_ORDER_NOT_FOUND: { status: 409 },
+  CSP_RESELLER_PARTNER_MISMATCH: { status: 409 },
   CSP_SUBSCRIPTION_EXISTS: { status: 409 },
   CSP_SUBSCRIPTION_LOCKED: { status: 409 },
   CSP_SUBSCRIPTION_NOT_CHANGEABLE: { status: 409 },

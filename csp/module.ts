@@ -19,6 +19,7 @@ import * as subscriptions from './migrations/0013-csp-subscriptions.ts';
 import * as tokenStorage from './migrations/0014-csp-token-storage.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
+import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
 
@@ -45,6 +46,7 @@ export const cspModule: LanyardModule = {
     tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
     legacyDeletionJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
+    abandonedChangeSweep({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
     // The domains of customers with an active subscription (the rule: a customer who bought nothing is not set up).
     domainSetupJob({
       ...domainSetupDeps(context, systemClock),

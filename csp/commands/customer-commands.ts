@@ -3,6 +3,7 @@ import { table, type CommandDefinition } from '../../core/commands.ts';
 import type { AppContext } from '../../core/context.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { acceptAgreement } from '../customers/accept-agreement.ts';
+import { consentAppInCustomer } from '../customers/consent-app.ts';
 import { createCustomer } from '../customers/create-customer.ts';
 import { linkCustomer, listCustomerViews, showCustomer, unlinkCustomer } from '../customers/customer-admin.ts';
 import type { CustomerDeps } from '../customers/customer-deps.ts';
@@ -35,10 +36,11 @@ const createOptions = {
   org: { type: 'string' },
   'mail-password-to': { type: 'string', choices: ['customer', 'billing'] },
   'billing-email': { type: 'string' },
+  reseller: { type: 'string' },
 } as const;
 
 const createUsage =
-  'usage: lanyard csp customer create <partner> --company <name> --domain-prefix <prefix> --email <e> --country <CC> --first-name <f> --last-name <l> --address <line1> --city <c> --postal-code <p> [--state <s>] [--phone <n>] [--org <slug>] [--mail-password-to customer|billing [--billing-email <e>]]';
+  'usage: lanyard csp customer create <partner> --company <name> --domain-prefix <prefix> --email <e> --country <CC> --first-name <f> --last-name <l> --address <line1> --city <c> --postal-code <p> [--state <s>] [--phone <n>] [--org <slug>] [--mail-password-to customer|billing [--billing-email <e>]] [--reseller <reseller tenant GUID>]';
 
 export const customerCommands: readonly CommandDefinition[] = [
   {
@@ -55,6 +57,7 @@ export const customerCommands: readonly CommandDefinition[] = [
       const org = str(options.org);
       const mailTo = str(options['mail-password-to']) as 'customer' | 'billing' | undefined;
       const billingEmail = str(options['billing-email']);
+      const reseller = str(options.reseller);
       const report = await createCustomer(
         deps(context),
         args.partner!,
@@ -73,6 +76,7 @@ export const customerCommands: readonly CommandDefinition[] = [
           ...(org !== undefined ? { organization: org } : {}),
           ...(mailTo !== undefined ? { mailPasswordTo: mailTo } : {}),
           ...(billingEmail !== undefined ? { billingEmail } : {}),
+          ...(reseller !== undefined ? { reseller } : {}),
         },
         'cli',
       );
@@ -115,7 +119,8 @@ export const customerCommands: readonly CommandDefinition[] = [
       const report = await importCustomers(deps(context), args.partner!, { dryRun: options['dry-run'] === true }, 'cli');
       const { created, updated, unchanged } = report.counts;
       const text = [
-        `${report.dryRun ? 'dry run (nothing written): ' : ''}${report.partner}: ${created} created, ${updated} updated, ${unchanged} unchanged; ${report.subscriptions} subscriptions at Partner Center`,
+        `${report.dryRun ? 'dry run (nothing written): ' : ''}${report.partner}: ${created} created, ${updated} updated, ${unchanged} unchanged; ${report.subscriptions} subscriptions at Partner Center (${report.subscriptionCounts.created} recorded, ${report.subscriptionCounts.updated} updated, ${report.subscriptionCounts.unchanged} unchanged${report.subscriptionCounts.conflict ? `, ${report.subscriptionCounts.conflict} in conflict` : ''}${report.subscriptionCounts.locked ? `, ${report.subscriptionCounts.locked} locked by a change` : ''})`,
+        ...report.customers.flatMap((c) => c.subscriptionRows.filter((row) => row.reason).map((row) => `  ${c.domain}: subscription ${row.partnerCenterId} (${row.offerId}) not recorded: ${row.reason}`)),
         ...(report.customers.length
           ? ['', table(['DOMAIN', 'TENANT', 'OUTCOME', 'CHANGED', 'SUBSCRIPTIONS', 'LICENCES'], report.customers.map((c) => [c.domain, c.tenantId, c.outcome, c.changed.join(','), String(c.subscriptions), c.licences.map((l) => `${l.skuPartNumber} ${l.consumed}/${l.total}`).join(', ')]))]
           : []),
@@ -151,6 +156,16 @@ export const customerCommands: readonly CommandDefinition[] = [
       if (typeof options.org !== 'string') throw new LanyardError('USAGE', 'usage: lanyard csp customer link <customer> --org <slug>');
       const view = await linkCustomer(context.db, args.customer!, options.org, 'cli');
       return { json: view, text: `linked ${view.domain} to organization ${view.organization}: its tenant is reached through partner ${view.partner}'s delegated access` };
+    },
+  },
+  {
+    words: ['csp', 'customer', 'consent-app'],
+    positionals: ['customer'],
+    summary: 'csp customer consent-app <customer>',
+    async run({ args, context }) {
+      const report = await consentAppInCustomer(deps(context), args.customer!, 'cli');
+      const done = report.outcome === 'consented' ? 'consented' : 'was already consented';
+      return { json: report, text: `partner ${report.partner}'s app ${report.applicationId} ${done} in ${report.customer} (tenant ${report.tenantId}) with Microsoft Graph ${report.permissions.join(', ')}; link it with \`lanyard csp customer link ${report.customer} --org <slug>\`` };
     },
   },
   {

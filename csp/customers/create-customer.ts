@@ -7,6 +7,7 @@ import { openPartnerCenter } from '../partner-center/open-partner-center.ts';
 import type { PartnerCenterClient } from '../partner-center/partner-center-client.ts';
 import { requirePartner } from '../partners/partner-admin.ts';
 import { mailAdminPassword } from './admin-password-mail.ts';
+import { partnerForReseller } from './reseller-routing.ts';
 import type { CustomerDeps } from './customer-deps.ts';
 import { validateNewCustomer, type NewCustomerInput } from './customer-input.ts';
 import { customerView, type CustomerView } from './customer-view.ts';
@@ -48,6 +49,7 @@ export interface CreatedCustomerReport {
 export async function createCustomer(deps: CustomerDeps, partnerSlug: string, input: NewCustomerInput, actor: string): Promise<CreatedCustomerReport> {
   const valid = validateNewCustomer(input);
   const partner = await requirePartner(deps.db, partnerSlug);
+  if (valid.reseller) await requireServingPartner(deps, partner.slug, valid.reseller);
   const organization = valid.organization !== undefined ? await requireOrganization(deps.db, valid.organization) : undefined;
   if (organization) {
     const linked = await findCustomerByOrganization(deps.db, organization.id);
@@ -75,7 +77,7 @@ export async function createCustomer(deps: CustomerDeps, partnerSlug: string, in
   const billingProfile = { email: valid.email, culture: 'en-US', language: 'en', companyName: valid.company, defaultAddress: address };
   let created: CreatedCustomer;
   try {
-    ({ body: created } = await client.call<CreatedCustomer>('POST', '/v1/customers', { body: { companyProfile: { domain: valid.domain }, billingProfile } }));
+    ({ body: created } = await client.call<CreatedCustomer>('POST', '/v1/customers', { body: { companyProfile: { domain: valid.domain }, billingProfile, ...(valid.reseller ? { associatedPartnerId: valid.reseller } : {}) } }));
   } catch (error) {
     // Taken between the check and the create (Partner Center answers 409).
     if (isLanyardError(error) && error.details?.status === 409) throw prefixTaken(valid.domain, 'Microsoft has a tenant with it');
@@ -95,7 +97,7 @@ export async function createCustomer(deps: CustomerDeps, partnerSlug: string, in
     country: valid.country,
     email: valid.email,
     billingProfile: storedProfile,
-    resellerId: created.associatedPartnerId ?? null,
+    resellerId: (created.associatedPartnerId ?? valid.reseller)?.toLowerCase() ?? null,
     organizationId: null,
     source: 'created' as const,
   };
@@ -129,6 +131,18 @@ export async function createCustomer(deps: CustomerDeps, partnerSlug: string, in
     passwordShownBecause,
     warnings,
   };
+}
+
+/**
+ * A customer sold through an indirect reseller is created by the partner that serves that reseller
+ * (the same routing every later command about the customer uses, `partnerForReseller`), so it is not
+ * created under one partner and then acted on through another.
+ */
+async function requireServingPartner(deps: CustomerDeps, named: string, reseller: string): Promise<void> {
+  const serving = await partnerForReseller(deps.db, [reseller]);
+  if (serving.slug !== named) {
+    throw new LanyardError('CSP_RESELLER_PARTNER_MISMATCH', `reseller ${reseller} is served by partner ${serving.slug}, not ${named}; run the create with partner ${serving.slug} (or add the reseller to ${named} with \`csp partner add --resellers\`)`, { reseller, partner: named, servingPartner: serving.slug });
+  }
 }
 
 function prefixTaken(domain: string, why: string): LanyardError {

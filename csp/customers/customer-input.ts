@@ -17,6 +17,8 @@ export interface NewCustomerInput {
   /** Mail the generated admin password instead of showing it: to `email`, or to `billingEmail`. */
   readonly mailPasswordTo?: 'customer' | 'billing';
   readonly billingEmail?: string;
+  /** The indirect reseller the customer is sold through: its Partner Center tenant GUID (`associatedPartnerId`). */
+  readonly reseller?: string;
 }
 
 /** The same, checked and normalized (trimmed, prefix lower case, country upper case). */
@@ -26,6 +28,7 @@ export type ValidCustomerInput = NewCustomerInput & { readonly domain: string };
 const domainPrefixPattern = /^[a-z0-9]{1,27}$/;
 const emailPattern = /^[^\s@<>"]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 const countryPattern = /^[A-Z]{2}$/;
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const phonePattern = /^\+?[0-9][0-9 ()./-]{3,24}$/;
 // Control characters break Partner Center's billing documents and Lanyard's own tables.
 const controlCharacters = /[\u0000-\u001f\u007f]/;
@@ -72,6 +75,10 @@ export function validateNewCustomer(input: NewCustomerInput): ValidCustomerInput
   if (input.mailPasswordTo === 'billing' && !input.billingEmail) {
     throw new LanyardError('USAGE', '--mail-password-to billing needs --billing-email <address>', { field: 'billing-email' });
   }
+  const reseller = input.reseller?.trim().toLowerCase();
+  if (reseller !== undefined && !guidPattern.test(reseller)) {
+    throw new LanyardError('CSP_RESELLER_ID_INVALID', `--reseller "${input.reseller}" must be the indirect reseller's Partner Center tenant GUID (as \`csp partner add --resellers\` takes it)`, { field: 'reseller' });
+  }
   return {
     company: text(input.company, 'company', 'CSP_COMPANY_INVALID', 256),
     domainPrefix: prefix,
@@ -88,6 +95,7 @@ export function validateNewCustomer(input: NewCustomerInput): ValidCustomerInput
     ...(input.organization !== undefined ? { organization: input.organization.trim() } : {}),
     ...(input.mailPasswordTo !== undefined ? { mailPasswordTo: input.mailPasswordTo } : {}),
     ...(input.billingEmail !== undefined ? { billingEmail: email(input.billingEmail, 'billing-email') } : {}),
+    ...(reseller !== undefined ? { reseller } : {}),
   };
 }
 

@@ -15,10 +15,11 @@ export type NewChange = Omit<Insertable<CspSubscriptionChangesTable>, 'id' | 'su
  * `ordering` or `active` subscription of this offer: the partial unique index decides, not a read,
  * so two orders at once make one row.
  */
-export async function insertOrderingSubscription(db: Db, subscription: NewSubscription, change: NewChange, now: Date): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange } | undefined> {
+export async function insertOrderingSubscription(db: Db, subscription: NewSubscription, change: NewChange, now: Date, cap?: CapGuard): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange } | undefined> {
   const at = now.toISOString();
   const id = subscription.id ?? randomUUID();
   return db.transaction().execute(async (trx) => {
+    await enforceCap(trx, subscription.customerId, cap);
     const inserted = await trx
       .insertInto('cspSubscriptions')
       .values({ ...subscription, id, status: 'ordering', createdAt: at, updatedAt: at })
@@ -42,10 +43,11 @@ export async function insertOrderingSubscription(db: Db, subscription: NewSubscr
  * Undefined when the subscription is not active or another change holds it (compare-and-set on
  * `locked_by_change IS NULL`).
  */
-export async function lockForChange(db: Db, subscriptionId: string, change: NewChange, now: Date, allowedStatuses: readonly CspSubscription['status'][] = ['active']): Promise<CspSubscriptionChange | undefined> {
+export async function lockForChange(db: Db, subscriptionId: string, change: NewChange, now: Date, allowedStatuses: readonly CspSubscription['status'][] = ['active'], cap?: CapGuard & { readonly customerId: string }): Promise<CspSubscriptionChange | undefined> {
   const at = now.toISOString();
   const changeId = change.id ?? randomUUID();
   return db.transaction().execute(async (trx) => {
+    if (cap) await enforceCap(trx, cap.customerId, { ...cap, exceptSubscriptionId: subscriptionId });
     const locked = await trx
       .updateTable('cspSubscriptions')
       .set({ lockedByChange: changeId, updatedAt: at })
@@ -159,12 +161,49 @@ export async function listChanges(db: Db, subscriptionId: string): Promise<CspSu
   return db.selectFrom('cspSubscriptionChanges').selectAll().where('subscriptionId', '=', subscriptionId).orderBy('createdAt').orderBy('id').execute();
 }
 
-/** Licences the customer holds in Lanyard's view, without `except` (for the partner's cap). */
+/**
+ * Licences the customer holds in Lanyard's view, without `except` (for the partner's cap): the sum
+ * over ALL its seat-based subscriptions that are `ordering` or `active` — ordered through Lanyard or
+ * brought in by `csp customer import` — whatever their offer. A quantity change in flight counts
+ * with the larger of the two quantities, so two increases at once cannot both slip under the cap.
+ * Non-seat-based subscriptions hold no licences.
+ */
 export async function licencesOfCustomer(db: Db, customerId: string, exceptSubscriptionId?: string): Promise<number> {
-  let query = db.selectFrom('cspSubscriptions').select((eb) => eb.fn.sum<number | string | null>('quantity').as('total')).where('customerId', '=', customerId).where('status', 'in', ['ordering', 'active']);
-  if (exceptSubscriptionId) query = query.where('id', '!=', exceptSubscriptionId);
-  const row = await query.executeTakeFirst();
-  return Number(row?.total ?? 0);
+  let query = db
+    .selectFrom('cspSubscriptions')
+    .leftJoin('cspSubscriptionChanges', 'cspSubscriptionChanges.id', 'cspSubscriptions.lockedByChange')
+    .select(['cspSubscriptions.quantity', 'cspSubscriptionChanges.kind', 'cspSubscriptionChanges.input'])
+    .where('cspSubscriptions.customerId', '=', customerId)
+    .where('cspSubscriptions.status', 'in', ['ordering', 'active'])
+    .where('cspSubscriptions.seatBased', '=', 1);
+  if (exceptSubscriptionId) query = query.where('cspSubscriptions.id', '!=', exceptSubscriptionId);
+  let total = 0;
+  for (const row of await query.execute()) {
+    const target = row.kind === 'quantity' && row.input ? Number((JSON.parse(row.input) as { quantity?: number }).quantity ?? 0) : 0;
+    total += Math.max(row.quantity, target);
+  }
+  return total;
+}
+
+/**
+ * The partner's licence cap, checked inside the transaction that writes an order or a quantity
+ * change: the customer's row is locked first (a no-op UPDATE: a row lock on PostgreSQL, the write
+ * lock on SQLite), so two orders or increases for one customer at once are checked one after the
+ * other and cannot both pass. `refuse(held)` is thrown (and the transaction rolled back) when
+ * `held + quantity` exceeds `cap`.
+ */
+export interface CapGuard {
+  readonly cap: number;
+  readonly quantity: number;
+  readonly exceptSubscriptionId?: string;
+  refuse(held: number): Error;
+}
+
+async function enforceCap(trx: Db, customerId: string, guard: CapGuard | undefined): Promise<void> {
+  if (!guard || guard.cap < 0) return;
+  await trx.updateTable('cspCustomers').set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', customerId).execute();
+  const held = await licencesOfCustomer(trx, customerId, guard.exceptSubscriptionId);
+  if (held + guard.quantity > guard.cap) throw guard.refuse(held);
 }
 
 /** Suspended legacy subscriptions whose termination delay is over. */
@@ -192,4 +231,21 @@ export async function listBillingLines(db: Db, partnerId: string, since?: Date):
   let query = db.selectFrom('cspBillingLines').selectAll().where('partnerId', '=', partnerId);
   if (since) query = query.where('createdAt', '>=', since.toISOString());
   return query.orderBy('createdAt').orderBy('id').execute();
+}
+
+/**
+ * Changes that have not ended although their job has (`failed`: its attempts ran out while every
+ * holder died, JOB_ATTEMPTS_EXHAUSTED), with the job's last error: what the abandoned-change sweep ends.
+ */
+export async function listAbandonedChanges(db: Db, limit = 100): Promise<(CspSubscriptionChange & { jobErrorCode: string | null; jobErrorMessage: string | null })[]> {
+  return db
+    .selectFrom('cspSubscriptionChanges')
+    .innerJoin('jobs', 'jobs.id', 'cspSubscriptionChanges.jobId')
+    .selectAll('cspSubscriptionChanges')
+    .select(['jobs.lastErrorCode as jobErrorCode', 'jobs.lastErrorMessage as jobErrorMessage'])
+    .where('cspSubscriptionChanges.state', 'in', ['queued', 'submitted', 'provisioning'])
+    .where('jobs.state', '=', 'failed')
+    .orderBy('cspSubscriptionChanges.createdAt')
+    .limit(limit)
+    .execute();
 }

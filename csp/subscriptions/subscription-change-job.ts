@@ -11,6 +11,7 @@ import type { CspCustomer, CspPartner, CspSubscription, CspSubscriptionChange } 
 import { openPartnerCenter } from '../partner-center/open-partner-center.ts';
 import type { PartnerCenterClient } from '../partner-center/partner-center-client.ts';
 import { fieldsFromPartnerCenter, readPartnerCenterSubscription, subscriptionPath, type PartnerCenterSubscription } from './partner-center-subscription.ts';
+import { findPlacedOrder, isCartAlreadySubmitted } from './placed-order.ts';
 import { formatShare, increaseCharge, purchaseCharge, type TermDuration } from './proration.ts';
 
 export const subscriptionChangeJobKind = 'csp.subscription-change';
@@ -128,7 +129,15 @@ async function placeOrder({ deps, pc, change, subscription, customer }: ChangeCo
     cartId = cart.body.id;
     await setChangeCart(deps.db, change.id, cartId, deps.clock.now());
   }
-  const checkout = await pc.call<CheckoutResult>('POST', `${customerPath}/carts/${encodeURIComponent(cartId)}/checkout`, { requestId: change.requestId });
+  let checkout: { status: number; body: CheckoutResult };
+  try {
+    checkout = await pc.call<CheckoutResult>('POST', `${customerPath}/carts/${encodeURIComponent(cartId)}/checkout`, { requestId: change.requestId });
+  } catch (error) {
+    // A retry Partner Center did not replay: the first checkout placed the order; find it.
+    if (!isCartAlreadySubmitted(error)) throw error;
+    const placed = await findPlacedOrder(deps.db, pc, customer, { ...change, cartId }, { offerId: input.offerId, quantity: input.quantity, name: input.name, termDuration: subscription.isNewCommerce ? input.termDuration : null });
+    checkout = { status: 200, body: { orders: [placed] } };
+  }
   const order = checkout.body.orders?.[0];
   const partnerCenterId = order?.lineItems[0]?.subscriptionId;
   if (!order || !partnerCenterId) {

@@ -7,7 +7,7 @@ import type { SecretBox } from '../../core/secret-box.ts';
 import { requireCustomer } from '../customers/require-customer.ts';
 import { findPartnerById } from '../data/partners.ts';
 import {
-  findLiveSubscriptionOfOffer, findSubscriptionByRef, insertOrderingSubscription, licencesOfCustomer, listSubscriptions, lockForChange, openChanges, setChangeJob,
+  findLiveSubscriptionOfOffer, findSubscriptionByRef, insertOrderingSubscription, licencesOfCustomer, listSubscriptions, lockForChange, openChanges, setChangeJob, type CapGuard,
 } from '../data/subscriptions.ts';
 import type { CspCustomer, CspPartner, CspSubscription, CspSubscriptionChange } from '../data/tables.ts';
 import { findCustomerById } from '../data/customers.ts';
@@ -57,12 +57,27 @@ function checkRange(quantity: number, minimum: number, maximum: number, name: st
   }
 }
 
+/**
+ * The partner's licence cap per customer, over all the customer's seat-based subscriptions (other
+ * offers too, imported ones too): `quantity` is what the subscription being ordered or changed
+ * would hold; the others are counted from the table. Checked once early (before Partner Center is
+ * asked anything) and again in the transaction that writes the change (`capGuard`), where the
+ * customer's row is locked, so two orders or increases at once cannot both pass.
+ */
 async function checkCap(db: Db, partner: CspPartner, customer: CspCustomer, quantity: number, exceptSubscriptionId?: string): Promise<void> {
   if (partner.licenceCapPerCustomer < 0) return;
   const held = await licencesOfCustomer(db, customer.id, exceptSubscriptionId);
-  if (held + quantity > partner.licenceCapPerCustomer) {
-    throw new LanyardError('CSP_LICENCE_CAP_EXCEEDED', `partner ${partner.slug} sells at most ${partner.licenceCapPerCustomer} licences to one customer; ${customer.domain} holds ${held} in other subscriptions, so ${quantity} more would make ${held + quantity}`, { cap: partner.licenceCapPerCustomer, held, requested: quantity });
-  }
+  if (held + quantity > partner.licenceCapPerCustomer) throw capExceeded(partner, customer, quantity, held);
+}
+
+function capGuard(partner: CspPartner, customer: CspCustomer, quantity: number): CapGuard | undefined {
+  if (partner.licenceCapPerCustomer < 0) return undefined;
+  return { cap: partner.licenceCapPerCustomer, quantity, refuse: (held) => capExceeded(partner, customer, quantity, held) };
+}
+
+function capExceeded(partner: CspPartner, customer: CspCustomer, quantity: number, held: number): LanyardError {
+  const left = Math.max(0, partner.licenceCapPerCustomer - held);
+  return new LanyardError('CSP_LICENCE_CAP_EXCEEDED', `partner ${partner.slug} sells at most ${partner.licenceCapPerCustomer} licences to one customer; ${customer.domain} holds ${held} in its other seat-based subscriptions, so ${quantity} here would make ${held + quantity} (at most ${left} fit)`, { cap: partner.licenceCapPerCustomer, held, requested: quantity, total: held + quantity, available: left });
 }
 
 async function enqueueChange(db: Db, change: CspSubscriptionChange, now: Date): Promise<CspSubscriptionChange> {
@@ -103,7 +118,7 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
   const chosen = orderTerms({ term: request.term, billing: request.billing }, align, existing);
   const { offer, term } = await resolveOffer(pc, customer.country ?? 'US', request.offerId, { ...chosen, termAsked: request.term !== undefined, billingAsked: request.billing !== undefined });
   checkRange(quantity, offer.minimumQuantity, offer.maximumQuantity, offer.name);
-  await checkCap(deps.db, partner, customer, quantity);
+  if (offer.seatBased) await checkCap(deps.db, partner, customer, quantity);
   const customTermEndDate = align && offer.isNewCommerce ? coTermEnd(await allowedTermEnds(pc, customer, term.termDuration), existing) ?? null : null;
 
   const name = request.name?.trim() || offer.name;
@@ -133,6 +148,7 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
     },
     { id: changeId, kind: 'order', cartRequestId: randomUUID(), input: JSON.stringify(input), previousQuantity: 0, requestedBy: actor },
     now,
+    offer.seatBased ? capGuard(partner, customer, quantity) : undefined,
   );
   if (!written) {
     // Another order of this offer got in first (the unique index said so).
@@ -164,9 +180,9 @@ function lockedError(subscription: CspSubscription): LanyardError {
 }
 
 /** Locks the subscription for `change` (compare-and-set) and queues its job; CSP_SUBSCRIPTION_LOCKED when another holds it. */
-async function startChange(deps: SubscriptionDeps, subscription: CspSubscription, change: { kind: CspSubscriptionChange['kind']; input: Record<string, unknown> }, actor: string): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange }> {
+async function startChange(deps: SubscriptionDeps, subscription: CspSubscription, change: { kind: CspSubscriptionChange['kind']; input: Record<string, unknown> }, actor: string, cap?: CapGuard & { readonly customerId: string }): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange }> {
   const now = deps.clock.now();
-  const written = await lockForChange(deps.db, subscription.id, { kind: change.kind, input: JSON.stringify(change.input), previousQuantity: subscription.quantity, requestedBy: actor }, now);
+  const written = await lockForChange(deps.db, subscription.id, { kind: change.kind, input: JSON.stringify(change.input), previousQuantity: subscription.quantity, requestedBy: actor }, now, ['active'], cap);
   if (!written) {
     const again = (await findSubscriptionByRef(deps.db, subscription.id))!;
     if (again.lockedByChange) throw lockedError(again);
@@ -197,7 +213,7 @@ export async function setQuantity(deps: SubscriptionDeps, ref: string, value: st
   if (quantity === 0) return terminateSubscription(deps, ref, actor);
   const { subscription, customer, partner } = await changeable(deps, ref);
   checkRange(quantity, subscription.minimumQuantity, subscription.maximumQuantity, subscription.name);
-  if (quantity > subscription.quantity) await checkCap(deps.db, partner, customer, quantity, subscription.id);
+  if (quantity > subscription.quantity && subscription.seatBased === 1) await checkCap(deps.db, partner, customer, quantity, subscription.id);
   if (quantity < subscription.quantity) {
     const pc = openPartnerCenter(deps, partner, actor);
     const resource = await readPartnerCenterSubscription(pc, customer, subscription);
@@ -217,7 +233,8 @@ export async function setQuantity(deps: SubscriptionDeps, ref: string, value: st
       }
     }
   }
-  return startChange(deps, subscription, { kind: 'quantity', input: { quantity } }, actor);
+  const guard = quantity > subscription.quantity && subscription.seatBased === 1 ? capGuard(partner, customer, quantity) : undefined;
+  return startChange(deps, subscription, { kind: 'quantity', input: { quantity } }, actor, guard ? { ...guard, customerId: customer.id } : undefined);
 }
 
 /**

@@ -8,6 +8,7 @@ import { PartnerCenterError } from './errors.ts';
 import type { Partner } from './model.ts';
 import { applyCustomerSeed, applyPartnerSeed, catalogFromSeed, catalogSchema, customerSchema, partnerSchema, partnerThrottleSchema } from './seed.ts';
 
+const replaySchema = z.strictObject({ enabled: z.boolean() });
 const slowChangesSchema = z.strictObject({ share: z.number().min(0).max(1), seconds: z.number().positive().optional() });
 
 /**
@@ -46,6 +47,12 @@ export function registerPartnerCenterControlRoutes(router: Router, context: Emul
     const input = partnerThrottleSchema.parse(await readJsonBody(ctx));
     partner.throttle = { ...partner.throttle, ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) };
     ctx.body = partner.throttle;
+  });
+  // { "enabled": false }: a retried call with the same MS-RequestId is not replayed (a new call).
+  router.put(`${prefix}/partners/:tenantId/request-id-replay`, async (ctx) => {
+    const partner = partnerOrThrow(context, ctx.params.tenantId);
+    partner.replayRequestIds = replaySchema.parse(await readJsonBody(ctx)).enabled;
+    ctx.body = { enabled: partner.replayRequestIds };
   });
   router.put(`${prefix}/partners/:tenantId/slow-changes`, async (ctx) => {
     const partner = partnerOrThrow(context, ctx.params.tenantId);

@@ -22,6 +22,8 @@ export interface Partner {
   slowChangeSeconds: number;
   /** Accumulates `slowChangeShare` so the share is met exactly and deterministically. */
   slowChangeCredit: number;
+  /** false: a reused MS-RequestId is a new call (no replay); see service.ts. Absent = true. */
+  replayRequestIds?: boolean;
 }
 
 /** EMULATOR CHOICE: a list price per licence for one full term (Partner Center publishes prices in price sheets). */

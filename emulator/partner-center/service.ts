@@ -70,7 +70,12 @@ async function respond(ctx: Context, context: EmulatorContext): Promise<PartnerC
 
   const clientRequestId = ctx.get('ms-requestid');
   const replayKey = `${caller.partner.tenantId}/${clientRequestId}`;
-  const recorded = route.idempotent && clientRequestId ? context.state.partnerCenter.recordedResponses.get(replayKey) : undefined;
+  // EMULATOR CHOICE: replay can be switched off per partner (control API `request-id-replay`).
+  // Microsoft documents MS-RequestId as the client's id "for idempotency" without promising how long
+  // an answer is kept or that every front end has it; a retry it does not recognise is a new call,
+  // and a second checkout of the same cart is then 400 / 800065 "cart already submitted".
+  const replay = caller.partner.replayRequestIds !== false;
+  const recorded = replay && route.idempotent && clientRequestId ? context.state.partnerCenter.recordedResponses.get(replayKey) : undefined;
   // EMULATOR CHOICE: a reused MS-RequestId replays only for the same method and path; elsewhere it is a new call.
   if (recorded && recorded.method === ctx.method && recorded.path === path) return { status: recorded.status, body: recorded.body };
 

@@ -103,6 +103,34 @@ describe('CSP delegated tenant access', () => {
     expect((await findPartnerBySlug(world.lanyard.context.db, world.partnerSlug))?.tokenState).toBe('valid');
   });
 
+  it('`csp customer consent-app` consents the partner app through Partner Center (nothing seeded), idempotently; then `users export --dry-run` works for the linked org', async () => {
+    const fourth = customerTenant('fourthcoffeecsp', false);
+    await seedOrganization(world.lanyard.context, { slug: 'fourthcoffee', domain: 'fourthcoffeecsp.example' });
+    expect((await cli(['csp', 'customer', 'import', world.partnerSlug])).code).toBe(0);
+    expect((await cli(['csp', 'customer', 'link', 'fourthcoffeecsp.onmicrosoft.com', '--org', 'fourthcoffee'])).code).toBe(0);
+    // Before the consent: the app has no service principal in the customer tenant (AADSTS7000229).
+    const before = await cli(['users', 'export', 'fourthcoffee', '--dry-run']);
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain('AADSTS7000229');
+
+    const consented = await cli(['csp', 'customer', 'consent-app', 'fourthcoffeecsp.onmicrosoft.com']);
+    expect(consented.code, consented.stderr).toBe(0);
+    expect(consented.json()).toMatchObject({ outcome: 'consented', tenantId: fourth.id, applicationId: world.partnerTenant.apps[0]!.clientId, partner: world.partnerSlug });
+    const inPartnerCenter = world.emulator.state.partnerCenter.customers.get(fourth.id)!.applicationConsents.get(world.partnerTenant.apps[0]!.clientId);
+    expect(JSON.stringify(inPartnerCenter?.applicationGrants)).toContain('User.ReadWrite.All');
+    // Again: Partner Center's 409 "already exists" is success.
+    const again = await cli(['csp', 'customer', 'consent-app', 'fourthcoffeecsp.onmicrosoft.com']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().outcome).toBe('already-consented');
+
+    const exported = await cli(['users', 'export', 'fourthcoffee', '--dry-run']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.json().run).toMatchObject({ kind: 'export', dryRun: true, status: 'completed' });
+    const audit = (await listAuditEvents(world.lanyard.context.db, {})).filter((event) => event.action === 'csp.customer.consent-app');
+    expect(audit.map((event) => event.outcome)).toEqual(['success', 'success']);
+    expect((await cli(['csp', 'customer', 'consent-app', 'nosuch.onmicrosoft.com'])).code).toBe(1);
+  });
+
   it('shares one redemption between concurrent token requests and caches the token', async () => {
     const access = createDelegatedTenantAccess({ db: world.lanyard.context.db, secretBox: world.lanyard.context.secretBox, clock: { now: () => new Date(), sleep: async () => {} } });
     const organization = (await world.lanyard.context.db.selectFrom('organizations').selectAll().where('slug', '=', 'adatum').executeTakeFirst())!;

@@ -151,10 +151,14 @@ describe('application consents', () => {
     expect(created.status).toBe(201);
     const token = await fetchAccessToken(pc.emulator, { tenant: customer, clientId: pc.appId, clientSecret: 'partner-secret' });
     expect((await graphRequest(pc.emulator, token, 'GET', '/users')).status).toBe(200);
+    // Graph's grants are also a tenant-wide delegated grant (what the partner's refresh token at the customer's authority uses).
+    const delegated = pc.emulator.state.delegatedAccess.consents.list().find((grant) => grant.tenantId === customer.id && grant.clientId === pc.appId);
+    expect(delegated).toMatchObject({ principal: 'AllPrincipals' });
     const again = await pcRequest(pc, 'POST', `/customers/${customer.id}/applicationconsents`, consent);
     expect(again.status).toBe(409);
     expect(again.body?.description).toMatch(/already exists/);
     expect((await pcRequest(pc, 'DELETE', `/customers/${customer.id}/applicationconsents/${pc.appId}`)).status).toBe(204);
     expect(customer.apps.some((app) => app.clientId === pc.appId)).toBe(false);
+    expect(pc.emulator.state.delegatedAccess.consents.list().some((grant) => grant.tenantId === customer.id && grant.clientId === pc.appId)).toBe(false);
   });
 });

@@ -143,6 +143,23 @@ describe('carts', () => {
     expect([twice.status, pcErrorCode(twice)]).toEqual([400, 800065]);
   });
 
+  it('with MS-RequestId replay switched off, a retried checkout is a new call: 400 800065, nothing placed twice', async () => {
+    const cart = await pcRequest(pc, 'POST', `/customers/${customerId}/carts`, { lineItems: [{ id: 0, catalogItemId: businessBasic, quantity: 1, billingCycle: 'monthly', termDuration: 'P1M' }] });
+    const headers = { 'MS-RequestId': '9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a' };
+    const switched = await control(pc, 'PUT', `/partner-center/partners/${pc.partner.id}/request-id-replay`, { enabled: false });
+    expect(await switched.json()).toEqual({ enabled: false });
+    try {
+      const before = pc.emulator.state.partnerCenter.orders.size;
+      expect((await pcRequest(pc, 'POST', `/customers/${customerId}/carts/${cart.body?.id as string}/checkout`, undefined, headers)).status).toBe(201);
+      const retried = await pcRequest(pc, 'POST', `/customers/${customerId}/carts/${cart.body?.id as string}/checkout`, undefined, headers);
+      expect([retried.status, pcErrorCode(retried)]).toEqual([400, 800065]);
+      expect(pc.emulator.state.partnerCenter.orders.size).toBe(before + 1);
+    } finally {
+      await control(pc, 'PUT', `/partner-center/partners/${pc.partner.id}/request-id-replay`, { enabled: true });
+    }
+    expect((await control(pc, 'PUT', `/partner-center/partners/${pc.partner.id}/request-id-replay`, { enabled: 'no' })).status).toBe(400);
+  });
+
   it('refuses checkout without MCA and forgets carts after 7 days', async () => {
     const noMca = seedCustomer(pc, 'cartnomca', { mcaAccepted: false });
     const cart = await pcRequest(pc, 'POST', `/customers/${noMca.id}/carts`, { lineItems: [{ catalogItemId: businessBasic, quantity: 1, billingCycle: 'monthly', termDuration: 'P1M' }] });
