@@ -22,16 +22,9 @@ import { startFederationStack, type FederationStack } from './federation-stack.t
  *   enroll → licences set-default + org set-usage-location → users export (delegated access)
  *   → Microsoft 365 sign-in page → home realm discovery → Lanyard → password → TOTP → login.srf.
  *
- * One step is not driven by Lanyard, because Lanyard has no command for it yet (docs/csp.md, "Not
- * built yet"): consenting the partner's app **for delegated Graph permissions in the new customer's
- * tenant**. In Microsoft 365 a customer admin (or Partner Center's application consent for the
- * partner's multi-tenant app) grants it; here the test grants it through the emulator's control API
- * (`POST /_emulator/tenants/{id}/consents`), exactly the tenant-wide admin consent Entra would then
- * hold (with the app's service principal). Without it Entra refuses the customer-tenant token with
- * AADSTS7000229 (no service principal for the partner's app there), which the test checks first, so
- * the gap is visible rather than papered over. When `lanyard csp customer consent-app <customer>`
- * (Partner Center's application consent, built on another branch) is merged, step 3 becomes that
- * command as a CLI process and the control-API call goes.
+ * Step 3 is Partner Center's application consent for the partner's app in the new customer's
+ * tenant (`lanyard csp customer consent-app`); before it, the customer-tenant token is refused with
+ * AADSTS7000229, which the test checks first, so the step is shown to be needed.
  */
 const partnerSlug = 'northwindcsp';
 const agentUpn = `agent@${partnerSlug}.onmicrosoft.com`;
@@ -41,7 +34,6 @@ const ownDomain = `${prefix}.test`;
 const upn = `ada@${ownDomain}`;
 const password = 'a long chain passphrase';
 /** What Lanyard's delegated Graph calls need in the customer tenant: domains, federation, users, licences, the pre-flight's role read. */
-const delegatedGraphScopes = ['Domain.ReadWrite.All', 'Domain-InternalFederation.ReadWrite.All', 'User.ReadWrite.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'RoleManagement.Read.Directory'];
 
 let pdns: PowerDnsServer;
 let stack: FederationStack;
@@ -122,8 +114,8 @@ describe('from order to sign-in', () => {
     expect(subscription).toMatchObject({ offerId: businessBasic, quantity: 5, status: 'active' });
     expect(tenant.skus.get(businessBasicSkuId)).toMatchObject({ skuPartNumber: 'O365_BUSINESS_ESSENTIALS' });
 
-    // 3. The partner app's delegated consent in the customer tenant: not a Lanyard command yet (see
-    //    the comment at the top). Without it the customer-tenant token is refused, naming the customer.
+    // 3. The partner app consented in the customer tenant. Without it the customer-tenant token is
+    //    refused, naming the customer, and nothing is recorded.
     const refused = await runCli(['csp', 'domain', 'add', customerDomain, ownDomain, '--json'], env);
     expect(refused.code, refused.stdout).toBe(1);
     expect(refused.stderr + refused.stdout).toContain('CSP_TOKEN_REFUSED');
@@ -131,7 +123,7 @@ describe('from order to sign-in', () => {
     // The refusal concerns that one customer: nothing recorded for the domain, the partner's token still valid.
     expect(await cli(['csp', 'domain', 'list', customerDomain])).toEqual([]);
     expect(await cli(['csp', 'partner', 'status', partnerSlug])).toMatchObject({ state: 'valid' });
-    await controlCall(`/tenants/${tenantId}/consents`, 'POST', { clientId: partnerAppId, scopes: delegatedGraphScopes.map((scope) => `https://graph.microsoft.com/${scope}`) });
+    expect(await cli(['csp', 'customer', 'consent-app', customerDomain])).toMatchObject({ tenantId });
 
     // 4. The domain: added to the tenant, TXT written to PowerDNS, verified by the emulator through
     //    PowerDNS, service records written, then federated, all through the partner's delegated access.
