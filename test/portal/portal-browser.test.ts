@@ -13,6 +13,7 @@ import { findUserByUpn } from '../../core/db/users.ts';
 import { insertRun } from '../../provisioning/data/provisioning-runs.ts';
 import { artifactsDirectory, launchChromium } from '../e2e/browser.ts';
 import { testPassword } from '../harness/seed.ts';
+import { seriousAxeViolations } from './axe.ts';
 import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
 
 const shots = path.join(artifactsDirectory, 'portal');
@@ -70,8 +71,9 @@ describe('admin portal in Chromium', () => {
   }
 
   /**
-   * What we can check without axe-core (not installed): the style sheet loaded under the CSP, one
-   * h1, every visible form control has a label, every link and button has a name, lang is set.
+   * axe-core in the page (no serious or critical violation), and beside it what axe does not ask:
+   * the style sheet loaded under the CSP, one h1, every visible form control has a label, every
+   * link and button has a name, lang is set.
    */
   async function checkPage(page: Page): Promise<void> {
     // A string: it runs in the page (this project's TypeScript has no DOM types).
@@ -90,6 +92,7 @@ describe('admin portal in Chromium', () => {
     })()`);
     expect(report.problems, page.url()).toEqual([]);
     expect(report.background, 'portal.css applied').toBe('rgb(243, 244, 246)');
+    expect(await seriousAxeViolations(page), `axe-core on ${page.url()}`).toEqual([]);
   }
 
   it('signs in the operator, who sees every organization and the installation pages', async () => {
@@ -191,6 +194,7 @@ describe('admin portal in Chromium', () => {
     await page.goto(`${world.url}/admin/orgs/fabrikam/users`);
     await screenshots(page, 'users-reseller');
     expect((await page.goto(`${world.url}/admin/orgs/tailspin/users`))?.status()).toBe(403);
+    expect(await seriousAxeViolations(page), 'axe-core on the refusal page').toEqual([]);
     await screenshots(page, 'refused-reseller');
 
     // An attacker's page on another site posts the disable form into the reseller's signed-in browser.
@@ -222,6 +226,9 @@ describe('admin portal in Chromium', () => {
     await page.goto(`${world.url}/admin/signin`);
     await checkPage(page);
     await screenshots(page, 'signin');
+    // The check itself finds a violation when there is one: an unlabelled field added to the page.
+    await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input type="text" name="unlabelled">')`);
+    expect((await seriousAxeViolations(page)).map((v) => v.id)).toContain('label');
     await context.close();
     expect(cspViolations).toEqual([]);
   }, 30_000);
