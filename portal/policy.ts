@@ -54,12 +54,16 @@ const policy = {
   'audit.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   /** Whether everyone must pass TOTP: dangerous (re-authentication required). */
   'organization.mfa-policy': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  'domains.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  'domains.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Federate or unfederate a domain in the tenant: dangerous (re-authentication required). */
+  'domains.federate': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

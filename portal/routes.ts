@@ -10,6 +10,7 @@ import { listAdmins, organizationTarget, reachableOrganizations, requireCan, req
 import { renderPortalPage, type NavGroup } from './pages/layout.ts';
 import { adminsBody, auditBody, homeBody, overviewBody, usersBody } from './pages/pages.ts';
 import { portalCss, portalCssPath } from './pages/styles.ts';
+import { registerDomainRoutes } from './domain-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -106,6 +107,8 @@ export function portalRouter(deps: PortalDeps): Router {
     });
   }
 
+  registerDomainRoutes(router, deps, { pageSession, postSession, apiSession, page, doneNotices });
+
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
     if (!request) return;
@@ -174,6 +177,9 @@ const doneNotices: Record<string, string> = {
   enable: 'The account is enabled.',
   'reset-mfa': 'The authenticator is removed: the person sets up a new one at their next sign-in.',
   'mfa-policy': 'The MFA policy is saved.',
+  'domain-add': 'The domain is added.',
+  federate: 'The domain is federated: Microsoft now sends its sign-ins to Lanyard.',
+  unfederate: 'The domain is managed by Microsoft again (allow up to two hours everywhere).',
 };
 
 function auditFilterOf(ctx: Context): AuditFilter {
@@ -205,7 +211,12 @@ function navFor(request: AdminRequest, organization?: Organization): NavGroup[] 
   const groups: NavGroup[] = [{ title: 'Portal', items: [{ href: '/admin', label: 'Organizations' }] }];
   if (organization) {
     // Only pages this admin may open: the rule was already asked for this organization by the route.
-    const items = [{ href: `/admin/orgs/${organization.slug}`, label: 'Overview' }, { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' }, { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' }];
+    const items = [
+      { href: `/admin/orgs/${organization.slug}`, label: 'Overview' },
+      { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' },
+      { href: `/admin/orgs/${organization.slug}/domains`, label: 'Domains & federation' },
+      { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' },
+    ];
     groups.push({ title: organization.name, items });
   }
   const installationItems = [

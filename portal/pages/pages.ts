@@ -4,11 +4,7 @@ import type { GrantView } from '../admins.ts';
 import type { AuditFilter } from '../views/audit.ts';
 import type { OrganizationOverview } from '../views/organization-overview.ts';
 import type { UserRow } from '../views/users.ts';
-
-const badge = (text: string, tone: 'ok' | 'warn' | 'bad' | '' = '') => html`<span class="badge ${tone}">${text}</span>`;
-const time = (iso: string | null) => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : html`<span class="hint">never</span>`);
-const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
-const notice = (text: string | undefined) => (text ? html`<p class="notice" role="status" id="notice">${text}</p>` : '');
+import { badge, csrfField, notice, time } from './parts.ts';
 
 export function homeBody(organizations: readonly Organization[]): SafeHtml {
   return html`<h1>Organizations</h1>
