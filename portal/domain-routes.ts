@@ -29,7 +29,7 @@ export interface RouteKit {
  * answer the list and the pre-flight.
  */
 export function registerDomainRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
-  const { context } = deps;
+  const context = { ...deps.context, delegatedAccess: deps.services.delegatedTenantAccess };
   const { db, config } = context;
   const domainsOf = async (organization: Organization) => (await organizationOverview(db, organization, deps.clock.now())).domains;
 

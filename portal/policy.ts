@@ -54,6 +54,10 @@ const policy = {
   'audit.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   /** Whether everyone must pass TOTP: dangerous (re-authentication required). */
   'organization.mfa-policy': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** The signing keys: the operator's, since every organization's federation trusts them. */
+  'keys.view': { on: 'installation', roles: ['operator'] },
+  /** One rollover step: dangerous (re-authentication required). */
+  'keys.rotate': { on: 'installation', roles: ['operator'] },
   'domains.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   'domains.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Federate or unfederate a domain in the tenant: dangerous (re-authentication required). */
@@ -63,7 +67,7 @@ const policy = {
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

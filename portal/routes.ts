@@ -11,6 +11,7 @@ import { renderPortalPage, type NavGroup } from './pages/layout.ts';
 import { adminsBody, auditBody, homeBody, overviewBody, usersBody } from './pages/pages.ts';
 import { portalCss, portalCssPath } from './pages/styles.ts';
 import { registerDomainRoutes } from './domain-routes.ts';
+import { registerKeyRoutes } from './key-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -107,7 +108,9 @@ export function portalRouter(deps: PortalDeps): Router {
     });
   }
 
-  registerDomainRoutes(router, deps, { pageSession, postSession, apiSession, page, doneNotices });
+  const kit = { pageSession, postSession, apiSession, page, doneNotices };
+  registerDomainRoutes(router, deps, kit);
+  registerKeyRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -180,6 +183,9 @@ const doneNotices: Record<string, string> = {
   'domain-add': 'The domain is added.',
   federate: 'The domain is federated: Microsoft now sends its sign-ins to Lanyard.',
   unfederate: 'The domain is managed by Microsoft again (allow up to two hours everywhere).',
+  'create-next': 'Step 1 done: the next key is created and every federated domain trusts it. Activate it once Microsoft has picked it up.',
+  activate: 'Step 2 done: the next key now signs; the old one stays trusted until it is retired.',
+  'retire-previous': 'Step 3 done: the previous key is retired everywhere.',
 };
 
 function auditFilterOf(ctx: Context): AuditFilter {
@@ -222,6 +228,7 @@ function navFor(request: AdminRequest, organization?: Organization): NavGroup[] 
   const installationItems = [
     ...(can(admin, 'installation.view', installation) ? [{ href: '/admin/audit', label: 'Audit log (everything)' }] : []),
     ...(can(admin, 'admins.manage', installation) ? [{ href: '/admin/admins', label: 'Admins' }] : []),
+    ...(can(admin, 'keys.view', installation) ? [{ href: '/admin/keys', label: 'Signing keys' }] : []),
   ];
   if (installationItems.length) groups.push({ title: 'This Lanyard', items: installationItems });
   return groups;

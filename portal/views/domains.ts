@@ -1,4 +1,5 @@
 import type { AppContext } from '../../core/context.ts';
+import type { TenantGraphDeps } from '../../provisioning/tenant/graph-client.ts';
 import { findDomainByName } from '../../core/db/domains.ts';
 import type { Domain, Organization } from '../../core/db/schema.ts';
 import { LanyardError, isLanyardError } from '../../core/errors.ts';
@@ -16,6 +17,9 @@ import type { Admin } from '../policy.ts';
  * itself, and works only on a domain of the organization in the URL (federateDomain and
  * unfederateDomain take a bare domain name, so the scope is checked here, before them).
  */
+
+/** The server's context, with the CSP module's delegated access for organizations reached through a partner. */
+export type FederationContext = AppContext & Pick<TenantGraphDeps, 'delegatedAccess'>;
 
 /** A domain of this organization by name; another organization's domain is simply not found. */
 export async function requireDomainOf(context: AppContext, organization: Organization, name: string): Promise<Domain> {
@@ -58,7 +62,7 @@ export type FederationPreview =
   | { readonly ready: true; readonly report: FederateReport }
   | { readonly ready: false; readonly checks: readonly PreflightCheck[]; readonly message: string };
 
-export async function previewFederation(context: AppContext, admin: Admin, organization: Organization, domain: Domain, choice: FederationChoice): Promise<FederationPreview> {
+export async function previewFederation(context: FederationContext, admin: Admin, organization: Organization, domain: Domain, choice: FederationChoice): Promise<FederationPreview> {
   requireCan(admin, 'domains.federate', await organizationTarget(context.db, organization));
   try {
     return { ready: true, report: await federateDomain(context, { domain: domain.name, ...choice, dryRun: true }, admin.actor) };
@@ -72,17 +76,17 @@ export async function previewFederation(context: AppContext, admin: Admin, organ
 }
 
 /** Federates for real (the checks run again: the tenant may have changed since the preview). */
-export async function federateOrganizationDomain(context: AppContext, admin: Admin, organization: Organization, domain: Domain, choice: FederationChoice): Promise<FederateReport> {
+export async function federateOrganizationDomain(context: FederationContext, admin: Admin, organization: Organization, domain: Domain, choice: FederationChoice): Promise<FederateReport> {
   requireCan(admin, 'domains.federate', await organizationTarget(context.db, organization));
   return federateDomain(context, { domain: domain.name, ...choice, dryRun: false }, admin.actor);
 }
 
-export async function previewUnfederation(context: AppContext, admin: Admin, organization: Organization, domain: Domain): Promise<UnfederateReport> {
+export async function previewUnfederation(context: FederationContext, admin: Admin, organization: Organization, domain: Domain): Promise<UnfederateReport> {
   requireCan(admin, 'domains.federate', await organizationTarget(context.db, organization));
   return unfederateDomain(context, { domain: domain.name, dryRun: true }, admin.actor);
 }
 
-export async function unfederateOrganizationDomain(context: AppContext, admin: Admin, organization: Organization, domain: Domain): Promise<UnfederateReport> {
+export async function unfederateOrganizationDomain(context: FederationContext, admin: Admin, organization: Organization, domain: Domain): Promise<UnfederateReport> {
   requireCan(admin, 'domains.federate', await organizationTarget(context.db, organization));
   return unfederateDomain(context, { domain: domain.name, dryRun: false }, admin.actor);
 }
