@@ -58,6 +58,11 @@ const policy = {
   'keys.view': { on: 'installation', roles: ['operator'] },
   /** One rollover step: dangerous (re-authentication required). */
   'keys.rotate': { on: 'installation', roles: ['operator'] },
+  'agents.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Register (key shown once) or revoke a directory agent. */
+  'agents.manage': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Let the next sync disable the accounts the deletion guard held back: dangerous (re-authentication required). */
+  'agents.confirm-deletions': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   'domains.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   'domains.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Federate or unfederate a domain in the tenant: dangerous (re-authentication required). */
@@ -67,7 +72,7 @@ const policy = {
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

@@ -12,6 +12,7 @@ import { adminsBody, auditBody, homeBody, overviewBody, usersBody } from './page
 import { portalCss, portalCssPath } from './pages/styles.ts';
 import { registerDomainRoutes } from './domain-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
+import { registerAgentRoutes } from './agent-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -111,6 +112,7 @@ export function portalRouter(deps: PortalDeps): Router {
   const kit = { pageSession, postSession, apiSession, page, doneNotices };
   registerDomainRoutes(router, deps, kit);
   registerKeyRoutes(router, deps, kit);
+  registerAgentRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -183,6 +185,8 @@ const doneNotices: Record<string, string> = {
   'domain-add': 'The domain is added.',
   federate: 'The domain is federated: Microsoft now sends its sign-ins to Lanyard.',
   unfederate: 'The domain is managed by Microsoft again (allow up to two hours everywhere).',
+  'agent-revoke': 'The agent is revoked: its key is refused from its next request on.',
+  'deletions-confirm': 'The deletions are confirmed: the agent\'s next sync disables those accounts.',
   'create-next': 'Step 1 done: the next key is created and every federated domain trusts it. Activate it once Microsoft has picked it up.',
   activate: 'Step 2 done: the next key now signs; the old one stays trusted until it is retired.',
   'retire-previous': 'Step 3 done: the previous key is retired everywhere.',
@@ -221,6 +225,7 @@ function navFor(request: AdminRequest, organization?: Organization): NavGroup[] 
       { href: `/admin/orgs/${organization.slug}`, label: 'Overview' },
       { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' },
       { href: `/admin/orgs/${organization.slug}/domains`, label: 'Domains & federation' },
+      { href: `/admin/orgs/${organization.slug}/agents`, label: 'Directory agents' },
       { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' },
     ];
     groups.push({ title: organization.name, items });
