@@ -126,6 +126,7 @@ export const errorCodes = {
   TENANT_DOMAIN_NOT_FOUND: { status: 404 },
   USER_NOT_FOUND: { status: 404 },
   // 409: conflicts with the current state
+  ADMIN_SELF_DELETE: { status: 409 },
   ADMIN_SETUP_DONE: { status: 409 },
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },

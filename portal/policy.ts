@@ -51,6 +51,13 @@ const policy = {
   'users.change': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   /** Remove the account's authenticator: dangerous (re-authentication required, see reauth.ts). */
   'users.reset-mfa': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Add a local account (it gets an activation link) or edit its name. */
+  'users.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  'users.edit': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** New password and authenticator through an activation link: dangerous (re-authentication required). */
+  'users.reset-password': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Delete an account: dangerous (re-authentication required). */
+  'users.delete': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   'audit.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   /** Whether everyone must pass TOTP: dangerous (re-authentication required). */
   'organization.mfa-policy': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
@@ -72,7 +79,7 @@ const policy = {
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

@@ -13,6 +13,7 @@ import { portalCss, portalCssPath } from './pages/styles.ts';
 import { registerDomainRoutes } from './domain-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
 import { registerAgentRoutes } from './agent-routes.ts';
+import { registerUserRoutes } from './user-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -85,6 +86,7 @@ export function portalRouter(deps: PortalDeps): Router {
       csrfToken: request.csrfToken,
       mayChange: can(request.admin, 'users.change', target),
       mayResetMfa: can(request.admin, 'users.reset-mfa', target),
+      mayAdd: can(request.admin, 'users.add', target),
       freshSecondFactor: hasFreshSecondFactor(deps, request),
       notice: done ? doneNotices[done] : undefined,
     }), organization);
@@ -113,6 +115,7 @@ export function portalRouter(deps: PortalDeps): Router {
   registerDomainRoutes(router, deps, kit);
   registerKeyRoutes(router, deps, kit);
   registerAgentRoutes(router, deps, kit);
+  registerUserRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -185,6 +188,8 @@ const doneNotices: Record<string, string> = {
   'domain-add': 'The domain is added.',
   federate: 'The domain is federated: Microsoft now sends its sign-ins to Lanyard.',
   unfederate: 'The domain is managed by Microsoft again (allow up to two hours everywhere).',
+  edit: 'The account is saved.',
+  delete: 'The account is deleted.',
   'agent-revoke': 'The agent is revoked: its key is refused from its next request on.',
   'deletions-confirm': 'The deletions are confirmed: the agent\'s next sync disables those accounts.',
   'create-next': 'Step 1 done: the next key is created and every federated domain trusts it. Activate it once Microsoft has picked it up.',
