@@ -156,6 +156,7 @@ export const errorCodes = {
   ORG_EXISTS: { status: 409 },
   ORG_HAS_ACCOUNTS: { status: 409 },
   ORG_HAS_DOMAINS: { status: 409 },
+  PROVISIONING_DRY_RUN_REQUIRED: { status: 409 },
   PROVISIONING_FAILED: { status: 409 },
   PROVISIONING_THRESHOLD_EXCEEDED: { status: 409 },
   RUN_FINISHED: { status: 409 },

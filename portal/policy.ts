@@ -70,6 +70,9 @@ const policy = {
   'agents.manage': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Let the next sync disable the accounts the deletion guard held back: dangerous (re-authentication required). */
   'agents.confirm-deletions': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  'provisioning.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Start an import or export: a dry run, or the real run after a completed dry run. */
+  'provisioning.run': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   'domains.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   'domains.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Federate or unfederate a domain in the tenant: dangerous (re-authentication required). */

@@ -14,6 +14,7 @@ import { registerDomainRoutes } from './domain-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
 import { registerAgentRoutes } from './agent-routes.ts';
 import { registerUserRoutes } from './user-routes.ts';
+import { registerProvisioningRoutes } from './provisioning-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -116,6 +117,7 @@ export function portalRouter(deps: PortalDeps): Router {
   registerKeyRoutes(router, deps, kit);
   registerAgentRoutes(router, deps, kit);
   registerUserRoutes(router, deps, kit);
+  registerProvisioningRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -231,6 +233,7 @@ function navFor(request: AdminRequest, organization?: Organization): NavGroup[] 
       { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' },
       { href: `/admin/orgs/${organization.slug}/domains`, label: 'Domains & federation' },
       { href: `/admin/orgs/${organization.slug}/agents`, label: 'Directory agents' },
+      { href: `/admin/orgs/${organization.slug}/provisioning`, label: 'Provisioning' },
       { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' },
     ];
     groups.push({ title: organization.name, items });
