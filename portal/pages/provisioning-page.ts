@@ -22,7 +22,7 @@ ${page.runs.length === 0 ? html`<p class="hint">No provisioning run yet.</p>` : 
 export interface RunPage {
   readonly slug: string;
   readonly report: RunReport;
-  readonly results: ReadonlyArray<{ upn: string; outcome: string; reason: string | null; message: string | null }>;
+  readonly results: ReadonlyArray<{ upn: string; outcome: string; reason: string | null; message: string | null; details: Record<string, unknown> | null }>;
   readonly filter: readonly ProvisioningOutcome[];
   readonly csrfToken: string;
   readonly mayRun: boolean;
@@ -48,8 +48,8 @@ ${(report.counts.disabled ?? 0) > 0 ? html`<div><label><input type="checkbox" na
 <form class="filters" method="get" action="${base}/runs/${report.id}" id="outcome-filter"><fieldset><legend>Show outcomes</legend>
 ${provisioningOutcomes.map((outcome) => html`<label><input type="checkbox" name="outcome" value="${outcome}"${page.filter.includes(outcome) ? html` checked` : ''}> ${outcome}</label> `)}</fieldset>
 <button type="submit">Filter</button></form>
-<div class="table-wrap"><table id="results" class="stack"><thead><tr><th scope="col">Account</th><th scope="col">Outcome</th><th scope="col">Reason</th></tr></thead>
-<tbody>${page.results.map((result) => html`<tr><td>${result.upn}</td><td>${badge(result.outcome, result.outcome === 'failed' ? 'bad' : result.outcome === 'created' || result.outcome === 'updated' ? 'ok' : '')}</td><td data-label="Reason">${result.reason ? html`<code>${result.reason}</code> ` : ''}${result.message ?? ''}</td></tr>`)}</tbody></table></div>
+<div class="table-wrap"><table id="results" class="stack"><thead><tr><th scope="col">Account</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col">Changes</th></tr></thead>
+<tbody>${page.results.map((result) => html`<tr><td>${result.upn}</td><td>${badge(result.outcome, result.outcome === 'failed' ? 'bad' : result.outcome === 'created' || result.outcome === 'updated' ? 'ok' : '')}</td><td data-label="Reason">${result.reason ? html`<code>${result.reason}</code> ` : ''}${result.message ?? '—'}</td><td data-label="Changes">${result.details ? html`<code class="wrap">${JSON.stringify(result.details)}</code>` : '—'}</td></tr>`)}</tbody></table></div>
 ${page.results.length === 0 ? html`<p class="hint">No account matches.</p>` : ''}
 <p><a href="${base}">Back to provisioning</a></p>`;
 }

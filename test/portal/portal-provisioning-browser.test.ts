@@ -51,6 +51,8 @@ describe('portal provisioning in Chromium', () => {
     expect(await page.textContent('#run-report')).toContain('completed');
     expect(await page.textContent('#results')).toContain(people.contosoUser);
     expect(await page.textContent('#run-report')).toContain('created 2');
+    // The diff: what the export would send for each account.
+    expect(await page.textContent('#results')).toContain('"userPrincipalName":"bob@contoso.com"');
     expect(tenantUpns()).toEqual(['breakglass@contoso.onmicrosoft.com']);
     await checkPage(page);
     await screenshots(page, 'provisioning-dry-run-org-admin');
