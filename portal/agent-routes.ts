@@ -46,7 +46,8 @@ export function registerAgentRoutes(router: Router, deps: PortalDeps, kit: Route
     assertPortalCsrf(request, form.get('csrf'));
     const organization = await requireOrganizationFor(db, request.admin, 'agents.manage', ctx.params.slug!);
     const { agent, key } = await registerOrganizationAgent(db, request.admin, organization, form.get('name') ?? '', deps.clock.now());
-    // The key is in this answer only: not cached, and a reload does not register again (no redirect back here).
+    // The key is in this answer only (not cached, never in a URL). A reload re-posts, after the
+    // browser asks, and registers another agent: a redirect would have to carry the key.
     ctx.set('Cache-Control', 'no-store');
     await render(ctx, request, organization, { notice: `The agent ${agent.name} is registered.`, newKey: { name: agent.name, key } });
   });
