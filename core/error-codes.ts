@@ -132,6 +132,7 @@ export const errorCodes = {
   TENANT_DOMAIN_NOT_FOUND: { status: 404 },
   USER_NOT_FOUND: { status: 404 },
   // 409: conflicts with the current state
+  ADMIN_SELF_DELETE: { status: 409 },
   ADMIN_SETUP_DONE: { status: 409 },
   AGENT_ALREADY_REVOKED: { status: 409 },
   API_TOKEN_ALREADY_REVOKED: { status: 409 },
@@ -175,6 +176,7 @@ export const errorCodes = {
   ORG_EXISTS: { status: 409 },
   ORG_HAS_ACCOUNTS: { status: 409 },
   ORG_HAS_DOMAINS: { status: 409 },
+  PROVISIONING_DRY_RUN_REQUIRED: { status: 409 },
   PROVISIONING_FAILED: { status: 409 },
   PROVISIONING_THRESHOLD_EXCEEDED: { status: 409 },
   RUN_FINISHED: { status: 409 },

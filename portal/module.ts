@@ -19,7 +19,7 @@ export const portalModule: LanyardModule = {
   migrations: { '0017-portal': portal },
   commands: adminCommands,
   routes: (host) => {
-    const deps: PortalDeps = { context: host.context, clock: host.clock, csrfKey: csrfKeyOf(host.context.masterKey), idp: idpDeps(host) };
+    const deps: PortalDeps = { context: host.context, clock: host.clock, csrfKey: csrfKeyOf(host.context.masterKey), idp: idpDeps(host), services: host.services, jobs: host.jobs };
     return [portalSignInRouter(deps), portalRouter(deps)];
   },
 };

@@ -51,15 +51,38 @@ const policy = {
   'users.change': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   /** Remove the account's authenticator: dangerous (re-authentication required, see reauth.ts). */
   'users.reset-mfa': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Add a local account (it gets an activation link) or edit its name. */
+  'users.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  'users.edit': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** New password and authenticator through an activation link: dangerous (re-authentication required). */
+  'users.reset-password': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Delete an account: dangerous (re-authentication required). */
+  'users.delete': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   'audit.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
   /** Whether everyone must pass TOTP: dangerous (re-authentication required). */
   'organization.mfa-policy': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** The signing keys: the operator's, since every organization's federation trusts them. */
+  'keys.view': { on: 'installation', roles: ['operator'] },
+  /** One rollover step: dangerous (re-authentication required). */
+  'keys.rotate': { on: 'installation', roles: ['operator'] },
+  'agents.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Register (key shown once) or revoke a directory agent. */
+  'agents.manage': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Let the next sync disable the accounts the deletion guard held back: dangerous (re-authentication required). */
+  'agents.confirm-deletions': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  'provisioning.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  /** Start an import or export: a dry run, or the real run after a completed dry run. */
+  'provisioning.run': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  'domains.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  'domains.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Federate or unfederate a domain in the tenant: dangerous (re-authentication required). */
+  'domains.federate': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

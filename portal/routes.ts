@@ -10,6 +10,11 @@ import { listAdmins, organizationTarget, reachableOrganizations, requireCan, req
 import { renderPortalPage, type NavGroup } from './pages/layout.ts';
 import { adminsBody, auditBody, homeBody, overviewBody, usersBody } from './pages/pages.ts';
 import { portalCss, portalCssPath } from './pages/styles.ts';
+import { registerDomainRoutes } from './domain-routes.ts';
+import { registerKeyRoutes } from './key-routes.ts';
+import { registerAgentRoutes } from './agent-routes.ts';
+import { registerUserRoutes } from './user-routes.ts';
+import { registerProvisioningRoutes } from './provisioning-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -82,6 +87,7 @@ export function portalRouter(deps: PortalDeps): Router {
       csrfToken: request.csrfToken,
       mayChange: can(request.admin, 'users.change', target),
       mayResetMfa: can(request.admin, 'users.reset-mfa', target),
+      mayAdd: can(request.admin, 'users.add', target),
       freshSecondFactor: hasFreshSecondFactor(deps, request),
       notice: done ? doneNotices[done] : undefined,
     }), organization);
@@ -105,6 +111,13 @@ export function portalRouter(deps: PortalDeps): Router {
       ctx.redirect(`/admin/orgs/${organization.slug}/users?done=${verb}`);
     });
   }
+
+  const kit = { pageSession, postSession, apiSession, page, doneNotices };
+  registerDomainRoutes(router, deps, kit);
+  registerKeyRoutes(router, deps, kit);
+  registerAgentRoutes(router, deps, kit);
+  registerUserRoutes(router, deps, kit);
+  registerProvisioningRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -174,6 +187,16 @@ const doneNotices: Record<string, string> = {
   enable: 'The account is enabled.',
   'reset-mfa': 'The authenticator is removed: the person sets up a new one at their next sign-in.',
   'mfa-policy': 'The MFA policy is saved.',
+  'domain-add': 'The domain is added.',
+  federate: 'The domain is federated: Microsoft now sends its sign-ins to Lanyard.',
+  unfederate: 'The domain is managed by Microsoft again (allow up to two hours everywhere).',
+  edit: 'The account is saved.',
+  delete: 'The account is deleted.',
+  'agent-revoke': 'The agent is revoked: its key is refused from its next request on.',
+  'deletions-confirm': 'The deletions are confirmed: the agent\'s next sync disables those accounts.',
+  'create-next': 'Step 1 done: the next key is created and every federated domain trusts it. Activate it once Microsoft has picked it up.',
+  activate: 'Step 2 done: the next key now signs; the old one stays trusted until it is retired.',
+  'retire-previous': 'Step 3 done: the previous key is retired everywhere.',
 };
 
 function auditFilterOf(ctx: Context): AuditFilter {
@@ -205,12 +228,20 @@ function navFor(request: AdminRequest, organization?: Organization): NavGroup[] 
   const groups: NavGroup[] = [{ title: 'Portal', items: [{ href: '/admin', label: 'Organizations' }] }];
   if (organization) {
     // Only pages this admin may open: the rule was already asked for this organization by the route.
-    const items = [{ href: `/admin/orgs/${organization.slug}`, label: 'Overview' }, { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' }, { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' }];
+    const items = [
+      { href: `/admin/orgs/${organization.slug}`, label: 'Overview' },
+      { href: `/admin/orgs/${organization.slug}/users`, label: 'Users' },
+      { href: `/admin/orgs/${organization.slug}/domains`, label: 'Domains & federation' },
+      { href: `/admin/orgs/${organization.slug}/agents`, label: 'Directory agents' },
+      { href: `/admin/orgs/${organization.slug}/provisioning`, label: 'Provisioning' },
+      { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' },
+    ];
     groups.push({ title: organization.name, items });
   }
   const installationItems = [
     ...(can(admin, 'installation.view', installation) ? [{ href: '/admin/audit', label: 'Audit log (everything)' }] : []),
     ...(can(admin, 'admins.manage', installation) ? [{ href: '/admin/admins', label: 'Admins' }] : []),
+    ...(can(admin, 'keys.view', installation) ? [{ href: '/admin/keys', label: 'Signing keys' }] : []),
   ];
   if (installationItems.length) groups.push({ title: 'This Lanyard', items: installationItems });
   return groups;

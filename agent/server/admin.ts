@@ -12,7 +12,7 @@ import { hashAgentKey, newAgentKey } from './agent-keys.ts';
 /**
  * Admin services behind `lanyard agent …`: register, list, revoke agents; read an organization's
  * sync status; confirm deletions held back by the accidental-deletion guard. Every change is
- * audited with actor 'cli'.
+ * audited with its actor ('cli' by default; the admin portal passes its admin's).
  */
 
 /** An agent as shown to admins: never the key hash. */
@@ -55,7 +55,7 @@ function summarize(agent: DirectoryAgent, now: Date): AgentSummary {
  * @example
  *   const { agent, key } = await registerAgent(db, 'contoso', 'dc1-agent');
  */
-export async function registerAgent(db: Db, organizationSlug: string, name: string, now: Date = new Date()): Promise<{ agent: AgentSummary; key: string }> {
+export async function registerAgent(db: Db, organizationSlug: string, name: string, now: Date = new Date(), actor = 'cli'): Promise<{ agent: AgentSummary; key: string }> {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 100) throw new LanyardError('AGENT_NAME_INVALID', 'agent name must be 1 to 100 characters');
   const organization = await requireOrganization(db, organizationSlug);
@@ -67,7 +67,7 @@ export async function registerAgent(db: Db, organizationSlug: string, name: stri
   };
   await insertAgent(db, agent);
   await ensureSyncState(db, organization.id);
-  await recordAuditEvent(db, { actor: 'cli', action: 'agent.register', target: `agent:${id}`, outcome: 'success', details: { organization: organizationSlug, name: trimmed } }, now);
+  await recordAuditEvent(db, { actor, action: 'agent.register', target: `agent:${id}`, outcome: 'success', details: { organization: organizationSlug, name: trimmed } }, now);
   return { agent: summarize(agent, now), key };
 }
 
@@ -88,11 +88,11 @@ export async function listAgents(db: Db, organizationSlug: string, now: Date = n
  * @example
  *   await revokeAgent(db, agentId);
  */
-export async function revokeAgent(db: Db, agentId: string, now: Date = new Date()): Promise<void> {
+export async function revokeAgent(db: Db, agentId: string, now: Date = new Date(), actor = 'cli'): Promise<void> {
   const agent = await findAgentById(db, agentId);
   if (!agent) throw new LanyardError('AGENT_NOT_FOUND', `no agent ${agentId}`);
   if (!(await markAgentRevoked(db, agentId, now))) throw new LanyardError('AGENT_ALREADY_REVOKED', `agent ${agentId} is already revoked`);
-  await recordAuditEvent(db, { actor: 'cli', action: 'agent.revoke', target: `agent:${agentId}`, outcome: 'success' }, now);
+  await recordAuditEvent(db, { actor, action: 'agent.revoke', target: `agent:${agentId}`, outcome: 'success' }, now);
 }
 
 export interface AgentStatus {
@@ -156,13 +156,13 @@ export async function getAgentStatus(db: Db, organizationSlug: string, now: Date
  * @example
  *   const { confirmed } = await confirmPendingDeletions(db, 'contoso'); // then the agent's next run applies them
  */
-export async function confirmPendingDeletions(db: Db, organizationSlug: string, now: Date = new Date()): Promise<{ confirmed: number }> {
+export async function confirmPendingDeletions(db: Db, organizationSlug: string, now: Date = new Date(), actor = 'cli'): Promise<{ confirmed: number }> {
   const organization = await requireOrganization(db, organizationSlug);
   const state = await findSyncState(db, organization.id);
   const pending = state?.pendingDeletionCount ?? null;
   if (pending === null) throw new LanyardError('SYNC_NO_PENDING_DELETIONS', 'no sync is waiting for deletions to be confirmed');
   await db.updateTable('directorySyncStates').set({ confirmedDeletionCount: pending }).where('organizationId', '=', organization.id).execute();
-  await recordAuditEvent(db, { actor: 'cli', action: 'agent.deletions.confirm', target: `organization:${organization.slug}`, outcome: 'success', details: { confirmed: pending } }, now);
+  await recordAuditEvent(db, { actor, action: 'agent.deletions.confirm', target: `organization:${organization.slug}`, outcome: 'success', details: { confirmed: pending } }, now);
   return { confirmed: pending };
 }
 

@@ -48,7 +48,11 @@ export async function completeSignIn(
   }
   // A password proven here makes this address familiar for the account (smart lockout, throttle.ts).
   // An SSO session answering again proves nothing new, so the token path writes nothing more.
-  if (await keepSession(ctx, deps, authentication)) {
+  // The portal keeps a session of its own (portal/session): a portal sign-in leaves no SSO session
+  // behind, or its password and TOTP would sign the same browser in to Microsoft 365 over WS-Fed or
+  // SAML without asking. Its password is always typed (forcePassword), so the address is familiar.
+  const passwordProvenHere = request.protocol === 'portal' ? authentication.session?.passwordAt !== passwordAt : await keepSession(ctx, deps, authentication);
+  if (passwordProvenHere) {
     await recordFamiliarAddress(deps.db, user.id, clientAddress(ctx, deps.config), deps.config.throttle.familiarAddresses);
   }
 

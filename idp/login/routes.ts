@@ -143,6 +143,8 @@ async function showPasswordPage(ctx: Context, deps: IdpDeps, row: SignInRequest,
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/password`,
     username: username ?? request.usernameHint ?? '',
+    // WS-Fed and SAML requests come from Microsoft 365; a portal request from /admin/signin.
+    destination: request.protocol === 'portal' ? 'admin-portal' : 'microsoft-365',
     error,
   });
 }

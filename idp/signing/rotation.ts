@@ -95,9 +95,12 @@ export async function rotateSigningKeys(
  * may still sign with the previous key, so retiring it earlier would make Microsoft refuse those
  * tokens. `force` is for installations where no node is serving.
  */
+/** How long after an activation the previous key may be retired (every node's cache has expired). */
+export const previousKeySettleMilliseconds = signingKeyCacheMilliseconds + 5_000;
+
 function assertCachesSettled(activatedAt: string | null, now: Date, force: boolean): void {
   if (force || activatedAt === null) return;
-  const settleMilliseconds = signingKeyCacheMilliseconds + 5_000;
+  const settleMilliseconds = previousKeySettleMilliseconds;
   const waited = now.getTime() - Date.parse(activatedAt);
   if (waited >= settleMilliseconds) return;
   const retryAfterSeconds = Math.ceil((settleMilliseconds - waited) / 1000);

@@ -4,11 +4,8 @@ import type { GrantView } from '../admins.ts';
 import type { AuditFilter } from '../views/audit.ts';
 import type { OrganizationOverview } from '../views/organization-overview.ts';
 import type { UserRow } from '../views/users.ts';
-
-const badge = (text: string, tone: 'ok' | 'warn' | 'bad' | '' = '') => html`<span class="badge ${tone}">${text}</span>`;
-const time = (iso: string | null) => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : html`<span class="hint">never</span>`);
-const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
-const notice = (text: string | undefined) => (text ? html`<p class="notice" role="status" id="notice">${text}</p>` : '');
+import { badge, csrfField, notice, time } from './parts.ts';
+import { addUserForm } from './user-page.ts';
 
 export function homeBody(organizations: readonly Organization[]): SafeHtml {
   return html`<h1>Organizations</h1>
@@ -75,6 +72,7 @@ export interface UsersPage {
   readonly csrfToken: string;
   readonly mayChange: boolean;
   readonly mayResetMfa: boolean;
+  readonly mayAdd: boolean;
   /** False when a reset needs a fresh code: its form then asks for one. */
   readonly freshSecondFactor: boolean;
   readonly notice?: string | undefined;
@@ -93,12 +91,13 @@ ${page.mayResetMfa && !page.freshSecondFactor ? html`<p class="hint" id="reauth-
 <thead><tr><th scope="col">User</th><th scope="col">Status</th><th scope="col">Authenticator</th>${page.mayChange || page.mayResetMfa ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
 <tbody>${page.users.map((user) => userRow(page, base, user))}</tbody></table></div>
 ${page.users.length === 0 ? html`<p class="hint">No user matches.</p>` : ''}
-<div class="pager">${page.next ? html`<a class="button secondary" id="next-page" href="${base}?${new URLSearchParams({ ...(page.search && { q: page.search }), after: page.next }).toString()}">Next page</a>` : ''}</div>`;
+<div class="pager">${page.next ? html`<a class="button secondary" id="next-page" href="${base}?${new URLSearchParams({ ...(page.search && { q: page.search }), after: page.next }).toString()}">Next page</a>` : ''}</div>
+${page.mayAdd ? addUserForm(page.organization.slug, page.csrfToken) : ''}`;
 }
 
 function userRow(page: UsersPage, base: string, user: UserRow): SafeHtml {
   const id = `user-${user.id}`;
-  return html`<tr id="${id}"><td><strong>${user.upn}</strong>${user.displayName ? html`<br><span class="hint">${user.displayName}</span>` : ''}<br><a href="/admin/orgs/${page.organization.slug}/audit?${new URLSearchParams({ user: user.upn }).toString()}" aria-label="Sign-in activity of ${user.upn}">Sign-in activity</a></td>
+  return html`<tr id="${id}"><td><strong><a href="${base}/${user.id}">${user.upn}</a></strong>${user.displayName ? html`<br><span class="hint">${user.displayName}</span>` : ''}<br><a href="/admin/orgs/${page.organization.slug}/audit?${new URLSearchParams({ user: user.upn }).toString()}" aria-label="Sign-in activity of ${user.upn}">Sign-in activity</a></td>
 <td>${badge(user.status, user.status === 'active' ? 'ok' : user.status === 'disabled' ? 'bad' : 'warn')}</td>
 <td>${user.mfaEnrolled ? badge('enrolled', 'ok') : badge('not enrolled', 'warn')}</td>
 ${page.mayChange || page.mayResetMfa

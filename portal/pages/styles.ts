@@ -55,6 +55,16 @@ button.danger:hover{background:#991b1b}
 .error{padding:10px 12px;margin:0 0 16px;border-radius:8px;background:#fef2f2;color:#991b1b;border:1px solid #fecaca}
 .notice{padding:10px 12px;margin:0 0 16px;border-radius:8px;background:#eff6ff;color:#1e3a8a;border:1px solid #bfdbfe}
 .hint{font-size:14px;color:#4b5563}
+code.wrap{overflow-wrap:anywhere;font-size:13px}
+pre.code{overflow-x:auto;white-space:pre;font-size:13px;max-width:100%}
+.checklist{list-style:none;padding:0}
+fieldset{border:1px solid #d1d5db;border-radius:8px;padding:8px 12px;margin:0}
+fieldset label{display:inline-flex;align-items:center;gap:4px;white-space:nowrap;margin:2px 12px 2px 0;font-weight:400}
+.checklist>li{padding:8px 12px;margin:0 0 6px;border-radius:8px;border:1px solid #e5e7eb;background:#fff;overflow-wrap:anywhere}
+.checklist>li.ok{border-color:#bbf7d0}
+.checklist>li.bad{border-color:#fecaca;background:#fef2f2;color:#7f1d1d}
+.checklist>li.warn{border-color:#fde68a;background:#fffbeb;color:#78350f}
+a.button.danger{background:#b91c1c}
 .pager{display:flex;gap:12px;margin-top:12px}
 .signin{max-width:420px;margin:48px auto;padding:0 16px}
 .signin label{display:block;margin:16px 0 6px}

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
+import type { Clock } from '../../core/clock.ts';
 import type { Dialect } from '../../core/db/database.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/start.ts';
 import { issueServerCertificate } from '../../emulator/tls/key-store.ts';
@@ -28,7 +29,7 @@ export interface FederationStack {
  * and this process trusts that CA through undici's global dispatcher (MSAL, Graph client and fetch all
  * use it). Chromium contexts use `ignoreHTTPSErrors` instead of importing the CA into an NSS store.
  */
-export async function startFederationStack(options: { dialect?: Dialect; env?: Record<string, string> } = {}): Promise<FederationStack> {
+export async function startFederationStack(options: { dialect?: Dialect; env?: Record<string, string>; clock?: Clock } = {}): Promise<FederationStack> {
   const stateDirectory = mkdtempSync(path.join(tmpdir(), 'lanyard-e2e-'));
   const emulator = await startEmulator({ stateDirectory });
   setGlobalDispatcher(new Agent({ connect: { ca: [...tls.rootCertificates, emulator.caCertPem] } }));
@@ -40,7 +41,7 @@ export async function startFederationStack(options: { dialect?: Dialect; env?: R
     LANYARD_GRAPH_URL: emulator.baseUrl,
     LANYARD_PARTNER_CENTER_URL: emulator.baseUrl,
     ...options.env,
-  });
+  }, { clock: options.clock });
   return {
     emulator,
     lanyard,

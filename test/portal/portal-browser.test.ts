@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAgent } from '../../agent/server/data/agents.ts';
 import { markDomainFederated } from '../../core/db/domain-federations.ts';
@@ -11,11 +10,10 @@ import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findUserByUpn } from '../../core/db/users.ts';
 import { insertRun } from '../../provisioning/data/provisioning-runs.ts';
-import { artifactsDirectory, launchChromium } from '../e2e/browser.ts';
-import { testPassword } from '../harness/seed.ts';
+import { launchChromium } from '../e2e/browser.ts';
+import { seriousAxeViolations } from './axe.ts';
+import { portalBrowserKit, shots } from './portal-browser-kit.ts';
 import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
-
-const shots = path.join(artifactsDirectory, 'portal');
 
 /**
  * The portal in Debian's Chromium: each page and action as a role that may use it, refused for one
@@ -38,59 +36,7 @@ describe('admin portal in Chromium', () => {
     await world?.stop();
   });
 
-  async function signedInPage(upn: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
-    });
-    await world.syncClock();
-    await page.goto(`${world.url}/admin/signin`);
-    await page.fill('#username', upn);
-    await page.click('#next');
-    await page.waitForSelector('#password');
-    expect(await page.inputValue('#username')).toBe(upn);
-    await page.fill('#password', testPassword);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#code');
-    await page.fill('#code', await world.code(upn));
-    await Promise.all([page.waitForURL(`${world.url}/admin`), page.click('button[type=submit]')]);
-    return page;
-  }
-
-  /** Desktop and phone screenshots of the page at `url`, and the phone width must not scroll sideways. */
-  async function screenshots(page: Page, name: string): Promise<void> {
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.screenshot({ path: path.join(shots, `${name}-desktop.png`), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: path.join(shots, `${name}-390.png`), fullPage: true });
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-    expect(overflow, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
-
-  /**
-   * What we can check without axe-core (not installed): the style sheet loaded under the CSP, one
-   * h1, every visible form control has a label, every link and button has a name, lang is set.
-   */
-  async function checkPage(page: Page): Promise<void> {
-    // A string: it runs in the page (this project's TypeScript has no DOM types).
-    const report = await page.evaluate<{ problems: string[]; background: string }>(`(() => {
-      const problems = [];
-      if (!document.documentElement.lang) problems.push('no lang');
-      if (document.querySelectorAll('h1').length !== 1) problems.push(document.querySelectorAll('h1').length + ' h1');
-      for (const control of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
-        const labelled = (control.id && document.querySelector('label[for="' + control.id + '"]')) || control.getAttribute('aria-label') || control.closest('label');
-        if (!labelled) problems.push('unlabelled ' + control.name);
-      }
-      for (const element of document.querySelectorAll('a, button')) {
-        if (!(element.getAttribute('aria-label') || element.textContent.trim())) problems.push('nameless ' + element.tagName);
-      }
-      return { problems, background: getComputedStyle(document.body).backgroundColor };
-    })()`);
-    expect(report.problems, page.url()).toEqual([]);
-    expect(report.background, 'portal.css applied').toBe('rgb(243, 244, 246)');
-  }
+  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
 
   it('signs in the operator, who sees every organization and the installation pages', async () => {
     const page = await signedInPage(people.operator);
@@ -191,6 +137,7 @@ describe('admin portal in Chromium', () => {
     await page.goto(`${world.url}/admin/orgs/fabrikam/users`);
     await screenshots(page, 'users-reseller');
     expect((await page.goto(`${world.url}/admin/orgs/tailspin/users`))?.status()).toBe(403);
+    expect(await seriousAxeViolations(page), 'axe-core on the refusal page').toEqual([]);
     await screenshots(page, 'refused-reseller');
 
     // An attacker's page on another site posts the disable form into the reseller's signed-in browser.
@@ -222,6 +169,9 @@ describe('admin portal in Chromium', () => {
     await page.goto(`${world.url}/admin/signin`);
     await checkPage(page);
     await screenshots(page, 'signin');
+    // The check itself finds a violation when there is one: an unlabelled field added to the page.
+    await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input type="text" name="unlabelled">')`);
+    expect((await seriousAxeViolations(page)).map((v) => v.id)).toContain('label');
     await context.close();
     expect(cspViolations).toEqual([]);
   }, 30_000);

@@ -5,6 +5,7 @@ import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { grantRole } from '../../portal/admins.ts';
 import { shellOperator } from '../../portal/policy.ts';
 import { BrowserClient, readForm } from '../harness/browser-client.ts';
+import { startFederationStack, type FederationStack } from '../e2e/federation-stack.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 import { createManualClock, type ManualClock } from '../harness/manual-clock.ts';
 import { seedOrganization, seedUser, testPassword } from '../harness/seed.ts';
@@ -26,6 +27,8 @@ export const people = {
 
 export interface PortalWorld {
   readonly lanyard: RunningLanyard;
+  /** With `{ emulator: true }`: the Entra/Graph emulator Lanyard talks to (Lanyard then serves HTTPS). */
+  readonly stack?: FederationStack;
   readonly clock: ManualClock;
   readonly url: string;
   readonly secrets: Record<string, string>;
@@ -44,9 +47,10 @@ export interface PortalWorld {
  * host for the operator and partner people), a CSP partner `alpha` selling fabrikam through reseller
  * r-1 and tailspin through r-2, and one admin of each role.
  */
-export async function startPortalWorld(dialect: Dialect, env: Record<string, string> = {}): Promise<PortalWorld> {
+export async function startPortalWorld(dialect: Dialect, env: Record<string, string> = {}, options: { emulator?: boolean } = {}): Promise<PortalWorld> {
   const clock = createManualClock(new Date());
-  const lanyard = await startLanyard(dialect, env, { clock });
+  const stack = options.emulator ? await startFederationStack({ dialect, env, clock }) : undefined;
+  const lanyard = stack ? stack.lanyard : await startLanyard(dialect, env, { clock });
   const context = lanyard.context;
   const secrets: Record<string, string> = {};
   for (const slug of ['host', 'contoso', 'fabrikam', 'tailspin']) await seedOrganization(context, { slug });
@@ -66,6 +70,7 @@ export async function startPortalWorld(dialect: Dialect, env: Record<string, str
   const lastStep = new Map<string, number>();
   const world: PortalWorld = {
     lanyard,
+    ...(stack && { stack }),
     clock,
     url: lanyard.url,
     secrets,
@@ -104,7 +109,7 @@ export async function startPortalWorld(dialect: Dialect, env: Record<string, str
       const behind = Date.now() - clock.now().getTime();
       if (behind > 0) await clock.advance(behind);
     },
-    stop: () => lanyard.stop(),
+    stop: () => (stack ? stack.close() : lanyard.stop()),
   };
   return world;
 }

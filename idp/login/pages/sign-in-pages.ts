@@ -12,14 +12,22 @@ interface Common {
 const errorBox = (error: string | undefined) => (error ? html`<p class="error" role="alert" id="error">${error}</p>` : '');
 const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
+/** Where the sign-in leads, said on the password page: taken from the request's protocol. */
+export type SignInDestination = 'microsoft-365' | 'admin-portal';
+
+const destinationText: Record<SignInDestination, string> = {
+  'microsoft-365': 'Use your work account to continue to Microsoft 365.',
+  'admin-portal': 'Use your work account to sign in to the Lanyard admin portal.',
+};
+
 /** Step 1: user name and password. The user name comes prefilled from Microsoft's `username` hint. */
-export function renderPasswordPage(page: Common & { readonly username: string }): string {
+export function renderPasswordPage(page: Common & { readonly username: string; readonly destination: SignInDestination }): string {
   return renderPage({
     title: 'Sign in',
     nonce: page.nonce,
     organizationName: page.organizationName,
     body: html`<h1>Sign in</h1>
-<p>Use your work account to continue to Microsoft 365.</p>
+<p id="destination">${destinationText[page.destination]}</p>
 ${errorBox(page.error)}
 <form method="post" action="${page.action}" autocomplete="on">
 ${csrfField(page.csrfToken)}

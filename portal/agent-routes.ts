@@ -1,0 +1,81 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Organization } from '../core/db/schema.ts';
+import { readFormBody, readQuery } from '../core/http/form-body.ts';
+import { organizationTarget, requireOrganizationFor } from './admins.ts';
+import type { RouteKit } from './domain-routes.ts';
+import { agentsBody } from './pages/agents-page.ts';
+import { can } from './policy.ts';
+import type { PortalDeps } from './session/deps.ts';
+import { assertPortalCsrf, type AdminRequest } from './session/portal-session.ts';
+import { hasFreshSecondFactor, requireFreshSecondFactor } from './session/reauth.ts';
+import { agentsStatus, confirmOrganizationDeletions, registerOrganizationAgent, revokeOrganizationAgent } from './views/agents.ts';
+
+/**
+ * Directory agents: status, last sync and its errors, the deletion guard with "confirm deletions"
+ * (re-authentication), register (the key is shown once, in the answer to the post, never stored
+ * in a URL) and revoke.
+ */
+export function registerAgentRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
+  const { db, config } = deps.context;
+
+  async function render(ctx: Context, request: AdminRequest, organization: Organization, extra: { notice?: string | undefined; newKey?: { name: string; key: string } }) {
+    const target = await organizationTarget(db, organization);
+    kit.page(ctx, request, 'Directory agents', agentsBody({
+      slug: organization.slug,
+      status: await agentsStatus(db, request.admin, organization, deps.clock.now()),
+      csrfToken: request.csrfToken,
+      mayManage: can(request.admin, 'agents.manage', target),
+      mayConfirmDeletions: can(request.admin, 'agents.confirm-deletions', target),
+      freshSecondFactor: hasFreshSecondFactor(deps, request),
+      ...extra,
+    }), organization);
+  }
+
+  router.get('/admin/orgs/:slug/agents', async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const organization = await requireOrganizationFor(db, request.admin, 'agents.view', ctx.params.slug!);
+    const done = readQuery(ctx).get('done');
+    await render(ctx, request, organization, { notice: done ? kit.doneNotices[done] : undefined });
+  });
+
+  router.post('/admin/orgs/:slug/agents', async (ctx) => {
+    const request = await kit.postSession(ctx, deps);
+    const form = await readFormBody(ctx, config.maxBodyBytes);
+    assertPortalCsrf(request, form.get('csrf'));
+    const organization = await requireOrganizationFor(db, request.admin, 'agents.manage', ctx.params.slug!);
+    const { agent, key } = await registerOrganizationAgent(db, request.admin, organization, form.get('name') ?? '', deps.clock.now());
+    // The key is in this answer only (not cached, never in a URL). A reload re-posts, after the
+    // browser asks, and registers another agent: a redirect would have to carry the key.
+    ctx.set('Cache-Control', 'no-store');
+    await render(ctx, request, organization, { notice: `The agent ${agent.name} is registered.`, newKey: { name: agent.name, key } });
+  });
+
+  router.post('/admin/orgs/:slug/agents/:id/revoke', async (ctx) => {
+    const request = await kit.postSession(ctx, deps);
+    const form = await readFormBody(ctx, config.maxBodyBytes);
+    assertPortalCsrf(request, form.get('csrf'));
+    const organization = await requireOrganizationFor(db, request.admin, 'agents.manage', ctx.params.slug!);
+    await revokeOrganizationAgent(db, request.admin, organization, ctx.params.id!, deps.clock.now());
+    ctx.status = 303;
+    ctx.redirect(`/admin/orgs/${organization.slug}/agents?done=agent-revoke`);
+  });
+
+  router.post('/admin/orgs/:slug/agents/confirm-deletions', async (ctx) => {
+    const request = await kit.postSession(ctx, deps);
+    const form = await readFormBody(ctx, config.maxBodyBytes);
+    assertPortalCsrf(request, form.get('csrf'));
+    const organization = await requireOrganizationFor(db, request.admin, 'agents.confirm-deletions', ctx.params.slug!);
+    await requireFreshSecondFactor(ctx, deps, request, 'agents.confirm-deletions', form.get('code'));
+    await confirmOrganizationDeletions(db, request.admin, organization, deps.clock.now());
+    ctx.status = 303;
+    ctx.redirect(`/admin/orgs/${organization.slug}/agents?done=deletions-confirm`);
+  });
+
+  router.get('/admin/api/orgs/:slug/agents', async (ctx) => {
+    const request = await kit.apiSession(ctx, deps);
+    const organization = await requireOrganizationFor(db, request.admin, 'agents.view', ctx.params.slug!);
+    ctx.body = await agentsStatus(db, request.admin, organization, deps.clock.now());
+  });
+}
