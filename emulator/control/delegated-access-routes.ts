@@ -11,6 +11,18 @@ const signInPolicySchema = z.strictObject({
   conditionalAccessBlocked: z.boolean().optional(),
 });
 
+const relationshipSchema = z.strictObject({
+  gdap: z
+    .strictObject({
+      id: z.string().optional(),
+      displayName: z.string().default('Lanyard GDAP'),
+      status: z.enum(['activating', 'active', 'approvalPending', 'approved', 'created', 'expired', 'expiring', 'terminated', 'terminating', 'terminationRequested']).default('active'),
+      roleDefinitionIds: z.array(z.string()).default([]),
+      endDateTime: z.string().default('2099-01-01T00:00:00Z'),
+    })
+    .optional(),
+});
+
 /**
  * `/_emulator/` calls for the delegated flows: per-user MFA and Conditional Access switches, refresh
  * token revocation and expiry, consents, partner relationships. Registered by control/routes.ts, so the
@@ -58,10 +70,15 @@ export function registerDelegatedAccessControlRoutes(
     delegatedAccess.consents.revoke(tenantOrThrow(ctx.params.tenantId).id, ctx.params.clientId ?? '');
     ctx.status = 204;
   });
-  router.put(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, (ctx) => {
+  // No body: DAP. `{"gdap": {…}}`: a GDAP relationship (status, roles, end), listed by Graph's delegatedAdminRelationships.
+  router.put(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, async (ctx) => {
     const customer = tenantOrThrow(ctx.params.tenantId);
-    delegatedAccess.relationships.add(tenantOrThrow(ctx.params.partnerTenantId).id, customer.id);
-    ctx.status = 204;
+    const body = relationshipSchema.parse((await readJsonBody(ctx)) ?? {});
+    const gdap = delegatedAccess.relationships.add(tenantOrThrow(ctx.params.partnerTenantId).id, customer.id, body.gdap, state.now());
+    if (gdap) {
+      ctx.status = 200;
+      ctx.body = gdap;
+    } else ctx.status = 204;
   });
   router.delete(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, (ctx) => {
     const customer = tenantOrThrow(ctx.params.tenantId);

@@ -16,6 +16,8 @@ export type PromptLoginBehavior = 'translateToFreshPasswordAuthentication' | 'na
 export interface AppRegistration {
   readonly clientId: string;
   readonly clientSecret: string;
+  /** When the secret stops working (ISO time; absent: never). Past it, Entra answers AADSTS7000222. */
+  clientSecretExpiresAt?: string;
   readonly displayName: string;
   /** Object id of the app's service principal in the tenant (the token's `oid`). */
   readonly servicePrincipalId: string;
