@@ -29,10 +29,14 @@ export const errorCodes = {
   CSP_COUNTRY_INVALID: { status: 400 },
   CSP_DOMAIN_PREFIX_INVALID: { status: 400 },
   CSP_EMAIL_INVALID: { status: 400 },
+  CSP_MATCH_FIELD_INVALID: { status: 400 },
   CSP_PARTNER_NAME_INVALID: { status: 400 },
   CSP_PHONE_INVALID: { status: 400 },
   CSP_QUANTITY_OUT_OF_RANGE: { status: 400 },
   CSP_RESELLER_ID_INVALID: { status: 400 },
+  CSP_SKU_NOT_SUBSCRIBED: { status: 400 },
+  CSP_UPN_DOMAIN_NOT_VERIFIED: { status: 400 },
+  CSP_USER_INPUT_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
   DOMAIN_NAME_INVALID: { status: 400 },
   DOMAIN_NOT_FEDERATABLE: { status: 400 },
@@ -101,6 +105,7 @@ export const errorCodes = {
   API_TOKEN_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
+  CSP_USER_NOT_FOUND: { status: 404 },
   DOMAIN_NOT_FOUND: { status: 404 },
   FEDERATION_UNKNOWN_DOMAIN: { status: 404 },
   LICENCE_UNKNOWN: { status: 404 },
@@ -124,6 +129,8 @@ export const errorCodes = {
   CSP_OUTSIDE_CHANGE_WINDOW: { status: 409 },
   CSP_PARTNER_EXISTS: { status: 409 },
   CSP_SUBSCRIPTION_LOCKED: { status: 409 },
+  CSP_USAGE_LOCATION_MISSING: { status: 409 },
+  CSP_USER_EXISTS: { status: 409 },
   DOMAIN_EXISTS: { status: 409 },
   DOMAIN_FEDERATED: { status: 409 },
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
@@ -176,6 +183,8 @@ export const errorCodes = {
   // 502: a peer answered badly
   /** Placeholder of LanyardError.relayed, which carries the sender's own code and status. */
   CERTIFICATE_PUSH_FAILED: { status: 502 },
+  // Microsoft Graph refused a call in a CSP customer's tenant (details: status, Graph's code, tenant, remediation).
+  CSP_GRAPH_REFUSED: { status: 502 },
   // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
   CSP_TOKEN_REFUSED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },

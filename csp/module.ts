@@ -3,6 +3,7 @@ import type { LanyardModule } from '../core/module.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
+import { userCommands } from './commands/user-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
 import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
@@ -10,6 +11,7 @@ import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
+import * as sync from './migrations/0018-csp-sync.ts';
 
 /**
  * Cloud Solution Provider partners: the partner's app registration, the delegated consent of a
@@ -18,8 +20,8 @@ import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
-  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences },
-  commands: [...partnerCommands, ...tokenCommands, ...customerCommands],
+  migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences, '0018-csp-sync': sync },
+  commands: [...partnerCommands, ...tokenCommands, ...customerCommands, ...userCommands],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
   provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],

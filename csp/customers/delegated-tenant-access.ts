@@ -3,10 +3,10 @@ import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import type { Db } from '../../core/db/database.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import type { DelegatedTenantAccess } from '../../core/services.ts';
+import type { DelegatedTenant, DelegatedTenantAccess } from '../../core/services.ts';
 import { findCustomerByOrganization } from '../data/customers.ts';
 import { findPartnerById, recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
-import type { CspCustomer, StoredTokenState } from '../data/tables.ts';
+import type { CspCustomer, CspPartner, StoredTokenState } from '../data/tables.ts';
 import { expiryOf } from '../partner-center/access-tokens.ts';
 import { partnerRefreshTokenContext } from '../partners/partner-admin.ts';
 import { redeemRefreshToken } from '../tokens/entra-client.ts';
@@ -39,50 +39,82 @@ const renewBeforeMs = 5 * 60_000;
  *   const tenant = await createDelegatedTenantAccess(deps).forOrganization(organization.id);
  *   const bearer = await tenant?.accessToken('https://graph.microsoft.com/.default');
  */
-export function createDelegatedTenantAccess(deps: DelegatedAccessDeps): DelegatedTenantAccess {
+export function createDelegatedTenantAccess(deps: DelegatedAccessDeps): CspDelegatedTenantAccess {
   const cache = new Map<string, { accessToken: string; renewAt: number }>();
   const pending = new Map<string, Promise<string>>();
+  const tenant = (key: string, tenantId: string, redeem: (scope: string) => Promise<string>): DelegatedTenant => ({
+    tenantId,
+    async accessToken(scope) {
+      const cacheKey = `${key} ${scope}`;
+      const cached = cache.get(cacheKey);
+      if (cached && cached.renewAt > deps.clock.now().getTime()) return cached.accessToken;
+      const running = pending.get(cacheKey);
+      if (running) return running;
+      const redemption = redeem(scope)
+        .then((accessToken) => {
+          cache.set(cacheKey, { accessToken, renewAt: expiryOf(accessToken, deps.clock.now()) - renewBeforeMs });
+          return accessToken;
+        })
+        .finally(() => pending.delete(cacheKey));
+      pending.set(cacheKey, redemption);
+      return redemption;
+    },
+  });
+  const forCustomer = (customer: CspCustomer): DelegatedTenant =>
+    tenant(customer.id, customer.tenantId, (scope) => redeemAtTenant(deps, () => partnerForCustomer(deps.db, customer), customer.tenantId, { target: customer.domain, label: `customer ${customer.domain}` }, scope));
   return {
     async forOrganization(organizationId) {
       const customer = await findCustomerByOrganization(deps.db, organizationId);
-      if (!customer) return undefined;
-      return {
-        tenantId: customer.tenantId,
-        async accessToken(scope) {
-          const key = `${customer.id} ${scope}`;
-          const cached = cache.get(key);
-          if (cached && cached.renewAt > deps.clock.now().getTime()) return cached.accessToken;
-          const running = pending.get(key);
-          if (running) return running;
-          const redemption = redeemForCustomer(deps, customer, scope)
-            .then((accessToken) => {
-              cache.set(key, { accessToken, renewAt: expiryOf(accessToken, deps.clock.now()) - renewBeforeMs });
-              return accessToken;
-            })
-            .finally(() => pending.delete(key));
-          pending.set(key, redemption);
-          return redemption;
-        },
-      };
+      return customer ? forCustomer(customer) : undefined;
     },
+    forCustomer,
+    forPartnerTenant: (partner) =>
+      tenant(`partner:${partner.id}`, partner.partnerTenantId, (scope) =>
+        redeemAtTenant(deps, async () => (await findPartnerById(deps.db, partner.id)) ?? partner, partner.partnerTenantId, { target: partner.slug, label: `partner ${partner.slug}` }, scope),
+      ),
   };
 }
 
-async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustomer, scope: string): Promise<string> {
+/** Delegated access as the csp module uses it: also per customer, and in the partner's own tenant (Graph's GDAP API). */
+export interface CspDelegatedTenantAccess extends DelegatedTenantAccess {
+  forCustomer(customer: CspCustomer): DelegatedTenant;
+  forPartnerTenant(partner: CspPartner): DelegatedTenant;
+}
+
+/** One access per database handle (per process and Lanyard instance), so every caller shares the token cache. */
+const shared = new WeakMap<Db, CspDelegatedTenantAccess>();
+
+/**
+ * The process's delegated access for `deps.db`: commands, jobs and the server share its cache, so a
+ * tenant's access token is requested once per hour, never once per call.
+ *
+ * @example
+ *   const token = await sharedDelegatedTenantAccess(deps).forCustomer(customer).accessToken(graphScope);
+ */
+export function sharedDelegatedTenantAccess(deps: DelegatedAccessDeps): CspDelegatedTenantAccess {
+  const existing = shared.get(deps.db);
+  if (existing) return existing;
+  const created = createDelegatedTenantAccess(deps);
+  shared.set(deps.db, created);
+  return created;
+}
+
+/** `target` names the tenant in audit events, `label` in messages (the customer's domain, or the partner). */
+async function redeemAtTenant(deps: DelegatedAccessDeps, partnerOf: () => Promise<CspPartner>, tenantId: string, { target, label }: { target: string; label: string }, scope: string): Promise<string> {
   // Two tries: a redemption refused because another process rotated the token meanwhile is retried once with the newer token.
   for (let attempt = 1; ; attempt += 1) {
-    const partner = await partnerForCustomer(deps.db, customer);
+    const partner = await partnerOf();
     const redeemed = partner.refreshTokenSealed;
     if (!redeemed) {
-      throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token, so customer ${customer.domain}'s tenant cannot be reached; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
+      throw new LanyardError('CSP_NO_REFRESH_TOKEN', `partner "${partner.slug}" holds no refresh token, so ${target}'s tenant cannot be reached; run \`lanyard csp partner consent ${partner.slug}\``, { state: partner.tokenState });
     }
     const now = deps.clock.now();
     try {
       const refreshToken = deps.secretBox.open(redeemed, partnerRefreshTokenContext(partner.id)).toString('utf8');
-      const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken, { tenantId: customer.tenantId, scopes: [scope, 'offline_access'] });
+      const tokens = await redeemRefreshToken(partnerApp(deps.secretBox, partner), refreshToken, { tenantId, scopes: [scope, 'offline_access'] });
       const sealed = deps.secretBox.seal(tokens.refreshToken, partnerRefreshTokenContext(partner.id));
       const stored = await storeRefreshToken(deps.db, partner.id, { sealed, replacing: redeemed, obtained: false }, now);
-      await recordAuditEvent(deps.db, { actor: 'csp.delegated-access', action: 'csp.customer.delegated-token', target: customer.domain, outcome: 'success', details: { partner: partner.slug, tenantId: customer.tenantId, scope, stored } }, now);
+      await recordAuditEvent(deps.db, { actor: 'csp.delegated-access', action: 'csp.customer.delegated-token', target, outcome: 'success', details: { partner: partner.slug, tenantId, scope, stored } }, now);
       return tokens.accessToken;
     } catch (error) {
       if (!isLanyardError(error, 'CSP_TOKEN_REFUSED')) throw error;
@@ -92,8 +124,8 @@ async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustome
       if (details.state === 'expired' || details.state === 'revoked') {
         await recordTokenFailure(deps.db, partner.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message, dropToken: true, redeemed }, now);
       }
-      await recordAuditEvent(deps.db, { actor: 'csp.delegated-access', action: 'csp.customer.delegated-token', target: customer.domain, outcome: 'failure', reason: details.aadsts ?? error.code, details: { partner: partner.slug, tenantId: customer.tenantId, scope } }, now);
-      throw new LanyardError('CSP_TOKEN_REFUSED', `customer ${customer.domain}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
+      await recordAuditEvent(deps.db, { actor: 'csp.delegated-access', action: 'csp.customer.delegated-token', target, outcome: 'failure', reason: details.aadsts ?? error.code, details: { partner: partner.slug, tenantId, scope } }, now);
+      throw new LanyardError('CSP_TOKEN_REFUSED', `${label}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
     }
   }
 }
