@@ -3,10 +3,12 @@ import type { LanyardModule } from '../core/module.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
+import { syncCommands } from './commands/sync-commands.ts';
 import { userCommands } from './commands/user-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
-import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
+import { sharedDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
+import { syncJob } from './jobs/sync-job.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
@@ -21,9 +23,12 @@ export const cspModule: LanyardModule = {
   name: 'csp',
   config: cspConfig,
   migrations: { '0011-csp-partners': partners, '0012-csp-customers': customers, '0015-csp-customer-licences': customerLicences, '0018-csp-sync': sync },
-  commands: [...partnerCommands, ...tokenCommands, ...customerCommands, ...userCommands],
+  commands: [...partnerCommands, ...tokenCommands, ...customerCommands, ...userCommands, ...syncCommands],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
-  provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
+  provide: (context) => ({ delegatedTenantAccess: sharedDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
   routes: ({ context }) => [consentCallbackRouter(context)],
-  jobs: ({ context }) => [tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays })],
+  jobs: ({ context }) => [
+    tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays }),
+    syncJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config }),
+  ],
 };
