@@ -42,7 +42,7 @@ export async function recordSyncError(db: Db, seen: SyncErrorSeen, now: Date): P
         message: seen.message.slice(0, 2000),
         remediation: seen.remediation,
         lastSeenAt: at,
-        count: eb('count', '+', 1),
+        count: eb(eb.ref('cspSyncErrors.count'), '+', 1),
       })),
     )
     .execute();
