@@ -103,6 +103,7 @@ export const errorCodes = {
   // 404: not found
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
+  CSP_BILLING_GROUP_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   CSP_USER_NOT_FOUND: { status: 404 },

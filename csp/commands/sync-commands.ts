@@ -59,8 +59,8 @@ export const syncCommands: readonly CommandDefinition[] = [
   {
     words: ['csp', 'sync', 'configure'],
     positionals: ['partner'],
-    options: { match: { type: 'string' }, 'ignore-account-enabled': { type: 'string' }, 'billing-licences': { type: 'string' }, 'sign-in-activity': { type: 'string' } },
-    summary: 'csp sync configure <partner> [--match upn,mail,login] [--ignore-account-enabled on|off] [--billing-licences <skuId,...>|none] [--sign-in-activity on|off]',
+    options: { match: { type: 'string' }, 'ignore-account-enabled': { type: 'string' }, 'billing-group': { type: 'string' }, 'billing-licences': { type: 'string' }, 'sign-in-activity': { type: 'string' } },
+    summary: 'csp sync configure <partner> [--match upn,mail,login] [--ignore-account-enabled on|off] [--billing-group <group name>|none] [--billing-licences <skuId,...>|none] [--sign-in-activity on|off]',
     async run({ args, options, context }) {
       const partner = await requirePartner(context.db, args.partner!);
       const current = await readSyncSettings(context.db, partner.id);
@@ -83,10 +83,11 @@ export const syncCommands: readonly CommandDefinition[] = [
         ...(fields ? { matchFields: fields } : {}),
         ...(onOff('ignore-account-enabled', str(options['ignore-account-enabled'])) !== undefined ? { ignoreAccountEnabled: onOff('ignore-account-enabled', str(options['ignore-account-enabled']))! } : {}),
         ...(skuIds ? { billingSkuIds: skuIds } : {}),
+        ...(str(options['billing-group']) !== undefined ? { billingGroup: str(options['billing-group']) === 'none' ? null : str(options['billing-group'])!.trim() } : {}),
         ...(onOff('sign-in-activity', str(options['sign-in-activity'])) !== undefined ? { signInActivity: onOff('sign-in-activity', str(options['sign-in-activity']))! } : {}),
       };
       await writeSyncSettings(context.db, partner.id, settings, systemClock.now());
-      return { json: { partner: partner.slug, ...settings }, text: `sync settings of ${partner.slug}: match by object id, then ${settings.matchFields.join(', ')}; accountEnabled ${settings.ignoreAccountEnabled ? 'ignored' : 'respected'}; billing licences ${settings.billingSkuIds.join(',') || 'any'}; sign-in activity ${settings.signInActivity ? 'on' : 'off'}` };
+      return { json: { partner: partner.slug, ...settings }, text: `sync settings of ${partner.slug}: match by object id, then ${settings.matchFields.join(', ')}; accountEnabled ${settings.ignoreAccountEnabled ? 'ignored' : 'respected'}; billing group ${settings.billingGroup ?? 'none'}; billing licences ${settings.billingSkuIds.join(',') || 'any'}; sign-in activity ${settings.signInActivity ? 'on' : 'off'}` };
     },
   },
   {

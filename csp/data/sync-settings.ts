@@ -4,12 +4,12 @@ import { matchFields, type CspSyncSettings, type MatchField } from './sync-table
 export interface SyncSettings {
   readonly matchFields: readonly MatchField[];
   readonly ignoreAccountEnabled: boolean;
-  readonly billingGroupId: string | null;
+  readonly billingGroup: string | null;
   readonly billingSkuIds: readonly string[];
   readonly signInActivity: boolean;
 }
 
-export const defaultSyncSettings: SyncSettings = { matchFields: [...matchFields], ignoreAccountEnabled: false, billingGroupId: null, billingSkuIds: [], signInActivity: false };
+export const defaultSyncSettings: SyncSettings = { matchFields: [...matchFields], ignoreAccountEnabled: false, billingGroup: null, billingSkuIds: [], signInActivity: false };
 
 export async function readSyncSettings(db: Db, partnerId: string): Promise<SyncSettings> {
   const row = await db.selectFrom('cspSyncSettings').selectAll().where('partnerId', '=', partnerId).executeTakeFirst();
@@ -21,7 +21,7 @@ export async function writeSyncSettings(db: Db, partnerId: string, settings: Syn
   const values = {
     matchFields: JSON.stringify(settings.matchFields),
     ignoreAccountEnabled: settings.ignoreAccountEnabled ? 1 : 0,
-    billingGroupId: settings.billingGroupId,
+    billingGroup: settings.billingGroup,
     billingSkuIds: JSON.stringify(settings.billingSkuIds.map((id) => id.toLowerCase())),
     signInActivity: settings.signInActivity ? 1 : 0,
     updatedAt: now.toISOString(),
@@ -37,7 +37,7 @@ function fromRow(row: CspSyncSettings): SyncSettings {
   return {
     matchFields: JSON.parse(row.matchFields) as MatchField[],
     ignoreAccountEnabled: row.ignoreAccountEnabled === 1,
-    billingGroupId: row.billingGroupId,
+    billingGroup: row.billingGroup,
     billingSkuIds: JSON.parse(row.billingSkuIds) as string[],
     signInActivity: row.signInActivity === 1,
   };

@@ -65,8 +65,8 @@ export interface CspSyncSettingsTable {
   matchFields: string;
   /** 1: a disabled account is synced as any other (billing counts it). */
   ignoreAccountEnabled: number;
-  /** Users outside this group (object id) are service users; null: no group rule. */
-  billingGroupId: string | null;
+  /** Users outside the group of this name (in each customer tenant) are service users; null: no group rule. */
+  billingGroup: string | null;
   /** JSON string[]: users with none of these SKUs are service users; []: no licence rule. */
   billingSkuIds: string;
   /** 1: read signInActivity (needs Entra ID P1 in the customer tenant). */

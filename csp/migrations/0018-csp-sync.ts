@@ -48,7 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('partner_id', 'text', (c) => c.primaryKey().references('csp_partners.id').onDelete('cascade'))
     .addColumn('match_fields', 'text', (c) => c.notNull())
     .addColumn('ignore_account_enabled', 'integer', (c) => c.notNull())
-    .addColumn('billing_group_id', 'text')
+    .addColumn('billing_group', 'text')
     .addColumn('billing_sku_ids', 'text', (c) => c.notNull())
     .addColumn('sign_in_activity', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

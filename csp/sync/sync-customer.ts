@@ -4,7 +4,7 @@ import { clearSyncErrors, recordSyncError } from '../data/sync-errors.ts';
 import type { SyncSettings } from '../data/sync-settings.ts';
 import type { CspCustomer, CspPartner } from '../data/tables.ts';
 import type { SyncStep } from '../data/sync-tables.ts';
-import { isLanyardError } from '../../core/errors.ts';
+import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { CustomerGraph, GraphRefusalDetails } from '../graph/customer-graph.ts';
 import { noPremiumRemediation } from '../graph/graph-remediation.ts';
 import { openCustomerGraph, type CustomerGraphDeps } from '../graph/open-customer-graph.ts';
@@ -62,7 +62,8 @@ export async function syncCustomer(deps: CustomerGraphDeps, partner: CspPartner,
 
   let users: CustomerSyncReport['users'] = null;
   try {
-    const { seen, premiumMissing } = await readUsers(graph, settings);
+    const members = settings.billingGroup ? await billingGroupMembers(graph, customer, settings.billingGroup) : undefined;
+    const { seen, premiumMissing } = await readUsers(graph, settings, members);
     const stored = await storeCustomerUsers(deps.db, customer.id, seen, settings.matchFields, deps.clock.now());
     await clearSyncErrors(deps.db, partner.id, customer.id, 'users');
     if (premiumMissing) {
@@ -80,20 +81,20 @@ export async function syncCustomer(deps: CustomerGraphDeps, partner: CspPartner,
  * Every user of the tenant. With `signInActivity` asked for, a tenant without Entra ID P1 refuses
  * (403): the users are read again without it, and the refusal is returned to be recorded.
  */
-async function readUsers(graph: CustomerGraph, settings: SyncSettings): Promise<{ seen: SeenCustomerUser[]; premiumMissing: unknown }> {
+async function readUsers(graph: CustomerGraph, settings: SyncSettings, members: ReadonlySet<string> | undefined): Promise<{ seen: SeenCustomerUser[]; premiumMissing: unknown }> {
   if (settings.signInActivity) {
     try {
-      return { seen: await readUserPages(graph, settings, true), premiumMissing: undefined };
+      return { seen: await readUserPages(graph, settings, members, true), premiumMissing: undefined };
     } catch (error) {
       const details = isLanyardError(error, 'CSP_GRAPH_REFUSED') ? (error.details as GraphRefusalDetails) : undefined;
       if (details?.status !== 403 || details.remediation !== noPremiumRemediation) throw error;
-      return { seen: await readUserPages(graph, settings, false), premiumMissing: error };
+      return { seen: await readUserPages(graph, settings, members, false), premiumMissing: error };
     }
   }
-  return { seen: await readUserPages(graph, settings, false), premiumMissing: undefined };
+  return { seen: await readUserPages(graph, settings, members, false), premiumMissing: undefined };
 }
 
-async function readUserPages(graph: CustomerGraph, settings: SyncSettings, withSignIn: boolean): Promise<SeenCustomerUser[]> {
+async function readUserPages(graph: CustomerGraph, settings: SyncSettings, members: ReadonlySet<string> | undefined, withSignIn: boolean): Promise<SeenCustomerUser[]> {
   const seen: SeenCustomerUser[] = [];
   const query = { $select: withSignIn ? `${baseSelect},signInActivity` : baseSelect, $top: withSignIn ? '500' : '999' };
   const billingSkus = new Set(settings.billingSkuIds.map((id) => id.toLowerCase()));
@@ -104,9 +105,11 @@ async function readUserPages(graph: CustomerGraph, settings: SyncSettings, withS
       const reason =
         !enabled && !settings.ignoreAccountEnabled
           ? 'account disabled'
-          : billingSkus.size > 0 && !skuIds.some((id) => billingSkus.has(id))
-            ? 'none of the billing licences'
-            : null;
+          : members && !members.has(user.id)
+            ? 'outside the billing group'
+            : billingSkus.size > 0 && !skuIds.some((id) => billingSkus.has(id))
+              ? 'none of the billing licences'
+              : null;
       seen.push({
         objectId: user.id,
         upn: user.userPrincipalName,
@@ -122,4 +125,20 @@ async function readUserPages(graph: CustomerGraph, settings: SyncSettings, withS
     }
   }
   return seen;
+}
+
+/**
+ * The object ids of the billing group's members (transitive) in this tenant; the group is named
+ * (the same name in every customer tenant). CSP_BILLING_GROUP_NOT_FOUND when the tenant has none.
+ */
+async function billingGroupMembers(graph: CustomerGraph, customer: CspCustomer, name: string): Promise<Set<string>> {
+  const groups = await graph.all<{ id: string }>('/groups', { $filter: `displayName eq '${name.replaceAll("'", "''")}'`, $select: 'id,displayName' });
+  if (groups.length === 0) {
+    throw new LanyardError('CSP_BILLING_GROUP_NOT_FOUND', `customer ${customer.domain} has no group named "${name}", so its users cannot be told from service users; create the group there or change \`csp sync configure --billing-group\``, { group: name });
+  }
+  const members = new Set<string>();
+  for (const group of groups) {
+    for await (const page of graph.pages<{ id: string }>(`/groups/${encodeURIComponent(group.id)}/transitiveMembers`, { $select: 'id' })) for (const member of page) members.add(member.id);
+  }
+  return members;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
@@ -10,6 +11,8 @@ const signInPolicySchema = z.strictObject({
   mfaRegistered: z.boolean().optional(),
   conditionalAccessBlocked: z.boolean().optional(),
 });
+
+const groupSchema = z.strictObject({ id: z.uuid().optional(), displayName: z.string().min(1), members: z.array(z.string().min(1)).default([]) });
 
 const relationshipSchema = z.strictObject({
   gdap: z
@@ -79,6 +82,15 @@ export function registerDelegatedAccessControlRoutes(
       ctx.status = 200;
       ctx.body = gdap;
     } else ctx.status = 204;
+  });
+  // A security group with its members (UPNs or object ids), for Graph's /groups/{id}/members.
+  router.post(`${prefix}/tenants/:tenantId/groups`, async (ctx) => {
+    const tenant = tenantOrThrow(ctx.params.tenantId);
+    const input = groupSchema.parse(await readJsonBody(ctx));
+    const group = { id: input.id ?? randomUUID(), displayName: input.displayName, memberIds: new Set(input.members.map((member) => userOrThrow(tenant, member).id)) };
+    tenant.groups.set(group.id, group);
+    ctx.status = 201;
+    ctx.body = { id: group.id, displayName: group.displayName, members: [...group.memberIds] };
   });
   router.delete(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, (ctx) => {
     const customer = tenantOrThrow(ctx.params.tenantId);

@@ -9,10 +9,11 @@ import { directoryRoleRoutes } from './directory-roles.ts';
 import { domainRoutes } from './domains.ts';
 import { GraphError, graphErrorBody } from './errors.ts';
 import { federationConfigurationRoutes } from './federation-configuration.ts';
+import { groupRoutes } from './groups.ts';
 import { licenseRoutes } from './licenses.ts';
 import { userRoutes } from './users.ts';
 
-const routes: readonly GraphRoute[] = [...domainRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes, ...delegatedAdminRelationshipRoutes];
+const routes: readonly GraphRoute[] = [...domainRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes, ...delegatedAdminRelationshipRoutes, ...groupRoutes];
 const versionPrefix = '/v1.0';
 
 /** Koa middleware serving Graph v1.0 under `/v1.0`. */

@@ -97,6 +97,13 @@ export interface DirectoryRole {
   readonly memberIds: Set<string>;
 }
 
+/** A security group (members are user object ids; nesting is not modelled). */
+export interface Group {
+  readonly id: string;
+  displayName: string;
+  readonly memberIds: Set<string>;
+}
+
 export interface ServicePlan {
   servicePlanId: string;
   servicePlanName: string;
@@ -134,6 +141,8 @@ export interface Tenant {
   readonly skus: Map<string, SubscribedSku>;
   /** Activated directory roles by roleTemplateId. */
   readonly directoryRoles: Map<string, DirectoryRole>;
+  /** Security groups by object id. */
+  readonly groups: Map<string, Group>;
   throttle: ThrottleLimits;
 }
 

@@ -83,7 +83,7 @@ describe.each(dialects)('CSP sync repository on %s', (dialect) => {
 
   it('settings default until written, then round-trip', async () => {
     expect(await readSyncSettings(database.db, partnerId)).toEqual(defaultSyncSettings);
-    const settings = { matchFields: ['login', 'upn'] as const, ignoreAccountEnabled: true, billingGroupId: null, billingSkuIds: ['6FD2C87F-B296-42F0-B197-1E91E994B900'], signInActivity: true };
+    const settings = { matchFields: ['login', 'upn'] as const, ignoreAccountEnabled: true, billingGroup: 'Staff', billingSkuIds: ['6FD2C87F-B296-42F0-B197-1E91E994B900'], signInActivity: true };
     await writeSyncSettings(database.db, partnerId, settings, at(0));
     await writeSyncSettings(database.db, partnerId, settings, at(1));
     expect(await readSyncSettings(database.db, partnerId)).toEqual({ ...settings, matchFields: ['login', 'upn'], billingSkuIds: ['6fd2c87f-b296-42f0-b197-1e91e994b900'] });

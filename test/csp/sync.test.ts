@@ -161,6 +161,23 @@ describe('CSP recurring import (csp sync)', () => {
     expect(listed.json().billable).toBe(2);
   });
 
+  it('users outside the named billing group are service users; a tenant without that group records CSP_BILLING_GROUP_NOT_FOUND', async () => {
+    const group = await world.control(`/tenants/${dap.id}/groups`, 'POST', { displayName: 'Staff', members: ['ann@dapsync.example', 'old@dapsync.example'] });
+    expect(group.status).toBe(201);
+    const partner = await world.partner();
+    await writeSyncSettings(world.lanyard.context.db, partner.id, { ...defaultSyncSettings, billingGroup: 'Staff' }, new Date());
+    const report = await sync();
+    expect(report.customers.find((customer) => customer.customer === 'dapsync.onmicrosoft.com')).toMatchObject({ ok: true, users: { total: 4, billable: 1 } });
+    const users = await usersOf('dapsync.onmicrosoft.com');
+    expect(users.map((user) => [user.upn, user.serviceReason])).toEqual([
+      ['admin@dapsync.onmicrosoft.com', 'outside the billing group'],
+      ['ann@dapsync.example', null],
+      ['old@dapsync.example', 'account disabled'],
+      ['scanner@dapsync.example', 'outside the billing group'],
+    ]);
+    expect((await errorsOf('gdapsync.onmicrosoft.com')).map((error) => [error.step, error.code])).toEqual([['users', 'CSP_BILLING_GROUP_NOT_FOUND']]);
+  });
+
   it('sign-in activity without Entra ID P1: the error says so, and the users are synced without it; with P1 it is read', async () => {
     const partner = await world.partner();
     await writeSyncSettings(world.lanyard.context.db, partner.id, { ...defaultSyncSettings, signInActivity: true }, new Date());
