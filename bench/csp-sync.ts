@@ -160,7 +160,7 @@ export async function benchCspSync(options: { customers?: number; users?: number
       },
       { name: `peak live heap above start, ${small} customers`, value: smallRun.peakMiB, unit: 'MiB' },
       { name: `peak live heap above start, ${customers} customers`, value: largeRun.peakMiB, unit: 'MiB' },
-      { name: `peak live heap growth for ${customers / small}× the customers`, value: growth, unit: '×', target: '≤ 1.5 (flat)', met: growth <= 1.5 },
+      { name: `peak live heap growth for ${customers / small}× the customers (below 1 MiB counted as 1 MiB: sampling noise)`, value: growth, unit: '×', target: '≤ 1.5 (flat)', met: growth <= 1.5 },
       { name: 'token requests during a second import (tokens cached per tenant)', value: secondRunTokens, unit: 'requests', target: '0', met: secondRunTokens === 0 },
     ];
   } finally {
