@@ -37,6 +37,7 @@ export const errorCodes = {
   CSP_ENDPOINT_INVALID: { status: 400 },
   CSP_KEY_VAULT_URL_INVALID: { status: 400 },
   CSP_LICENCE_CAP_INVALID: { status: 400 },
+  CSP_MATCH_FIELD_INVALID: { status: 400 },
   CSP_PARTNER_NAME_INVALID: { status: 400 },
   CSP_PHONE_INVALID: { status: 400 },
   CSP_QUANTITY_INVALID: { status: 400 },
@@ -44,7 +45,10 @@ export const errorCodes = {
   CSP_RESELLER_ID_INVALID: { status: 400 },
   CSP_SECRET_EXPIRY_INVALID: { status: 400 },
   CSP_SETTING_INVALID: { status: 400 },
+  CSP_SKU_NOT_SUBSCRIBED: { status: 400 },
   CSP_TERM_INVALID: { status: 400 },
+  CSP_UPN_DOMAIN_NOT_VERIFIED: { status: 400 },
+  CSP_USER_INPUT_INVALID: { status: 400 },
   DISPLAY_NAME_INVALID: { status: 400 },
   DOMAIN_NAME_INVALID: { status: 400 },
   DOMAIN_NOT_FEDERATABLE: { status: 400 },
@@ -116,11 +120,13 @@ export const errorCodes = {
   ADMIN_GRANT_NOT_FOUND: { status: 404 },
   AGENT_NOT_FOUND: { status: 404 },
   API_TOKEN_NOT_FOUND: { status: 404 },
+  CSP_BILLING_GROUP_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
   CSP_DOMAIN_NOT_FOUND: { status: 404 },
   CSP_OFFER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
   CSP_SUBSCRIPTION_NOT_FOUND: { status: 404 },
+  CSP_USER_NOT_FOUND: { status: 404 },
   DOMAIN_NOT_FOUND: { status: 404 },
   FEDERATION_UNKNOWN_DOMAIN: { status: 404 },
   LICENCE_UNKNOWN: { status: 404 },
@@ -161,6 +167,8 @@ export const errorCodes = {
   CSP_PARTNER_HAS_CUSTOMERS: { status: 409 },
   // The token was rotated while it was being moved to another storage: nothing moved, run the command again.
   CSP_TOKEN_STORAGE_CHANGED: { status: 409 },
+  CSP_USAGE_LOCATION_MISSING: { status: 409 },
+  CSP_USER_EXISTS: { status: 409 },
   DOMAIN_EXISTS: { status: 409 },
   DOMAIN_FEDERATED: { status: 409 },
   DOMAIN_FEDERATED_ELSEWHERE: { status: 409 },
@@ -219,6 +227,8 @@ export const errorCodes = {
   CERTIFICATE_PUSH_FAILED: { status: 502 },
   // Key Vault (or Entra, for the Key Vault app's token) refused a call on a partner's token secret (details: the status and code).
   CSP_KEY_VAULT_REFUSED: { status: 502 },
+  // Microsoft Graph refused a call in a CSP customer's tenant (details: status, Graph's code, tenant, remediation).
+  CSP_GRAPH_REFUSED: { status: 502 },
   // Entra refused a CSP partner's authorization code or refresh token (details: the AADSTS code and the token state).
   CSP_TOKEN_REFUSED: { status: 502 },
   // The DNS provider answered with an error (details: its HTTP status and message).

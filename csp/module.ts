@@ -1,17 +1,22 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
+import { tenantConsentCallbackRouter } from './access/tenant-consent-routes.ts';
 import { connectionCommands } from './commands/connection-commands.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { domainCommands } from './commands/domain-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
 import { subscriptionCommands } from './commands/subscription-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
+import { accessCommands } from './commands/access-commands.ts';
+import { syncCommands } from './commands/sync-commands.ts';
+import { userCommands } from './commands/user-commands.ts';
 import { cspConfig } from './config.ts';
 import { consentCallbackRouter } from './consent/consent-routes.ts';
-import { createDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
+import { sharedDelegatedTenantAccess } from './customers/delegated-tenant-access.ts';
 import { domainSetupDeps, openCustomerGraph } from './domains/customer-graph.ts';
 import { withActiveSubscription } from './data/customer-domains.ts';
 import { domainSetupJob } from './jobs/domain-setup-job.ts';
+import { syncJob } from './jobs/sync-job.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
@@ -19,6 +24,7 @@ import * as subscriptions from './migrations/0013-csp-subscriptions.ts';
 import * as tokenStorage from './migrations/0014-csp-token-storage.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
+import * as sync from './migrations/0018-csp-sync.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -37,11 +43,22 @@ export const cspModule: LanyardModule = {
     '0014-csp-token-storage': tokenStorage,
     '0015-csp-customer-licences': customerLicences,
     '0016-csp-customer-domains': customerDomains,
+    '0018-csp-sync': sync,
   },
-  commands: [...partnerCommands, ...tokenCommands, ...connectionCommands, ...customerCommands, ...subscriptionCommands, ...domainCommands],
+  commands: [
+    ...partnerCommands,
+    ...tokenCommands,
+    ...connectionCommands,
+    ...customerCommands,
+    ...subscriptionCommands,
+    ...domainCommands,
+    ...userCommands,
+    ...syncCommands,
+    ...accessCommands,
+  ],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
-  provide: (context) => ({ delegatedTenantAccess: createDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
-  routes: ({ context }) => [consentCallbackRouter(context)],
+  provide: (context) => ({ delegatedTenantAccess: sharedDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
+  routes: ({ context }) => [consentCallbackRouter(context), tenantConsentCallbackRouter({ db: context.db, clock: systemClock, config: context.config })],
   jobs: ({ context, services }) => [
     tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
@@ -53,5 +70,6 @@ export const cspModule: LanyardModule = {
       selection: withActiveSubscription,
       openCustomerGraph: (customer) => openCustomerGraph(context, customer, services.delegatedTenantAccess),
     }),
+    syncJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config }),
   ],
 };

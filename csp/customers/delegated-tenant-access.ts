@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
-import type { DelegatedTenantAccess } from '../../core/services.ts';
+import type { DelegatedTenant, DelegatedTenantAccess } from '../../core/services.ts';
 import { findCustomerByOrganization } from '../data/customers.ts';
 import { findPartnerById, holdsRefreshToken } from '../data/partners.ts';
 import type { CspCustomer, CspPartner } from '../data/tables.ts';
@@ -36,46 +36,78 @@ const renewBeforeMs = 5 * 60_000;
  *   const tenant = await createDelegatedTenantAccess(deps).forOrganization(organization.id);
  *   const bearer = await tenant?.accessToken('https://graph.microsoft.com/.default');
  */
-export function createDelegatedTenantAccess(deps: DelegatedAccessDeps): DelegatedTenantAccess {
+export function createDelegatedTenantAccess(deps: DelegatedAccessDeps): CspDelegatedTenantAccess {
   const cache = new Map<string, { accessToken: string; renewAt: number }>();
   const pending = new Map<string, Promise<string>>();
+  const tenant = (key: string, tenantId: string, redeem: (scope: string) => Promise<string>): DelegatedTenant => ({
+    tenantId,
+    async accessToken(scope) {
+      const cacheKey = `${key} ${scope}`;
+      const cached = cache.get(cacheKey);
+      if (cached && cached.renewAt > deps.clock.now().getTime()) return cached.accessToken;
+      const running = pending.get(cacheKey);
+      if (running) return running;
+      const redemption = redeem(scope)
+        .then((accessToken) => {
+          cache.set(cacheKey, { accessToken, renewAt: expiryOf(accessToken, deps.clock.now()) - renewBeforeMs });
+          return accessToken;
+        })
+        .finally(() => pending.delete(cacheKey));
+      pending.set(cacheKey, redemption);
+      return redemption;
+    },
+  });
+  const forCustomer = (customer: CspCustomer): DelegatedTenant =>
+    tenant(customer.id, customer.tenantId, (scope) => redeemAtTenant(deps, () => partnerForCustomer(deps.db, customer), customer.tenantId, { target: customer.domain, label: `customer ${customer.domain}` }, scope));
   return {
     async forOrganization(organizationId) {
       const customer = await findCustomerByOrganization(deps.db, organizationId);
-      if (!customer) return undefined;
-      return {
-        tenantId: customer.tenantId,
-        async accessToken(scope) {
-          const key = `${customer.id} ${scope}`;
-          const cached = cache.get(key);
-          if (cached && cached.renewAt > deps.clock.now().getTime()) return cached.accessToken;
-          const running = pending.get(key);
-          if (running) return running;
-          const redemption = redeemForCustomer(deps, customer, scope)
-            .then((accessToken) => {
-              cache.set(key, { accessToken, renewAt: expiryOf(accessToken, deps.clock.now()) - renewBeforeMs });
-              return accessToken;
-            })
-            .finally(() => pending.delete(key));
-          pending.set(key, redemption);
-          return redemption;
-        },
-      };
+      return customer ? forCustomer(customer) : undefined;
     },
+    forCustomer,
+    forPartnerTenant: (partner) =>
+      tenant(`partner:${partner.id}`, partner.partnerTenantId, (scope) =>
+        redeemAtTenant(deps, async () => (await findPartnerById(deps.db, partner.id)) ?? partner, partner.partnerTenantId, { target: partner.slug, label: `partner ${partner.slug}` }, scope),
+      ),
   };
 }
 
-async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustomer, scope: string): Promise<string> {
+/** Delegated access as the csp module uses it: also per customer, and in the partner's own tenant (Graph's GDAP API). */
+export interface CspDelegatedTenantAccess extends DelegatedTenantAccess {
+  forCustomer(customer: CspCustomer): DelegatedTenant;
+  forPartnerTenant(partner: CspPartner): DelegatedTenant;
+}
+
+/** One access per database handle (per process and Lanyard instance), so every caller shares the token cache. */
+const shared = new WeakMap<Db, CspDelegatedTenantAccess>();
+
+/**
+ * The process's delegated access for `deps.db`: commands, jobs and the server share its cache, so a
+ * tenant's access token is requested once per hour, never once per call.
+ *
+ * @example
+ *   const token = await sharedDelegatedTenantAccess(deps).forCustomer(customer).accessToken(graphScope);
+ */
+export function sharedDelegatedTenantAccess(deps: DelegatedAccessDeps): CspDelegatedTenantAccess {
+  const existing = shared.get(deps.db);
+  if (existing) return existing;
+  const created = createDelegatedTenantAccess(deps);
+  shared.set(deps.db, created);
+  return created;
+}
+
+/** `target` names the tenant in audit events, `label` in messages (the customer's domain, or the partner). */
+async function redeemAtTenant(deps: DelegatedAccessDeps, partnerOf: () => Promise<CspPartner>, tenantId: string, { target, label }: { target: string; label: string }, scope: string): Promise<string> {
   // Two tries: a redemption refused because another process rotated the token meanwhile is retried once with the newer token.
   for (let attempt = 1; ; attempt += 1) {
-    const partner = await partnerForCustomer(deps.db, customer);
+    const partner = await partnerOf();
     try {
       // Through the partner's token store (database or Key Vault), so the rotated token goes back where it was read.
       const tokens = await refreshStored(deps, partner, 'csp.delegated-access', deps.clock.now(), {
-        tenantId: customer.tenantId,
+        tenantId,
         scopes: [scope, 'offline_access'],
         action: 'csp.customer.delegated-token',
-        target: customer.domain,
+        target,
         recordedStates: ['expired', 'revoked'],
       });
       return tokens.accessToken;
@@ -83,7 +115,7 @@ async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustome
       if (!isLanyardError(error, 'CSP_TOKEN_REFUSED')) throw error;
       const current = await findPartnerById(deps.db, partner.id);
       if (attempt === 1 && current && holdsRefreshToken(current) && storedTokenOf(current) !== storedTokenOf(partner)) continue;
-      throw new LanyardError('CSP_TOKEN_REFUSED', `customer ${customer.domain}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
+      throw new LanyardError('CSP_TOKEN_REFUSED', `${label}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
@@ -9,6 +10,20 @@ import { EmulatorStateError } from '../state/store.ts';
 const signInPolicySchema = z.strictObject({
   mfaRegistered: z.boolean().optional(),
   conditionalAccessBlocked: z.boolean().optional(),
+});
+
+const groupSchema = z.strictObject({ id: z.uuid().optional(), displayName: z.string().min(1), members: z.array(z.string().min(1)).default([]) });
+
+const relationshipSchema = z.strictObject({
+  gdap: z
+    .strictObject({
+      id: z.string().optional(),
+      displayName: z.string().default('Lanyard GDAP'),
+      status: z.enum(['activating', 'active', 'approvalPending', 'approved', 'created', 'expired', 'expiring', 'terminated', 'terminating', 'terminationRequested']).default('active'),
+      roleDefinitionIds: z.array(z.string()).default([]),
+      endDateTime: z.string().default('2099-01-01T00:00:00Z'),
+    })
+    .optional(),
 });
 
 /**
@@ -58,10 +73,24 @@ export function registerDelegatedAccessControlRoutes(
     delegatedAccess.consents.revoke(tenantOrThrow(ctx.params.tenantId).id, ctx.params.clientId ?? '');
     ctx.status = 204;
   });
-  router.put(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, (ctx) => {
+  // No body: DAP. `{"gdap": {…}}`: a GDAP relationship (status, roles, end), listed by Graph's delegatedAdminRelationships.
+  router.put(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, async (ctx) => {
     const customer = tenantOrThrow(ctx.params.tenantId);
-    delegatedAccess.relationships.add(tenantOrThrow(ctx.params.partnerTenantId).id, customer.id);
-    ctx.status = 204;
+    const body = relationshipSchema.parse((await readJsonBody(ctx)) ?? {});
+    const gdap = delegatedAccess.relationships.add(tenantOrThrow(ctx.params.partnerTenantId).id, customer.id, body.gdap, state.now());
+    if (gdap) {
+      ctx.status = 200;
+      ctx.body = gdap;
+    } else ctx.status = 204;
+  });
+  // A security group with its members (UPNs or object ids), for Graph's /groups/{id}/members.
+  router.post(`${prefix}/tenants/:tenantId/groups`, async (ctx) => {
+    const tenant = tenantOrThrow(ctx.params.tenantId);
+    const input = groupSchema.parse(await readJsonBody(ctx));
+    const group = { id: input.id ?? randomUUID(), displayName: input.displayName, memberIds: new Set(input.members.map((member) => userOrThrow(tenant, member).id)) };
+    tenant.groups.set(group.id, group);
+    ctx.status = 201;
+    ctx.body = { id: group.id, displayName: group.displayName, members: [...group.memberIds] };
   });
   router.delete(`${prefix}/tenants/:tenantId/partners/:partnerTenantId`, (ctx) => {
     const customer = tenantOrThrow(ctx.params.tenantId);

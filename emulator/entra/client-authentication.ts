@@ -57,5 +57,13 @@ export function authenticateClient(state: EmulatorState, tenant: Tenant, form: R
       401,
     );
   }
+  if (client.app.clientSecretExpiresAt !== undefined && Date.parse(client.app.clientSecretExpiresAt) <= state.now()) {
+    throw new AadstsError(
+      7000222,
+      'invalid_client',
+      `The provided client secret keys for app '${client.app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+      401,
+    );
+  }
   return client;
 }

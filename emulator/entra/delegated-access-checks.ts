@@ -26,7 +26,7 @@ export function checkDelegatedAccess(context: EmulatorContext, request: Delegate
     throw new AadstsError(50034, 'invalid_grant', `The user account does not exist in the '${homeTenant.displayName}' directory.`);
   }
   if (!user.accountEnabled) throw new AadstsError(50057, 'invalid_grant', 'The user account is disabled.');
-  if (tenant.id !== homeTenant.id && !delegatedAccess.relationships.has(homeTenant.id, tenant.id)) {
+  if (tenant.id !== homeTenant.id && !delegatedAccess.relationships.has(homeTenant.id, tenant.id, context.state.now())) {
     throw new AadstsError(
       50020,
       'invalid_grant',

@@ -4,15 +4,17 @@ import { BodyError, readJsonBody } from '../http/body.ts';
 import { authenticateGraphCaller } from './authentication.ts';
 import { runBatch } from './batch.ts';
 import { dispatchGraph, type GraphRequest, type GraphResponse, type GraphRoute } from './dispatcher.ts';
+import { delegatedAdminRelationshipRoutes } from './delegated-admin-relationships.ts';
 import { directoryRoleRoutes } from './directory-roles.ts';
 import { domainSetupRoutes } from './domain-setup.ts';
 import { domainRoutes } from './domains.ts';
 import { GraphError, graphErrorBody } from './errors.ts';
 import { federationConfigurationRoutes } from './federation-configuration.ts';
+import { groupRoutes } from './groups.ts';
 import { licenseRoutes } from './licenses.ts';
 import { userRoutes } from './users.ts';
 
-const routes: readonly GraphRoute[] = [...domainRoutes, ...domainSetupRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes];
+const routes: readonly GraphRoute[] = [...domainRoutes, ...domainSetupRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes, ...delegatedAdminRelationshipRoutes, ...groupRoutes];
 const versionPrefix = '/v1.0';
 
 /** Koa middleware serving Graph v1.0 under `/v1.0`. */

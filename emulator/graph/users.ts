@@ -2,7 +2,7 @@ import { newUser } from '../state/new-user.ts';
 import type { Tenant, User } from '../state/model.ts';
 import { findUserByPrincipalName } from '../state/store.ts';
 import { requireAnyRole, type GraphCall, type GraphResponse, type GraphRoute } from './dispatcher.ts';
-import { badRequest, notFound } from './errors.ts';
+import { badRequest, GraphError, notFound } from './errors.ts';
 import { contextUrl, isAdvancedQuery, paginate, parseFilter, parseSelect, project, type FilterSupport } from './odata.ts';
 import { validateUserChanges } from './user-validation.ts';
 
@@ -18,8 +18,19 @@ const defaultProperties = [
 const selectableProperties = [
   ...defaultProperties,
   'accountEnabled', 'assignedLicenses', 'createdDateTime', 'mailNickname', 'onPremisesImmutableId',
-  'usageLocation', 'userType',
+  'usageLocation', 'userType', 'signInActivity',
 ];
+
+/** Graph refuses signInActivity in a tenant without Entra ID P1/P2 (Graph docs, "signInActivity" / known issues). */
+function requirePremiumForSignInActivity(call: GraphCall, select: readonly string[] | undefined): void {
+  if (!select?.includes('signInActivity')) return;
+  const premium = [...call.caller.tenant.skus.values()].some((sku) => sku.servicePlans.some((plan) => plan.servicePlanName.startsWith('AAD_PREMIUM')));
+  if (!premium) {
+    throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
+  }
+  const top = Number(call.request.query.get('$top') ?? '100');
+  if (top > 500) throw badRequest('The page size with signInActivity selected may be at most 500.');
+}
 
 const filterSupport: FilterSupport = {
   userPrincipalName: ['eq', 'ne', 'startswith', 'endswith'],
@@ -40,12 +51,16 @@ export function findUserOrThrow(tenant: Tenant, idOrPrincipalName: string): User
 }
 
 export function userResource(user: User, select: readonly string[] | undefined): Record<string, unknown> {
-  return project(user, select ?? defaultProperties);
+  const resource = project(user, select ?? defaultProperties);
+  // EMULATOR CHOICE: the emulator keeps no per-user sign-in log for this, so the dates are null (as for a user who never signed in).
+  if (select?.includes('signInActivity')) resource.signInActivity = { lastSignInDateTime: null, lastNonInteractiveSignInDateTime: null, lastSuccessfulSignInDateTime: null };
+  return resource;
 }
 
 function listUsers(call: GraphCall): GraphResponse {
   requireAnyRole(call, userReadRoles);
   const select = parseSelect(call, 'user', selectableProperties);
+  requirePremiumForSignInActivity(call, select);
   const predicate = parseFilter(call, filterSupport);
   if (call.request.query.has('$count') && !isAdvancedQuery(call)) {
     throw badRequest('$count requires the ConsistencyLevel: eventual header.');

@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { EmulatorContext } from '../context.ts';
 import { registerControlRoutes } from '../control/routes.ts';
+import { registerAdminConsentRoutes } from '../entra/admin-consent.ts';
 import { registerAuthorizeRoutes } from '../entra/authorize.ts';
 import { registerSignInRoutes } from '../entra/sign-in.ts';
 import { registerLoginSrfRoutes } from '../entra/login-srf.ts';
@@ -29,6 +30,7 @@ export function createApp(context: EmulatorContext): Koa {
   registerMetadataRoutes(router, context);
   registerTokenRoutes(router, context);
   registerAuthorizeRoutes(router, context);
+  registerAdminConsentRoutes(router, context);
   registerKeyVaultRoutes(router, context);
   registerUserRealmRoutes(router, context);
   registerSignInRoutes(router, context);

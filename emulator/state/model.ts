@@ -16,6 +16,8 @@ export type PromptLoginBehavior = 'translateToFreshPasswordAuthentication' | 'na
 export interface AppRegistration {
   readonly clientId: string;
   readonly clientSecret: string;
+  /** When the secret stops working (ISO time; absent: never). Past it, Entra answers AADSTS7000222. */
+  clientSecretExpiresAt?: string;
   readonly displayName: string;
   /** Object id of the app's service principal in the tenant (the token's `oid`). */
   readonly servicePrincipalId: string;
@@ -95,6 +97,13 @@ export interface DirectoryRole {
   readonly memberIds: Set<string>;
 }
 
+/** A security group (members are user object ids; nesting is not modelled). */
+export interface Group {
+  readonly id: string;
+  displayName: string;
+  readonly memberIds: Set<string>;
+}
+
 export interface ServicePlan {
   servicePlanId: string;
   servicePlanName: string;
@@ -132,6 +141,8 @@ export interface Tenant {
   readonly skus: Map<string, SubscribedSku>;
   /** Activated directory roles by roleTemplateId. */
   readonly directoryRoles: Map<string, DirectoryRole>;
+  /** Security groups by object id. */
+  readonly groups: Map<string, Group>;
   throttle: ThrottleLimits;
 }
 

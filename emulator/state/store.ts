@@ -141,6 +141,7 @@ export class EmulatorState {
       passwords: new Map(),
       skus: new Map(),
       directoryRoles: new Map(),
+      groups: new Map(),
       throttle: { ...defaultThrottleLimits, ...input.throttle },
     };
     activateDirectoryRole(tenant, globalAdministratorTemplateId);

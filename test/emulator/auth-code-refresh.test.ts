@@ -172,7 +172,7 @@ describe('delegated-access control API', () => {
 
   it('lists consents and relationships, and reset empties them', async () => {
     const listed = (await (await control('GET', '/delegated-access')).json()) as { partnerRelationships: unknown[]; consents: unknown[] };
-    expect(listed.partnerRelationships).toContainEqual({ partnerTenantId: setup.partner.id, customerTenantId: customer.id });
+    expect(listed.partnerRelationships).toContainEqual({ partnerTenantId: setup.partner.id, customerTenantId: customer.id, kind: 'dap' });
     expect(listed.consents).toContainEqual(expect.objectContaining({ tenantId: customer.id, clientId: setup.clientId, principal: 'AllPrincipals' }));
     expect((await control('POST', '/reset', {})).status).toBe(204);
     expect(await (await control('GET', '/delegated-access')).json()).toEqual({ consents: [], partnerRelationships: [] });

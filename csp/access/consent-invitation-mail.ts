@@ -1,0 +1,37 @@
+import nodemailer from 'nodemailer';
+import type { Config } from '../../core/config.ts';
+import { LanyardError } from '../../core/errors.ts';
+
+/**
+ * Mails a customer tenant's admin the consent link, over the SMTP server of the activation links
+ * (LANYARD_SMTP_URL / LANYARD_SMTP_FROM). CSP_MAIL_NOT_CONFIGURED without one (checked before a link
+ * is made); a failed send throws SMTP's error.
+ */
+export function requireSmtp(smtp: Config['smtp']): NonNullable<Config['smtp']> {
+  if (smtp) return smtp;
+  throw new LanyardError('CSP_MAIL_NOT_CONFIGURED', 'no SMTP server is configured (LANYARD_SMTP_URL, LANYARD_SMTP_FROM), so the invitation cannot be mailed; give the admin the link of `csp customer access <customer> consent-link` instead', {});
+}
+
+export async function mailConsentInvitation(smtp: Config['smtp'], message: { to: string; company: string; partner: string; url: string; expiresAt: string; roles: readonly string[] }): Promise<void> {
+  const server = requireSmtp(smtp);
+  const transport = nodemailer.createTransport(server.url);
+  try {
+    await transport.sendMail({
+      from: server.from,
+      to: message.to,
+      subject: `${message.partner} asks for access to the Microsoft 365 tenant of ${message.company}`,
+      text: [
+        'Hello,',
+        '',
+        `${message.partner} manages users and licences of ${message.company}'s Microsoft 365 tenant for you.`,
+        'An administrator of that tenant (Global Administrator, or Cloud Application Administrator) needs to consent once:',
+        '',
+        `  ${message.url}`,
+        '',
+        `The link works once, until ${message.expiresAt}. The access asked for: ${message.roles.join(', ')}.`,
+      ].join('\n'),
+    });
+  } finally {
+    transport.close();
+  }
+}
