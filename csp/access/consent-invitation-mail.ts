@@ -1,5 +1,5 @@
-import nodemailer from 'nodemailer';
 import type { Config } from '../../core/config.ts';
+import { openMailer } from '../../core/mail/mailer.ts';
 import { LanyardError } from '../../core/errors.ts';
 
 /**
@@ -13,11 +13,10 @@ export function requireSmtp(smtp: Config['smtp']): NonNullable<Config['smtp']> {
 }
 
 export async function mailConsentInvitation(smtp: Config['smtp'], message: { to: string; company: string; partner: string; url: string; expiresAt: string; roles: readonly string[] }): Promise<void> {
-  const server = requireSmtp(smtp);
-  const transport = nodemailer.createTransport(server.url);
+  // requireSmtp has made sure a server is configured, so openMailer gives a mailer.
+  const mailer = openMailer(requireSmtp(smtp))!;
   try {
-    await transport.sendMail({
-      from: server.from,
+    await mailer.send({
       to: message.to,
       subject: `${message.partner} asks for access to the Microsoft 365 tenant of ${message.company}`,
       text: [
@@ -32,6 +31,6 @@ export async function mailConsentInvitation(smtp: Config['smtp'], message: { to:
       ].join('\n'),
     });
   } finally {
-    transport.close();
+    mailer.close();
   }
 }

@@ -1,5 +1,5 @@
-import nodemailer from 'nodemailer';
 import type { Config } from '../../core/config.ts';
+import { openMailer } from '../../core/mail/mailer.ts';
 
 /**
  * Sends a new customer's generated admin password, once, over the SMTP server Lanyard sends
@@ -13,11 +13,10 @@ export async function mailAdminPassword(
   smtp: Config['smtp'],
   message: { to: string; company: string; userPrincipalName: string; password: string },
 ): Promise<{ sent: true } | { sent: false; reason: string }> {
-  if (!smtp) return { sent: false, reason: 'no SMTP server configured (LANYARD_SMTP_URL)' };
-  const transport = nodemailer.createTransport(smtp.url);
+  const mailer = openMailer(smtp);
+  if (!mailer) return { sent: false, reason: 'no SMTP server configured (LANYARD_SMTP_URL)' };
   try {
-    await transport.sendMail({
-      from: smtp.from,
+    await mailer.send({
       to: message.to,
       subject: `Your Microsoft 365 administrator account for ${message.company}`,
       text: [
@@ -35,6 +34,6 @@ export async function mailAdminPassword(
   } catch (error) {
     return { sent: false, reason: `sending to ${message.to} failed: ${(error as Error).message}` };
   } finally {
-    transport.close();
+    mailer.close();
   }
 }
