@@ -5,6 +5,7 @@ import { connectionCommands } from './commands/connection-commands.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { domainCommands } from './commands/domain-commands.ts';
 import { partnerCommands } from './commands/partner-commands.ts';
+import { priceCommands } from './commands/price-commands.ts';
 import { subscriptionCommands } from './commands/subscription-commands.ts';
 import { tokenCommands } from './commands/token-commands.ts';
 import { accessCommands } from './commands/access-commands.ts';
@@ -25,6 +26,7 @@ import * as tokenStorage from './migrations/0014-csp-token-storage.ts';
 import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 import * as sync from './migrations/0018-csp-sync.ts';
+import * as prices from './migrations/0019-csp-prices.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -44,6 +46,7 @@ export const cspModule: LanyardModule = {
     '0015-csp-customer-licences': customerLicences,
     '0016-csp-customer-domains': customerDomains,
     '0018-csp-sync': sync,
+    '0019-csp-prices': prices,
   },
   commands: [
     ...partnerCommands,
@@ -51,6 +54,7 @@ export const cspModule: LanyardModule = {
     ...connectionCommands,
     ...customerCommands,
     ...subscriptionCommands,
+    ...priceCommands,
     ...domainCommands,
     ...userCommands,
     ...syncCommands,

@@ -3,6 +3,7 @@ import { systemClock } from '../../core/clock.ts';
 import { table, type CommandDefinition, type CommandInput } from '../../core/commands.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { requireCustomer } from '../customers/require-customer.ts';
+import { findPartnerById } from '../data/partners.ts';
 import { findSubscription, listSubscriptions, openChanges } from '../data/subscriptions.ts';
 import type { CspSubscription, CspSubscriptionChange } from '../data/tables.ts';
 import { openPartnerCenter } from '../partner-center/open-partner-center.ts';
@@ -95,7 +96,12 @@ export const subscriptionCommands: readonly CommandDefinition[] = [
         },
         cliActor(),
       );
-      return finish(context, queued, queued.resumed ? 'ordered (resumed the unfinished order)' : 'ordered');
+      const result = await finish(context, queued, queued.resumed ? 'ordered (resumed the unfinished order)' : 'ordered');
+      if (result.json.priceSource !== 'none') return result;
+      // Never a silent 0: the order went through, but its billing lines carry no amount.
+      const partner = (await findPartnerById(context.db, queued.subscription.partnerId))!;
+      const warning = `no price for ${result.json.offerId} ${result.json.termDuration} ${result.json.billingCycle}: neither partner ${partner.slug} has one in its price list nor does the catalog list one, so its billing lines are 0; set one with \`lanyard csp price set ${partner.slug} ${result.json.offerId} --amount … --currency …\` before the next change`;
+      return { json: { ...result.json, warning }, text: `${result.text}\nwarning: ${warning}` };
     },
   },
   {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../../core/db/database.ts';
-import type { ChangeState, CspBillingLine, CspBillingLinesTable, CspSubscription, CspSubscriptionChange, CspSubscriptionChangesTable, CspSubscriptionsTable } from './tables.ts';
+import type { ChangeState, CspBillingLine, CspBillingLinesTable, CspSubscription, CspSubscriptionChange, CspSubscriptionChangesTable, CspSubscriptionsTable, PriceSource } from './tables.ts';
 
 export type NewSubscription = Omit<Insertable<CspSubscriptionsTable>, 'id' | 'createdAt' | 'updatedAt' | 'status'> & { readonly id?: string };
 export type NewChange = Omit<Insertable<CspSubscriptionChangesTable>, 'id' | 'subscriptionId' | 'createdAt' | 'updatedAt' | 'state' | 'requestId'> & {
@@ -219,7 +219,7 @@ export async function listLegacyDueForDeletion(db: Db, now: Date): Promise<CspSu
 }
 
 /** Adds a billing line; a second one for the same change is ignored (unique change id). */
-export async function insertBillingLine(db: Db, line: Omit<CspBillingLine, 'id' | 'createdAt'>, now: Date): Promise<void> {
+export async function insertBillingLine(db: Db, line: Omit<CspBillingLine, 'id' | 'createdAt' | 'priceSource'> & { priceSource?: PriceSource }, now: Date): Promise<void> {
   await db
     .insertInto('cspBillingLines')
     .values({ ...line, id: randomUUID(), createdAt: now.toISOString() })

@@ -17,6 +17,7 @@ declare module '../../core/db/schema.ts' {
     cspSubscriptions: CspSubscriptionsTable;
     cspSubscriptionChanges: CspSubscriptionChangesTable;
     cspBillingLines: CspBillingLinesTable;
+    cspPrices: CspPricesTable;
   }
 }
 
@@ -206,6 +207,8 @@ export interface CspSubscriptionsTable {
   /** Price of one licence for one full term, in minor units, as the catalog listed it at the order. */
   unitPriceMinor: Generated<number>;
   currency: Generated<string>;
+  /** Where `unitPriceMinor` came from at the order (0019). */
+  priceSource: Generated<PriceSource>;
   prorate: Generated<number>;
   /** Legacy subscriptions suspended by a termination: when the periodic job deletes them. */
   deleteAfter: string | null;
@@ -257,14 +260,34 @@ export interface CspBillingLinesTable {
   share: string;
   amountMinor: number;
   currency: string;
+  /** The subscription's price source when the line was written (0019). */
+  priceSource: Generated<PriceSource>;
   periodStart: string;
   periodEnd: string;
   createdAt: string;
 }
 
+/** `partner`: the partner's price list; `catalog`: Partner Center's list price; `none`: no price known. */
+export type PriceSource = 'partner' | 'catalog' | 'none';
+
+/** The partner's own price per licence and full term (0019); '' in term or billing cycle = any. */
+export interface CspPricesTable {
+  id: string;
+  partnerId: string;
+  /** Lower-cased: a legacy GUID or `product:sku:availability`. */
+  offerId: string;
+  termDuration: string;
+  billingCycle: string;
+  amountMinor: number;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type CspSubscription = Selectable<CspSubscriptionsTable>;
 export type CspSubscriptionChange = Selectable<CspSubscriptionChangesTable>;
 export type CspBillingLine = Selectable<CspBillingLinesTable>;
+export type CspPrice = Selectable<CspPricesTable>;
 export type CspPartner = Selectable<CspPartnersTable>;
 export type CspCustomerDomain = Selectable<CspCustomerDomainsTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;

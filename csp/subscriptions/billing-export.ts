@@ -1,6 +1,7 @@
 import type { Db } from '../../core/db/database.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { listBillingLines } from '../data/subscriptions.ts';
+import type { PriceSource } from '../data/tables.ts';
 import { formatMinor } from './proration.ts';
 
 /** One exported billing line (JSON field names; the CSV has the same columns in this order). */
@@ -19,11 +20,12 @@ export interface BillingLineView {
   readonly share: string;
   readonly amount: string;
   readonly currency: string;
+  readonly priceSource: PriceSource;
   readonly periodStart: string;
   readonly periodEnd: string;
 }
 
-export const billingColumns: readonly (keyof BillingLineView)[] = ['id', 'createdAt', 'customer', 'customerTenantId', 'subscription', 'partnerCenterSubscriptionId', 'offerId', 'kind', 'description', 'quantity', 'unitPrice', 'share', 'amount', 'currency', 'periodStart', 'periodEnd'];
+export const billingColumns: readonly (keyof BillingLineView)[] = ['id', 'createdAt', 'customer', 'customerTenantId', 'subscription', 'partnerCenterSubscriptionId', 'offerId', 'kind', 'description', 'quantity', 'unitPrice', 'share', 'amount', 'currency', 'priceSource', 'periodStart', 'periodEnd'];
 
 /** `--since 2026-07-01` (a day, UTC) or a full ISO timestamp. */
 export function parseSince(value: string | undefined): Date | undefined {
@@ -54,6 +56,7 @@ export async function billingLines(db: Db, partnerId: string, since?: Date): Pro
     share: line.share,
     amount: formatMinor(line.amountMinor),
     currency: line.currency,
+    priceSource: line.priceSource,
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,
   }));

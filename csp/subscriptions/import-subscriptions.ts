@@ -138,6 +138,7 @@ export async function importSubscriptions(
       lockedByChange: null,
       unitPriceMinor: term?.unitPriceMinor ?? 0,
       currency: term?.currency ?? 'USD',
+      priceSource: term?.listed ? 'catalog' : 'none',
       prorate: term?.prorate === false ? 0 : 1,
       deleteAfter: null,
     }, options.now);

@@ -8,6 +8,8 @@ export interface OfferTerm {
   /** Per licence for one full term, in minor units (cents); 0 when Partner Center gave no price. */
   readonly unitPriceMinor: number;
   readonly currency: string;
+  /** Whether the catalog gave a list price (the emulator does; real Partner Center does not). */
+  readonly listed: boolean;
   /** Partner Center's `prorateImmediately`: increases are charged pro rata. */
   readonly prorate: boolean;
 }
@@ -52,7 +54,7 @@ export async function listOffers(pc: PartnerCenterClient, country: string): Prom
       licenceSkuId: offer.product?.id ?? null,
       termsOfServiceUrl: null,
       // Legacy offers have a one-year term billed monthly or annually, prorated.
-      terms: (['monthly', 'annual'] as const).map((billingCycle) => ({ termDuration: 'P1Y', billingCycle, unitPriceMinor: minor(offer.listPrice), currency: offer.listPrice?.currencyCode ?? 'USD', prorate: true })),
+      terms: (['monthly', 'annual'] as const).map((billingCycle) => ({ termDuration: 'P1Y', billingCycle, unitPriceMinor: minor(offer.listPrice), listed: offer.listPrice?.listPrice !== undefined, currency: offer.listPrice?.currencyCode ?? 'USD', prorate: true })),
     });
   }
   const products = await pc.all<ProductBody>('/v1/products', { country, targetView: 'OnlineServices', targetSegment: 'commercial' });
@@ -72,6 +74,7 @@ export async function listOffers(pc: PartnerCenterClient, country: string): Prom
             termDuration: term.duration,
             billingCycle: term.billingCycle.toLowerCase() as OfferTerm['billingCycle'],
             unitPriceMinor: minor(term.listPrice),
+            listed: term.listPrice?.listPrice !== undefined,
             currency: term.listPrice?.currencyCode ?? 'USD',
             prorate: term.prorateImmediately ?? true,
           })),

@@ -160,6 +160,7 @@ async function placeOrder({ deps, pc, change, subscription, customer }: ChangeCo
     share: formatShare(charge.share),
     amountMinor: charge.amountMinor,
     currency: subscription.currency,
+    priceSource: subscription.priceSource,
     periodStart: charge.periodStart,
     periodEnd: charge.periodEnd,
   }, deps.clock.now());
@@ -210,6 +211,7 @@ async function changeQuantity({ deps, pc, change, subscription, customer }: Chan
       share: formatShare(charge.share),
       amountMinor: charge.amountMinor,
       currency: subscription.currency,
+      priceSource: subscription.priceSource,
       periodStart: charge.periodStart,
       periodEnd: charge.periodEnd,
     }, deps.clock.now());

@@ -14,6 +14,7 @@ import { findCustomerById } from '../data/customers.ts';
 import { openPartnerCenter } from '../partner-center/open-partner-center.ts';
 import type { PartnerCenterClient } from '../partner-center/partner-center-client.ts';
 import { coTermEnd, orderTerms, type AllowedTermEnd } from './alignment.ts';
+import { choosePrice } from '../prices/price-list.ts';
 import { resolveOffer } from './offers.ts';
 import { readPartnerCenterSubscription } from './partner-center-subscription.ts';
 import { subscriptionChangeJobKind, subscriptionChangeMaxAttempts, type OrderInput } from './subscription-change-job.ts';
@@ -121,6 +122,7 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
   if (offer.seatBased) await checkCap(deps.db, partner, customer, quantity);
   const customTermEndDate = align && offer.isNewCommerce ? coTermEnd(await allowedTermEnds(pc, customer, term.termDuration), existing) ?? null : null;
 
+  const price = await choosePrice(deps.db, partner.id, offer.offerId, term);
   const name = request.name?.trim() || offer.name;
   const input: OrderInput = { offerId: offer.offerId, quantity, termDuration: term.termDuration, billingCycle: term.billingCycle, name, customTermEndDate };
   const changeId = randomUUID();
@@ -141,8 +143,9 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
       name,
       quantity,
       customTermEndDate,
-      unitPriceMinor: term.unitPriceMinor,
-      currency: term.currency,
+      unitPriceMinor: price.unitPriceMinor,
+      currency: price.currency,
+      priceSource: price.priceSource,
       prorate: term.prorate ? 1 : 0,
       lockedByChange: changeId,
     },

@@ -1,4 +1,4 @@
-import type { CspSubscription, CspSubscriptionChange } from '../data/tables.ts';
+import type { CspSubscription, CspSubscriptionChange, PriceSource } from '../data/tables.ts';
 import { formatMinor } from './proration.ts';
 
 /** What `subscription show | list` print (JSON field names documented in docs/csp.md). */
@@ -27,6 +27,8 @@ export interface SubscriptionView {
   readonly lockedByChange: string | null;
   readonly unitPrice: string;
   readonly currency: string;
+  /** Where the unit price came from: `partner` (its price list), `catalog` or `none`. */
+  readonly priceSource: PriceSource;
   readonly deleteAfter: string | null;
   readonly createdAt: string;
 }
@@ -68,6 +70,7 @@ export function subscriptionView(subscription: CspSubscription): SubscriptionVie
     lockedByChange: subscription.lockedByChange,
     unitPrice: formatMinor(subscription.unitPriceMinor),
     currency: subscription.currency,
+    priceSource: subscription.priceSource,
     deleteAfter: subscription.deleteAfter,
     createdAt: subscription.createdAt,
   };
@@ -80,7 +83,7 @@ export function changeView(change: CspSubscriptionChange): ChangeView {
 export function describeSubscription(view: SubscriptionView): string {
   return [
     `subscription ${view.id} (${view.partnerCenterId ?? 'not yet in Partner Center'}): ${view.name}, ${view.quantity} licences, ${view.status}${view.locked ? ', locked by a change in progress' : ''}`,
-    `  offer ${view.offerId} (${view.newCommerce ? 'new commerce' : 'legacy'}), ${view.termDuration} billed ${view.billingCycle}, ${view.unitPrice} ${view.currency} per licence and term`,
+    `  offer ${view.offerId} (${view.newCommerce ? 'new commerce' : 'legacy'}), ${view.termDuration} billed ${view.billingCycle}, ${view.priceSource === 'none' ? 'no price known' : `${view.unitPrice} ${view.currency} per licence and term (${view.priceSource === 'partner' ? 'partner price list' : 'catalog list price'})`}`,
     ...(view.commitmentEndDate ? [`  term ${view.termStartDate?.slice(0, 10) ?? '?'} – ${view.commitmentEndDate.slice(0, 10)}, auto-renew ${view.autoRenew ? 'on' : 'off'}${view.scheduledQuantity !== null ? `, next term ${view.scheduledQuantity} licences` : ''}`] : []),
     ...(view.newCommerce && view.cancellationAllowedUntil ? [`  cancellable until ${view.cancellationAllowedUntil}; ${view.refundableQuantity} licences can still be removed`] : []),
     ...(view.deleteAfter ? [`  suspended; deleted after ${view.deleteAfter}`] : []),
