@@ -107,7 +107,7 @@ function availabilityResource(product: CatalogProduct, sku: CatalogSku, availabi
       billingCycle: term.billingCycle,
       prorateImmediately: true,
       // EMULATOR CHOICE: the list price per licence for one full term (Partner Center's NCE price sheet has it).
-      listPrice: term.price,
+      ...(term.price ? { listPrice: term.price } : {}),
       cancellationPolicies: [
         {
           refundOptions: [

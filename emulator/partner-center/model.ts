@@ -36,7 +36,8 @@ export interface CatalogTerm {
   readonly duration: TermDuration;
   readonly billingCycle: BillingCycle;
   readonly description: string;
-  readonly price: ListPrice;
+  /** null: the term carries no list price, as on real Partner Center (seed `listPrice: null`). */
+  readonly price: ListPrice | null;
 }
 
 export interface CatalogSku {

@@ -12,13 +12,14 @@ import { termEnd } from './terms.ts';
 /** The seed file's `partnerCenter` section (emulator/README.md); the control API takes the same shapes. */
 /**
  * EMULATOR CHOICE: `listPrice` is per licence for one full term, in `currencyCode`; without one a
- * term costs 6.00 USD a month of its duration (72.00 a year), legacy offers 240.00 USD a year.
+ * term costs 6.00 USD a month of its duration (72.00 a year), legacy offers 240.00 USD a year;
+ * `listPrice: null` leaves the term without one, as real Partner Center's catalog is.
  */
 const termSchema = z.strictObject({
   duration: z.enum(['P1M', 'P1Y', 'P3Y']),
   billingCycle: z.enum(['monthly', 'annual']),
   description: z.string().optional(),
-  listPrice: z.number().min(0).optional(),
+  listPrice: z.number().min(0).nullable().optional(),
   currencyCode: z.string().length(3).default('USD'),
 });
 const monthsOf = { P1M: 1, P1Y: 12, P3Y: 36 } as const;
@@ -116,7 +117,7 @@ export function catalogFromSeed(seed: z.infer<typeof catalogSchema>): Catalog {
           terms: availability.terms.map(({ listPrice, currencyCode, ...term }) => ({
             ...term,
             description: term.description ?? `${term.duration} term, billed ${term.billingCycle}`,
-            price: { listPrice: listPrice ?? 6 * monthsOf[term.duration], currencyCode },
+            price: listPrice === null ? null : { listPrice: listPrice ?? 6 * monthsOf[term.duration], currencyCode },
           })),
         })),
       })),

@@ -175,6 +175,7 @@ describe('csp subscription commands', () => {
       share: line.share,
       amount: money(line.amountMinor),
       currency: 'EUR',
+      priceSource: 'catalog',
       periodStart: line.periodStart,
       periodEnd: line.periodEnd,
     })));
@@ -189,7 +190,7 @@ describe('csp subscription commands', () => {
     const rows = parseCsv(csv.stdout);
     expect(csv.stdout.endsWith('\r\n')).toBe(true);
     expect(csv.stdout).toContain('"Microsoft 365 Business Basic: 2 → 3 licences, prorated"'); // quoted: it holds a comma
-    expect(rows[0]).toEqual(['id', 'createdAt', 'customer', 'customerTenantId', 'subscription', 'partnerCenterSubscriptionId', 'offerId', 'kind', 'description', 'quantity', 'unitPrice', 'share', 'amount', 'currency', 'periodStart', 'periodEnd']);
+    expect(rows[0]).toEqual(['id', 'createdAt', 'customer', 'customerTenantId', 'subscription', 'partnerCenterSubscriptionId', 'offerId', 'kind', 'description', 'quantity', 'unitPrice', 'share', 'amount', 'currency', 'priceSource', 'periodStart', 'periodEnd']);
     expect(rows.slice(1)).toEqual(exported.map((line) => Object.values(line).map(String)));
     // --since a later day exports nothing; bad input has stable codes.
     expect((await cli(['csp', 'billing', 'export', world.partnerSlug, '--since', '2999-01-01', '--format', 'json'])).json()).toEqual([]);

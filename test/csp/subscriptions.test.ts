@@ -76,8 +76,8 @@ describe.each(dialects)('CSP subscriptions against Partner Center on %s', (diale
     expect(offers.map((offer) => offer.offerId)).toEqual([legacyE3, businessBasic, exchange]);
     expect(offers[1]).toMatchObject({ name: 'Microsoft 365 Business Basic', isNewCommerce: true, minimumQuantity: 1, maximumQuantity: 300, licenceSkuId: businessBasicSkuId });
     expect(offers[1]!.terms).toEqual([
-      { termDuration: 'P1M', billingCycle: 'monthly', unitPriceMinor: 600, currency: 'USD', prorate: true },
-      { termDuration: 'P1Y', billingCycle: 'annual', unitPriceMinor: 10_000, currency: 'USD', prorate: true },
+      { termDuration: 'P1M', billingCycle: 'monthly', unitPriceMinor: 600, currency: 'USD', listed: true, prorate: true },
+      { termDuration: 'P1Y', billingCycle: 'annual', unitPriceMinor: 10_000, currency: 'USD', listed: true, prorate: true },
     ]);
     expect(offers[0]!.terms[0]).toMatchObject({ termDuration: 'P1Y', unitPriceMinor: 24_000 });
   });
