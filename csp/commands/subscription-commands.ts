@@ -100,7 +100,7 @@ export const subscriptionCommands: readonly CommandDefinition[] = [
       if (result.json.priceSource !== 'none') return result;
       // Never a silent 0: the order went through, but its billing lines carry no amount.
       const partner = (await findPartnerById(context.db, queued.subscription.partnerId))!;
-      const warning = `no price for ${result.json.offerId} ${result.json.termDuration} ${result.json.billingCycle}: neither partner ${partner.slug} has one in its price list nor does the catalog list one, so its billing lines are 0; set one with \`lanyard csp price set ${partner.slug} ${result.json.offerId} --amount … --currency …\` before the next change`;
+      const warning = `no price for ${result.json.offerId} ${result.json.termDuration} ${result.json.billingCycle}: neither partner ${partner.slug} has one in its price list nor does the catalog list one, so this subscription's billing lines are 0 (the price is fixed at the order); set one for later orders with \`lanyard csp price set ${partner.slug} ${result.json.offerId} --amount … --currency …\``;
       return { json: { ...result.json, warning }, text: `${result.text}\nwarning: ${warning}` };
     },
   },
