@@ -42,7 +42,7 @@ describe('csp price commands', () => {
     expect(set.json()).toMatchObject({ offerId: businessBasic.toLowerCase(), termDuration: 'P1Y', billingCycle: 'annual', amount: '100.00', currency: 'EUR' });
     expect((await cli(['csp', 'price', 'set', world.partnerSlug, exchange, '--amount', '4.5', '--currency', 'USD'])).code).toBe(0);
     const bad = async (args: string[]) => codeOf(await cli(['csp', 'price', 'set', world.partnerSlug, ...args]));
-    expect(await bad([businessBasic, '--amount', '-1', '--currency', 'EUR'])).toBe('CSP_PRICE_AMOUNT_INVALID');
+    expect(await bad([businessBasic, '--amount=-1', '--currency', 'EUR'])).toBe('CSP_PRICE_AMOUNT_INVALID');
     expect(await bad([businessBasic, '--amount', '1.005', '--currency', 'EUR'])).toBe('CSP_PRICE_AMOUNT_INVALID');
     expect(await bad([businessBasic, '--amount', '1', '--currency', 'eur'])).toBe('CSP_PRICE_CURRENCY_INVALID');
     expect(await bad(['office', '--amount', '1', '--currency', 'EUR'])).toBe('CSP_PRICE_OFFER_INVALID');
