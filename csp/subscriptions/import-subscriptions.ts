@@ -3,7 +3,7 @@ import { findSubscriptionByPartnerCenterId, insertImportedSubscription, updateIm
 import type { CspCustomer, CspPartner, CspSubscription } from '../data/tables.ts';
 import type { PartnerCenterClient } from '../partner-center/partner-center-client.ts';
 import { listOffers, type Offer } from './offers.ts';
-import type { PartnerCenterSubscription } from './partner-center-subscription.ts';
+import { termStateOf, type PartnerCenterSubscription } from './partner-center-subscription.ts';
 
 export type SubscriptionImportOutcome = 'created' | 'updated' | 'unchanged' | 'conflict' | 'locked';
 
@@ -57,18 +57,10 @@ function fieldsOf(resource: PartnerCenterSubscription, fallback: { termDuration:
   const term = termDurations.find((duration) => duration === resource.termDuration) ?? fallback.termDuration;
   const cycle = String(resource.billingCycle ?? '').toLowerCase();
   return {
-    quantity: resource.quantity,
+    ...termStateOf(resource),
     status: statusOf(resource),
     termDuration: term,
     billingCycle: cycle === 'annual' || cycle === 'monthly' ? cycle : fallback.billingCycle,
-    termStartDate: resource.effectiveStartDate ?? null,
-    commitmentEndDate: resource.commitmentEndDate ?? null,
-    cancellationAllowedUntil: resource.cancellationAllowedUntilDate ?? null,
-    refundableQuantity: resource.refundableQuantity?.totalQuantity ?? 0,
-    refundableDetails: JSON.stringify(resource.refundableQuantity?.details ?? []),
-    autoRenew: resource.autoRenewEnabled === false ? 0 : 1,
-    scheduledQuantity: resource.scheduledNextTermInstructions?.quantity ?? null,
-    etag: resource.attributes?.etag ?? null,
     orderId: resource.orderId ?? null,
   };
 }

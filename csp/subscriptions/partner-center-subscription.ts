@@ -32,6 +32,13 @@ export function fieldsFromPartnerCenter(resource: PartnerCenterSubscription): Up
   return {
     partnerCenterId: resource.id,
     ...(resource.orderId ? { orderId: resource.orderId } : {}),
+    ...termStateOf(resource),
+  };
+}
+
+/** The quantity, term dates, window and renewal fields as Partner Center states them (a change's answer, an import). */
+export function termStateOf(resource: PartnerCenterSubscription) {
+  return {
     quantity: resource.quantity,
     termStartDate: resource.effectiveStartDate ?? null,
     commitmentEndDate: resource.commitmentEndDate ?? null,
