@@ -5,7 +5,9 @@ import type { Organization, User } from '../core/db/schema.ts';
 import { findUserByUpn } from '../core/db/users.ts';
 import { LanyardError } from '../core/errors.ts';
 import { normalizeUpn } from '../core/upn.ts';
-import { findPartnerById, findPartnerBySlug } from '../csp/data/partners.ts';
+import { findPartnerCustomerByRef, listCustomers } from '../csp/data/customers.ts';
+import { findPartnerById, findPartnerBySlug, listPartners } from '../csp/data/partners.ts';
+import type { CspCustomer, CspPartner } from '../csp/data/tables.ts';
 import { deleteGrant, grantsOfUser, insertGrant, listGrantsWithUpn } from './data/admin-roles.ts';
 import { organizationIdsSoldBy, sellersOfOrganization } from './data/organization-sellers.ts';
 import { adminRoles, type AdminRole, type AdminRoleGrant } from './data/tables.ts';
@@ -163,4 +165,46 @@ async function viewOf(db: Db, upn: string, grant: Omit<Scope, 'scopeKey'> & Pick
     grantedBy: grant.grantedBy,
     grantedAt: grant.grantedAt,
   };
+}
+
+/** A CSP customer as a target of `can`: its partner and the reseller it is sold through. */
+export const customerTarget = (customer: Pick<CspCustomer, 'partnerId' | 'resellerId'>): Target => ({ kind: 'customer', partnerId: customer.partnerId, resellerId: customer.resellerId });
+export const partnerTarget = (partner: Pick<CspPartner, 'id'>): Target => ({ kind: 'partner', partnerId: partner.id });
+
+/**
+ * The CSP partner named in a URL, when `admin` may take `action` on it. A partner that does not
+ * exist and one outside the admin's scope are refused alike (ADMIN_FORBIDDEN).
+ */
+export async function requirePartnerFor(db: Db, admin: Admin, action: Action, slug: string): Promise<CspPartner> {
+  const partner = await findPartnerBySlug(db, slug.toLowerCase());
+  if (!partner || !can(admin, action, partnerTarget(partner))) {
+    throw new LanyardError('ADMIN_FORBIDDEN', 'Your admin role does not allow this CSP partner.', { action });
+  }
+  return partner;
+}
+
+/**
+ * The partner's customer named in a URL (by tenant id or `*.onmicrosoft.com` domain), when `admin` may take
+ * `action` on it. Unknown, another partner's and another reseller's customers are refused alike, so
+ * tampering with a URL tells nothing about other customers.
+ */
+export async function requireCustomerFor(db: Db, admin: Admin, action: Action, partnerSlug: string, ref: string): Promise<{ partner: CspPartner; customer: CspCustomer }> {
+  const partner = await findPartnerBySlug(db, partnerSlug.toLowerCase());
+  const customer = partner ? await findPartnerCustomerByRef(db, partner.id, ref) : undefined;
+  if (!partner || !customer || !can(admin, action, customerTarget(customer))) {
+    throw new LanyardError('ADMIN_FORBIDDEN', 'Your admin role does not allow this customer.', { action });
+  }
+  return { partner, customer };
+}
+
+/** The CSP partners whose page `admin` may open. */
+export async function reachablePartners(db: Db, admin: Admin): Promise<CspPartner[]> {
+  const partners = await listPartners(db);
+  return partners.filter((partner) => can(admin, 'csp.partner.view', partnerTarget(partner)));
+}
+
+/** The partner's customers `admin` may open: all of them for a partner-admin, a reseller's own for a reseller. */
+export async function reachableCustomers(db: Db, admin: Admin, partner: CspPartner): Promise<CspCustomer[]> {
+  const customers = await listCustomers(db, partner.id);
+  return customers.filter((customer) => can(admin, 'csp.customer.view', customerTarget(customer)));
 }

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Organization } from '../core/db/schema.ts';
+import type { PageScope } from './routes.ts';
 import { readFormBody, readQuery } from '../core/http/form-body.ts';
 import type { SafeHtml } from '../core/pages/html.ts';
 import { organizationTarget, requireOrganizationFor } from './admins.ts';
@@ -18,7 +19,8 @@ export interface RouteKit {
   pageSession(ctx: Context, deps: PortalDeps): Promise<AdminRequest | undefined>;
   postSession(ctx: Context, deps: PortalDeps): Promise<AdminRequest>;
   apiSession(ctx: Context, deps: PortalDeps): Promise<AdminRequest>;
-  page(ctx: Context, request: AdminRequest, title: string, body: SafeHtml, organization?: Organization): void;
+  /** `scope` puts the organization's (or the CSP partner's and customer's) pages in the navigation. */
+  page(ctx: Context, request: AdminRequest, title: string, body: SafeHtml, scope?: PageScope): void;
   readonly doneNotices: Record<string, string>;
 }
 

@@ -23,9 +23,15 @@ export interface Admin {
   readonly grants: readonly AdminGrant[];
 }
 
-/** What an action is done to: the installation as a whole, or one organization. */
+/**
+ * What an action is done to: the installation as a whole, one organization, a CSP partner (its
+ * connection, its customer list, its sync), or one CSP customer of a partner (sold directly, or
+ * through one of the partner's resellers).
+ */
 export type Target =
   | { readonly kind: 'installation' }
+  | { readonly kind: 'partner'; readonly partnerId: string }
+  | { readonly kind: 'customer'; readonly partnerId: string; readonly resellerId: string | null }
   | {
       readonly kind: 'organization';
       readonly organizationId: string;
@@ -77,12 +83,37 @@ const policy = {
   'domains.add': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Federate or unfederate a domain in the tenant: dangerous (re-authentication required). */
   'domains.federate': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** A CSP partner's page: its customers (each still checked as csp.customer.view), its connection's state. */
+  'csp.partner.view': { on: 'partner', roles: ['operator', 'partner-admin', 'reseller'] },
+  /** The partner's connection: consent (new refresh token), renew now, token storage, sync settings. */
+  'csp.partner.manage': { on: 'partner', roles: ['operator', 'partner-admin'] },
+  /** Create, import or link customers of the partner. */
+  'csp.customers.add': { on: 'partner', roles: ['operator', 'partner-admin'] },
+  /** Run the recurring import (customers, licences, users) now; see its error table. */
+  'csp.sync.run': { on: 'partner', roles: ['operator', 'partner-admin'] },
+  'csp.sync.view': { on: 'partner', roles: ['operator', 'partner-admin'] },
+  'csp.customer.view': { on: 'customer', roles: ['operator', 'partner-admin', 'reseller'] },
+  /** Order a subscription, or raise / lower its quantity. */
+  'csp.subscriptions.order': { on: 'customer', roles: ['operator', 'partner-admin', 'reseller'] },
+  'csp.subscriptions.change': { on: 'customer', roles: ['operator', 'partner-admin', 'reseller'] },
+  /** Cancel a subscription (within its window, or at term end): dangerous (re-authentication required). */
+  'csp.subscriptions.terminate': { on: 'customer', roles: ['operator', 'partner-admin'] },
+  /** Add a domain to the customer's tenant, verify it, write its DNS records. */
+  'csp.domains.manage': { on: 'customer', roles: ['operator', 'partner-admin', 'reseller'] },
+  /** Federate a customer's verified domain to Lanyard: dangerous (re-authentication required). */
+  'csp.domains.federate': { on: 'customer', roles: ['operator', 'partner-admin'] },
+  /** Add and change users of the customer's tenant; assign and remove licences. */
+  'csp.users.manage': { on: 'customer', roles: ['operator', 'partner-admin', 'reseller'] },
+  /** Delete a user from the customer's tenant: dangerous (re-authentication required). */
+  'csp.users.delete': { on: 'customer', roles: ['operator', 'partner-admin'] },
+  /** The customer's own admin consent: link, invitation, validate, refresh now. */
+  'csp.access.manage': { on: 'customer', roles: ['operator', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];
@@ -93,13 +124,19 @@ export function can(admin: Admin, action: Action, target: Target): boolean {
 function scopeCovers(grant: AdminGrant, target: Target): boolean {
   if (grant.role === 'operator') return true;
   if (target.kind === 'installation') return true; // installation actions are listed for the operator only, except portal.enter
+  if (target.kind === 'partner') {
+    // A reseller sees its partner's page, which lists only the customers sold through it.
+    return (grant.role === 'partner-admin' || grant.role === 'reseller') && grant.partnerId === target.partnerId;
+  }
+  const sellers = target.kind === 'customer' ? [target] : target.sellers;
   switch (grant.role) {
     case 'org-admin':
-      return grant.organizationId === target.organizationId;
+      return target.kind === 'organization' && grant.organizationId === target.organizationId;
     case 'partner-admin':
-      return target.sellers.some((seller) => seller.partnerId === grant.partnerId);
+      return sellers.some((seller) => seller.partnerId === grant.partnerId);
     case 'reseller':
-      return target.sellers.some((seller) => seller.partnerId === grant.partnerId && seller.resellerId !== null && seller.resellerId === grant.resellerId);
+      // Reseller ids are GUIDs: grants keep them in lower case, Partner Center may not.
+      return sellers.some((seller) => seller.partnerId === grant.partnerId && seller.resellerId !== null && seller.resellerId.toLowerCase() === grant.resellerId);
   }
 }
 

@@ -15,6 +15,7 @@ import { registerKeyRoutes } from './key-routes.ts';
 import { registerAgentRoutes } from './agent-routes.ts';
 import { registerUserRoutes } from './user-routes.ts';
 import { registerProvisioningRoutes } from './provisioning-routes.ts';
+import { cspNav, isCspScope, registerCspRoutes, type CspPageScope } from './csp/csp-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, resumePortalSession, type AdminRequest } from './session/portal-session.ts';
@@ -118,6 +119,7 @@ export function portalRouter(deps: PortalDeps): Router {
   registerAgentRoutes(router, deps, kit);
   registerUserRoutes(router, deps, kit);
   registerProvisioningRoutes(router, deps, kit);
+  registerCspRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -223,9 +225,16 @@ async function postSession(ctx: Context, deps: PortalDeps): Promise<AdminRequest
 }
 const apiSession = postSession;
 
-function navFor(request: AdminRequest, organization?: Organization): NavGroup[] {
+/** Where a page is: in an organization, or in a CSP partner (and one of its customers). */
+export type PageScope = Organization | CspPageScope;
+
+function navFor(request: AdminRequest, scope?: PageScope): NavGroup[] {
   const admin = request.admin;
-  const groups: NavGroup[] = [{ title: 'Portal', items: [{ href: '/admin', label: 'Organizations' }] }];
+  const portalItems = [{ href: '/admin', label: 'Organizations' }];
+  if (admin.grants.some((grant) => grant.role === 'operator' || grant.role === 'partner-admin' || grant.role === 'reseller')) portalItems.push({ href: '/admin/csp', label: 'CSP partners' });
+  const groups: NavGroup[] = [{ title: 'Portal', items: portalItems }];
+  const organization = scope && !isCspScope(scope) ? scope : undefined;
+  if (scope && isCspScope(scope)) groups.push(...cspNav(admin, scope));
   if (organization) {
     // Only pages this admin may open: the rule was already asked for this organization by the route.
     const items = [
@@ -247,13 +256,13 @@ function navFor(request: AdminRequest, organization?: Organization): NavGroup[] 
   return groups;
 }
 
-function page(ctx: Context, request: AdminRequest, title: string, body: SafeHtml, organization?: Organization): void {
+function page(ctx: Context, request: AdminRequest, title: string, body: SafeHtml, scope?: PageScope): void {
   ctx.type = 'html';
   ctx.body = renderPortalPage({
     title,
     nonce: ctx.state.nonce,
     path: ctx.path,
     body,
-    signedIn: { upn: request.user.upn, roles: [...new Set(request.admin.grants.map((g) => g.role))].join(', '), csrfToken: request.csrfToken, nav: navFor(request, organization) },
+    signedIn: { upn: request.user.upn, roles: [...new Set(request.admin.grants.map((g) => g.role))].join(', '), csrfToken: request.csrfToken, nav: navFor(request, scope) },
   });
 }

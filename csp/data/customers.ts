@@ -40,6 +40,17 @@ export async function findCustomerByRef(db: Db, ref: string): Promise<CspCustome
     .executeTakeFirst();
 }
 
+/** One partner's customer by its tenant id or `*.onmicrosoft.com` domain (the portal's URLs name customers so). */
+export async function findPartnerCustomerByRef(db: Db, partnerId: string, ref: string): Promise<CspCustomer | undefined> {
+  const lowered = ref.trim().toLowerCase();
+  return db
+    .selectFrom('cspCustomers')
+    .selectAll()
+    .where('partnerId', '=', partnerId)
+    .where((eb) => eb.or([eb('tenantId', '=', lowered), eb('domain', '=', lowered)]))
+    .executeTakeFirst();
+}
+
 export async function findCustomerByOrganization(db: Db, organizationId: string): Promise<CspCustomer | undefined> {
   return db.selectFrom('cspCustomers').selectAll().where('organizationId', '=', organizationId).executeTakeFirst();
 }

@@ -70,6 +70,9 @@ a.button.danger{background:#b91c1c}
 .signin label{display:block;margin:16px 0 6px}
 .signin input{width:100%}
 .signin button{width:100%;margin-top:20px;padding:11px}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
+dl.facts dt{font-weight:600;color:#374151}
+dl.facts dd{margin:0;overflow-wrap:anywhere}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:720px){
 .shell{flex-direction:column;padding:12px;gap:12px}

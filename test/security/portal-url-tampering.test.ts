@@ -69,4 +69,34 @@ describe('portal URL tampering', () => {
     expect((await pat.request(`${world.url}/admin/orgs/tailspin`)).status).toBe(200);
     expect((await pat.request(`${world.url}/admin/orgs/contoso`)).status).toBe(403);
   });
+
+  it('CSP pages: a reseller sees only the customers sold through it; other roles are refused alike', async () => {
+    const fabrikam = '33333333-3333-3333-3333-333333333331';
+    const tailspin = '33333333-3333-3333-3333-333333333332';
+    const rita = await world.signIn(people.reseller);
+    const partnerPage = await rita.follow(`${world.url}/admin/csp/alpha`);
+    expect(partnerPage.response.status).toBe(200);
+    expect(partnerPage.html).toContain(fabrikam);
+    expect(partnerPage.html).not.toContain(tailspin);
+    expect((await rita.request(`${world.url}/admin/csp/alpha/customers/${fabrikam}`)).status).toBe(200);
+    // Another reseller's customer, by tenant id or domain, an unknown one and another partner: refused alike.
+    for (const path of [`/admin/csp/alpha/customers/${tailspin}`, '/admin/csp/alpha/customers/tailspin.onmicrosoft.com', '/admin/csp/alpha/customers/44444444-4444-4444-4444-444444444444', `/admin/csp/beta/customers/${fabrikam}`, '/admin/csp/beta']) {
+      expect((await rita.request(`${world.url}${path}`)).status, path).toBe(403);
+    }
+    const api = await rita.request(`${world.url}/admin/api/csp/alpha`, { headers: json });
+    expect(JSON.stringify(await api.json())).not.toContain(tailspin);
+    expect((await rita.request(`${world.url}/admin/api/csp/alpha/customers/${tailspin}`, { headers: json })).status).toBe(403);
+
+    const alice = await world.signIn(people.orgAdmin);
+    for (const path of ['/admin/csp/alpha', `/admin/csp/alpha/customers/${fabrikam}`]) {
+      expect((await alice.request(`${world.url}${path}`)).status, path).toBe(403);
+    }
+    expect((await alice.follow(`${world.url}/admin/csp`)).html).not.toContain('alpha');
+
+    const pat = await world.signIn(people.partnerAdmin);
+    const all = await pat.follow(`${world.url}/admin/csp/alpha`);
+    expect(all.html).toContain(fabrikam);
+    expect(all.html).toContain(tailspin);
+    expect(all.html).toContain('id="token-health"');
+  });
 });
