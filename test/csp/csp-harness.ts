@@ -8,6 +8,7 @@ import type { Tenant } from '../../emulator/state/model.ts';
 import { applyTenantSeed, tenantSchema } from '../../emulator/state/seed.ts';
 import { postStep } from '../emulator/authorize-flow.ts';
 import { startTrustedEmulator } from '../emulator/harness.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { Dialect } from '../../core/db/database.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 
@@ -67,10 +68,10 @@ const clientSecret = 'csp-app-secret~1';
  *   const world = await startCspWorld('sqlite');
  *   const fabrikam = world.seedCustomer('fabrikam', { mcaAccepted: false });
  */
-export async function startCspWorld(dialect: Dialect, options: { name?: string; env?: Record<string, string>; partnerOptions?: Record<string, unknown>; extraApps?: readonly { clientSecret: string; displayName: string }[] } = {}): Promise<CspWorld> {
+export async function startCspWorld(dialect: Dialect, options: { name?: string; env?: Record<string, string>; partnerOptions?: Record<string, unknown>; extraApps?: readonly { clientSecret: string; displayName: string }[]; clock?: Clock } = {}): Promise<CspWorld> {
   const name = options.name ?? 'northwindcsp';
   const emulator = await startTrustedEmulator();
-  const lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_PARTNER_CENTER_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl, ...options.env });
+  const lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_PARTNER_CENTER_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl, ...options.env }, options.clock ? { clock: options.clock } : {});
   const agentUpn = `agent@${name}.onmicrosoft.com`;
   const partnerTenant = applyTenantSeed(
     emulator.state,

@@ -67,7 +67,18 @@ export async function startPortalWorld(dialect: Dialect, env: Record<string, str
   await grantRole(context.db, shellOperator, { upn: people.partnerAdmin, role: 'partner-admin', partner: 'alpha' }, now);
   await grantRole(context.db, shellOperator, { upn: people.reseller, role: 'reseller', partner: 'alpha', reseller: 'r-1' }, now);
 
+  return portalWorldOn(lanyard, clock, secrets, () => (stack ? stack.close() : lanyard.stop()), stack);
+}
+
+
+/**
+ * The portal side of a test world over a running Lanyard: sign-in through the real pages, TOTP codes
+ * that are never reused, the manual clock brought to the wall clock. `secrets` holds each person's
+ * TOTP secret by UPN.
+ */
+export function portalWorldOn(lanyard: RunningLanyard, clock: ManualClock, secrets: Record<string, string>, stop: () => Promise<void>, stack?: FederationStack): PortalWorld {
   const lastStep = new Map<string, number>();
+  const context = lanyard.context;
   const world: PortalWorld = {
     lanyard,
     ...(stack && { stack }),
@@ -109,7 +120,7 @@ export async function startPortalWorld(dialect: Dialect, env: Record<string, str
       const behind = Date.now() - clock.now().getTime();
       if (behind > 0) await clock.advance(behind);
     },
-    stop: () => (stack ? stack.close() : lanyard.stop()),
+    stop,
   };
   return world;
 }
