@@ -1,13 +1,14 @@
 import type { LanyardModule } from '../core/module.ts';
+import { portalDepsOf } from '../portal/module.ts';
 import { provisioningDeps } from '../provisioning/runs/run-admin.ts';
 import { apiTokenCommands } from './commands.ts';
 import * as apiTokens from './migrations/0006-api-tokens.ts';
-import { createAdminApiRouter } from './router.ts';
+import { createAdminApiRouters } from './router.ts';
 
-/** The admin API (`/api/v1/…`, organization-scoped bearer tokens) and `lanyard api-token …`. */
+/** The admin API (`/api/v1/…`: organization-scoped bearer tokens or an admin's portal session; `/api/v1/openapi.json`) and `lanyard api-token …`. */
 export const apiModule: LanyardModule = {
   name: 'api',
   migrations: { '0006-api-tokens': apiTokens },
   commands: apiTokenCommands,
-  routes: ({ context, jobs, services }) => [createAdminApiRouter(context, provisioningDeps(context, undefined, services), jobs)],
+  routes: (host) => createAdminApiRouters(portalDepsOf(host), provisioningDeps(host.context, undefined, host.services), host.jobs),
 };

@@ -19,6 +19,8 @@ export const errorCodes = {
   AGENT_CONFIG_INVALID: { status: 400 },
   AGENT_NAME_INVALID: { status: 400 },
   AGENT_PUSH_INVALID: { status: 400 },
+  // An admin session called a path without /orgs/{slug}: only an API token has an organization of its own.
+  API_ORGANIZATION_REQUIRED: { status: 400 },
   API_REQUEST_INVALID: { status: 400 },
   API_TOKEN_NAME_INVALID: { status: 400 },
   CLIENT_ID_INVALID: { status: 400 },

@@ -1,5 +1,5 @@
 import { csrfKeyOf } from '../core/csrf.ts';
-import type { LanyardModule } from '../core/module.ts';
+import type { LanyardModule, ModuleHost } from '../core/module.ts';
 import { idpDeps } from '../idp/module.ts';
 import { adminCommands } from './commands/admin-commands.ts';
 import { portalConfig } from './config.ts';
@@ -19,7 +19,12 @@ export const portalModule: LanyardModule = {
   migrations: { '0017-portal': portal },
   commands: adminCommands,
   routes: (host) => {
-    const deps: PortalDeps = { context: host.context, clock: host.clock, csrfKey: csrfKeyOf(host.context.masterKey), idp: idpDeps(host), services: host.services, jobs: host.jobs };
+    const deps = portalDepsOf(host);
     return [portalSignInRouter(deps), portalRouter(deps)];
   },
 };
+
+/** The portal's deps for a server (the admin API shares the portal's session and rule through them). */
+export function portalDepsOf(host: ModuleHost): PortalDeps {
+  return { context: host.context, clock: host.clock, csrfKey: csrfKeyOf(host.context.masterKey), idp: idpDeps(host), services: host.services, jobs: host.jobs };
+}

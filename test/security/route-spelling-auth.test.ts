@@ -65,14 +65,16 @@ function spellingsOf(template: string): string[] {
 
 function request(base: string, method: string, path: string): Promise<{ status: number; body: string }> {
   const url = new URL(base);
+  // A length for the body: node sends DELETE's body neither chunked nor measured by default.
+  const body = method === 'GET' ? undefined : '{}';
   return new Promise((resolve, reject) => {
-    const outgoing = http.request({ host: url.hostname, port: url.port, method, path, headers: { accept: 'application/json', 'content-type': 'application/json' } }, (response) => {
+    const outgoing = http.request({ host: url.hostname, port: url.port, method, path, headers: { accept: 'application/json', 'content-type': 'application/json', ...(body && { 'content-length': String(body.length) }) } }, (response) => {
       let body = '';
       response.on('data', (chunk) => (body += chunk));
       response.on('end', () => resolve({ status: response.statusCode!, body }));
     });
     outgoing.on('error', reject);
-    outgoing.end(method === 'GET' ? undefined : '{}');
+    outgoing.end(body);
   });
 }
 
