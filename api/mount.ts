@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LanyardError } from '../core/errors.ts';
 import { readJsonBody } from '../core/json-body.ts';
 import { createRouter } from '../core/router.ts';
+import { dangerousActions } from '../portal/policy.ts';
 import type { PortalDeps } from '../portal/session/deps.ts';
 import { authenticateCaller, organizationFor, requireSecondFactorFor, type ApiCaller } from './caller.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -26,10 +27,10 @@ export interface EndpointPath {
 export function pathsOf(endpoint: Endpoint): EndpointPath[] {
   const params = endpoint.params ?? z.strictObject({});
   if (endpoint.scope !== 'organization') return [{ endpoint, path: endpoint.path, params, tokenOnly: false }];
-  return [
-    { endpoint, path: `/orgs/:slug${endpoint.path}`, params: z.strictObject({ slug: slugParameter, ...params.shape }), tokenOnly: false },
-    { endpoint, path: endpoint.implicitPath ?? endpoint.path, params, tokenOnly: true },
-  ];
+  const named = { endpoint, path: `/orgs/:slug${endpoint.path}`, params: z.strictObject({ slug: slugParameter, ...params.shape }), tokenOnly: false };
+  // A token is refused every dangerous action (no second factor): it gets no path of its own for one.
+  if (needsSecondFactor(endpoint)) return [named];
+  return [named, { endpoint, path: endpoint.implicitPath ?? endpoint.path, params, tokenOnly: true }];
 }
 
 /**
@@ -71,6 +72,9 @@ export function mountEndpoints(endpoints: readonly Endpoint[], deps: PortalDeps,
 }
 
 const safe = (method: string) => method === 'GET' || method === 'HEAD';
+
+/** A dangerous action (policy.ts) taken by an unsafe call: a fresh second factor, so a session only. */
+export const needsSecondFactor = (endpoint: Endpoint) => endpoint.method !== 'get' && endpoint.action !== undefined && dangerousActions.has(endpoint.action);
 
 /** A path or query, checked: the first issue is the answer, with where it is (`in`) and its path. */
 function validated<Schema extends z.ZodType>(schema: Schema, value: unknown, where: 'path' | 'query'): z.output<Schema> {

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from '../core/error-codes.ts';
 import { portalCookieName } from '../portal/session/portal-session.ts';
-import { dangerousActions } from '../portal/policy.ts';
 import type { Endpoint } from './endpoint.ts';
 import { SchemaComponents, type JsonSchema } from './json-schema.ts';
-import { apiPrefix, pathsOf, type EndpointPath } from './mount.ts';
+import { apiPrefix, needsSecondFactor, pathsOf, type EndpointPath } from './mount.ts';
 import { errorShape } from './shapes.ts';
 
 const unsafe = (endpoint: Endpoint) => endpoint.method !== 'get';
-const dangerous = (endpoint: Endpoint) => unsafe(endpoint) && endpoint.action !== undefined && dangerousActions.has(endpoint.action);
+const dangerous = needsSecondFactor;
 
 /** `/users/:id` → `/users/{id}` */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -61,7 +60,8 @@ function operationOf(components: SchemaComponents, mounted: EndpointPath) {
     description: `Refused: ${codes.join(', ')}`,
     content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/Error' }], properties: { error: { properties: { code: { enum: codes } } } } } } },
   }]));
-  const security = endpoint.scope === 'public' ? [] : tokenOnly ? [{ apiToken: [] }] : [{ apiToken: [] }, unsafe(endpoint) ? { adminSession: [], csrfToken: [] } : { adminSession: [] }];
+  const session = unsafe(endpoint) ? { adminSession: [], csrfToken: [] } : { adminSession: [] };
+  const security = endpoint.scope === 'public' ? [] : tokenOnly ? [{ apiToken: [] }] : dangerous(endpoint) ? [session] : [{ apiToken: [] }, session];
   const secondFactor = dangerous(endpoint) && !tokenOnly
     ? [{ name: 'X-Lanyard-TOTP', in: 'header', required: false, description: 'A current TOTP code of the signed-in admin, needed when the session\'s last second factor is older than the re-authentication window', schema: { type: 'string', pattern: '^[0-9]{6}$' } }]
     : [];

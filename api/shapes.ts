@@ -3,9 +3,10 @@ import { z } from 'zod';
 /**
  * The admin API's named shapes: each is one schema, registered under its name, so the OpenAPI
  * document lists it once under components/schemas and every route that uses it refers to it.
- * Anything not named here is written inline where it is used.
+ * Anything not named here is written inline where it is used. Names and descriptions go to zod's
+ * global registry, where `.describe()` puts every field's description too (the converter reads one registry).
  */
-export const namedShapes = z.registry<{ id: string; description?: string }>();
+export const namedShapes = z.globalRegistry;
 const byName = new Map<string, z.ZodType>();
 
 /** Registers `schema` as the component `id` (and returns it, to declare and name in one line). */

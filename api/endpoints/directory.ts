@@ -51,7 +51,7 @@ export function directoryEndpoints(deps: ApiDeps): Endpoint[] {
     }),
     endpoint({
       id: 'confirmDirectoryDeletions', method: 'post', path: '/directory/confirm-deletions', scope: 'organization', action: 'agents.confirm-deletions', tag: 'Directory',
-      summary: 'Lets the next sync disable the accounts the deletion guard held back (dangerous: a fresh second factor)',
+      summary: 'Lets the next sync disable the accounts the deletion guard held back (dangerous: a fresh second factor)', errors: ['SYNC_NO_PENDING_DELETIONS'],
       response: z.strictObject({ confirmed: z.number().int() }),
       handle: async ({ organization, caller, now }) => confirmOrganizationDeletions(db, caller.admin, organization, now),
     }),

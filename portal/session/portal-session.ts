@@ -65,6 +65,7 @@ export async function startPortalSession(ctx: Context, deps: PortalDeps, input: 
   if (!inserted) return false;
   // A session cookie (no Max-Age): the server's deadlines decide, and closing the browser ends it too.
   ctx.cookies.set(portalCookieName, cookieValue, portalCookieOptions(deps));
+  setApiCopy(ctx, deps, cookieValue);
   return true;
 }
 
@@ -91,6 +92,18 @@ export async function resumePortalSession(ctx: Context, deps: PortalDeps): Promi
 export async function endThisPortalSession(ctx: Context, deps: PortalDeps, session: PortalSession): Promise<void> {
   await endPortalSession(deps.context.db, session.id, deps.clock.now());
   ctx.cookies.set(portalCookieName, '', { ...portalCookieOptions(deps), maxAge: 0 });
+  setApiCopy(ctx, deps, '', 0);
+}
+
+/** The admin API takes the session too (its unsafe calls with the CSRF token in a header), so the browser sends the cookie there as well. */
+export const portalApiCookiePath = '/api/v1';
+
+/**
+ * The same cookie for /api/v1, with the same flags: a path of its own rather than Path=/, so no
+ * other path of this server sees it. `overwrite: false` keeps the /admin one in the same answer.
+ */
+function setApiCopy(ctx: Context, deps: PortalDeps, value: string, maxAge?: number): void {
+  ctx.cookies.set(portalCookieName, value, { ...portalCookieOptions(deps, maxAge), path: portalApiCookiePath, overwrite: false });
 }
 
 /** Bound to the session: a form from another site (or another session) cannot carry it. */
