@@ -4,6 +4,7 @@ import type { Organization } from '../core/db/schema.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Action } from '../portal/policy.ts';
 import type { ApiCaller } from './caller.ts';
+import type { ApiDeps } from './endpoints/deps.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -27,6 +28,8 @@ export interface EndpointCall<Params, Query, Body> {
   /** The organization of an `organization` endpoint, already checked with `can` for its action. */
   readonly organization: Organization;
   readonly now: Date;
+  /** What handlers work with: the server's context, the portal's session deps, the job queue. */
+  readonly deps: ApiDeps;
 }
 
 /** One endpoint, declared once: the router validates with these schemas and the OpenAPI document is made of them. */

@@ -5,9 +5,9 @@ import { LanyardError } from '../core/errors.ts';
 import { readJsonBody } from '../core/json-body.ts';
 import { createRouter } from '../core/router.ts';
 import { dangerousActions } from '../portal/policy.ts';
-import type { PortalDeps } from '../portal/session/deps.ts';
 import { authenticateCaller, organizationFor, requireSecondFactorFor, type ApiCaller } from './caller.ts';
 import type { Endpoint } from './endpoint.ts';
+import type { ApiDeps } from './endpoints/deps.ts';
 
 export const apiPrefix = '/api/v1';
 /** An organization's slug in a path (`/orgs/:slug/…`). */
@@ -40,11 +40,11 @@ export function pathsOf(endpoint: Endpoint): EndpointPath[] {
  * (400 API_REQUEST_INVALID naming the field), finds its organization through the rule, asks for a
  * fresh second factor for a dangerous action, and answers its handler's result.
  */
-export function mountEndpoints(endpoints: readonly Endpoint[], deps: PortalDeps, options: { maxBodyBytes: number }): Router[] {
+export function mountEndpoints(endpoints: readonly Endpoint[], deps: ApiDeps): Router[] {
   const open = createRouter({ prefix: apiPrefix });
   const guarded = createRouter({ prefix: apiPrefix });
   guarded.use(async (ctx: Context, next: Next) => {
-    ctx.state.apiCaller = await authenticateCaller(ctx, deps);
+    ctx.state.apiCaller = await authenticateCaller(ctx, deps.portal);
     await next();
   });
   for (const endpoint of endpoints) {
@@ -56,13 +56,13 @@ export function mountEndpoints(endpoints: readonly Endpoint[], deps: PortalDeps,
         if (endpoint.scope !== 'public' && !caller) throw new LanyardError('API_TOKEN_MISSING', 'send an API token as Authorization: Bearer <token>');
         const params = validated(mounted.params, ctx.params, 'path');
         const query = validated(endpoint.query ?? z.object({}), ctx.query, 'query');
-        const body = endpoint.body ? await readJsonBody(ctx, options.maxBodyBytes, endpoint.body, 'API_REQUEST_INVALID') : undefined;
+        const body = endpoint.body ? await readJsonBody(ctx, deps.maxBodyBytes, endpoint.body, 'API_REQUEST_INVALID') : undefined;
         let organization;
         if (endpoint.scope === 'organization') {
-          organization = await organizationFor(deps, caller!, endpoint.action!, mounted.tokenOnly ? undefined : (params as { slug: string }).slug);
-          if (!safe(ctx.method)) await requireSecondFactorFor(ctx, deps, caller!, endpoint.action!);
+          organization = await organizationFor(deps.portal, caller!, endpoint.action!, mounted.tokenOnly ? undefined : (params as { slug: string }).slug);
+          if (!safe(ctx.method)) await requireSecondFactorFor(ctx, deps.portal, caller!, endpoint.action!);
         }
-        const result = await endpoint.handle({ ctx, params, query, body, caller: caller!, organization: organization!, now: deps.clock.now() });
+        const result = await endpoint.handle({ ctx, params, query, body, caller: caller!, organization: organization!, now: deps.portal.clock.now(), deps });
         ctx.status = endpoint.status ?? (endpoint.response ? 200 : 204);
         if (endpoint.response) ctx.body = result;
       });

@@ -15,39 +15,37 @@ import { userEndpoints } from './endpoints/users.ts';
 import { mountEndpoints } from './mount.ts';
 import { openApiDocument } from './openapi.ts';
 
+let document: unknown;
+
 /**
  * Every endpoint of the admin API, `/api/v1/…`, JSON only. Each is declared once (endpoint.ts): the
  * router validates with its schemas and GET /api/v1/openapi.json is generated from the same
  * declarations. Callers are an organization's API token (`Authorization: Bearer …`, acting for its
  * one organization: another organization's run is simply not found) or a signed-in admin's portal
- * session (caller.ts); every call is asked of the portal's one rule (`can`).
+ * session (caller.ts); every call is asked of the portal's one rule (`can`). docs/api.md lists them.
  *
  * Errors are `{ error: { code, message, details? } }` with the LanyardError status (the app's error
  * handler answers JSON under /api/). A run started here is a `provisioning.run` job (`jobId`) of
  * the job runner: the runner of this node starts it at once, and if this node stops, another node's takes it over.
  */
-export function adminApiEndpoints(deps: ApiDeps): Endpoint[] {
-  const endpoints: Endpoint[] = [
-    ...callerEndpoints(deps),
-    ...organizationEndpoints(deps),
-    ...userEndpoints(deps),
-    ...domainEndpoints(deps),
-    ...provisioningEndpoints(deps),
-    ...directoryEndpoints(deps),
-    ...auditEndpoints(deps),
-  ];
-  let document: unknown;
-  endpoints.push(endpoint({
+export const adminApiEndpoints: readonly Endpoint[] = [
+  ...callerEndpoints,
+  ...organizationEndpoints,
+  ...userEndpoints,
+  ...domainEndpoints,
+  ...provisioningEndpoints,
+  ...directoryEndpoints,
+  ...auditEndpoints,
+  endpoint({
     id: 'getOpenApiDocument', method: 'get', path: '/openapi.json', scope: 'public', tag: 'Document',
     summary: 'This document: OpenAPI 3.1, generated from the schemas the API validates with',
     response: z.record(z.string(), z.unknown()),
     handle: async ({ ctx }) => {
       ctx.set('Cache-Control', 'no-cache');
-      return (document ??= openApiDocument(endpoints));
+      return (document ??= openApiDocument(adminApiEndpoints));
     },
-  }));
-  return endpoints;
-}
+  }),
+];
 
 export function createAdminApiRouters(portal: PortalDeps, provisioning: ProvisioningDeps, jobs: JobQueue, options: { maxBodyBytes?: number } = {}): Router[] {
   const deps: ApiDeps = {
@@ -57,5 +55,5 @@ export function createAdminApiRouters(portal: PortalDeps, provisioning: Provisio
     jobs,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024,
   };
-  return mountEndpoints(adminApiEndpoints(deps), portal, { maxBodyBytes: deps.maxBodyBytes });
+  return mountEndpoints(adminApiEndpoints, deps);
 }

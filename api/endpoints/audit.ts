@@ -3,7 +3,6 @@ import { requireCan } from '../../portal/admins.ts';
 import { queryAudit } from '../../portal/views/audit.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
 import { auditEventShape, named } from '../shapes.ts';
-import type { ApiDeps } from './deps.ts';
 
 const text = (description: string) => z.string().max(200).optional().describe(description);
 const auditQuery = z.object({
@@ -17,22 +16,19 @@ const auditQuery = z.object({
 const auditPageShape = named('AuditPage', z.strictObject({ events: z.array(auditEventShape), next: z.string().nullable() }));
 
 /** The audit log: an organization's events, and (the operator's) the installation's. */
-export function auditEndpoints(deps: ApiDeps): Endpoint[] {
-  const { db } = deps.context;
-  return [
-    endpoint({
-      id: 'queryAudit', method: 'get', path: '/audit', scope: 'organization', action: 'audit.view', tag: 'Audit',
-      summary: 'The organization\'s audit events, newest first, filtered', query: auditQuery, response: auditPageShape,
-      handle: async ({ organization, query }) => queryAudit(db, { kind: 'organization', organization }, query),
-    }),
-    endpoint({
-      id: 'queryInstallationAudit', method: 'get', path: '/installation/audit', scope: 'caller', tag: 'Audit',
-      summary: 'Every audit event of this Lanyard (the operator\'s; never an API token\'s)', query: auditQuery, response: auditPageShape,
-      errors: ['ADMIN_FORBIDDEN'],
-      handle: async ({ caller, query }) => {
-        requireCan(caller.admin, 'installation.view', { kind: 'installation' });
-        return queryAudit(db, { kind: 'installation' }, query);
-      },
-    }),
-  ];
-}
+export const auditEndpoints: readonly Endpoint[] = [
+  endpoint({
+    id: 'queryAudit', method: 'get', path: '/audit', scope: 'organization', action: 'audit.view', tag: 'Audit',
+    summary: 'The organization\'s audit events, newest first, filtered', query: auditQuery, response: auditPageShape,
+    handle: async ({ deps, organization, query }) => queryAudit(deps.context.db, { kind: 'organization', organization }, query),
+  }),
+  endpoint({
+    id: 'queryInstallationAudit', method: 'get', path: '/installation/audit', scope: 'caller', tag: 'Audit',
+    summary: 'Every audit event of this Lanyard (the operator\'s; never an API token\'s)', query: auditQuery, response: auditPageShape,
+    errors: ['ADMIN_FORBIDDEN'],
+    handle: async ({ deps, caller, query }) => {
+      requireCan(caller.admin, 'installation.view', { kind: 'installation' });
+      return queryAudit(deps.context.db, { kind: 'installation' }, query);
+    },
+  }),
+];

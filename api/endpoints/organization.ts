@@ -29,26 +29,24 @@ async function organizationView(deps: ApiDeps, organization: Organization) {
 }
 
 /** The organization itself: its facts, its overview and its MFA policy. */
-export function organizationEndpoints(deps: ApiDeps): Endpoint[] {
-  return [
-    endpoint({
-      id: 'getOrganization', method: 'get', path: '', implicitPath: '/organization', scope: 'organization', action: 'organization.view', tag: 'Organization',
-      summary: 'The organization: slug, name, MFA policy, domains with their issuers',
-      response: organizationShape,
-      handle: async ({ organization }) => organizationView(deps, organization),
-    }),
-    endpoint({
-      id: 'getOrganizationOverview', method: 'get', path: '/overview', scope: 'organization', action: 'organization.view', tag: 'Organization',
-      summary: 'The overview page\'s facts: domains with federation state, user counts, agents, last provisioning run',
-      response: overviewShape,
-      handle: async ({ organization, now }) => organizationOverview(deps.context.db, organization, now),
-    }),
-    endpoint({
-      id: 'setOrganizationMfaPolicy', method: 'put', path: '/mfa-policy', scope: 'organization', action: 'organization.mfa-policy', tag: 'Organization',
-      summary: 'Whether everyone must pass TOTP at sign-in (dangerous: a fresh second factor)',
-      body: z.strictObject({ policy: z.enum(['required', 'optional']) }),
-      response: organizationShape,
-      handle: async ({ organization, body, caller }) => organizationView(deps, await setOrganizationMfaPolicy(deps.context.db, organization.slug, body.policy, caller.admin.actor)),
-    }),
-  ];
-}
+export const organizationEndpoints: readonly Endpoint[] = [
+  endpoint({
+    id: 'getOrganization', method: 'get', path: '', implicitPath: '/organization', scope: 'organization', action: 'organization.view', tag: 'Organization',
+    summary: 'The organization: slug, name, MFA policy, domains with their issuers',
+    response: organizationShape,
+    handle: async ({ deps, organization }) => organizationView(deps, organization),
+  }),
+  endpoint({
+    id: 'getOrganizationOverview', method: 'get', path: '/overview', scope: 'organization', action: 'organization.view', tag: 'Organization',
+    summary: 'The overview page\'s facts: domains with federation state, user counts, agents, last provisioning run',
+    response: overviewShape,
+    handle: async ({ deps, organization, now }) => organizationOverview(deps.context.db, organization, now),
+  }),
+  endpoint({
+    id: 'setOrganizationMfaPolicy', method: 'put', path: '/mfa-policy', scope: 'organization', action: 'organization.mfa-policy', tag: 'Organization',
+    summary: 'Whether everyone must pass TOTP at sign-in (dangerous: a fresh second factor)',
+    body: z.strictObject({ policy: z.enum(['required', 'optional']) }),
+    response: organizationShape,
+    handle: async ({ deps, organization, body, caller }) => organizationView(deps, await setOrganizationMfaPolicy(deps.context.db, organization.slug, body.policy, caller.admin.actor)),
+  }),
+];

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import type { Endpoint } from '../../api/endpoint.ts';
-import type { ApiDeps } from '../../api/endpoints/deps.ts';
 import { pathsOf } from '../../api/mount.ts';
 import { operationIdOf } from '../../api/openapi.ts';
 import { adminApiEndpoints } from '../../api/router.ts';
 import type { BrowserClient } from '../harness/browser-client.ts';
 
 /**
- * The admin API's declarations as a test reads them (no server: a declaration's schemas do not
- * need one, only its handler does), and a small client that calls the API with a portal session or a token.
+ * The admin API's declarations as a test reads them, and a small client that calls the API with a
+ * portal session or a token.
  */
-export const declaredEndpoints: readonly Endpoint[] = adminApiEndpoints({ context: {} } as unknown as ApiDeps);
+export const declaredEndpoints: readonly Endpoint[] = adminApiEndpoints;
 
 /** The endpoint behind an operationId (a token's implicit path is `<id>ForToken`). */
 export function endpointOf(operationId: string): Endpoint {
