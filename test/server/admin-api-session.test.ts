@@ -5,6 +5,7 @@ import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findUserByUpn } from '../../core/db/users.ts';
 import { people, startPortalWorld, type PortalWorld } from '../portal/portal-world.ts';
+import type { BrowserClient } from '../harness/browser-client.ts';
 import { apiClient, expectDeclaredAnswer } from './admin-api-kit.ts';
 
 /**
@@ -49,6 +50,18 @@ describe('admin API with admin sessions and tokens', () => {
     const users = await call('GET', '/orgs/contoso/users?q=bob');
     expectDeclaredAnswer('listUsers', users.json);
     expect(users.json.users.map((user: { upn: string }) => user.upn)).toEqual([people.contosoUser]);
+  });
+
+  it('answers 401 ADMIN_SESSION_REQUIRED once the session has ended (signed out), and nothing else', async () => {
+    const browser = await world.signIn(people.fabrikamAdmin);
+    const cookie = browser.cookie('lanyard_admin')!;
+    const call = apiClient(world.url, { browser: { cookie: () => cookie } as unknown as BrowserClient });
+    const { csrfToken } = (await call('GET', '/session')).json;
+    expect((await browser.request(`${world.url}/admin/signout`, { form: { csrf: csrfToken } })).status).toBe(303);
+    for (const answer of [await call('GET', '/orgs/fabrikam/users'), await call('POST', '/orgs/fabrikam/domains', { csrf: csrfToken, body: { name: 'late.fabrikam.com' } })]) {
+      expect(answer.status).toBe(401);
+      expect(answer.json).toMatchObject({ error: { code: 'ADMIN_SESSION_REQUIRED' } });
+    }
   });
 
   it('refuses what the rule refuses: another organization, a session on a token\'s path, a reseller\'s dangerous action', async () => {
