@@ -14,9 +14,11 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * - `caller`: an API token or an admin session, the endpoint asks the rule itself;
  * - `organization`: one organization's endpoint. It is served under `/orgs/{slug}` + `path` for
  *   both (an admin names any organization the rule lets them reach; a token only its own), and at
- *   `path` alone (or `implicitPath`) for a token, which acts for its one organization.
+ *   `path` alone (or `implicitPath`) for a token, which acts for its one organization;
+ * - `installation`: this Lanyard as a whole (the operator's): the rule is asked for its action on
+ *   the installation, which no token ever passes.
  */
-export type EndpointScope = 'public' | 'caller' | 'organization';
+export type EndpointScope = 'public' | 'caller' | 'organization' | 'installation';
 
 export interface EndpointCall<Params, Query, Body> {
   readonly ctx: Context;
@@ -46,7 +48,7 @@ export interface Endpoint<
   /** The token-only path of an organization endpoint when it is not `path` (the organization itself: `/organization`). */
   readonly implicitPath?: string;
   readonly scope: EndpointScope;
-  /** The rule's action (policy.ts) this call is; asked for every organization endpoint before its handler runs. */
+  /** The rule's action (policy.ts) this call is; asked for every organization and installation endpoint before its handler runs. */
   readonly action?: Action;
   readonly summary: string;
   readonly description?: string;

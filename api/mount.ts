@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LanyardError } from '../core/errors.ts';
 import { readJsonBody } from '../core/json-body.ts';
 import { createRouter } from '../core/router.ts';
+import { requireCan } from '../portal/admins.ts';
 import { dangerousActions } from '../portal/policy.ts';
 import { authenticateCaller, organizationFor, requireSecondFactorFor, type ApiCaller } from './caller.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -37,8 +38,8 @@ export function pathsOf(endpoint: Endpoint): EndpointPath[] {
  * The admin API's routers: the public one (the OpenAPI document) and the authenticated one, whose
  * guard authenticates every call (token or session, CSRF for the session's unsafe calls) before
  * any route runs. Each route then validates its path, query and body with its endpoint's schemas
- * (400 API_REQUEST_INVALID naming the field), finds its organization through the rule, asks for a
- * fresh second factor for a dangerous action, and answers its handler's result.
+ * (400 API_REQUEST_INVALID naming the field), finds its organization through the rule (or asks the
+ * rule for the installation), asks for a fresh second factor for a dangerous action, and answers its handler's result.
  */
 export function mountEndpoints(endpoints: readonly Endpoint[], deps: ApiDeps): Router[] {
   const open = createRouter({ prefix: apiPrefix });
@@ -60,6 +61,9 @@ export function mountEndpoints(endpoints: readonly Endpoint[], deps: ApiDeps): R
         let organization;
         if (endpoint.scope === 'organization') {
           organization = await organizationFor(deps.portal, caller!, endpoint.action!, mounted.tokenOnly ? undefined : (params as { slug: string }).slug);
+          if (!safe(ctx.method)) await requireSecondFactorFor(ctx, deps.portal, caller!, endpoint.action!);
+        } else if (endpoint.scope === 'installation') {
+          requireCan(caller!.admin, endpoint.action!, { kind: 'installation' });
           if (!safe(ctx.method)) await requireSecondFactorFor(ctx, deps.portal, caller!, endpoint.action!);
         }
         const result = await endpoint.handle({ ctx, params, query, body, caller: caller!, organization: organization!, now: deps.portal.clock.now(), deps });

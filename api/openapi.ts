@@ -29,6 +29,7 @@ export function errorCodesOf(mounted: EndpointPath): ErrorCode[] {
     if (!tokenOnly && unsafe(endpoint)) add('CSRF_TOKEN_INVALID');
   }
   if (endpoint.scope === 'organization') add('ADMIN_FORBIDDEN', ...(tokenOnly ? (['API_ORGANIZATION_REQUIRED'] as const) : []));
+  if (endpoint.scope === 'installation') add('ADMIN_FORBIDDEN');
   if (dangerous(endpoint) && !tokenOnly) add('ADMIN_REAUTH_REQUIRED', 'TOTP_INVALID', 'TOTP_REPLAYED', 'SIGNIN_THROTTLED');
   if (Object.keys(mounted.params.shape).length || endpoint.query || endpoint.body) add('API_REQUEST_INVALID');
   if (endpoint.body) add('REQUEST_TOO_LARGE', 'REQUEST_CONTENT_TYPE');

@@ -11,6 +11,7 @@ import { directoryEndpoints } from './endpoints/directory.ts';
 import { domainEndpoints } from './endpoints/domains.ts';
 import { organizationEndpoints } from './endpoints/organization.ts';
 import { provisioningEndpoints } from './endpoints/provisioning.ts';
+import { signingKeyEndpoints } from './endpoints/signing-keys.ts';
 import { userEndpoints } from './endpoints/users.ts';
 import { mountEndpoints } from './mount.ts';
 import { openApiDocument } from './openapi.ts';
@@ -36,6 +37,7 @@ export const adminApiEndpoints: readonly Endpoint[] = [
   ...provisioningEndpoints,
   ...directoryEndpoints,
   ...auditEndpoints,
+  ...signingKeyEndpoints,
   endpoint({
     id: 'getOpenApiDocument', method: 'get', path: '/openapi.json', scope: 'public', tag: 'Document',
     summary: 'This document: OpenAPI 3.1, generated from the schemas the API validates with',

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { requireCan } from '../../portal/admins.ts';
 import { queryAudit } from '../../portal/views/audit.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
 import { auditEventShape, named } from '../shapes.ts';
@@ -23,12 +22,8 @@ export const auditEndpoints: readonly Endpoint[] = [
     handle: async ({ deps, organization, query }) => queryAudit(deps.context.db, { kind: 'organization', organization }, query),
   }),
   endpoint({
-    id: 'queryInstallationAudit', method: 'get', path: '/installation/audit', scope: 'caller', tag: 'Audit',
+    id: 'queryInstallationAudit', method: 'get', path: '/installation/audit', scope: 'installation', action: 'installation.view', tag: 'Audit',
     summary: 'Every audit event of this Lanyard (the operator\'s; never an API token\'s)', query: auditQuery, response: auditPageShape,
-    errors: ['ADMIN_FORBIDDEN'],
-    handle: async ({ deps, caller, query }) => {
-      requireCan(caller.admin, 'installation.view', { kind: 'installation' });
-      return queryAudit(deps.context.db, { kind: 'installation' }, query);
-    },
+    handle: async ({ deps, query }) => queryAudit(deps.context.db, { kind: 'installation' }, query),
   }),
 ];

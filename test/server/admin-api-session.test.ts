@@ -66,7 +66,7 @@ describe('admin API with admin sessions and tokens', () => {
 
   it('refuses what the rule refuses: another organization, a session on a token\'s path, a reseller\'s dangerous action', async () => {
     const { call, csrf } = await asAdmin(people.orgAdmin);
-    for (const path of ['/orgs/fabrikam', '/orgs/fabrikam/users', '/orgs/no-such-org/users', '/installation/audit']) {
+    for (const path of ['/orgs/fabrikam', '/orgs/fabrikam/users', '/orgs/no-such-org/users', '/installation/audit', '/installation/signing-keys']) {
       const refused = await call('GET', path);
       expect(refused.status, path).toBe(403);
       expect(refused.json).toMatchObject({ error: { code: 'ADMIN_FORBIDDEN' } });
@@ -103,7 +103,7 @@ describe('admin API with admin sessions and tokens', () => {
     expect((await call('GET', '/orgs/contoso/users')).status).toBe(200);
     const users = await call('GET', '/users?limit=1');
     expectDeclaredAnswer('listUsersForToken', users.json);
-    for (const path of ['/orgs/fabrikam/users', '/installation/audit']) {
+    for (const path of ['/orgs/fabrikam/users', '/installation/audit', '/installation/signing-keys']) {
       const refused = await call('GET', path);
       expect(refused.status, path).toBe(403);
       expect(refused.json).toMatchObject({ error: { code: 'ADMIN_FORBIDDEN' } });
@@ -216,5 +216,23 @@ describe('admin API with admin sessions and tokens', () => {
     expect(started.headers.get('location')).toBe(`/api/v1/orgs/contoso/provisioning/runs/${started.json.run.id}`);
     const shown = await call('GET', `/orgs/contoso/provisioning/runs/${started.json.run.id}`);
     expectDeclaredAnswer('getProvisioningRun', shown.json);
+  });
+
+  it('lets the operator see the signing keys and take a rollover step, with a fresh second factor; no token ever', async () => {
+    const operator = await asAdmin(people.operator);
+    const keys = await operator.call('GET', '/installation/signing-keys');
+    expect(keys.status).toBe(200);
+    expectDeclaredAnswer('getSigningKeys', keys.json);
+    expect(keys.json.steps[0]).toEqual({ step: 'create-next', state: 'next' });
+    expect((await token()('POST', '/installation/signing-keys/rotate')).json).toMatchObject({ error: { code: 'ADMIN_FORBIDDEN' } });
+    const orgAdmin = await asAdmin(people.orgAdmin);
+    expect((await orgAdmin.call('POST', '/installation/signing-keys/rotate', { csrf: orgAdmin.csrf })).json).toMatchObject({ error: { code: 'ADMIN_FORBIDDEN' } });
+    // The earlier test moved the clock past the operator's re-authentication window.
+    expect((await operator.call('POST', '/installation/signing-keys/rotate', { csrf: operator.csrf })).json).toMatchObject({ error: { code: 'ADMIN_REAUTH_REQUIRED' } });
+    const rotated = await operator.call('POST', '/installation/signing-keys/rotate', { csrf: operator.csrf, totp: await world.code(people.operator, world.clock.now()) });
+    expect(rotated.status).toBe(200);
+    expectDeclaredAnswer('rotateSigningKeys', rotated.json);
+    expect(rotated.json).toMatchObject({ step: 'create-next' });
+    expect((await operator.call('GET', '/installation/signing-keys')).json.next).toMatchObject({ state: 'next', thumbprintSha256: rotated.json.thumbprintSha256 });
   });
 });
