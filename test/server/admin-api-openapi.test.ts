@@ -64,6 +64,8 @@ describe('the admin API\'s OpenAPI document', () => {
       const operation = document.paths[openApiPath(route.path)]?.[route.endpoint.method];
       expect(operation, `${route.endpoint.method} ${route.path}`).toBeDefined();
       expect(operation.operationId).toBe(operationIdOf(route));
+      expect(operation['x-lanyard-action']).toBe(route.endpoint.action);
+      if (route.endpoint.scope === 'organization' || route.endpoint.scope === 'installation') expect(route.endpoint.action, operation.operationId).toBeDefined();
       expect(ids.has(operation.operationId)).toBe(false);
       ids.add(operation.operationId);
       const pathNames = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1]);
