@@ -6,7 +6,7 @@ import type { ImportReport } from '../../csp/customers/import-customers.ts';
 import type { CspPartner } from '../../csp/data/tables.ts';
 import type { AccessReport } from '../../csp/partners/access-check.ts';
 import type { TokenStatus } from '../../csp/tokens/partner-tokens.ts';
-import { badge, csrfField, notice } from '../pages/parts.ts';
+import { badge, csrfField, notice, time } from '../pages/parts.ts';
 
 /** What the portal's buttons do about each token state (beside the CLI remediation the status gives). */
 const portalRemedies: Record<TokenStatus['state'], string | null> = {
@@ -123,16 +123,17 @@ ${field('billingEmail', 'Billing e-mail (when mailing to billing)', html`maxleng
 /** The answer to the create: the admin password shown once (the response is not stored by the browser). */
 export function createdCustomerBody(partner: CspPartner, report: CreatedCustomerReport, agreement: { readonly acceptedAt: string; readonly alreadyAccepted: boolean } | null): SafeHtml {
   const view = report.customer;
-  return html`<h1>Customer ${view.domain} created</h1>
+  return html`<h1>Customer created</h1>
 <dl class="facts card" id="created-customer">
 <dt>Company</dt><dd>${view.companyName}</dd>
+<dt>Domain</dt><dd>${view.domain}</dd>
 <dt>Tenant id</dt><dd><code>${view.tenantId}</code></dd>
 <dt>Global administrator</dt><dd><code>${report.adminUser}</code></dd>
 <dt>Password</dt><dd>${report.adminPassword
     ? html`<code id="admin-password" class="wrap">${report.adminPassword}</code> <span class="hint">shown this once: Lanyard keeps no copy${report.passwordShownBecause ? html` (not e-mailed: ${report.passwordShownBecause})` : ''}</span>`
     : report.passwordMailedTo ? html`e-mailed to ${report.passwordMailedTo}` : html`<span class="hint">none returned</span>`}</dd>
 <dt>Organization</dt><dd>${view.organization ?? 'not linked'}</dd>
-<dt>Customer agreement</dt><dd id="created-agreement">${agreement ? (agreement.alreadyAccepted ? 'already accepted at Partner Center; recorded' : html`accepted ${agreement.acceptedAt}`) : badge('not accepted', 'warn')}</dd>
+<dt>Customer agreement</dt><dd id="created-agreement">${agreement ? (agreement.alreadyAccepted ? 'already accepted at Partner Center; recorded' : html`accepted ${time(agreement.acceptedAt)}`) : badge('not accepted', 'warn')}</dd>
 </dl>
 ${report.warnings.length ? html`<ul class="checklist" id="create-warnings">${report.warnings.map((warning) => html`<li class="warn">${warning}</li>`)}</ul>` : ''}
 <p><a class="button" href="/admin/csp/${partner.slug}/customers/${view.tenantId}">Open the customer</a> <a href="/admin/csp/${partner.slug}">Back to ${partner.slug}</a></p>`;

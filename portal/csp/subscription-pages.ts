@@ -38,9 +38,9 @@ const changeTone = (state: ChangeView['state']) => (state === 'succeeded' ? 'ok'
 export function windowState(view: SubscriptionView, now: Date): { open: boolean; text: string } {
   if (!view.newCommerce) return { open: true, text: 'legacy: terminating suspends it now, deleted later' };
   if (view.cancellationAllowedUntil && now.getTime() <= Date.parse(view.cancellationAllowedUntil)) {
-    return { open: true, text: `open until ${view.cancellationAllowedUntil.slice(0, 16).replace('T', ' ')} UTC; ${view.refundableQuantity} licences removable` };
+    return { open: true, text: `until ${view.cancellationAllowedUntil.slice(0, 16).replace('T', ' ')} UTC; ${view.refundableQuantity} licences removable` };
   }
-  return { open: false, text: 'closed: no cancellation or decrease until the renewal' };
+  return { open: false, text: 'no cancellation or decrease until the renewal' };
 }
 
 export function subscriptionsBody(page: SubscriptionsPage): SafeHtml {
