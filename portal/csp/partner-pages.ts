@@ -51,12 +51,10 @@ ${page.report ? accessReportBody(page.report) : ''}
 ${page.mayAddCustomers
   ? html`<section class="card" id="customer-actions" aria-labelledby="customer-actions-title">
 <h2 id="customer-actions-title">Add customers</h2>
-<div class="actions">
-<a class="button" href="${base}/customers/new" id="create-customer-link">Create a customer…</a>
+<p><a class="button" href="${base}/customers/new" id="create-customer-link">Create a customer…</a></p>
 <form method="post" action="${base}/customers/import" id="import-form">${csrfField(page.csrfToken)}
-<fieldset><legend class="visually-hidden">Import mode</legend><label><input type="checkbox" name="dryRun" value="on" id="import-dry-run"> Dry run (read, write nothing)</label></fieldset>
+<p><label><input type="checkbox" name="dryRun" value="on" id="import-dry-run"> Dry run: read everything, write nothing</label></p>
 <button type="submit" class="secondary">Import from Partner Center</button></form>
-</div>
 </section>`
   : ''}`;
 }

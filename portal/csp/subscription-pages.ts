@@ -101,9 +101,9 @@ function chargeFacts(charge: ChargePreview): SafeHtml {
   if (charge.kind === 'none') return html`<p id="charge">No charge: a decrease bills nothing.</p>`;
   return html`<dl class="facts card" id="charge">
 <dt>Charged</dt><dd id="charge-amount"><strong>${charge.amount} ${charge.currency}</strong></dd>
-<dt>Licences charged</dt><dd>${charge.quantity}</dd>
-<dt>Price per licence and full term</dt><dd>${charge.unitPrice} ${charge.currency} <span class="hint">(${charge.priceSource === 'partner' ? 'your price list' : charge.priceSource === 'catalog' ? 'catalog list price' : 'no price known'})</span></dd>
-<dt>Share of the term</dt><dd id="charge-share">${charge.share}${charge.prorated ? ' (prorated)' : ' (full term)'}</dd>
+<dt>Licences</dt><dd>${charge.quantity}</dd>
+<dt>Unit price</dt><dd>${charge.unitPrice} ${charge.currency} <span class="hint">per licence and full term (${charge.priceSource === 'partner' ? 'your price list' : charge.priceSource === 'catalog' ? 'catalog list price' : 'no price known'})</span></dd>
+<dt>Term share</dt><dd id="charge-share">${charge.share}${charge.prorated ? ' (prorated)' : ' (full term)'}</dd>
 <dt>Period</dt><dd>${charge.periodStart ?? '?'} – ${charge.periodEnd ?? '?'}</dd>
 </dl>
 ${charge.warning ? html`<p class="error" role="alert" id="price-warning">Warning: ${charge.warning}</p>` : ''}`;
@@ -117,7 +117,7 @@ export function orderPreviewBody(partner: CspPartner, customer: CspCustomer, pre
 <dt>Offer</dt><dd><code class="wrap">${preview.offerId}</code> ${preview.newCommerce ? '(new commerce)' : '(legacy)'}</dd>
 <dt>Name</dt><dd>${preview.name}</dd>
 <dt>Quantity</dt><dd>${preview.quantity} <span class="hint">(${preview.minimumQuantity}–${preview.maximumQuantity})</span></dd>
-<dt>Term and billing</dt><dd>${preview.termDuration}, billed ${preview.billingCycle}${preview.customTermEndDate ? html`, co-termed to ${preview.customTermEndDate.slice(0, 10)}` : ''}</dd>
+<dt>Term</dt><dd>${preview.termDuration}, billed ${preview.billingCycle}${preview.customTermEndDate ? html`, co-termed to ${preview.customTermEndDate.slice(0, 10)}` : ''}</dd>
 </dl>
 <h2>What it costs</h2>
 ${chargeFacts(preview.charge)}
