@@ -36,7 +36,7 @@ const changeTone = (state: ChangeView['state']) => (state === 'succeeded' ? 'ok'
  * `cancellationAllowedUntilDate` and `refundableQuantity`, never computed here).
  */
 export function windowState(view: SubscriptionView, now: Date): { open: boolean; text: string } {
-  if (!view.newCommerce) return { open: true, text: 'legacy: terminating suspends it now, deleted later' };
+  if (!view.newCommerce) return { open: true, text: 'terminating suspends it now; deleted after the partner\u2019s delay' };
   if (view.cancellationAllowedUntil && now.getTime() <= Date.parse(view.cancellationAllowedUntil)) {
     return { open: true, text: `until ${view.cancellationAllowedUntil.slice(0, 16).replace('T', ' ')} UTC; ${view.refundableQuantity} licences removable` };
   }
@@ -65,7 +65,7 @@ function subscriptionRow(page: SubscriptionsPage, base: string, view: Subscripti
 <td data-label="Term">${view.termDuration}</td><td data-label="Billing">${view.billingCycle}</td>
 <td data-label="State">${badge(view.status, statusTone(view.status))}${view.locked ? html` ${badge('change in progress', 'warn')}` : ''}</td>
 <td data-label="Renews">${view.commitmentEndDate ? html`${view.commitmentEndDate.slice(0, 10)} <span class="hint">auto-renew ${view.autoRenew ? 'on' : 'off'}</span>` : '—'}${view.deleteAfter ? html`<br><span class="hint">deleted after ${view.deleteAfter.slice(0, 10)}</span>` : ''}</td>
-<td data-label="Window">${badge(window.open ? 'open' : 'closed', window.open ? 'ok' : 'warn')} <span class="hint">${window.text}</span></td>
+<td data-label="Window">${view.newCommerce ? badge(window.open ? 'open' : 'closed', window.open ? 'ok' : 'warn') : badge('legacy')} <span class="hint">${window.text}</span></td>
 ${page.mayChange || page.mayTerminate
   ? html`<td><div class="actions">${page.mayChange && changeable
     ? html`<form method="get" action="${base}/${view.id}/quantity"><label for="quantity-${view.id}" class="visually-hidden">New quantity of ${view.name}</label><input type="text" inputmode="numeric" id="quantity-${view.id}" name="quantity" value="${view.quantity}" required pattern="[0-9]{1,6}"><button type="submit" class="secondary">Change quantity…</button></form>`
