@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { findOrganizationById, listOrganizations } from '../../core/db/organizations.ts';
+import { findOrganizationById, findOrganizationBySlug, listOrganizations } from '../../core/db/organizations.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { readFormBody } from '../../core/http/form-body.ts';
@@ -40,8 +40,7 @@ export function optional(form: Map<string, string>, name: string): string | unde
  */
 export async function requireLinkableOrganization(deps: PortalDeps, admin: Admin, slug: string): Promise<Organization> {
   const { db } = deps.context;
-  const organizations = await listOrganizations(db);
-  const organization = organizations.find((candidate) => candidate.slug === slug.trim().toLowerCase());
+  const organization = await findOrganizationBySlug(db, slug.trim().toLowerCase());
   if (!organization || !can(admin, 'organization.mfa-policy', await organizationTarget(db, organization))) {
     throw new LanyardError('ADMIN_FORBIDDEN', 'Your admin role does not allow linking this organization.', { action: 'csp.customers.add' });
   }

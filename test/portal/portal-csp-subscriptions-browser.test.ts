@@ -126,6 +126,8 @@ describe('portal CSP subscriptions in Chromium', () => {
     const exists = await page.goto(`${path('fabrikam', '/order')}?offer=${encodeURIComponent(businessBasic)}&quantity=1`);
     expect(exists?.status()).toBe(409);
     expect(await page.textContent('#preview-error-code')).toBe('CSP_SUBSCRIPTION_EXISTS');
+    await checkPage(page);
+    await screenshots(page, 'csp-order-preview-refused');
     expect(await subscriptionsOf('woodgrove')).toHaveLength(0);
     await page.close();
   }, 120_000);
