@@ -8,6 +8,7 @@ import { findSubscription, listSubscriptions, openChanges } from '../data/subscr
 import type { CspSubscription, CspSubscriptionChange } from '../data/tables.ts';
 import { openPartnerCenter } from '../partner-center/open-partner-center.ts';
 import { requirePartner } from '../partners/partner-admin.ts';
+import { noPriceWarning } from '../prices/price-list.ts';
 import { billingLines, parseSince, toCsv } from '../subscriptions/billing-export.ts';
 import { listOffers } from '../subscriptions/offers.ts';
 import { formatMinor } from '../subscriptions/proration.ts';
@@ -100,7 +101,7 @@ export const subscriptionCommands: readonly CommandDefinition[] = [
       if (result.json.priceSource !== 'none') return result;
       // Never a silent 0: the order went through, but its billing lines carry no amount.
       const partner = (await findPartnerById(context.db, queued.subscription.partnerId))!;
-      const warning = `no price for ${result.json.offerId} ${result.json.termDuration} ${result.json.billingCycle}: neither partner ${partner.slug} has one in its price list nor does the catalog list one, so this subscription's billing lines are 0 (the price is fixed at the order); set one for later orders with \`lanyard csp price set ${partner.slug} ${result.json.offerId} --amount … --currency …\``;
+      const warning = noPriceWarning(partner.slug, result.json.offerId, result.json.termDuration, result.json.billingCycle);
       return { json: { ...result.json, warning }, text: `${result.text}\nwarning: ${warning}` };
     },
   },

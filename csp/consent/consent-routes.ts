@@ -27,7 +27,12 @@ export function consentCallbackRouter(deps: ConsentDeps): Router {
       title: 'Partner consent recorded',
       nonce: ctx.state.nonce,
       body: html`<h1>Partner consent recorded</h1>
-<p id="consent-done">Lanyard now holds the delegated Partner Center access of <strong>${result.partner}</strong>, consented by <span id="consent-upn">${result.consentUpn ?? 'the partner admin'}</span> with MFA. You can close this window; <code>lanyard csp partner status ${result.partner}</code> shows the token's state.</p>`,
+<p id="consent-done">Lanyard now holds the delegated Partner Center access of <strong>${result.partner}</strong>, consented by <span id="consent-upn">${result.consentUpn ?? 'the partner admin'}</span> with MFA.</p>
+${result.startedBy.startsWith('user:')
+  // Started from the admin portal (its actors are user:<upn>): back to the partner's page there. A link,
+  // not a redirect: the portal's SameSite=Strict cookie is not sent on a navigation that began at Entra.
+  ? html`<p><a class="button" id="back-to-portal" href="/admin/csp/${result.partner}?done=consent">Back to ${result.partner} in the admin portal</a></p>`
+  : html`<p>You can close this window; <code>lanyard csp partner status ${result.partner}</code> shows the token's state.</p>`}`,
     });
   });
   return router;

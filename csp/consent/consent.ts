@@ -63,7 +63,7 @@ export interface ConsentCallback {
  * `mfa` (nothing is stored, the partner's state becomes mfa-missing), and stores the refresh token
  * sealed. Every refusal is a LanyardError whose message tells the person what to do.
  */
-export async function completeConsent(deps: ConsentDeps, callback: ConsentCallback, now: Date = new Date()): Promise<{ partner: string; consentUpn: string | null }> {
+export async function completeConsent(deps: ConsentDeps, callback: ConsentCallback, now: Date = new Date()): Promise<{ partner: string; consentUpn: string | null; startedBy: string }> {
   const request = callback.state ? await consumeConsentRequest(deps.db, hashState(callback.state), now) : undefined;
   const partner = request ? await findPartnerById(deps.db, request.partnerId) : undefined;
   const audit = (outcome: 'success' | 'failure', reason?: string, details?: Record<string, unknown>) =>
@@ -94,5 +94,5 @@ export async function completeConsent(deps: ConsentDeps, callback: ConsentCallba
   }
   await tokenStoreFor(deps, partner).write(tokens.refreshToken, { replacing: undefined, consentUpn: tokens.upn, obtained: true }, now);
   await audit('success', undefined, { upn: tokens.upn });
-  return { partner: partner.slug, consentUpn: tokens.upn };
+  return { partner: partner.slug, consentUpn: tokens.upn, startedBy: request.startedBy };
 }

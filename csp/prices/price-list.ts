@@ -107,3 +107,13 @@ export async function choosePrice(db: Db, partnerId: string, offerId: string, te
   if (term.listed) return { unitPriceMinor: term.unitPriceMinor, currency: term.currency, priceSource: 'catalog' };
   return { unitPriceMinor: 0, currency: term.currency, priceSource: 'none' };
 }
+
+/**
+ * What an order without a price says (the CLI's `warning`, the portal's preview): never a silent 0.
+ *
+ * @example
+ *   noPriceWarning('contoso-csp', 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', 'P1M', 'monthly');
+ */
+export function noPriceWarning(partnerSlug: string, offerId: string, termDuration: string, billingCycle: string): string {
+  return `no price for ${offerId} ${termDuration} ${billingCycle}: neither partner ${partnerSlug} has one in its price list nor does the catalog list one, so this subscription's billing lines are 0 (the price is fixed at the order); set one for later orders with \`lanyard csp price set ${partnerSlug} ${offerId} --amount … --currency …\``;
+}

@@ -14,9 +14,9 @@ import { findCustomerById } from '../data/customers.ts';
 import { openPartnerCenter } from '../partner-center/open-partner-center.ts';
 import type { PartnerCenterClient } from '../partner-center/partner-center-client.ts';
 import { coTermEnd, orderTerms, type AllowedTermEnd } from './alignment.ts';
-import { choosePrice } from '../prices/price-list.ts';
-import { resolveOffer } from './offers.ts';
-import { readPartnerCenterSubscription } from './partner-center-subscription.ts';
+import { choosePrice, type ChosenPrice } from '../prices/price-list.ts';
+import { resolveOffer, type Offer, type OfferTerm } from './offers.ts';
+import { readPartnerCenterSubscription, type PartnerCenterSubscription } from './partner-center-subscription.ts';
 import { subscriptionChangeJobKind, subscriptionChangeMaxAttempts, type OrderInput } from './subscription-change-job.ts';
 
 export interface SubscriptionDeps {
@@ -102,28 +102,10 @@ async function partnerOf(db: Db, customer: CspCustomer): Promise<CspPartner> {
  */
 export async function orderSubscription(deps: SubscriptionDeps, request: OrderRequest, actor: string): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange; resumed: boolean }> {
   const now = deps.clock.now();
-  const customer = await requireCustomer(deps.db, request.customer);
-  const quantity = parseQuantity(request.quantity, false);
-  if (request.term !== undefined && !terms.includes(request.term)) throw new LanyardError('CSP_TERM_INVALID', `--term is P1M, P1Y or P3Y; got "${request.term}"`);
-  if (request.billing !== undefined && !cycles.includes(request.billing)) throw new LanyardError('CSP_TERM_INVALID', `--billing is monthly or annual; got "${request.billing}"`);
-
-  const live = await findLiveSubscriptionOfOffer(deps.db, customer.id, request.offerId.trim());
+  const { customer, quantity, live } = await orderBasics(deps, request);
   if (live) return resumeOrExists(deps, live, now);
-  if (!customer.agreementAcceptedAt) {
-    throw new LanyardError('CSP_AGREEMENT_NOT_ACCEPTED', `${customer.domain} has no recorded acceptance of the Microsoft Customer Agreement, so Microsoft takes no order for it`, { remediation: 'Run `lanyard csp customer accept-agreement <customer> --first-name … --last-name … --email …` with a contact of the customer.' });
-  }
-  const partner = await partnerOf(deps.db, customer);
-  const pc = openPartnerCenter(deps, partner, actor);
-  const existing = (await listSubscriptions(deps.db, customer.id)).map((subscription) => ({ ...subscription, isNewCommerce: subscription.isNewCommerce === 1 }));
-  const align = partner.alignRenewals === 1;
-  const chosen = orderTerms({ term: request.term, billing: request.billing }, align, existing);
-  const { offer, term } = await resolveOffer(pc, customer.country ?? 'US', request.offerId, { ...chosen, termAsked: request.term !== undefined, billingAsked: request.billing !== undefined });
-  checkRange(quantity, offer.minimumQuantity, offer.maximumQuantity, offer.name);
-  if (offer.seatBased) await checkCap(deps.db, partner, customer, quantity);
-  const customTermEndDate = align && offer.isNewCommerce ? coTermEnd(await allowedTermEnds(pc, customer, term.termDuration), existing) ?? null : null;
-
-  const price = await choosePrice(deps.db, partner.id, offer.offerId, term);
-  const name = request.name?.trim() || offer.name;
+  const plan = await planFor(deps, customer, quantity, request, actor);
+  const { partner, offer, term, price, name, customTermEndDate } = plan;
   const input: OrderInput = { offerId: offer.offerId, quantity, termDuration: term.termDuration, billingCycle: term.billingCycle, name, customTermEndDate };
   const changeId = randomUUID();
   const written = await insertOrderingSubscription(
@@ -162,10 +144,62 @@ export async function orderSubscription(deps: SubscriptionDeps, request: OrderRe
   return { subscription: written.subscription, change: await enqueueChange(deps.db, written.change, now), resumed: false };
 }
 
+/** What an order would be, after every check an order makes before writing (nothing written, nothing ordered). */
+export interface OrderPlan {
+  readonly customer: CspCustomer;
+  readonly partner: CspPartner;
+  readonly offer: Offer;
+  readonly term: OfferTerm;
+  readonly quantity: number;
+  readonly name: string;
+  readonly customTermEndDate: string | null;
+  readonly price: ChosenPrice;
+}
+
+/**
+ * The order `request` would place, checked exactly as `orderSubscription` checks it (agreement,
+ * catalog, term, min/max, licence cap, co-terming, price), without writing or ordering anything:
+ * what a preview shows before the admin confirms. A live subscription of the offer is CSP_SUBSCRIPTION_EXISTS.
+ */
+export async function planOrder(deps: SubscriptionDeps, request: OrderRequest, actor: string): Promise<OrderPlan> {
+  const { customer, quantity, live } = await orderBasics(deps, request);
+  if (live) throw existsError(live);
+  return planFor(deps, customer, quantity, request, actor);
+}
+
+async function orderBasics(deps: SubscriptionDeps, request: OrderRequest): Promise<{ customer: CspCustomer; quantity: number; live: CspSubscription | undefined }> {
+  const customer = await requireCustomer(deps.db, request.customer);
+  const quantity = parseQuantity(request.quantity, false);
+  if (request.term !== undefined && !terms.includes(request.term)) throw new LanyardError('CSP_TERM_INVALID', `--term is P1M, P1Y or P3Y; got "${request.term}"`);
+  if (request.billing !== undefined && !cycles.includes(request.billing)) throw new LanyardError('CSP_TERM_INVALID', `--billing is monthly or annual; got "${request.billing}"`);
+  return { customer, quantity, live: await findLiveSubscriptionOfOffer(deps.db, customer.id, request.offerId.trim()) };
+}
+
+async function planFor(deps: SubscriptionDeps, customer: CspCustomer, quantity: number, request: OrderRequest, actor: string): Promise<OrderPlan> {
+  if (!customer.agreementAcceptedAt) {
+    throw new LanyardError('CSP_AGREEMENT_NOT_ACCEPTED', `${customer.domain} has no recorded acceptance of the Microsoft Customer Agreement, so Microsoft takes no order for it`, { remediation: 'Run `lanyard csp customer accept-agreement <customer> --first-name … --last-name … --email …` with a contact of the customer.' });
+  }
+  const partner = await partnerOf(deps.db, customer);
+  const pc = openPartnerCenter(deps, partner, actor);
+  const existing = (await listSubscriptions(deps.db, customer.id)).map((subscription) => ({ ...subscription, isNewCommerce: subscription.isNewCommerce === 1 }));
+  const align = partner.alignRenewals === 1;
+  const chosen = orderTerms({ term: request.term, billing: request.billing }, align, existing);
+  const { offer, term } = await resolveOffer(pc, customer.country ?? 'US', request.offerId, { ...chosen, termAsked: request.term !== undefined, billingAsked: request.billing !== undefined });
+  checkRange(quantity, offer.minimumQuantity, offer.maximumQuantity, offer.name);
+  if (offer.seatBased) await checkCap(deps.db, partner, customer, quantity);
+  const customTermEndDate = align && offer.isNewCommerce ? coTermEnd(await allowedTermEnds(pc, customer, term.termDuration), existing) ?? null : null;
+  const price = await choosePrice(deps.db, partner.id, offer.offerId, term);
+  return { customer, partner, offer, term, quantity, name: request.name?.trim() || offer.name, customTermEndDate, price };
+}
+
+function existsError(live: CspSubscription): LanyardError {
+  return new LanyardError('CSP_SUBSCRIPTION_EXISTS', `the customer already has an active subscription of ${live.offerName} (${live.id}); change its quantity with \`lanyard csp subscription set-quantity ${live.id} <n>\``, { subscription: live.id });
+}
+
 async function resumeOrExists(deps: SubscriptionDeps, live: CspSubscription, now: Date): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange; resumed: boolean }> {
   const order = (await openChanges(deps.db, live.id)).find((change) => change.kind === 'order');
   if (live.status === 'ordering' && order) return { subscription: live, change: await enqueueChange(deps.db, order, now), resumed: true };
-  throw new LanyardError('CSP_SUBSCRIPTION_EXISTS', `the customer already has an active subscription of ${live.offerName} (${live.id}); change its quantity with \`lanyard csp subscription set-quantity ${live.id} <n>\``, { subscription: live.id });
+  throw existsError(live);
 }
 
 async function allowedTermEnds(pc: PartnerCenterClient, customer: CspCustomer, duration: string): Promise<AllowedTermEnd[]> {
@@ -207,13 +241,25 @@ async function changeable(deps: SubscriptionDeps, ref: string): Promise<{ subscr
 }
 
 /**
- * Sets the quantity. 0 terminates (cost-free inside the window). An increase checks the maximum and
+ * Sets the quantity. 0 terminates (cost-free inside the window), unless `allowTermination` is false
+ * (the portal: terminating is its own, more privileged action). An increase checks the maximum and
  * the partner's cap; a decrease checks the minimum, the new-commerce window (Partner Center's
  * `refundableQuantity`, read now) and, with "prevent decrease" on, the licences in use.
  */
-export async function setQuantity(deps: SubscriptionDeps, ref: string, value: string | number, actor: string): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange }> {
-  const quantity = parseQuantity(value, true);
+export async function setQuantity(deps: SubscriptionDeps, ref: string, value: string | number, actor: string, options: { allowTermination?: boolean } = {}): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange }> {
+  const quantity = parseQuantity(value, options.allowTermination ?? true);
   if (quantity === 0) return terminateSubscription(deps, ref, actor);
+  const { subscription, customer, partner } = await planQuantity(deps, ref, quantity, actor);
+  const guard = quantity > subscription.quantity && subscription.seatBased === 1 ? capGuard(partner, customer, quantity) : undefined;
+  return startChange(deps, subscription, { kind: 'quantity', input: { quantity } }, actor, guard ? { ...guard, customerId: customer.id } : undefined);
+}
+
+/**
+ * A quantity change of at least 1, checked exactly as `setQuantity` checks it (range, cap, window,
+ * licences in use), without writing anything: what a preview shows before the admin confirms.
+ */
+export async function planQuantity(deps: SubscriptionDeps, ref: string, value: string | number, actor: string): Promise<{ subscription: CspSubscription; customer: CspCustomer; partner: CspPartner; quantity: number }> {
+  const quantity = parseQuantity(value, false);
   const { subscription, customer, partner } = await changeable(deps, ref);
   checkRange(quantity, subscription.minimumQuantity, subscription.maximumQuantity, subscription.name);
   if (quantity > subscription.quantity && subscription.seatBased === 1) await checkCap(deps.db, partner, customer, quantity, subscription.id);
@@ -236,8 +282,7 @@ export async function setQuantity(deps: SubscriptionDeps, ref: string, value: st
       }
     }
   }
-  const guard = quantity > subscription.quantity && subscription.seatBased === 1 ? capGuard(partner, customer, quantity) : undefined;
-  return startChange(deps, subscription, { kind: 'quantity', input: { quantity } }, actor, guard ? { ...guard, customerId: customer.id } : undefined);
+  return { subscription, customer, partner, quantity };
 }
 
 /**
@@ -259,17 +304,26 @@ async function consumedLicences(deps: SubscriptionDeps, pc: PartnerCenterClient,
  * now and is deleted after the partner's termination delay.
  */
 export async function terminateSubscription(deps: SubscriptionDeps, ref: string, actor: string): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange }> {
-  const { subscription, customer, partner } = await changeable(deps, ref);
-  if (subscription.isNewCommerce === 1) {
-    const resource = await readPartnerCenterSubscription(openPartnerCenter(deps, partner, actor), customer, subscription);
-    const until = resource.cancellationAllowedUntilDate;
-    if (until && deps.clock.now().getTime() > Date.parse(until)) {
-      throw new LanyardError('CSP_OUTSIDE_CHANGE_WINDOW', `the subscription could be cancelled until ${until} (7 days after its purchase or renewal; Partner Center 900117). Instead: turn auto-renew off so it ends on ${resource.commitmentEndDate?.slice(0, 10) ?? 'its term end'}, or schedule a lower quantity for the next term`, {
-        partnerCenterCode: '900117', cancellationAllowedUntilDate: until, commitmentEndDate: resource.commitmentEndDate ?? null, alternatives: windowAlternatives(subscription),
-      });
-    }
-  }
+  const { subscription } = await planTermination(deps, ref, actor);
   return startChange(deps, subscription, { kind: 'terminate', input: {} }, actor);
+}
+
+/**
+ * A termination checked exactly as `terminateSubscription` checks it, without writing anything; for
+ * new commerce with Partner Center's subscription as read now (its window), for a preview.
+ * Outside the window: CSP_OUTSIDE_CHANGE_WINDOW with the alternatives.
+ */
+export async function planTermination(deps: SubscriptionDeps, ref: string, actor: string): Promise<{ subscription: CspSubscription; customer: CspCustomer; partner: CspPartner; resource: PartnerCenterSubscription | null }> {
+  const { subscription, customer, partner } = await changeable(deps, ref);
+  if (subscription.isNewCommerce !== 1) return { subscription, customer, partner, resource: null };
+  const resource = await readPartnerCenterSubscription(openPartnerCenter(deps, partner, actor), customer, subscription);
+  const until = resource.cancellationAllowedUntilDate;
+  if (until && deps.clock.now().getTime() > Date.parse(until)) {
+    throw new LanyardError('CSP_OUTSIDE_CHANGE_WINDOW', `the subscription could be cancelled until ${until} (7 days after its purchase or renewal; Partner Center 900117). Instead: turn auto-renew off so it ends on ${resource.commitmentEndDate?.slice(0, 10) ?? 'its term end'}, or schedule a lower quantity for the next term`, {
+      partnerCenterCode: '900117', cancellationAllowedUntilDate: until, commitmentEndDate: resource.commitmentEndDate ?? null, alternatives: windowAlternatives(subscription),
+    });
+  }
+  return { subscription, customer, partner, resource };
 }
 
 export async function setAutoRenew(deps: SubscriptionDeps, ref: string, value: string, actor: string): Promise<{ subscription: CspSubscription; change: CspSubscriptionChange }> {

@@ -24,6 +24,8 @@ export interface PartnerPage {
   readonly customers: readonly CustomerView[];
   /** May change the partner's connection (consent, renew now, storage, sync settings). */
   readonly mayManage: boolean;
+  /** The actions this admin may take (partner-routes.ts), under the connection's health. */
+  readonly actions?: SafeHtml | undefined;
 }
 
 /** A partner's page: its connection (token health) and its customers. */
@@ -45,6 +47,7 @@ ${token.remediation ? html`<p class="hint">${token.remediation}</p>` : ''}
 <dt>Client secret expires</dt><dd>${time(view.clientSecretExpiresAt)}</dd>
 </dl>
 </section>
+${page.actions ?? ''}
 <h2>Customers</h2>
 ${page.customers.length
   ? html`<div class="table-wrap"><table id="customers" class="stack"><caption class="visually-hidden">Customers of ${view.partner}</caption>
@@ -54,7 +57,7 @@ ${page.customers.length
 }
 
 /** A customer's overview: who it is, how it is linked, its licences as Partner Center last reported them. */
-export function customerBody(partner: CspPartner, view: CustomerView): SafeHtml {
+export function customerBody(partner: CspPartner, view: CustomerView, actions: SafeHtml | '' = ''): SafeHtml {
   return html`<h1>${view.companyName}</h1>
 <dl class="facts card" id="customer-facts">
 <dt>Tenant id</dt><dd><code>${view.tenantId}</code></dd>
@@ -64,6 +67,7 @@ export function customerBody(partner: CspPartner, view: CustomerView): SafeHtml 
 <dt>Lanyard organization</dt><dd>${view.organization ? html`<a href="/admin/orgs/${view.organization}">${view.organization}</a>` : 'not linked'}</dd>
 <dt>Customer agreement</dt><dd>${view.agreement ? html`accepted ${time(view.agreement.acceptedAt)}` : badge('not accepted', 'warn')}</dd>
 </dl>
+${actions}
 <h2>Licences</h2>
 ${view.licences?.length
   ? html`<div class="table-wrap"><table id="licences" class="stack"><thead><tr><th scope="col">SKU</th><th scope="col">Assigned</th><th scope="col">Seats</th><th scope="col">Seen</th></tr></thead>

@@ -1,4 +1,9 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AccessReport } from '../../csp/partners/access-check.ts';
+import type { AdminRequest } from '../session/portal-session.ts';
+import { customerExtras, partnerExtras, registerPartnerRoutes } from './partner-routes.ts';
+import { registerSubscriptionRoutes } from './subscription-routes.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import { listCustomerLicences } from '../../csp/data/customers.ts';
 import type { CspCustomer, CspPartner } from '../../csp/data/tables.ts';
@@ -59,6 +64,9 @@ export function cspNav(admin: Admin, scope: CspPageScope): NavGroup[] {
  */
 export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
   const { db } = deps.context;
+  // First: their fixed paths (…/customers/new) must win over the customer page's :customer.
+  registerPartnerRoutes(router, deps, kit);
+  registerSubscriptionRoutes(router, deps, kit);
 
   router.get(cspPaths.partners, async (ctx) => {
     const request = await kit.pageSession(ctx, deps);
@@ -70,14 +78,7 @@ export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKi
     const request = await kit.pageSession(ctx, deps);
     if (!request) return;
     const partner = await requirePartnerFor(db, request.admin, 'csp.partner.view', ctx.params.partner!);
-    const customers = await reachableCustomers(db, request.admin, partner);
-    kit.page(ctx, request, `CSP · ${partner.slug}`, partnerBody({
-      partner,
-      view: partnerView(partner),
-      token: statusOf(partner, deps.clock.now()),
-      customers: customers.map((customer) => customerView(customer, partner.slug, null)),
-      mayManage: can(request.admin, 'csp.partner.manage', partnerTarget(partner)),
-    }), { partner });
+    await partnerPage(ctx, deps, kit, request, partner);
   });
 
   router.get('/admin/csp/:partner/customers/:customer', async (ctx) => {
@@ -86,7 +87,7 @@ export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKi
     const { partner, customer } = await requireCustomerFor(db, request.admin, 'csp.customer.view', ctx.params.partner!, ctx.params.customer!);
     const organization = customer.organizationId ? await findOrganizationById(db, customer.organizationId) : undefined;
     const view = customerView(customer, partner.slug, organization?.slug ?? null, await listCustomerLicences(db, customer.id));
-    kit.page(ctx, request, customer.companyName, customerBody(partner, view), { partner, customer });
+    kit.page(ctx, request, customer.companyName, customerBody(partner, view, await customerExtras(ctx, deps, request, partner, customer)), { partner, customer });
   });
 
   // The same facts as JSON, for scripts holding an admin session.
@@ -102,4 +103,17 @@ export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKi
     const organization = customer.organizationId ? await findOrganizationById(db, customer.organizationId) : undefined;
     ctx.body = customerView(customer, partner.slug, organization?.slug ?? null, await listCustomerLicences(db, customer.id));
   });
+}
+
+/** The partner page (token health, actions, customers); its actions' answers render it too (partner-routes.ts). */
+export async function partnerPage(ctx: Context, deps: PortalDeps, kit: RouteKit, request: AdminRequest, partner: CspPartner, extra: { report?: AccessReport; error?: string } = {}): Promise<void> {
+  const customers = await reachableCustomers(deps.context.db, request.admin, partner);
+  kit.page(ctx, request, `CSP · ${partner.slug}`, partnerBody({
+    partner,
+    view: partnerView(partner),
+    token: statusOf(partner, deps.clock.now()),
+    customers: customers.map((customer) => customerView(customer, partner.slug, null)),
+    mayManage: can(request.admin, 'csp.partner.manage', partnerTarget(partner)),
+    actions: partnerExtras(ctx, request, partner, deps.clock.now(), extra),
+  }), { partner });
 }

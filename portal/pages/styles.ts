@@ -74,6 +74,12 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:
 dl.facts dt{font-weight:600;color:#374151}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+form.form-grid fieldset{min-width:0;display:flex;flex-wrap:wrap;gap:12px;margin:0 0 12px}
+form.form-grid fieldset>div{display:flex;flex-direction:column;min-width:0;flex:1 1 14em}
+form.form-grid fieldset>div>label{display:block;white-space:normal;margin:0 0 4px;font-weight:600}
+form.form-grid fieldset>label{white-space:normal}
+form.form-grid fieldset>p{flex-basis:100%;margin:0}
+form.form-grid input[type=text],form.form-grid input[type=email],form.form-grid select{width:100%}
 @media (max-width:720px){
 .shell{flex-direction:column;padding:12px;gap:12px}
 nav.side{flex:none}
