@@ -65,11 +65,11 @@ describe('portal provisioning in Chromium', () => {
     expect(tenantUpns()).toEqual([people.orgAdmin, people.contosoUser, 'breakglass@contoso.onmicrosoft.com'].sort());
     // Filter: only failures (none), then only created (both).
     await page.check('input[name=outcome][value=failed]');
-    await Promise.all([page.waitForURL(/outcome=failed/), page.click('#outcome-filter button')]);
+    await Promise.all([page.waitForURL(/outcome=failed/), page.click('#result-filter button')]);
     expect(await page.locator('#results tbody tr').count()).toBe(0);
     await page.uncheck('input[name=outcome][value=failed]');
     await page.check('input[name=outcome][value=created]');
-    await Promise.all([page.waitForURL(/outcome=created/), page.click('#outcome-filter button')]);
+    await Promise.all([page.waitForURL(/outcome=created/), page.click('#result-filter button')]);
     expect(await page.locator('#results tbody tr').count()).toBe(2);
     await checkPage(page);
     await screenshots(page, 'provisioning-run-org-admin');
