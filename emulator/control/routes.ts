@@ -77,6 +77,9 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
     context.faults.add(faultSchema.parse(await readJsonBody(ctx)));
     ctx.status = 204;
   });
+  router.get(`${prefix}/faults`, (ctx) => {
+    ctx.body = { faults: context.faults.list().map((fault) => ({ ...fault, pattern: fault.pattern.source })), heldRequests: context.faults.heldCount };
+  });
   router.post(`${prefix}/faults/release`, (ctx) => {
     ctx.body = { released: context.faults.release() };
   });
