@@ -8,6 +8,7 @@ import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 const statusTone = (status: string) => (status === 'completed' ? 'ok' : status === 'failed' || status === 'stopped' ? 'bad' : 'warn');
 const statusBadge = (status: string, id?: string) => html`<span class="badge ${statusTone(status)}"${id ? html` id="${id}"` : ''}>${status}</span>`;
+const accountsText = (count: number) => `${count} account${count === 1 ? '' : 's'}`;
 const counts = (report: RunReport) => provisioningOutcomes.filter((outcome) => report.counts[outcome]).map((outcome) => html`${badge(`${outcome} ${report.counts[outcome]}`)} `);
 
 export interface ProvisioningPage {
@@ -43,7 +44,7 @@ ${licencesSection(page, base)}`;
 
 function thresholdSection(page: ProvisioningPage, base: string): SafeHtml {
   return html`<h2 id="threshold-heading">Deletion threshold</h2>
-<div class="card" id="threshold"><p>A run that would disable more than <strong id="threshold-value">${String(page.settings.deletionThreshold)}</strong> accounts stops before it changes anything. It runs only once an admin has reviewed its dry run and confirmed with a fresh authenticator code.</p>
+<div class="card" id="threshold"><p>A run that would disable more than <strong id="threshold-value">${String(page.settings.deletionThreshold)}</strong> account${page.settings.deletionThreshold === 1 ? '' : 's'} stops before it changes anything. It runs only once an admin has reviewed its dry run and confirmed with a fresh authenticator code.</p>
 ${page.mayThreshold
   ? html`<form method="post" action="${base}/threshold" class="filters" id="threshold-form">${csrfField(page.csrfToken)}
 <div><label for="threshold-input">Accounts a run may disable without confirmation</label><input type="text" id="threshold-input" name="threshold" inputmode="numeric" pattern="[0-9]{1,7}" maxlength="7" required value="${String(page.settings.deletionThreshold)}"></div>
@@ -82,8 +83,8 @@ ${licences.skus.length === 0 ? html`<p class="hint">The tenant has no subscripti
 ${licences.missingDefaults.map((licence) => html`<p class="error">Default licence <code>${licence.skuPartNumber}</code> is no longer in the tenant.</p>`)}`;
   return html`${heading}<div class="card" id="licences">${editable
     ? html`<form method="post" action="${base}/licences" id="licences-form">${csrfField(page.csrfToken)}${table}
-<div class="filters"><div><label for="usage-location">Usage location (two-letter country code)</label><input type="text" id="usage-location" name="usageLocation" maxlength="2" pattern="[A-Za-z]{2}" value="${settings.defaultUsageLocation ?? ''}"></div>
-<button type="submit">Save default licences</button></div></form>`
+<p><label for="usage-location">Usage location (two-letter country code)</label><br><input type="text" id="usage-location" name="usageLocation" maxlength="2" size="4" pattern="[A-Za-z]{2}" value="${settings.defaultUsageLocation ?? ''}"></p>
+<button type="submit">Save default licences</button></form>`
     : html`${table}<p class="hint">Usage location: ${settings.defaultUsageLocation ?? 'none'}</p>`}</div>`;
 }
 
@@ -152,11 +153,11 @@ function runForReal(page: RunPage, base: string): SafeHtml {
 <input type="hidden" name="kind" value="${report.kind}"><input type="hidden" name="fromDryRun" value="${report.id}">
 <p>This dry run is the diff. Running it for real applies the same changes (the tenant is read again).</p>
 ${beyond
-  ? html`<div class="checklist"><p class="error" id="threshold-warning">It would disable <strong>${String(disables)}</strong> accounts, more than the organization's threshold of ${String(page.threshold)}. Review them (filter the accounts below by <em>disabled</em>) before you confirm.</p>
+  ? html`<div class="checklist"><p class="error" id="threshold-warning">It would disable <strong>${accountsText(disables)}</strong>, more than the organization's threshold of ${String(page.threshold)}. Review them (filter the accounts below by <em>disabled</em>) before you confirm.</p>
 ${page.mayConfirm
-  ? html`<div><label><input type="checkbox" name="confirm" value="1" required id="confirm-disables"> I have reviewed them: disable these ${String(disables)} accounts</label></div>
+  ? html`<div><label><input type="checkbox" name="confirm" value="1" required id="confirm-disables"> I have reviewed them: disable ${disables === 1 ? 'this account' : `these ${disables} accounts`}</label></div>
 ${reauthField('confirm-code', page.freshSecondFactor, 'Your authenticator code to confirm')}`
   : html`<p class="hint">Your role cannot confirm this.</p>`}</div>`
-  : disables > 0 ? html`<p class="hint">It disables ${String(disables)} accounts (the threshold is ${String(page.threshold)}).</p>` : ''}
+  : disables > 0 ? html`<p class="hint">It disables ${accountsText(disables)} (the threshold is ${String(page.threshold)}).</p>` : ''}
 <button type="submit" class="danger">Run the ${report.kind}</button></form>`;
 }

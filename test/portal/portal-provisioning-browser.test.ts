@@ -181,7 +181,7 @@ describe('portal provisioning in Chromium', () => {
     await Promise.all([page.waitForURL(/provisioning\/runs\//), page.click('button:has-text("Dry run export")')]);
     expect(await world.lanyard.server.jobs.runDue()).toBeGreaterThan(0);
     await page.reload();
-    expect(await page.textContent('#threshold-warning')).toContain('disable 1 accounts, more than the organization\'s threshold of 0');
+    expect(await page.textContent('#threshold-warning')).toContain('disable 1 account, more than the organization\'s threshold of 0');
     const dryRunId = page.url().split('/').at(-1)!;
     expect(await codeOf(await post('runs', { kind: 'export', fromDryRun: dryRunId }))).toBe('PROVISIONING_THRESHOLD_EXCEEDED');
     await world.clock.advance(reauthWindow);
