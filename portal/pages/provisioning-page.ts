@@ -57,7 +57,7 @@ function autoProvisioningSection(page: ProvisioningPage, base: string): SafeHtml
   const on = page.settings.autoProvisioning;
   return html`<h2>Auto-provisioning</h2>
 <div class="card" id="auto-provisioning"><p>Auto-provisioning is ${on ? badge('on', 'ok') : badge('off')}${on && page.settings.autoSince ? html` <span class="hint">since ${time(page.settings.autoSince)}</span>` : ''}.</p>
-<p class="hint">When it is on, Lanyard exports each new or changed account to the tenant within seconds of the change (with the default licences below), with no run started by hand. It starts from the moment it is turned on: accounts changed before need one export run. A disabled account is turned off in the tenant too, still behind the deletion threshold.</p>
+<p class="hint">When it is on, Lanyard exports each new or changed account (pending ones excepted) to the tenant within seconds of the change, with the default licences below, as runs of its own listed above. It starts from the moment it is turned on: accounts changed before need one export run. A disabled account is turned off in the tenant too, behind the deletion threshold: a run stopped by it turns auto-provisioning off until an admin has confirmed an export and turned it on again.</p>
 ${page.maySettings
   ? html`<form method="post" action="${base}/auto" id="auto-form">${csrfField(page.csrfToken)}<input type="hidden" name="state" value="${on ? 'off' : 'on'}"><button type="submit"${on ? html` class="secondary"` : ''}>Turn auto-provisioning ${on ? 'off' : 'on'}</button></form>`
   : ''}</div>`;
@@ -125,7 +125,7 @@ ${provisioningOutcomes.map((outcome) => html`<label><input type="checkbox" name=
 <button type="submit">Filter</button></form>
 <div class="table-wrap"><table id="results" class="stack"><caption class="visually-hidden">Per-account results, by UPN</caption><thead><tr><th scope="col">Account</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col">Changes</th></tr></thead>
 <tbody>${page.results.map((result) => html`<tr><td>${result.upn}</td><td>${badge(result.outcome, result.outcome === 'failed' ? 'bad' : result.outcome === 'created' || result.outcome === 'updated' ? 'ok' : result.outcome === 'disabled' ? 'warn' : '')}</td><td data-label="Reason">${result.reason ? html`<code>${result.reason}</code> ` : ''}${result.message ?? '—'}</td><td data-label="Changes">${result.details ? html`<code class="wrap">${JSON.stringify(result.details)}</code>` : '—'}</td></tr>`)}</tbody></table></div>
-${page.results.length === 0 ? html`<p class="hint">No account matches.</p>` : ''}
+${page.results.length === 0 ? html`<p class="hint">${running && !page.filter.after ? 'No account is recorded yet: the list fills as the run goes (it shows what was recorded when the page was loaded).' : 'No account matches.'}</p>` : ''}
 ${pager(page, here)}
 <p><a href="${base}">Back to provisioning</a></p>`;
 }
