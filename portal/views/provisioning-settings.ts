@@ -1,11 +1,10 @@
-import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { Organization } from '../../core/db/schema.ts';
 import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import { readProvisioningSettings } from '../../provisioning/data/provisioning-settings.ts';
 import type { DefaultLicence } from '../../provisioning/data/tables.ts';
 import { listLicences, parseDefaultLicences, setDefaultLicences, type SkuSeats } from '../../provisioning/licences/licences.ts';
 import { setAutoProvisioning, setDefaultUsageLocation, setProvisioningThreshold } from '../../provisioning/runs/run-admin.ts';
-import { openTenantGraph } from '../../provisioning/tenant/graph-client.ts';
+import { graphFailure, openTenantGraph } from '../../provisioning/tenant/graph-client.ts';
 import { organizationTarget, requireCan } from '../admins.ts';
 import type { Admin } from '../policy.ts';
 import type { FederationContext } from './domains.ts';
@@ -46,12 +45,11 @@ export async function organizationLicences(context: FederationContext, admin: Ad
   requireCan(admin, 'provisioning.view', await organizationTarget(context.db, organization));
   try {
     const { client } = await openTenantGraph(context, organization.id);
-    return { available: true, ...(await listLicences(context.db, client, organization)) };
+    // graphFailure: Graph's refusal, an unreachable Microsoft or a token failure, each as its LanyardError.
+    return { available: true, ...(await listLicences(context.db, client, organization).catch(graphFailure(client, 'reading the tenant\'s subscriptions'))) };
   } catch (error) {
     // The page still shows the rest; the reason is shown where the seats would be.
-    if (isLanyardError(error) && error.expose) return { available: false, error: { code: error.code, message: error.message } };
-    // Graph's own refusal (e.g. the app lacks a licence-reading permission), as Graph words it.
-    if (error instanceof GraphError) return { available: false, error: { code: error.code ?? `GRAPH_${error.statusCode}`, message: error.message } };
+    if (isLanyardError(error) && (error.expose || error.code === 'GRAPH_REQUEST_FAILED')) return { available: false, error: { code: error.code, message: error.message } };
     throw error;
   }
 }

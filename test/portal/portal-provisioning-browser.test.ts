@@ -132,6 +132,8 @@ describe('portal provisioning in Chromium', () => {
     // The settings are shown, with no form to change them; a forged post is refused all the same.
     expect(await page.textContent('#threshold-value')).toBe('500');
     expect(await page.locator('#threshold-form, #auto-form, #licences-form').count()).toBe(0);
+    // fabrikam's tenant is reached through its partner, which has no consent yet: the reason is shown in place of the seats.
+    expect(await page.textContent('#licences-error code')).toMatch(/^[A-Z][A-Z_]+$/);
     const resellerCsrf = (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
     for (const [path, form] of [['threshold', { threshold: '0' }], ['auto', { state: 'on' }], ['licences', { usageLocation: 'GB' }], ['runs', { kind: 'export', fromDryRun: '00000000-0000-0000-0000-000000000000', confirm: '1' }]] as const) {
       const forged = await page.request.post(`${world.url}/admin/orgs/fabrikam/provisioning/${path}`, { form: { csrf: resellerCsrf, ...form }, headers: { accept: 'application/json' } });
