@@ -108,12 +108,18 @@ const policy = {
   'csp.users.delete': { on: 'customer', roles: ['operator', 'partner-admin'] },
   /** The customer's own admin consent: link, invitation, validate, refresh now. */
   'csp.access.manage': { on: 'customer', roles: ['operator', 'partner-admin'] },
+  /** The organization's default licences (and usage location) and the auto-provisioning switch. */
+  'provisioning.settings': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** The deletion threshold, the guard against a run disabling many accounts: dangerous (re-authentication required). */
+  'provisioning.threshold': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Let a run disable more accounts than the threshold: dangerous (re-authentication required). */
+  'provisioning.confirm-disables': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete', 'provisioning.threshold', 'provisioning.confirm-disables']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

@@ -32,6 +32,7 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
       tenants: [...state.tenants.values()].map(serializeTenant),
       signIns: state.signIns,
       faults: context.faults.list().map((fault) => ({ ...fault, pattern: fault.pattern.source })),
+      heldRequests: context.faults.heldCount,
       quirks: context.quirks,
     };
   });
@@ -75,6 +76,12 @@ export function registerControlRoutes(router: Router, context: EmulatorContext):
   router.post(`${prefix}/faults`, async (ctx) => {
     context.faults.add(faultSchema.parse(await readJsonBody(ctx)));
     ctx.status = 204;
+  });
+  router.get(`${prefix}/faults`, (ctx) => {
+    ctx.body = { faults: context.faults.list().map((fault) => ({ ...fault, pattern: fault.pattern.source })), heldRequests: context.faults.heldCount };
+  });
+  router.post(`${prefix}/faults/release`, (ctx) => {
+    ctx.body = { released: context.faults.release() };
   });
   router.delete(`${prefix}/faults`, (ctx) => {
     context.faults.clear();

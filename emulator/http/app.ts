@@ -76,6 +76,7 @@ function injectFaults(context: EmulatorContext) {
     if (ctx.path.startsWith('/_emulator/')) return next();
     const fault = context.faults.take(ctx.method, ctx.path);
     if (fault?.latencyMilliseconds) await sleep(fault.latencyMilliseconds);
+    if (fault?.hold) await context.faults.hold();
     if (fault?.dropConnection) {
       if (fault.dropConnection === 'after') await next();
       ctx.respond = false;

@@ -18,6 +18,11 @@ export const faultSchema = z.strictObject({
   dropConnection: z.enum(['before', 'after']).optional(),
   retryAfterSeconds: z.number().int().min(0).optional(),
   latencyMilliseconds: z.number().int().min(0).max(60_000).optional(),
+  /**
+   * Hold the request (top-level requests only) until `POST /_emulator/faults/release`: a test steps
+   * a client through its requests one at a time, deterministically, instead of racing a latency.
+   */
+  hold: z.boolean().optional(),
 });
 
 export type FaultInput = z.infer<typeof faultSchema>;
@@ -29,6 +34,7 @@ export interface Fault {
   readonly retryAfterSeconds: number | undefined;
   readonly latencyMilliseconds: number | undefined;
   readonly dropConnection: 'before' | 'after' | undefined;
+  readonly hold: boolean;
   remaining: number;
   skip: number;
 }
@@ -39,6 +45,7 @@ export interface Fault {
  */
 export class FaultInjector {
   readonly #faults: Fault[] = [];
+  readonly #held: Array<() => void> = [];
 
   add(input: FaultInput): void {
     this.#faults.push({
@@ -48,6 +55,7 @@ export class FaultInjector {
       retryAfterSeconds: input.retryAfterSeconds,
       latencyMilliseconds: input.latencyMilliseconds,
       dropConnection: input.dropConnection,
+      hold: input.hold ?? false,
       remaining: input.count,
       skip: input.skip,
     });
@@ -75,6 +83,24 @@ export class FaultInjector {
 
   clear(): void {
     this.#faults.length = 0;
+    this.release();
+  }
+
+  /** Waits until the held requests are released. */
+  hold(): Promise<void> {
+    return new Promise((resolve) => this.#held.push(resolve));
+  }
+
+  /** How many requests are waiting for `release`. */
+  get heldCount(): number {
+    return this.#held.length;
+  }
+
+  /** Lets every held request go on; how many there were. */
+  release(): number {
+    const waiting = this.#held.splice(0);
+    for (const resume of waiting) resume();
+    return waiting.length;
   }
 }
 

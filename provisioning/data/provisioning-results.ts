@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../core/db/database.ts';
 import type { ProvisioningOutcome, ProvisioningResult } from './tables.ts';
 
@@ -26,15 +27,21 @@ export async function findRecordedSubjects(db: Db, runId: string, subjects: read
   return new Set(rows.map((row) => row.subject));
 }
 
-/** One page of results in UPN order; pass the last subject seen as `after`. */
+/** One page of results in UPN order; pass the last subject seen as `after`; `search`: only UPNs containing it. */
 export async function listResults(
   db: Db,
   runId: string,
-  options: { after?: string; limit?: number; outcomes?: readonly ProvisioningOutcome[] } = {},
+  options: { after?: string; limit?: number; outcomes?: readonly ProvisioningOutcome[]; search?: string } = {},
 ): Promise<ProvisioningResult[]> {
   let query = db.selectFrom('provisioningResults').selectAll().where('runId', '=', runId).orderBy('subject').limit(options.limit ?? 1000);
   if (options.after !== undefined) query = query.where('subject', '>', options.after);
   if (options.outcomes) query = query.where('outcome', 'in', [...options.outcomes]);
+  const search = options.search?.trim().toLowerCase();
+  if (search) {
+    // The search's own wildcards escaped, so '%' and '_' are only characters.
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<boolean>`lower(subject) like ${pattern} escape '\\'`);
+  }
   return query.execute();
 }
 

@@ -126,7 +126,7 @@ export function resultView(result: ProvisioningResult) {
 }
 
 /** The report and one page of results (all outcomes, or only some). */
-export async function showRun(db: Db, runId: string, options: { outcomes?: readonly ProvisioningOutcome[]; after?: string; limit?: number } = {}) {
+export async function showRun(db: Db, runId: string, options: { outcomes?: readonly ProvisioningOutcome[]; after?: string; limit?: number; search?: string } = {}) {
   const run = await requireRun(db, runId);
   const results = await listResults(db, run.id, options);
   return { report: await runReport(db, run), results: results.map(resultView) };

@@ -42,6 +42,19 @@ describe('fault injection', () => {
     expect((await graphRequest(emulator, token, 'GET', '/users/never@litware.com')).status).toBe(404);
   });
 
+  it('holds a request until released, and counts the held ones', async () => {
+    await fault({ pathPattern: '^/v1\\.0/users/a2@litware\\.com$', method: 'GET', hold: true });
+    const held = graphRequest(emulator, token, 'GET', '/users/a2@litware.com');
+    const heldCount = async () => ((await (await fetch(`${emulator.baseUrl}/_emulator/faults`)).json()) as { heldRequests: number }).heldRequests;
+    await expect.poll(heldCount).toBe(1);
+    // Other requests pass meanwhile.
+    expect((await graphRequest(emulator, token, 'GET', '/users/a4@litware.com')).status).toBe(200);
+    const released = await fetch(`${emulator.baseUrl}/_emulator/faults/release`, { method: 'POST' });
+    expect(await released.json()).toEqual({ released: 1 });
+    expect((await held).status).toBe(200);
+    expect(await heldCount()).toBe(0);
+  });
+
   it('finds a user by the new UPN after a rename, and no longer by the old one', async () => {
     expect((await graphRequest(emulator, token, 'PATCH', '/users/a1@litware.com', { userPrincipalName: 'renamed@litware.com', onPremisesImmutableId: 'anchorA1' })).status).toBe(204);
     expect((await graphRequest(emulator, token, 'GET', '/users/renamed@litware.com')).status).toBe(200);
