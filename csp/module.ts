@@ -27,6 +27,7 @@ import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 import * as sync from './migrations/0018-csp-sync.ts';
 import * as prices from './migrations/0019-csp-prices.ts';
+import * as customerTokens from './migrations/0025-csp-customer-tokens.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -47,6 +48,7 @@ export const cspModule: LanyardModule = {
     '0016-csp-customer-domains': customerDomains,
     '0018-csp-sync': sync,
     '0019-csp-prices': prices,
+    '0025-csp-customer-tokens': customerTokens,
   },
   commands: [
     ...partnerCommands,
