@@ -1,6 +1,7 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
 import { tenantConsentCallbackRouter } from './access/tenant-consent-routes.ts';
+import { customerConsentRouter } from './access/customer-consent-routes.ts';
 import { connectionCommands } from './commands/connection-commands.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { domainCommands } from './commands/domain-commands.ts';
@@ -64,7 +65,11 @@ export const cspModule: LanyardModule = {
   ],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
   provide: (context) => ({ delegatedTenantAccess: sharedDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
-  routes: ({ context }) => [consentCallbackRouter(context), tenantConsentCallbackRouter({ db: context.db, clock: systemClock, config: context.config })],
+  routes: ({ context }) => [
+    consentCallbackRouter(context),
+    tenantConsentCallbackRouter({ db: context.db, clock: systemClock, config: context.config }),
+    customerConsentRouter({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config }),
+  ],
   jobs: ({ context, services }) => [
     tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),
