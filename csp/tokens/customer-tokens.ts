@@ -47,6 +47,11 @@ function customerTokenSlot(deps: CustomerTokenDeps, partner: CspPartner, custome
   };
 }
 
+/** The Key Vault access of a customer token kept there (to delete its secret when the token is removed). */
+export function customerTokenKeyVaultAccess(deps: CustomerTokenDeps, partner: CspPartner, customer: CspCustomer, row: CspCustomerToken) {
+  return customerTokenSlot(deps, partner, customer, row).keyVault();
+}
+
 /** The store of the customer's token as it was written (for reading it and storing its rotations). */
 export function customerTokenStore(deps: CustomerTokenDeps, partner: CspPartner, customer: CspCustomer, row: CspCustomerToken): TokenStore {
   return storeOfSlot(deps, customerTokenSlot(deps, partner, customer, row));
