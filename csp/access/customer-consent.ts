@@ -7,6 +7,7 @@ import { requireCustomer } from '../customers/require-customer.ts';
 import { partnerForCustomer } from '../customers/reseller-routing.ts';
 import { beginCustomerConsentAttempt, completeCustomerConsent, findCustomerToken, findOpenCustomerConsent, insertCustomerConsent, recordCustomerConsentRefusal, takeCustomerConsentAttempt } from '../data/customer-tokens.ts';
 import { findCustomerById } from '../data/customers.ts';
+import type { StoredTokenState } from '../data/tables.ts';
 import { explainAadsts } from '../tokens/aadsts.ts';
 import { customerConsentStore, type CustomerTokenDeps } from '../tokens/customer-tokens.ts';
 import { authenticationMethods, consentUrl, redeemCode, tokenTenant, type ConsentTarget } from '../tokens/entra-client.ts';
@@ -141,6 +142,11 @@ export async function completeCustomerConsentCallback(deps: CustomerConsentDeps,
     await audit('failure', aadsts ?? (isLanyardError(error) ? error.code : 'error'));
     // A code from another tenant's sign-in (the admin signed in to the wrong directory): Entra refuses it at this tenant.
     if (aadsts === 'AADSTS700005') throw wrongTenant(customer.domain, customer.tenantId, null);
+    // Entra refused the code (e.g. AADSTS50076, Conditional Access wants MFA): the customer's state says so, a token held stays.
+    if (isLanyardError(error, 'CSP_TOKEN_REFUSED')) {
+      const details = error.details as { aadsts: string | null; state: StoredTokenState };
+      await recordCustomerConsentRefusal(deps.db, customer.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message }, now);
+    }
     throw error;
   }
   const tenant = tokenTenant(tokens.accessToken);
