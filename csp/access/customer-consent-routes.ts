@@ -1,4 +1,6 @@
 import type Router from '@koa/router';
+import { isLanyardError } from '../../core/errors.ts';
+import { renderErrorPage } from '../../core/pages/error-page.ts';
 import { html } from '../../core/pages/html.ts';
 import { renderPage } from '../../core/pages/layout.ts';
 import { createRouter } from '../../core/router.ts';
@@ -38,13 +40,23 @@ export function customerConsentRouter(deps: CustomerConsentDeps): Router {
     ctx.redirect(url);
   });
   router.get(customerConsentCallbackPath, async (ctx) => {
-    const result = await completeCustomerConsentCallback(deps, {
-      code: param(ctx.query.code),
-      state: param(ctx.query.state),
-      clientInfo: param(ctx.query.client_info),
-      error: param(ctx.query.error),
-      errorDescription: param(ctx.query.error_description),
-    });
+    let result;
+    try {
+      result = await completeCustomerConsentCallback(deps, {
+        code: param(ctx.query.code),
+        state: param(ctx.query.state),
+        clientInfo: param(ctx.query.client_info),
+        error: param(ctx.query.error),
+        errorDescription: param(ctx.query.error_description),
+      });
+    } catch (error) {
+      // Entra's refusal of the code is the customer admin's to act on (the AADSTS code and what it means), not a fault of ours to hide.
+      if (!isLanyardError(error, 'CSP_TOKEN_REFUSED')) throw error;
+      ctx.status = error.status;
+      ctx.type = 'html';
+      ctx.body = renderErrorPage({ nonce: ctx.state.nonce, title: 'Microsoft refused the sign-in', message: `${error.message} Open the consent link again; if it keeps failing, tell your partner this code.`, code: error.code });
+      return;
+    }
     ctx.type = 'html';
     ctx.body = renderPage({
       title: 'Consent recorded',

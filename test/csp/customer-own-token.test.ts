@@ -129,7 +129,7 @@ describe('CSP customer own token', () => {
     await world.control(`/tenants/${tailspin.id}/users/admin@tailtok.onmicrosoft.com/sign-in-policy`, 'PATCH', { conditionalAccessRequiresMfa: true });
     const { page } = await consent('tailtok', tailspin);
     expect(page).toMatchObject({ status: 502, code: 'CSP_TOKEN_REFUSED' });
-    expect(page.html).toContain('AADSTS50076');
+    expect(page.html, page.html).toContain('AADSTS50076');
     expect((await customerAccessStatus(deps(), 'tailtok.onmicrosoft.com')).token).toMatchObject({ state: 'mfa-missing', code: 'AADSTS50076' });
     await world.control(`/tenants/${tailspin.id}/users/admin@tailtok.onmicrosoft.com/sign-in-policy`, 'PATCH', { conditionalAccessRequiresMfa: false, mfaRegistered: true });
   });
