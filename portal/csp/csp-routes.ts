@@ -11,6 +11,7 @@ import type { NavGroup } from '../pages/layout.ts';
 import { can, type Admin } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
 import { customerBody, partnerBody, partnersBody } from './csp-pages.ts';
+import { registerAccessRoutes } from './access-routes.ts';
 
 /** A page of the CSP part of the portal: in a partner, and maybe in one of its customers. */
 export interface CspPageScope {
@@ -59,6 +60,7 @@ export function cspNav(admin: Admin, scope: CspPageScope): NavGroup[] {
  */
 export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
   const { db } = deps.context;
+  registerAccessRoutes(router, deps, kit);
 
   router.get(cspPaths.partners, async (ctx) => {
     const request = await kit.pageSession(ctx, deps);
