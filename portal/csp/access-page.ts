@@ -47,7 +47,7 @@ ${outcomeBlock(page.outcome)}
 ${status.gdap
   ? html`<dl class="facts"><dt>GDAP relationship</dt><dd><code>${status.gdap.id}</code> ${status.gdap.status}</dd><dt>Ends</dt><dd>${time(status.gdap.endsAt)}</dd>
 <dt>Roles missing</dt><dd id="access-missing-roles">${status.gdap.missingRoles.length ? status.gdap.missingRoles.join(', ') : 'none'}</dd></dl>`
-  : html`<p class="hint">${status.relationship ? 'DAP: the partner acts as an admin of the tenant.' : 'Run the sync (`lanyard csp sync`) to read the relationship.'}</p>`}
+  : html`<p class="hint">${status.relationship ? 'DAP: the partner acts as an admin of the tenant.' : html`Run the sync (<code>lanyard csp sync</code>) to read the relationship.`}</p>`}
 </section>
 <section class="card" id="access-consent" aria-labelledby="access-consent-title">
 <h2 id="access-consent-title">Tenant consent</h2>
