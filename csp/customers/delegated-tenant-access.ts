@@ -22,8 +22,9 @@ const renewBeforeMs = 5 * 60_000;
 
 /**
  * The organization's tenant through its CSP partner's delegated access (core/services.ts): for an
- * organization linked to a customer, an access token in the customer's tenant is the partner's
- * refresh token redeemed at that tenant's authority (`{login}/{customerTenantId}/oauth2/v2.0/token`).
+ * organization linked to a customer, an access token in the customer's tenant is the customer's own
+ * refresh token when it holds one (redeemForCustomer decides), else the partner's refresh token
+ * redeemed at that tenant's authority (`{login}/{customerTenantId}/oauth2/v2.0/token`).
  * Entra rotates the refresh token on that redemption too, so the new one is stored back by
  * compare-and-set on the one redeemed, exactly as a Partner Center redemption does. Access tokens are
  * cached per partner, tenant and scope in this process until shortly before they expire.
