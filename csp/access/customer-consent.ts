@@ -142,10 +142,10 @@ export async function completeCustomerConsentCallback(deps: CustomerConsentDeps,
     await audit('failure', aadsts ?? (isLanyardError(error) ? error.code : 'error'));
     // A code from another tenant's sign-in (the admin signed in to the wrong directory): Entra refuses it at this tenant.
     if (aadsts === 'AADSTS700005') throw wrongTenant(customer.domain, customer.tenantId, null);
-    // Entra refused the code (e.g. AADSTS50076, Conditional Access wants MFA): the customer's state says so, a token held stays.
-    if (isLanyardError(error, 'CSP_TOKEN_REFUSED')) {
-      const details = error.details as { aadsts: string | null; state: StoredTokenState };
-      await recordCustomerConsentRefusal(deps.db, customer.id, { state: details.state, code: details.aadsts ?? error.code, message: error.message }, now);
+    // Conditional Access wanting MFA (AADSTS50076) is about the admin, as a consent without MFA is: the state says so, a
+    // token held stays. Other refusals of a code (expired, AADSTS70008; wrong verifier) say nothing about a stored token.
+    if (isLanyardError(error, 'CSP_TOKEN_REFUSED') && (error.details as { state?: StoredTokenState } | undefined)?.state === 'mfa-missing') {
+      await recordCustomerConsentRefusal(deps.db, customer.id, { state: 'mfa-missing', code: aadsts ?? error.code, message: error.message }, now);
     }
     throw error;
   }

@@ -15,6 +15,7 @@ export const reconsent = 'A partner admin runs `lanyard csp partner consent <par
  */
 export const aadstsMeanings: Readonly<Record<string, AadstsMeaning>> = {
   AADSTS700082: { state: 'expired', explanation: 'The refresh token expired: it was not used for 90 days.', remediation: reconsent },
+  AADSTS70008: { state: 'expired', explanation: 'The authorization code or refresh token expired (a code lasts 10 minutes; a refresh token lapses when unused).', remediation: reconsent },
   AADSTS70043: { state: 'expired', explanation: 'The refresh token expired under a Conditional Access sign-in frequency policy.', remediation: `${reconsent} Or relax the sign-in frequency policy for this app.` },
   AADSTS50173: { state: 'revoked', explanation: "The grant was revoked: the consenting admin's password was reset or their sessions were revoked.", remediation: reconsent },
   AADSTS70000: { state: 'revoked', explanation: 'The refresh token was already used or belongs to another app.', remediation: reconsent },

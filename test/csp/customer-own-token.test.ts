@@ -172,6 +172,17 @@ describe('CSP customer own token', () => {
     expect((await customerAccessStatus(deps(), 'tailtok.onmicrosoft.com')).tokenSource).toBe('partner');
   });
 
+  it('a code redeemed after its 10 minutes at Entra is AADSTS70008, shown on the page; the stored token is untouched', async () => {
+    const invitation = await createConsentInvitation(deps(), 'fabtok.onmicrosoft.com', 'test');
+    const location = await signInThroughWizard(world, invitation.url, { tenant: fabrikam, login: 'admin@fabtok.onmicrosoft.com' });
+    const before = await findCustomerToken(world.lanyard.context.db, (await customer('fabtok')).id);
+    await world.control('/clock', 'POST', { advanceSeconds: 11 * 60 });
+    const page = await openPage(location);
+    expect(page).toMatchObject({ status: 502, code: 'CSP_TOKEN_REFUSED' });
+    expect(page.html).toContain('AADSTS70008');
+    expect(await findCustomerToken(world.lanyard.context.db, (await customer('fabtok')).id)).toEqual(before);
+  });
+
   it('CLI: status shows the customer token, consent-link --wizard prints the wizard, remove-token forgets it', async () => {
     const env = { ...world.lanyard.env, NODE_EXTRA_CA_CERTS: world.emulator.caCertPath };
     const status = await runCli(['csp', 'customer', 'access', 'fabtok.onmicrosoft.com', 'status', '--json'], env);
