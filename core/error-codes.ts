@@ -115,6 +115,8 @@ export const errorCodes = {
   // 403: authenticated but not allowed
   ADMIN_FORBIDDEN: { status: 403 },
   ADMIN_REAUTH_REQUIRED: { status: 403 },
+  // A customer admin's consent came back for another tenant: nothing was stored.
+  CSP_CONSENT_WRONG_TENANT: { status: 403 },
   // The partner admin consented without multi-factor authentication: nothing was stored.
   CSP_MFA_MISSING: { status: 403 },
   CSP_NO_RELATIONSHIP: { status: 403 },

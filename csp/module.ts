@@ -1,6 +1,7 @@
 import { systemClock } from '../core/clock.ts';
 import type { LanyardModule } from '../core/module.ts';
 import { tenantConsentCallbackRouter } from './access/tenant-consent-routes.ts';
+import { customerConsentRouter } from './access/customer-consent-routes.ts';
 import { connectionCommands } from './commands/connection-commands.ts';
 import { customerCommands } from './commands/customer-commands.ts';
 import { domainCommands } from './commands/domain-commands.ts';
@@ -27,6 +28,7 @@ import * as customerLicences from './migrations/0015-csp-customer-licences.ts';
 import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 import * as sync from './migrations/0018-csp-sync.ts';
 import * as prices from './migrations/0019-csp-prices.ts';
+import * as customerTokens from './migrations/0025-csp-customer-tokens.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -47,6 +49,7 @@ export const cspModule: LanyardModule = {
     '0016-csp-customer-domains': customerDomains,
     '0018-csp-sync': sync,
     '0019-csp-prices': prices,
+    '0025-csp-customer-tokens': customerTokens,
   },
   commands: [
     ...partnerCommands,
@@ -62,7 +65,11 @@ export const cspModule: LanyardModule = {
   ],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
   provide: (context) => ({ delegatedTenantAccess: sharedDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),
-  routes: ({ context }) => [consentCallbackRouter(context), tenantConsentCallbackRouter({ db: context.db, clock: systemClock, config: context.config })],
+  routes: ({ context }) => [
+    consentCallbackRouter(context),
+    tenantConsentCallbackRouter({ db: context.db, clock: systemClock, config: context.config }),
+    customerConsentRouter({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config }),
+  ],
   jobs: ({ context, services }) => [
     tokenRenewalJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, renewalDays: context.config.csp.tokenRenewalDays, config: context.config }),
     subscriptionChangeJob({ db: context.db, secretBox: context.secretBox, clock: systemClock }),

@@ -11,7 +11,10 @@ import type { CustomerGraphDeps } from '../graph/open-customer-graph.ts';
 import { missingGdapRoles, requiredGdapRoles } from '../sync/gdap-relationships.ts';
 import { describeSyncFailure } from '../sync/sync-failure.ts';
 import { mailConsentInvitation, requireSmtp } from './consent-invitation-mail.ts';
-import { startTenantConsent } from './tenant-consent.ts';
+import { createConsentInvitation, customerConsentPermissions } from './customer-consent.ts';
+import { deleteCustomerToken, findCustomerToken, holdsCustomerToken } from '../data/customer-tokens.ts';
+import { customerTokenKeyVaultAccess, customerTokenStatusOf, ownTokenOf } from '../tokens/customer-tokens.ts';
+import { KeyVaultClient } from '../tokens/key-vault-client.ts';
 
 export interface AccessDeps extends CustomerGraphDeps {
   readonly config: Pick<Config, 'publicUrl' | 'smtp'>;
@@ -26,6 +29,7 @@ export async function customerAccessStatus(deps: AccessDeps, customerRef: string
   const customer = await requireCustomer(deps.db, customerRef);
   const partner = await partnerForCustomer(deps.db, customer);
   const access = await findCustomerAccess(deps.db, customer.id);
+  const ownToken = await findCustomerToken(deps.db, customer.id);
   const roleIds = access ? (JSON.parse(access.gdapRoleIds) as string[]) : [];
   const errors = (await listSyncErrors(deps.db, partner.id)).filter((error) => error.customerKey === customer.id);
   return {
@@ -37,26 +41,52 @@ export async function customerAccessStatus(deps: AccessDeps, customerRef: string
     requiredRoles: requiredGdapRoles,
     consent: { state: access?.consentState ?? 'unknown', at: access?.consentAt ?? null, error: access?.consentError ?? null },
     checkedAt: access?.checkedAt ?? null,
+    // The customer's own refresh token (its admin's consent through the wizard); Graph calls use it when held.
+    tokenSource: ownToken && holdsCustomerToken(ownToken) ? ('customer' as const) : ('partner' as const),
+    token: customerTokenStatusOf(customer, ownToken, deps.clock.now()),
     errors: errors.map((error) => ({ step: error.step, code: error.code, message: error.message, remediation: error.remediation, count: error.count, lastSeenAt: error.lastSeenAt })),
   };
 }
 
-/** Mails the consent link to `to` (default: the customer's e-mail) and returns where it went. */
+/**
+ * "Send invitation": mails a link to Lanyard's consent wizard (customer-consent.ts) to `to` (default:
+ * the customer's e-mail) and returns where it went. SMTP is checked before a link is made.
+ */
 export async function inviteCustomerAdmin(deps: AccessDeps, customerRef: string, to: string | undefined, actor: string) {
   const customer = await requireCustomer(deps.db, customerRef);
   const recipient = to ?? customer.email;
   if (!recipient) throw new LanyardError('USAGE', `customer ${customer.domain} has no e-mail address; give --to <address>`, {});
   requireSmtp(deps.config.smtp);
   const partner = await partnerForCustomer(deps.db, customer);
-  const link = await startTenantConsent(deps, customer.domain, actor);
-  await mailConsentInvitation(deps.config.smtp, { to: recipient, company: customer.companyName, partner: partner.slug, url: link.url, expiresAt: link.expiresAt, roles: link.scopes.map((scope) => scope.split('/').pop()!) });
+  const link = await createConsentInvitation(deps, customer.domain, actor);
+  await mailConsentInvitation(deps.config.smtp, { to: recipient, company: customer.companyName, partner: partner.slug, url: link.url, expiresAt: link.expiresAt, permissions: customerConsentPermissions });
   await recordAuditEvent(deps.db, { actor, action: 'csp.tenant-consent.invite', target: customer.domain, outcome: 'success', details: { to: recipient } }, deps.clock.now());
   return { customer: customer.domain, mailedTo: recipient, expiresAt: link.expiresAt };
 }
 
 /**
+ * Revoke locally: forgets the customer's own refresh token (and deletes its Key Vault secret), so
+ * calls into its tenant use the partner's token again. Entra's grant stays until the customer's
+ * admin removes the app under Enterprise applications. CSP_NO_REFRESH_TOKEN when it holds none.
+ */
+export async function removeCustomerToken(deps: AccessDeps, customerRef: string, actor: string) {
+  const customer = await requireCustomer(deps.db, customerRef);
+  const row = await findCustomerToken(deps.db, customer.id);
+  if (!row) throw new LanyardError('CSP_NO_REFRESH_TOKEN', `customer ${customer.domain} holds no refresh token of its own`, { state: 'no-consent' });
+  const partner = await partnerForCustomer(deps.db, customer);
+  const removed = await deleteCustomerToken(deps.db, customer.id);
+  if (!removed) throw new LanyardError('CSP_TOKEN_STORAGE_CHANGED', `customer ${customer.domain}'s token changed while it was being removed; run the command again`, {});
+  let leftBehind: string | null = null;
+  if (removed.tokenStorage === 'key-vault' && removed.keyVaultSecretUrl) {
+    leftBehind = await new KeyVaultClient(customerTokenKeyVaultAccess(deps, partner, customer, removed)).delete().then(() => null, (error: unknown) => (error instanceof Error ? error.message : String(error)));
+  }
+  await recordAuditEvent(deps.db, { actor, action: 'csp.customer.own-token.remove', target: customer.domain, outcome: 'success', details: { storage: removed.tokenStorage, leftBehind } }, deps.clock.now());
+  return { customer: customer.domain, removed: true, storage: removed.tokenStorage, leftBehind, tokenSource: 'partner' as const };
+}
+
+/**
  * "Refresh token now" (`validate: false`) or "validate authentication" (`validate: true`): redeems the
- * partner's refresh token at the customer tenant now (no cached access token; the rotated refresh
+ * customer's own refresh token, or else the partner's, at the customer tenant now (no cached access token; the rotated refresh
  * token is stored back), and with `validate` reads the tenant's domains through Graph. A refusal is
  * answered, not thrown, with its code and remediation, as the sync would record it.
  */
@@ -64,6 +94,8 @@ export async function checkCustomerAccess(deps: AccessDeps, customerRef: string,
   const customer = await requireCustomer(deps.db, customerRef);
   const partner = await partnerForCustomer(deps.db, customer);
   const tenant = createDelegatedTenantAccess(deps).forCustomer(customer);
+  // Which token the call below uses (the same decision the delegated access makes).
+  const tokenSource = (await ownTokenOf(deps.db, customer)) ? 'customer' : 'partner';
   let step: 'token' | 'graph' = 'token';
   try {
     const token = await tenant.accessToken(graphScope);
@@ -73,10 +105,10 @@ export async function checkCustomerAccess(deps: AccessDeps, customerRef: string,
       await graph.all('/domains');
     }
     await recordAuditEvent(deps.db, { actor, action: options.validate ? 'csp.customer.access.validate' : 'csp.customer.access.refresh', target: customer.domain, outcome: 'success' }, deps.clock.now());
-    return { customer: customer.domain, ok: true, step, code: null, message: null, remediation: null };
+    return { customer: customer.domain, tokenSource, ok: true, step, code: null, message: null, remediation: null };
   } catch (error) {
     const failure = describeSyncFailure(error);
     if (failure.code === 'INTERNAL' || failure.code === 'MICROSOFT_UNREACHABLE') throw error;
-    return { customer: customer.domain, ok: false, step, ...failure };
+    return { customer: customer.domain, tokenSource, ok: false, step, ...failure };
   }
 }

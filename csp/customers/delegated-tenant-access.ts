@@ -7,6 +7,7 @@ import { findCustomerByOrganization } from '../data/customers.ts';
 import { findPartnerById, holdsRefreshToken } from '../data/partners.ts';
 import type { CspCustomer, CspPartner } from '../data/tables.ts';
 import { expiryOf } from '../partner-center/access-tokens.ts';
+import { ownTokenOf, redeemCustomerToken } from '../tokens/customer-tokens.ts';
 import { refreshStored } from '../tokens/partner-tokens.ts';
 import { partnerForCustomer } from './reseller-routing.ts';
 
@@ -21,8 +22,9 @@ const renewBeforeMs = 5 * 60_000;
 
 /**
  * The organization's tenant through its CSP partner's delegated access (core/services.ts): for an
- * organization linked to a customer, an access token in the customer's tenant is the partner's
- * refresh token redeemed at that tenant's authority (`{login}/{customerTenantId}/oauth2/v2.0/token`).
+ * organization linked to a customer, an access token in the customer's tenant is the customer's own
+ * refresh token when it holds one (redeemForCustomer decides), else the partner's refresh token
+ * redeemed at that tenant's authority (`{login}/{customerTenantId}/oauth2/v2.0/token`).
  * Entra rotates the refresh token on that redemption too, so the new one is stored back by
  * compare-and-set on the one redeemed, exactly as a Partner Center redemption does. Access tokens are
  * cached per partner, tenant and scope in this process until shortly before they expire.
@@ -57,8 +59,7 @@ export function createDelegatedTenantAccess(deps: DelegatedAccessDeps): CspDeleg
       return redemption;
     },
   });
-  const forCustomer = (customer: CspCustomer): DelegatedTenant =>
-    tenant(customer.id, customer.tenantId, (scope) => redeemAtTenant(deps, () => partnerForCustomer(deps.db, customer), customer.tenantId, { target: customer.domain, label: `customer ${customer.domain}` }, scope));
+  const forCustomer = (customer: CspCustomer): DelegatedTenant => tenant(customer.id, customer.tenantId, (scope) => redeemForCustomer(deps, customer, scope));
   return {
     async forOrganization(organizationId) {
       const customer = await findCustomerByOrganization(deps.db, organizationId);
@@ -96,6 +97,31 @@ export function sharedDelegatedTenantAccess(deps: DelegatedAccessDeps): CspDeleg
   return created;
 }
 
+/**
+ * The one place that decides which refresh token reaches a customer's tenant: the customer's own
+ * (its admin consented through the wizard, customer-tokens.ts) when it holds one, else the
+ * partner's redeemed at the customer's authority. A refusal names the token that failed.
+ */
+async function redeemForCustomer(deps: DelegatedAccessDeps, customer: CspCustomer, scope: string): Promise<string> {
+  if (!(await ownTokenOf(deps.db, customer))) {
+    return redeemAtTenant(deps, () => partnerForCustomer(deps.db, customer), customer.tenantId, { target: customer.domain, label: `customer ${customer.domain}` }, scope);
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    const own = await ownTokenOf(deps.db, customer);
+    if (!own) throw new LanyardError('CSP_TOKEN_REFUSED', `customer ${customer.domain}'s own refresh token is gone (removed or dropped by Entra's refusal); its admin consents again through the consent wizard`, { aadsts: null, state: 'no-consent', token: 'customer' });
+    const partner = await partnerForCustomer(deps.db, customer);
+    try {
+      return (await redeemCustomerToken(deps, partner, customer, scope, 'csp.delegated-access')).accessToken;
+    } catch (error) {
+      if (!isLanyardError(error, 'CSP_TOKEN_REFUSED')) throw error;
+      // Another process rotated the token meanwhile: once more with the newer one.
+      const current = await ownTokenOf(deps.db, customer);
+      if (attempt === 1 && current && current.refreshTokenHash !== own.refreshTokenHash) continue;
+      throw new LanyardError('CSP_TOKEN_REFUSED', `customer ${customer.domain}'s own refresh token (consented by ${own.consentUpn ?? "the customer's admin"}): ${error.message}`, { ...error.details, token: 'customer' });
+    }
+  }
+}
+
 /** `target` names the tenant in audit events, `label` in messages (the customer's domain, or the partner). */
 async function redeemAtTenant(deps: DelegatedAccessDeps, partnerOf: () => Promise<CspPartner>, tenantId: string, { target, label }: { target: string; label: string }, scope: string): Promise<string> {
   // Two tries: a redemption refused because another process rotated the token meanwhile is retried once with the newer token.
@@ -115,7 +141,7 @@ async function redeemAtTenant(deps: DelegatedAccessDeps, partnerOf: () => Promis
       if (!isLanyardError(error, 'CSP_TOKEN_REFUSED')) throw error;
       const current = await findPartnerById(deps.db, partner.id);
       if (attempt === 1 && current && holdsRefreshToken(current) && storedTokenOf(current) !== storedTokenOf(partner)) continue;
-      throw new LanyardError('CSP_TOKEN_REFUSED', `${label}'s tenant through partner ${partner.slug}: ${error.message}`, { ...error.details });
+      throw new LanyardError('CSP_TOKEN_REFUSED', `${label}'s tenant through partner ${partner.slug}'s refresh token: ${error.message}`, { ...error.details, token: 'partner' });
     }
   }
 }

@@ -3,15 +3,20 @@ import { isLanyardError } from '../../core/errors.ts';
 import type { JobDefinition } from '../../core/jobs/job-runner.ts';
 import type { Config } from '../../core/config.ts';
 import { listPartners, listPartnersToRenew } from '../data/partners.ts';
-import { noticeTokenState, type TokenNotice } from '../tokens/token-notices.ts';
+import { partnerForCustomer } from '../customers/reseller-routing.ts';
+import { listCustomerTokens, listCustomerTokensToRenew } from '../data/customer-tokens.ts';
+import { findCustomerById } from '../data/customers.ts';
+import { graphScope } from '../graph/customer-graph.ts';
+import { redeemCustomerToken } from '../tokens/customer-tokens.ts';
+import { noticeCustomerTokenState, noticeTokenState, type TokenNotice } from '../tokens/token-notices.ts';
 import { refreshStored, type PartnerTokenDeps } from '../tokens/partner-tokens.ts';
 
 export const tokenRenewalJobKind = 'csp.token-renewal';
 const dayMs = 86_400_000;
 
 /**
- * Periodic (hourly): redeems every partner refresh token not used for `renewalDays`, so it never
- * reaches Entra's 90 days of inactivity. One partner's refusal is recorded on that partner (its
+ * Periodic (hourly): redeems every partner refresh token, and every customer's own token, not used
+ * for `renewalDays`, so none reaches Entra's 90 days of inactivity. One partner's refusal is recorded on that partner (its
  * state and code, by refreshStored) and does not stop the others; the job's result lists them.
  * Idempotent: a token renewed by an earlier attempt is no longer stale, so a rerun skips it.
  * Then every partner's state is compared with what its admins were last told (token-notices.ts):
@@ -36,12 +41,31 @@ export function tokenRenewalJob(deps: PartnerTokenDeps & { readonly clock: Clock
           failed.push({ partner: partner.slug, code: String((error.details as { aadsts?: unknown } | undefined)?.aadsts ?? error.code) });
         }
       }
+      // Customers' own tokens (customer-tokens.ts): the same inactivity window, redeemed at their tenant for Graph.
+      const renewedCustomers: string[] = [];
+      const failedCustomers: { customer: string; code: string }[] = [];
+      for (const row of await listCustomerTokensToRenew(deps.db, new Date(now.getTime() - deps.renewalDays * dayMs))) {
+        if (job.signal.aborted) break;
+        const customer = await findCustomerById(deps.db, row.customerId);
+        if (!customer) continue;
+        try {
+          await redeemCustomerToken(deps, await partnerForCustomer(deps.db, customer), customer, graphScope, 'job:csp.token-renewal');
+          renewedCustomers.push(customer.domain);
+        } catch (error) {
+          if (!isLanyardError(error) || error.status === 503) throw error;
+          failedCustomers.push({ customer: customer.domain, code: String((error.details as { aadsts?: unknown } | undefined)?.aadsts ?? error.code) });
+        }
+      }
       const notices: TokenNotice[] = [];
       for (const partner of await listPartners(deps.db)) {
         const notice = await noticeTokenState(deps, partner.id, deps.clock.now());
         if (notice) notices.push(notice);
       }
-      return { renewed, failed, notices };
+      for (const row of await listCustomerTokens(deps.db)) {
+        const notice = await noticeCustomerTokenState(deps, row.customerId, deps.clock.now());
+        if (notice) notices.push(notice);
+      }
+      return { renewed, failed, renewedCustomers, failedCustomers, notices };
     },
   };
 }

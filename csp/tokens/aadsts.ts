@@ -7,7 +7,7 @@ export interface AadstsMeaning {
   readonly remediation: string;
 }
 
-const reconsent = 'A partner admin runs `lanyard csp partner consent <partner>` again, opens the URL and signs in with MFA.';
+export const reconsent = 'A partner admin runs `lanyard csp partner consent <partner>` again, opens the URL and signs in with MFA.';
 
 /**
  * What Entra's refusals of a partner's code or refresh token mean and what the operator does about
@@ -15,10 +15,12 @@ const reconsent = 'A partner admin runs `lanyard csp partner consent <partner>` 
  */
 export const aadstsMeanings: Readonly<Record<string, AadstsMeaning>> = {
   AADSTS700082: { state: 'expired', explanation: 'The refresh token expired: it was not used for 90 days.', remediation: reconsent },
+  AADSTS70008: { state: 'expired', explanation: 'The authorization code or refresh token expired (a code lasts 10 minutes; a refresh token lapses when unused).', remediation: reconsent },
   AADSTS70043: { state: 'expired', explanation: 'The refresh token expired under a Conditional Access sign-in frequency policy.', remediation: `${reconsent} Or relax the sign-in frequency policy for this app.` },
   AADSTS50173: { state: 'revoked', explanation: "The grant was revoked: the consenting admin's password was reset or their sessions were revoked.", remediation: reconsent },
   AADSTS70000: { state: 'revoked', explanation: 'The refresh token was already used or belongs to another app.', remediation: reconsent },
   AADSTS65001: { state: 'no-consent', explanation: 'The app is not consented for Partner Center in the partner tenant (the consent was withdrawn or never given).', remediation: reconsent },
+  AADSTS50076: { state: 'mfa-missing', explanation: 'A Conditional Access policy requires multi-factor authentication, and the token was obtained without it.', remediation: reconsent },
   AADSTS7000215: { state: 'failed', explanation: 'The client secret is wrong or expired.', remediation: 'Create a new client secret in the app registration, then register the partner again with it.' },
   AADSTS700016: { state: 'failed', explanation: 'No app with this client id exists in the partner tenant.', remediation: 'Check the --client-id and --tenant-id the partner was added with.' },
   AADSTS7000229: { state: 'failed', explanation: 'The app has no service principal in the partner tenant.', remediation: 'A partner admin grants admin consent to the app in the partner tenant, then consents again.' },

@@ -25,31 +25,49 @@ export interface DelegatedTokens {
  * its cache, so an empty cache per operation makes the one RefreshToken entry after the call the
  * token Entra just issued, with no way to hand out another partner's or a stale one.
  */
-function application(app: PartnerApp): ConfidentialClientApplication {
+function application(app: PartnerApp, tenantId: string = app.partnerTenantId): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
     auth: {
       clientId: app.clientId,
       clientSecret: app.clientSecret,
-      authority: `${app.loginUrl}/${app.partnerTenantId}`,
+      authority: `${app.loginUrl}/${tenantId}`,
       knownAuthorities: [new URL(app.loginUrl).host],
     },
   });
 }
 
-/** The authorize URL a partner admin opens (PKCE S256). */
-export async function consentUrl(app: PartnerApp, request: { redirectUri: string; state: string; codeChallenge: string }): Promise<string> {
+/**
+ * Whose consent an authorization-code flow asks for: the partner admin's in the partner tenant
+ * (the default), or a customer admin's in the customer's tenant for Graph (customer-tokens.ts).
+ */
+export interface ConsentTarget {
+  readonly tenantId: string;
+  readonly scopes: readonly string[];
+  /** `consent`: Entra shows the permissions even when they were consented before. */
+  readonly prompt?: 'consent';
+}
+
+/** The authorize URL an admin opens (PKCE S256). */
+export async function consentUrl(app: PartnerApp, request: { redirectUri: string; state: string; codeChallenge: string }, target?: ConsentTarget): Promise<string> {
   try {
-    return await application(app).getAuthCodeUrl({ scopes: consentScopes, redirectUri: request.redirectUri, state: request.state, codeChallenge: request.codeChallenge, codeChallengeMethod: 'S256' });
+    return await application(app, target?.tenantId).getAuthCodeUrl({
+      scopes: [...(target?.scopes ?? consentScopes)],
+      redirectUri: request.redirectUri,
+      state: request.state,
+      codeChallenge: request.codeChallenge,
+      codeChallengeMethod: 'S256',
+      ...(target?.prompt ? { prompt: target.prompt } : {}),
+    });
   } catch (error) {
     throw await tokenFailure(app, error);
   }
 }
 
-export async function redeemCode(app: PartnerApp, request: { code: string; codeVerifier: string; redirectUri: string; clientInfo?: string }): Promise<DelegatedTokens> {
-  const msal = application(app);
+export async function redeemCode(app: PartnerApp, request: { code: string; codeVerifier: string; redirectUri: string; clientInfo?: string }, target?: ConsentTarget): Promise<DelegatedTokens> {
+  const msal = application(app, target?.tenantId);
   try {
     const result = await msal.acquireTokenByCode(
-      { code: request.code, scopes: consentScopes, redirectUri: request.redirectUri, codeVerifier: request.codeVerifier },
+      { code: request.code, scopes: [...(target?.scopes ?? consentScopes)], redirectUri: request.redirectUri, codeVerifier: request.codeVerifier },
       request.clientInfo ? { code: request.code, client_info: request.clientInfo } : undefined,
     );
     return { accessToken: result.accessToken, refreshToken: cachedRefreshToken(msal), upn: result.account?.username ?? null };
@@ -85,6 +103,12 @@ export async function redeemRefreshToken(app: PartnerApp, refreshToken: string, 
   if (typeof body.refresh_token !== 'string') throw new LanyardError('CSP_TOKEN_REFUSED', 'Entra returned no refresh token (is offline_access consented?)', { aadsts: null, state: 'failed' });
   const claims = decodePayload(body.access_token);
   return { accessToken: body.access_token, refreshToken: body.refresh_token, upn: typeof claims.upn === 'string' ? claims.upn : null };
+}
+
+/** The `tid` claim of an access token: the tenant it is for (unverified, as `authenticationMethods`). */
+export function tokenTenant(accessToken: string): string | null {
+  const { tid } = decodePayload(accessToken);
+  return typeof tid === 'string' ? tid.toLowerCase() : null;
 }
 
 /** The `amr` claim of an access token. The signature is not checked here: the token came straight from Entra over TLS to MSAL. */

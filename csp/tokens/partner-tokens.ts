@@ -7,7 +7,7 @@ import type { CspPartner, StoredTokenState, TokenState } from '../data/tables.ts
 import { partnerSecretContext, requirePartner } from '../partners/partner-admin.ts';
 import { aadstsMeanings } from './aadsts.ts';
 import { redeemRefreshToken, type DelegatedTokens, type PartnerApp } from './entra-client.ts';
-import { tokenStoreFor, type TokenHandle } from './token-storage.ts';
+import { tokenStoreFor, type TokenHandle, type TokenStore } from './token-storage.ts';
 
 export interface PartnerTokenDeps {
   readonly db: Db;
@@ -59,19 +59,21 @@ export interface Redemption {
 }
 
 /**
- * Redeems `refreshToken` once for a Partner Center token and stores the rotated one Entra returns
- * in the partner's configured storage, by compare-and-set on the handle of the token stored when
+ * Redeems `refreshToken` once for a Partner Center token (or, with `redemption`, for another tenant
+ * and scopes) and stores the rotated one Entra returns in the configured storage (`store`: a
+ * customer's own token; the partner's otherwise), by compare-and-set on the handle of the token stored when
  * the redemption started (`replacing`). A refusal records the state its AADSTS code means (and
  * drops a token Entra says is dead).
  */
-async function redeemAndStore(
+export async function redeemAndStore(
   deps: PartnerTokenDeps,
   partner: CspPartner,
   refreshToken: string,
-  options: { replacing: TokenHandle | undefined; obtained: boolean; actor: string; action: string; redemption?: Redemption },
+  options: { replacing: TokenHandle | undefined; obtained: boolean; actor: string; action: string; redemption?: Redemption; store?: TokenStore },
   now: Date,
 ): Promise<DelegatedTokens> {
-  const store = tokenStoreFor(deps, partner);
+  // A customer's own token (customer-tokens.ts) comes with its own store; the partner's is the default.
+  const store = options.store ?? tokenStoreFor(deps, partner);
   const redemption = options.redemption;
   const audit = redemption ? { action: redemption.action, target: redemption.target, details: { partner: partner.slug, tenantId: redemption.tenantId, scopes: redemption.scopes } } : { action: options.action, target: partner.slug, details: {} };
   try {
@@ -79,7 +81,7 @@ async function redeemAndStore(
     // The upn of a token for another tenant is the same admin; only a consent's or a partner-tenant redemption's names the consenting admin.
     const stored = await store.write(tokens.refreshToken, { replacing: options.replacing, obtained: options.obtained, ...(tokens.upn && !redemption ? { consentUpn: tokens.upn } : {}) }, now);
     // Another node rotated the same token first: its newer token is stored, ours is just dropped.
-    await recordAuditEvent(deps.db, { actor: options.actor, action: audit.action, target: audit.target, outcome: 'success', details: { ...audit.details, stored, storage: partner.tokenStorage } }, now);
+    await recordAuditEvent(deps.db, { actor: options.actor, action: audit.action, target: audit.target, outcome: 'success', details: { ...audit.details, stored, storage: options.store ? 'customer' : partner.tokenStorage } }, now);
     return tokens;
   } catch (error) {
     if (isLanyardError(error) && error.code === 'CSP_TOKEN_REFUSED') {
@@ -133,12 +135,47 @@ export async function partnerStatus(db: Db, name: string, now: Date = new Date()
   return statusOf(await requirePartner(db, name), now);
 }
 
+/** The token columns a state report reads: a partner's row, or a customer's own token row (same names). */
+export type TokenRecord = Pick<
+  CspPartner,
+  'tokenState' | 'tokenErrorCode' | 'tokenErrorMessage' | 'refreshTokenLastUsedAt' | 'refreshTokenObtainedAt' | 'refreshTokenRotatedAt' | 'consentUpn' | 'refreshTokenSealed' | 'keyVaultSecretVersion'
+>;
+
+/** What the report tells the operator to do, for a partner's token or a customer's own. */
+export interface TokenWording {
+  readonly expiring: string;
+  readonly noConsent: { readonly explanation: string; readonly remediation: string };
+  readonly mfaMissing: { readonly explanation: string; readonly remediation: string };
+  /** Rewrites a remediation of the AADSTS table (written for a partner) for this token. */
+  readonly remediation: (text: string) => string;
+  readonly explanations?: Readonly<Record<string, string>>;
+}
+
+const partnerWording: TokenWording = {
+  expiring: 'Run `lanyard csp partner refresh <partner>`, or check that `lanyard serve` runs the renewal job.',
+  noConsent: { explanation: 'No partner admin has consented yet.', remediation: 'A partner admin runs `lanyard csp partner consent <partner>`, opens the URL and signs in with MFA.' },
+  mfaMissing: {
+    explanation: 'The partner admin consented without multi-factor authentication, so Lanyard stored nothing. Partner Center requires MFA for delegated access.',
+    remediation: 'Register MFA for that admin (or enforce it with Conditional Access or security defaults), then run `lanyard csp partner consent <partner>` again.',
+  },
+  remediation: (text) => text,
+};
+
 /** The token's state at `now`, with the code, the explanation and what to do. */
 export function statusOf(partner: CspPartner, now: Date): TokenStatus {
-  const lastUsed = partner.refreshTokenLastUsedAt ? new Date(partner.refreshTokenLastUsedAt) : null;
+  return { partner: partner.slug, ...tokenStatusOf(partner, now, partnerWording) };
+}
+
+/**
+ * The state of a stored token at `now`: the stored state, with `expiring` (idle more than 60 days)
+ * and `expired` (idle 90 days) computed from the last use, and the code, explanation and remediation.
+ */
+export function tokenStatusOf(record: TokenRecord, now: Date, wording: TokenWording): Omit<TokenStatus, 'partner'> {
+  const holds = record.refreshTokenSealed !== null || record.keyVaultSecretVersion !== null;
+  const lastUsed = record.refreshTokenLastUsedAt ? new Date(record.refreshTokenLastUsedAt) : null;
   const idleDays = lastUsed ? (now.getTime() - lastUsed.getTime()) / dayMs : 0;
-  let state: TokenState = partner.tokenState;
-  let code = partner.tokenErrorCode;
+  let state: TokenState = record.tokenState;
+  let code = record.tokenErrorCode;
   let explanation: string;
   let remediation: string | null = null;
   if (state === 'valid' && idleDays >= inactivityDays) {
@@ -149,31 +186,28 @@ export function statusOf(partner: CspPartner, now: Date): TokenStatus {
     if (idleDays > expiringAfterDays) {
       state = 'expiring';
       explanation = `The refresh token was not used for ${Math.floor(idleDays)} days; Entra revokes it after ${inactivityDays}.`;
-      remediation = 'Run `lanyard csp partner refresh <partner>`, or check that `lanyard serve` runs the renewal job.';
+      remediation = wording.expiring;
     } else {
       explanation = 'The refresh token works.';
     }
   } else if (state === 'no-consent' && !code) {
-    explanation = 'No partner admin has consented yet.';
-    remediation = 'A partner admin runs `lanyard csp partner consent <partner>`, opens the URL and signs in with MFA.';
-  } else if (state === 'mfa-missing') {
-    explanation = 'The partner admin consented without multi-factor authentication, so Lanyard stored nothing. Partner Center requires MFA for delegated access.';
-    remediation = 'Register MFA for that admin (or enforce it with Conditional Access or security defaults), then run `lanyard csp partner consent <partner>` again.';
+    ({ explanation, remediation } = wording.noConsent);
+  } else if (state === 'mfa-missing' && (code === null || code === 'CSP_MFA_MISSING')) {
+    ({ explanation, remediation } = wording.mfaMissing);
   } else {
     const meaning = code ? aadstsMeanings[code] : undefined;
-    explanation = meaning?.explanation ?? partner.tokenErrorMessage ?? 'The refresh token does not work.';
-    remediation = meaning?.remediation ?? 'Run `lanyard csp partner consent <partner>` again.';
+    explanation = (code && wording.explanations?.[code]) ?? meaning?.explanation ?? record.tokenErrorMessage ?? 'The refresh token does not work.';
+    remediation = wording.remediation(meaning?.remediation ?? 'Run `lanyard csp partner consent <partner>` again.');
   }
   return {
-    partner: partner.slug,
     state,
     code,
     explanation,
     remediation,
-    consentUpn: partner.consentUpn,
-    obtainedAt: partner.refreshTokenObtainedAt,
-    lastUsedAt: partner.refreshTokenLastUsedAt,
-    lastRotatedAt: partner.refreshTokenRotatedAt,
-    expiresAt: lastUsed && holdsRefreshToken(partner) ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
+    consentUpn: record.consentUpn,
+    obtainedAt: record.refreshTokenObtainedAt,
+    lastUsedAt: record.refreshTokenLastUsedAt,
+    lastRotatedAt: record.refreshTokenRotatedAt,
+    expiresAt: lastUsed && holds ? new Date(lastUsed.getTime() + inactivityDays * dayMs).toISOString() : null,
   };
 }

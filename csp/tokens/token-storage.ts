@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../../core/db/database.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import { recordTokenFailure, storeRefreshToken } from '../data/partners.ts';
+import type { RefreshTokenWrite } from '../data/customer-tokens.ts';
 import type { CspPartner, StoredTokenState } from '../data/tables.ts';
 import { partnerRefreshTokenContext } from '../partners/partner-admin.ts';
 import { KeyVaultClient, type KeyVaultAccess } from './key-vault-client.ts';
@@ -38,9 +39,10 @@ export interface TokenFailure {
 }
 
 /**
- * Where a partner's refresh token is read and written: the one storage configured for it. Every
- * token read and write (consent, set-refresh-token, refresh, the renewal job, Partner Center
- * access tokens) goes through this, so a token rotated on use is written back where it was read.
+ * Where a refresh token is read and written: the one storage configured for it. A partner's token
+ * and a customer's own token (csp/tokens/customer-tokens.ts) are both kept through this. Every
+ * token read and write (consent, set-refresh-token, refresh, the renewal job, Partner Center and
+ * Graph access tokens) goes through it, so a token rotated on use is written back where it was read.
  */
 export interface TokenStore {
   read(): Promise<StoredToken | null>;
@@ -67,26 +69,64 @@ export function keyVaultAccess(secretBox: SecretBox, partner: CspPartner): KeyVa
   };
 }
 
-/** The store of `partner` as it is configured now. */
-export function tokenStoreFor(deps: TokenStorageDeps, partner: CspPartner): TokenStore {
-  return partner.tokenStorage === 'key-vault' ? keyVaultStore(deps, partner) : databaseStore(deps, partner);
+/**
+ * The row that holds one token (a partner's, or a customer's own) as the store sees it: where the
+ * token lives, its current handle, its sealing context, its Key Vault access, and the row's
+ * compare-and-set writes. The two storages below work on a slot, so partner and customer tokens
+ * share one mechanism.
+ */
+export interface TokenSlot {
+  readonly storage: 'database' | 'key-vault';
+  readonly sealed: string | null;
+  readonly keyVaultVersion: string | null;
+  /** The master-key context the token is sealed under in database storage. */
+  readonly sealingContext: string;
+  readonly keyVault: () => KeyVaultAccess;
+  /** Tags on the Key Vault versions written (who the token belongs to). */
+  readonly tags: Readonly<Record<string, string>>;
+  store(token: RefreshTokenWrite, now: Date): Promise<boolean>;
+  recordFailure(failure: TokenFailure & { redeemed?: string; redeemedVersion?: string }, now: Date): Promise<boolean>;
 }
 
-/** The token sealed in `csp_partners.refresh_token_sealed` under the master key. */
-function databaseStore(deps: TokenStorageDeps, partner: CspPartner): TokenStore {
-  const context = partnerRefreshTokenContext(partner.id);
+/** The slot of a partner's token: the token columns of its csp_partners row. */
+export function partnerTokenSlot(deps: TokenStorageDeps, partner: CspPartner): TokenSlot {
+  return {
+    storage: partner.tokenStorage,
+    sealed: partner.refreshTokenSealed,
+    keyVaultVersion: partner.keyVaultSecretVersion,
+    sealingContext: partnerRefreshTokenContext(partner.id),
+    keyVault: () => keyVaultAccess(deps.secretBox, partner),
+    tags: { 'lanyard-partner': partner.slug },
+    store: (token, now) => storeRefreshToken(deps.db, partner.id, token, now),
+    recordFailure: (failure, now) => recordTokenFailure(deps.db, partner.id, failure, now),
+  };
+}
+
+/** The store of `partner` as it is configured now. */
+export function tokenStoreFor(deps: TokenStorageDeps, partner: CspPartner): TokenStore {
+  return storeOfSlot(deps, partnerTokenSlot(deps, partner));
+}
+
+/** The store of a token slot, in the storage the slot names. */
+export function storeOfSlot(deps: TokenStorageDeps, slot: TokenSlot): TokenStore {
+  return slot.storage === 'key-vault' ? keyVaultStore(slot) : databaseStore(deps, slot);
+}
+
+/** The token sealed in its row under the master key. */
+function databaseStore(deps: TokenStorageDeps, slot: TokenSlot): TokenStore {
+  const context = slot.sealingContext;
   return {
     async read() {
-      if (!partner.refreshTokenSealed) return null;
-      return { token: deps.secretBox.open(partner.refreshTokenSealed, context).toString('utf8'), handle: { storage: 'database', sealed: partner.refreshTokenSealed } };
+      if (!slot.sealed) return null;
+      return { token: deps.secretBox.open(slot.sealed, context).toString('utf8'), handle: { storage: 'database', sealed: slot.sealed } };
     },
     async write(token, write, now) {
       const replacing = write.replacing === undefined ? undefined : write.replacing === null ? null : write.replacing.storage === 'database' ? write.replacing.sealed : '';
-      return storeRefreshToken(deps.db, partner.id, { sealed: deps.secretBox.seal(token, context), hash: tokenHash(token), replacing, obtained: write.obtained, ...(write.consentUpn !== undefined ? { consentUpn: write.consentUpn } : {}) }, now);
+      return slot.store({ sealed: deps.secretBox.seal(token, context), hash: tokenHash(token), replacing, obtained: write.obtained, ...(write.consentUpn !== undefined ? { consentUpn: write.consentUpn } : {}) }, now);
     },
     async recordFailure(redeemed, failure, now) {
       if (redeemed.storage !== 'database') return false;
-      return recordTokenFailure(deps.db, partner.id, { ...failure, redeemed: redeemed.sealed }, now);
+      return slot.recordFailure({ ...failure, redeemed: redeemed.sealed }, now);
     },
   };
 }
@@ -97,39 +137,37 @@ function databaseStore(deps: TokenStorageDeps, partner: CspPartner): TokenStore 
  * new version, then records it by compare-and-set on the version redeemed; the winner disables the
  * old version and a loser its own, so a spent token is never read again, by Lanyard or anyone.
  */
-function keyVaultStore(deps: TokenStorageDeps, partner: CspPartner): TokenStore {
+function keyVaultStore(slot: TokenSlot): TokenStore {
   let client: KeyVaultClient | undefined;
   // One client (and so one Key Vault token) for the operations of this store: read, write, disable.
-  const vault = () => (client ??= new KeyVaultClient(keyVaultAccess(deps.secretBox, partner)));
+  const vault = () => (client ??= new KeyVaultClient(slot.keyVault()));
   const disableQuietly = async (version: string) => {
     // The token is already spent or superseded; a vault that refuses the update leaves a dead value behind, nothing worse.
     await vault().disable(version).catch(() => undefined);
   };
   return {
     async read() {
-      if (!partner.keyVaultSecretVersion) return null;
-      const secret = await vault().get(partner.keyVaultSecretVersion);
+      if (!slot.keyVaultVersion) return null;
+      const secret = await vault().get(slot.keyVaultVersion);
       return { token: secret.value, handle: { storage: 'key-vault', version: secret.version } };
     },
     async write(token, write, now) {
-      const { version } = await vault().set(token, { 'lanyard-partner': partner.slug });
+      const { version } = await vault().set(token, { ...slot.tags });
       const replacingVersion = write.replacing === undefined ? undefined : write.replacing === null ? null : write.replacing.storage === 'key-vault' ? write.replacing.version : '';
-      const stored = await storeRefreshToken(
-        deps.db,
-        partner.id,
+      const stored = await slot.store(
         { sealed: null, keyVaultVersion: version, hash: tokenHash(token), replacingVersion, obtained: write.obtained, ...(write.consentUpn !== undefined ? { consentUpn: write.consentUpn } : {}) },
         now,
       );
       if (!stored) await disableQuietly(version);
       else {
-        const previous = write.replacing?.storage === 'key-vault' ? write.replacing.version : write.replacing === undefined ? partner.keyVaultSecretVersion : null;
+        const previous = write.replacing?.storage === 'key-vault' ? write.replacing.version : write.replacing === undefined ? slot.keyVaultVersion : null;
         if (previous && previous !== version) await disableQuietly(previous);
       }
       return stored;
     },
     async recordFailure(redeemed, failure, now) {
       if (redeemed.storage !== 'key-vault') return false;
-      const recorded = await recordTokenFailure(deps.db, partner.id, { ...failure, redeemedVersion: redeemed.version }, now);
+      const recorded = await slot.recordFailure({ ...failure, redeemedVersion: redeemed.version }, now);
       if (recorded && failure.dropToken) await disableQuietly(redeemed.version);
       return recorded;
     },

@@ -10,6 +10,7 @@ import { EmulatorStateError } from '../state/store.ts';
 const signInPolicySchema = z.strictObject({
   mfaRegistered: z.boolean().optional(),
   conditionalAccessBlocked: z.boolean().optional(),
+  conditionalAccessRequiresMfa: z.boolean().optional(),
 });
 
 const groupSchema = z.strictObject({ id: z.uuid().optional(), displayName: z.string().min(1), members: z.array(z.string().min(1)).default([]) });

@@ -54,7 +54,7 @@ export function authorizationCodeGrant(
   if (!resource) throw new AadstsError(70011, 'invalid_scope', 'The provided value for the input parameter \'scope\' is not valid.');
   // Codes come from the authorize endpoint of the user's own tenant (checked above), so that is the home tenant.
   const homeTenant = tenant;
-  const { user, permissions } = checkDelegatedAccess(context, { tenant, homeTenant, app: client.app, userId: grant.userId, resource });
+  const { user, permissions } = checkDelegatedAccess(context, { tenant, homeTenant, app: client.app, userId: grant.userId, resource, authenticationMethods: grant.authenticationMethods });
   const tokenGrant = { homeTenant, app: client.app, user, authenticationMethods: grant.authenticationMethods, authenticatedAt: grant.authenticatedAt };
   const offline = grant.scopes.includes('offline_access');
   return userTokenResponse(context, {

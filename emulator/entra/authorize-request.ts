@@ -23,7 +23,7 @@ export function parseAuthorizeRequest(context: EmulatorContext, tenant: Tenant, 
     if (Array.isArray(value)) throw new AadstsError(90015, 'invalid_request', `The parameter '${name}' is repeated.`);
     return value;
   };
-  const { app } = identifyClient(context.state, tenant, single('client_id'));
+  const { app } = identifyClient(context.state, tenant, single('client_id'), { requireServicePrincipal: false });
   const redirectUri = single('redirect_uri');
   if (!redirectUri) throw new AadstsError(900144, 'invalid_request', "The request body must contain the following parameter: 'redirect_uri'.");
   if (!app.redirectUris.includes(redirectUri)) {

@@ -20,9 +20,11 @@ export function findAppRegistration(state: EmulatorState, clientId: string): Aut
 /**
  * The client as the token and authorize endpoints identify it in `tenant`: known (AADSTS700016), with a
  * service principal there when `tenant` is not its home (AADSTS7000229, a multi-tenant app never
- * consented in that tenant).
+ * consented in that tenant). The interactive authorize endpoint passes `requireServicePrincipal:
+ * false`: as in Entra, a multi-tenant app's sign-in in another tenant leads to the consent page, and
+ * that consent creates the service principal.
  */
-export function identifyClient(state: EmulatorState, tenant: Tenant, clientId: string | undefined): AuthenticatedClient {
+export function identifyClient(state: EmulatorState, tenant: Tenant, clientId: string | undefined, options: { requireServicePrincipal?: boolean } = {}): AuthenticatedClient {
   if (!clientId) throw new AadstsError(900144, 'invalid_request', "The request body must contain the following parameter: 'client_id'.");
   const found = findAppRegistration(state, clientId);
   if (!found) {
@@ -32,7 +34,7 @@ export function identifyClient(state: EmulatorState, tenant: Tenant, clientId: s
       `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     );
   }
-  if (found.homeTenant.id !== tenant.id && !state.delegatedAccess.consents.hasServicePrincipal(tenant.id, clientId)) {
+  if ((options.requireServicePrincipal ?? true) && found.homeTenant.id !== tenant.id && !state.delegatedAccess.consents.hasServicePrincipal(tenant.id, clientId)) {
     throw new AadstsError(
       7000229,
       'invalid_client',

@@ -10,12 +10,15 @@ export interface DelegatedAccessRequest {
   readonly app: AppRegistration;
   readonly userId: string;
   readonly resource: ResourceScopes;
+  /** The grant's `amr`: a Conditional Access policy requiring MFA refuses a grant without `mfa` (AADSTS50076). */
+  readonly authenticationMethods: readonly string[];
 }
 
 /**
  * What Entra checks before issuing a user token in `tenant`, in this order: the user exists and is
  * enabled, may act in the tenant (their own, or a customer of their partner tenant: AADSTS50020),
- * Conditional Access (AADSTS53003), consent for every requested permission (AADSTS65001).
+ * Conditional Access (AADSTS53003 blocked; AADSTS50076 MFA required and the grant has none),
+ * consent for every requested permission (AADSTS65001).
  * Returns the user and the granted permission names (the token's `scp`).
  */
 export function checkDelegatedAccess(context: EmulatorContext, request: DelegatedAccessRequest): { user: User; permissions: string[] } {
@@ -35,6 +38,13 @@ export function checkDelegatedAccess(context: EmulatorContext, request: Delegate
   }
   if (delegatedAccess.signInPolicies.get(user.id).conditionalAccessBlocked) {
     throw new AadstsError(53003, 'invalid_grant', 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.');
+  }
+  if (delegatedAccess.signInPolicies.get(user.id).conditionalAccessRequiresMfa && !request.authenticationMethods.includes('mfa')) {
+    throw new AadstsError(
+      50076,
+      'invalid_grant',
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${request.resource.resource}'.`,
+    );
   }
   const consented = delegatedAccess.consents.consentedScopes(tenant.id, app.clientId, user.id);
   const permissions = grantedPermissions(resource, consented);

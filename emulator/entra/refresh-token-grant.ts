@@ -53,7 +53,7 @@ export function refreshTokenGrant(
   const requestedScopes = scopeWords(form.get('scope'));
   const resource = targetResource(requestedScopes, tenant.displayName);
   if (!resource) throw new AadstsError(70011, 'invalid_scope', "The provided value for the input parameter 'scope' is not valid.");
-  const { user, permissions } = checkDelegatedAccess(context, { tenant, homeTenant, app: client.app, userId: grant.userId, resource });
+  const { user, permissions } = checkDelegatedAccess(context, { tenant, homeTenant, app: client.app, userId: grant.userId, resource, authenticationMethods: grant.authenticationMethods });
   const rotated = refreshTokens.rotate(token, now);
   if (rotated === undefined) {
     throw new AadstsError(70000, 'invalid_grant', 'The refresh token has already been used; use the refresh token returned with it.');

@@ -8,6 +8,11 @@ export interface SignInPolicy {
   /** True: a Conditional Access policy blocks token issuance for the user (AADSTS53003). */
   conditionalAccessBlocked: boolean;
   /**
+   * True: a Conditional Access policy requires MFA for the user: a token request whose grant was
+   * obtained without it (`amr` lacking `mfa`) is refused with AADSTS50076.
+   */
+  conditionalAccessRequiresMfa: boolean;
+  /**
    * Refresh tokens issued before this instant are revoked (AADSTS50173), like Graph's
    * `signInSessionsValidFromDateTime` after a password reset or revokeSignInSessions.
    */
@@ -17,6 +22,7 @@ export interface SignInPolicy {
 export const defaultSignInPolicy: Readonly<SignInPolicy> = Object.freeze({
   mfaRegistered: true,
   conditionalAccessBlocked: false,
+  conditionalAccessRequiresMfa: false,
   tokensValidFrom: 0,
 });
 

@@ -16,6 +16,7 @@ import type { NavGroup } from '../pages/layout.ts';
 import { can, type Admin } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
 import { customerBody, partnerBody, partnersBody } from './csp-pages.ts';
+import { registerAccessRoutes } from './access-routes.ts';
 
 /** A page of the CSP part of the portal: in a partner, and maybe in one of its customers. */
 export interface CspPageScope {
@@ -67,6 +68,7 @@ export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKi
   // First: their fixed paths (…/customers/new) must win over the customer page's :customer.
   registerPartnerRoutes(router, deps, kit);
   registerSubscriptionRoutes(router, deps, kit);
+  registerAccessRoutes(router, deps, kit);
 
   router.get(cspPaths.partners, async (ctx) => {
     const request = await kit.pageSession(ctx, deps);

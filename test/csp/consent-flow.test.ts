@@ -179,7 +179,7 @@ describe.each(dialects)('CSP partner consent on %s', (dialect) => {
     // alpha's token was revoked since its admins were last told (a new consent in between made it valid): told again, once.
     expect([row.state, JSON.parse(row.result ?? 'null')]).toEqual([
       'queued',
-      { renewed: [], failed: [], notices: [{ partner: 'alpha', state: 'revoked', mailedTo: [], mailError: 'no SMTP server configured (LANYARD_SMTP_URL)' }] },
+      { renewed: [], failed: [], renewedCustomers: [], failedCustomers: [], notices: [{ partner: 'alpha', state: 'revoked', mailedTo: [], mailError: 'no SMTP server configured (LANYARD_SMTP_URL)' }] },
     ]);
   });
 });

@@ -89,15 +89,15 @@ describe('CSP customer access', () => {
     expect(sent.mailedTo).toBe('it@contosoacc.example');
     const mail = received.at(-1)!;
     expect(mail.to).toEqual(['it@contosoacc.example']);
-    expect(mail.body.replace(/=\r?\n/g, '')).toContain(`/${contoso.id}/v2.0/adminconsent?client_id=`);
-    const before = await world.lanyard.context.db.selectFrom('cspTenantConsents').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+    expect(mail.body.replace(/=\r?\n/g, '')).toContain(`${world.lanyard.url}/csp/customer-consent/wizard/`);
+    const before = await world.lanyard.context.db.selectFrom('cspCustomerConsents').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
     try {
       await inviteCustomerAdmin(deps(), 'contosoacc.onmicrosoft.com', 'it@contosoacc.example', 'test');
       throw new Error('expected a refusal');
     } catch (error) {
       expect(isLanyardError(error, 'CSP_MAIL_NOT_CONFIGURED')).toBe(true);
     }
-    const after = await world.lanyard.context.db.selectFrom('cspTenantConsents').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+    const after = await world.lanyard.context.db.selectFrom('cspCustomerConsents').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
     expect(Number(after?.count)).toBe(Number(before?.count));
   });
 

@@ -9,7 +9,7 @@ import { startTrustedEmulator } from './harness.ts';
  * Refresh tokens as the CSP secure application model uses them: rotated on every use (the old one is
  * then refused), redeemable at a customer tenant that has a relationship with the partner and consented
  * the app, expiring after 90 days without use, revoked by the user's session revocation, and refused
- * when consent is withdrawn or Conditional Access blocks the user.
+ * when consent is withdrawn or Conditional Access blocks the user or requires MFA the grant lacks.
  */
 const graphScope = 'https://graph.microsoft.com/.default';
 let emulator: RunningEmulator;
@@ -135,6 +135,21 @@ describe('refresh token revocation', () => {
     expect((await refresh(token, partnerCenterScope)).body).toMatchObject({ error: 'invalid_grant', error_codes: [53003] });
     await policy(false);
     expect((await refresh(token, partnerCenterScope)).status).toBe(200);
+  });
+
+  it('refuses a grant without MFA when Conditional Access requires it (AADSTS50076), not one with MFA', async () => {
+    const withoutMfa = await freshRefreshToken(setup.noMfaAgent);
+    const withMfa = await freshRefreshToken();
+    const policy = (login: string, conditionalAccessRequiresMfa: boolean) =>
+      control('PATCH', `/tenants/${setup.partner.id}/users/${login}/sign-in-policy`, { conditionalAccessRequiresMfa });
+    await policy(setup.noMfaAgent, true);
+    await policy(setup.agent, true);
+    expect((await refresh(withoutMfa, partnerCenterScope)).body).toMatchObject({ error: 'invalid_grant', error_codes: [50076] });
+    expect((await refresh(withMfa, partnerCenterScope)).status).toBe(200);
+    await policy(setup.noMfaAgent, false);
+    await policy(setup.agent, false);
+    // The refused request left the token usable, as Entra does.
+    expect((await refresh(withoutMfa, partnerCenterScope)).status).toBe(200);
   });
 
   it('expires a user\'s tokens through the control API (AADSTS700082)', async () => {
