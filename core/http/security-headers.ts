@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 
 /**
  * Strict headers on every response. Pages carry a per-response nonce for their one inline style
- * and script; nothing else may load. `form-action` allows only this server and Microsoft's login
+ * and script; nothing else may load but images from this server (organizations' logos) and Microsoft's. `form-action` allows only this server and Microsoft's login
  * origin, so even an injected form could not post a token anywhere else.
  */
 export function securityHeaders(options: { microsoftLoginUrl: string; https: boolean }): Middleware {
@@ -14,7 +14,7 @@ export function securityHeaders(options: { microsoftLoginUrl: string; https: boo
       "default-src 'none'",
       `style-src 'nonce-${nonce}'`,
       `script-src 'nonce-${nonce}'`,
-      `img-src data: ${options.microsoftLoginUrl}`,
+      `img-src 'self' data: ${options.microsoftLoginUrl}`,
       `form-action 'self' ${options.microsoftLoginUrl}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",

@@ -7,6 +7,7 @@ import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { findDomainById } from '../../core/db/domains.ts';
 import { isFamiliarAddress } from '../../core/db/familiar-addresses.ts';
 import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
+import { findOrganizationLogo } from '../../core/db/organization-logos.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import type { SignInRequest, User } from '../../core/db/schema.ts';
 import { recordMfaStep, recordPasswordStep, type MfaProof } from '../../core/db/sign-in-requests.ts';
@@ -16,7 +17,7 @@ import { isSecondFactorRefusal, pendingTotpEnrolment, verifyTotpCode } from '../
 import { clientAddress } from '../../core/http/client-address.ts';
 import { completeSignIn } from './complete.ts';
 import type { IdpDeps } from './deps.ts';
-import { renderEnrolPage, renderPasswordPage, renderTotpPage } from './pages/sign-in-pages.ts';
+import { renderEnrolPage, renderPasswordPage, renderTotpPage, type PageOrganization } from './pages/sign-in-pages.ts';
 import { checkPassword, findCandidate, passwordFailureMessage } from './password-step.ts';
 import { assertCsrfToken, csrfTokenFor, loadSignInRequest, restartSignInRequest, signInRequestChanged, type ProtocolRequest } from './sign-in-request.ts';
 import { decideNextStep, requireActiveUser } from './steps.ts';
@@ -130,8 +131,15 @@ export function signInRouter(deps: IdpDeps): Router {
   return router;
 }
 
-async function organizationName(deps: IdpDeps, organizationId: string | undefined): Promise<string | undefined> {
-  return organizationId ? (await findOrganizationById(deps.db, organizationId))?.name : undefined;
+/**
+ * The name and logo a page shows. Always the organization of the page's domain (which the sign-in
+ * URL already names) or of the person who has proven their password, never of a name merely typed:
+ * the page must not tell an anonymous visitor which organization an account belongs to.
+ */
+async function organizationShown(deps: IdpDeps, organizationId: string | undefined): Promise<PageOrganization> {
+  const organization = organizationId ? await findOrganizationById(deps.db, organizationId) : undefined;
+  if (!organization) return {};
+  return { organizationName: organization.name, organizationLogo: await findOrganizationLogo(deps.db, organization.id) };
 }
 
 async function showPasswordPage(ctx: Context, deps: IdpDeps, row: SignInRequest, request: ProtocolRequest, error?: string, username?: string): Promise<void> {
@@ -139,7 +147,7 @@ async function showPasswordPage(ctx: Context, deps: IdpDeps, row: SignInRequest,
   ctx.type = 'html';
   ctx.body = renderPasswordPage({
     nonce: ctx.state.nonce,
-    organizationName: await organizationName(deps, domain?.organizationId),
+    ...(await organizationShown(deps, domain?.organizationId)),
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/password`,
     username: username ?? request.usernameHint ?? '',
@@ -153,7 +161,7 @@ async function showTotpPage(ctx: Context, deps: IdpDeps, row: SignInRequest, use
   ctx.type = 'html';
   ctx.body = renderTotpPage({
     nonce: ctx.state.nonce,
-    organizationName: await organizationName(deps, user.organizationId),
+    ...(await organizationShown(deps, user.organizationId)),
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/totp`,
     upn: user.upn,
@@ -162,13 +170,13 @@ async function showTotpPage(ctx: Context, deps: IdpDeps, row: SignInRequest, use
 }
 
 async function showEnrolPage(ctx: Context, deps: IdpDeps, row: SignInRequest, user: User, error?: string): Promise<void> {
-  const organization = await organizationName(deps, user.organizationId);
-  const { secret, otpauthUri } = await pendingTotpEnrolment(deps.db, deps.secretBox, user, organization ?? 'Lanyard');
+  const organization = await organizationShown(deps, user.organizationId);
+  const { secret, otpauthUri } = await pendingTotpEnrolment(deps.db, deps.secretBox, user, organization.organizationName ?? 'Lanyard');
   const qrSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
   ctx.type = 'html';
   ctx.body = renderEnrolPage({
     nonce: ctx.state.nonce,
-    organizationName: organization,
+    ...organization,
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/totp`,
     upn: user.upn,
