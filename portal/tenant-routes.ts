@@ -4,12 +4,13 @@ import type { Organization } from '../core/db/schema.ts';
 import { readFormBody, readQuery } from '../core/http/form-body.ts';
 import { organizationTarget, requireOrganizationFor } from './admins.ts';
 import type { RouteKit } from './domain-routes.ts';
-import { tenantBody } from './pages/tenant-page.ts';
+import { isLanyardError } from '../core/errors.ts';
+import { tenantBody, type TenantPage } from './pages/tenant-page.ts';
 import { can } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, type AdminRequest } from './session/portal-session.ts';
 import { hasFreshSecondFactor, requireFreshSecondFactor } from './session/reauth.ts';
-import { changeAppRegistration, runTenantConnectionTest, tenantConnectionOf, type ConnectionTestView } from './views/tenant-connection.ts';
+import { changeAppRegistration, connectFailureOf, microsoftRefusals, runTenantConnectionTest, tenantConnectionOf } from './views/tenant-connection.ts';
 
 /**
  * Tenant connection: how the organization reaches Microsoft 365 (its app registration, or a CSP
@@ -21,7 +22,7 @@ export function registerTenantRoutes(router: Router, deps: PortalDeps, kit: Rout
   const context = { ...deps.context, delegatedAccess: deps.services.delegatedTenantAccess };
   const { db, config } = context;
 
-  async function render(ctx: Context, request: AdminRequest, organization: Organization, extra: { test?: ConnectionTestView; notice?: string | undefined }) {
+  async function render(ctx: Context, request: AdminRequest, organization: Organization, extra: Partial<Pick<TenantPage, 'test' | 'notice' | 'connectFailure' | 'entered' | 'freshSecondFactor'>>) {
     const target = await organizationTarget(db, organization);
     kit.page(ctx, request, 'Tenant connection', tenantBody({
       slug: organization.slug,
@@ -58,7 +59,17 @@ export function registerTenantRoutes(router: Router, deps: PortalDeps, kit: Rout
     assertPortalCsrf(request, form.get('csrf'));
     const organization = await requireOrganizationFor(db, request.admin, 'tenant.connect', ctx.params.slug!);
     await requireFreshSecondFactor(ctx, deps, request, 'tenant.connect', form.get('code'));
-    await changeAppRegistration(context, request.admin, organization, { tenantId: form.get('tenantId') ?? '', clientId: form.get('clientId') ?? '', clientSecret: form.get('clientSecret') ?? '' });
+    const input = { tenantId: form.get('tenantId') ?? '', clientId: form.get('clientId') ?? '', clientSecret: form.get('clientSecret') ?? '' };
+    try {
+      await changeAppRegistration(context, request.admin, organization, input);
+    } catch (error) {
+      // Microsoft's refusal is shown on the page with what to do, the ids kept (never the secret).
+      if (!isLanyardError(error) || !microsoftRefusals.has(error.code)) throw error;
+      ctx.status = error.status;
+      // The code (if one was needed) was just accepted: the session is fresh, the page asks for none.
+      await render(ctx, request, organization, { connectFailure: connectFailureOf(error), entered: { tenantId: input.tenantId, clientId: input.clientId }, freshSecondFactor: true });
+      return;
+    }
     ctx.status = 303;
     ctx.redirect(`/admin/orgs/${organization.slug}/tenant?done=tenant-connect`);
   });

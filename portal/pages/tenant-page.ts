@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../../core/pages/html.ts';
-import type { ConnectionTestView, TenantConnectionView } from '../views/tenant-connection.ts';
+import type { ConnectFailure, ConnectionTestView, TenantConnectionView } from '../views/tenant-connection.ts';
 import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 export interface TenantPage {
@@ -12,6 +12,9 @@ export interface TenantPage {
   readonly mayConnect: boolean;
   readonly test?: ConnectionTestView | undefined;
   readonly notice?: string | undefined;
+  /** A connect attempt Microsoft refused: nothing was stored; the ids typed are kept in the form. */
+  readonly connectFailure?: ConnectFailure | undefined;
+  readonly entered?: { readonly tenantId: string; readonly clientId: string } | undefined;
 }
 
 const viaText = { 'app-registration': 'its own app registration', 'csp-partner': 'a CSP partner\'s delegated access', none: 'nothing yet' } as const;
@@ -65,10 +68,13 @@ function checkTitle(id: string): string {
 
 function connectForm(base: string, page: TenantPage, app: TenantConnectionView['appRegistration']): SafeHtml {
   return html`<h2>${app ? 'Change the app registration' : 'Connect an app registration'}</h2>
+${page.connectFailure
+  ? html`<div class="error" role="alert" id="connect-error"><p>Nothing was changed: ${page.connectFailure.message} <code id="connect-error-code">${page.connectFailure.code}</code></p>${page.connectFailure.remediation ? html`<p class="remediation">What to do: ${page.connectFailure.remediation}</p>` : ''}</div>`
+  : ''}
 <form method="post" action="${base}" id="connect-tenant" class="card filters" autocomplete="off">${csrfField(page.csrfToken)}
 <p class="hint">Federation, key pushes and provisioning write to the tenant these credentials open. Lanyard gets a token and reads the tenant's domains before it stores anything, so wrong credentials never replace working ones.</p>
-<div><label for="tenant-id">Directory (tenant) id</label><input type="text" id="tenant-id" name="tenantId" value="${app?.tenantId ?? ''}" required maxlength="256" spellcheck="false"></div>
-<div><label for="client-id">Application (client) id</label><input type="text" id="client-id" name="clientId" value="${app?.clientId ?? ''}" required maxlength="36" spellcheck="false"></div>
+<div><label for="tenant-id">Directory (tenant) id</label><input type="text" id="tenant-id" name="tenantId" value="${page.entered?.tenantId ?? app?.tenantId ?? ''}" required maxlength="256" spellcheck="false"></div>
+<div><label for="client-id">Application (client) id</label><input type="text" id="client-id" name="clientId" value="${page.entered?.clientId ?? app?.clientId ?? ''}" required maxlength="36" spellcheck="false"></div>
 <div><label for="client-secret">Client secret (its Value)</label><input type="password" id="client-secret" name="clientSecret" required maxlength="1024" autocomplete="new-password"></div>
 ${reauthField('connect-code', page.freshSecondFactor, 'Your authenticator code to confirm')}
 <button type="submit">${app ? 'Change app registration' : 'Connect'}</button></form>`;

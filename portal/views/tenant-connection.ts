@@ -7,7 +7,7 @@ import { findCustomerByOrganization } from '../../csp/data/customers.ts';
 import { findPartnerById } from '../../csp/data/partners.ts';
 import { findTenantConnection } from '../../provisioning/data/tenant-connections.ts';
 import { appRegistrationRemediation } from '../../provisioning/tenant/connection-remediation.ts';
-import { testTenantConnection, type ConnectionCheck } from '../../provisioning/tenant/connection-test.ts';
+import { failedCheck, testTenantConnection, type ConnectionCheck } from '../../provisioning/tenant/connection-test.ts';
 import { connectTenant } from '../../provisioning/tenant/tenant-connection.ts';
 import { organizationTarget, requireCan } from '../admins.ts';
 import type { Admin } from '../policy.ts';
@@ -83,4 +83,18 @@ export async function changeAppRegistration(context: FederationContext, admin: A
   if (!input.clientSecret.trim()) throw new LanyardError('SECRET_EMPTY', 'Enter the client secret\'s Value.');
   if (input.clientSecret.length > 1024) throw new LanyardError('API_REQUEST_INVALID', 'The client secret is too long.');
   return connectTenant(context, { organization: organization.slug, ...input, clientSecret: input.clientSecret.trim() }, admin.actor);
+}
+
+/** Microsoft's answers to a connect attempt that the page explains (anything else is an ordinary error). */
+export const microsoftRefusals: ReadonlySet<string> = new Set(['TENANT_AUTH_FAILED', 'GRAPH_REQUEST_FAILED', 'MICROSOFT_UNREACHABLE']);
+
+export interface ConnectFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly remediation: string | null;
+}
+
+export function connectFailureOf(error: LanyardError): ConnectFailure {
+  const check = failedCheck(error);
+  return { code: error.code, message: error.message, remediation: appRegistrationRemediation(check) };
 }

@@ -99,6 +99,11 @@ function isTokenFailure(error: LanyardError): boolean {
   return error.code !== 'GRAPH_REQUEST_FAILED';
 }
 
+/** A failed connection step as a check, e.g. for a `connectTenant` that Microsoft refused. */
+export function failedCheck(error: LanyardError): ConnectionCheck {
+  return { id: isTokenFailure(error) ? 'token' : 'domains', outcome: 'failed', ...failureFacts(error) };
+}
+
 function failureFacts(error: LanyardError): Pick<ConnectionCheck, 'message' | 'code' | 'aadsts' | 'graphStatus' | 'graphCode'> {
   const details = error.details ?? {};
   const aadsts = typeof details.aadsts === 'string' ? details.aadsts : /AADSTS\d+/.exec(error.message)?.[0];
