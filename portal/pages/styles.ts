@@ -79,6 +79,8 @@ table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600
 input[type=password],input[type=file]{max-width:100%;padding:8px 10px;font-size:16px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#111827;min-width:0}
 .card.preview{display:flex;justify-content:space-between;align-items:center;gap:12px;max-width:400px}
 .remediation{display:block;margin-top:4px;font-size:14px}
+input.wide{width:24em}
+@media (max-width:720px){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:6px}}
 `;
 
 /** Changes with the content, so the sheet can be cached for long. */

@@ -73,9 +73,9 @@ ${page.connectFailure
   : ''}
 <form method="post" action="${base}" id="connect-tenant" class="card filters" autocomplete="off">${csrfField(page.csrfToken)}
 <p class="hint">Federation, key pushes and provisioning write to the tenant these credentials open. Lanyard gets a token and reads the tenant's domains before it stores anything, so wrong credentials never replace working ones.</p>
-<div><label for="tenant-id">Directory (tenant) id</label><input type="text" id="tenant-id" name="tenantId" value="${page.entered?.tenantId ?? app?.tenantId ?? ''}" required maxlength="256" spellcheck="false"></div>
-<div><label for="client-id">Application (client) id</label><input type="text" id="client-id" name="clientId" value="${page.entered?.clientId ?? app?.clientId ?? ''}" required maxlength="36" spellcheck="false"></div>
-<div><label for="client-secret">Client secret (its Value)</label><input type="password" id="client-secret" name="clientSecret" required maxlength="1024" autocomplete="new-password"></div>
+<div><label for="tenant-id">Directory (tenant) id</label><input type="text" id="tenant-id" name="tenantId" class="wide" value="${page.entered?.tenantId ?? app?.tenantId ?? ''}" required maxlength="256" spellcheck="false"></div>
+<div><label for="client-id">Application (client) id</label><input type="text" id="client-id" name="clientId" class="wide" value="${page.entered?.clientId ?? app?.clientId ?? ''}" required maxlength="36" spellcheck="false"></div>
+<div><label for="client-secret">Client secret (its Value)</label><input type="password" id="client-secret" name="clientSecret" class="wide" required maxlength="1024" autocomplete="new-password"></div>
 ${reauthField('connect-code', page.freshSecondFactor, 'Your authenticator code to confirm')}
 <button type="submit">${app ? 'Change app registration' : 'Connect'}</button></form>`;
 }

@@ -70,11 +70,16 @@ export async function runTenantConnectionTest(context: FederationContext, admin:
   return { ...test, checks };
 }
 
+const partnerTokenRemediation =
+  "The CSP partner's delegated access to this tenant did not give a token. A partner admin checks it on the partner's page (or `lanyard csp partner status <partner>`) and consents again if asked; or connect an app registration of this tenant below.";
+
 /** Through a CSP partner the fixes are the partner's (the csp module's table), the domain checks the same as ever. */
 function partnerRemediation(check: ConnectionCheck): string | null {
   if (check.outcome === 'ok' || check.outcome === 'skipped') return null;
   const known = (check.aadsts && tokenRemediations[check.aadsts]) || (check.graphStatus !== undefined && graphRemediation(check.graphStatus, check.graphCode ?? '', check.message));
-  return known || appRegistrationRemediation(check);
+  if (known) return known;
+  if (check.id === 'token' && check.code !== 'MICROSOFT_UNREACHABLE') return partnerTokenRemediation;
+  return appRegistrationRemediation(check);
 }
 
 /** Connects or replaces the organization's app registration, as `admin` (proved against Microsoft before it is stored). */
