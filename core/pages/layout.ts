@@ -66,4 +66,5 @@ button{margin-top:24px;width:100%;padding:11px;font-size:16px}
 .qr svg{width:200px;height:200px}
 .secret{font-family:ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all;background:#f3f4f6;padding:8px;border-radius:6px;font-size:14px}
 code.reason{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px;color:#6b7280}
+@media (max-width:420px){.card{padding:24px}}
 `;
