@@ -71,14 +71,14 @@ export function signInRouter(deps: IdpDeps): Router {
     const check = await checkPassword(deps, candidate, password);
     if (check !== 'valid') {
       await recordPasswordFailure(deps.db, deps.config.throttle, attempt);
-      await auditSignIn(ctx, deps, username, 'signin.password', 'failure', check === 'directory-unavailable' ? 'AGENT_UNAVAILABLE' : 'INVALID_CREDENTIALS');
+      await auditSignIn(ctx, deps, request.protocol, username, 'signin.password', 'failure', check === 'directory-unavailable' ? 'AGENT_UNAVAILABLE' : 'INVALID_CREDENTIALS');
       ctx.status = 401;
       return showPasswordPage(ctx, deps, row, request, await passwordFailureMessage(deps, domain), username);
     }
     const signedIn = candidate!;
     if (signedIn.status !== 'active') {
       const reason = signedIn.status === 'pending' ? 'USER_PENDING' : 'USER_DISABLED';
-      await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'failure', reason);
+      await auditSignIn(ctx, deps, request.protocol, signedIn.upn, 'signin.password', 'failure', reason);
       throw new LanyardError(reason, reason === 'USER_PENDING' ? 'This account has not been activated yet.' : 'This account is disabled. Contact your administrator.');
     }
     await clearPasswordFailures(deps.db, attempt);
@@ -86,7 +86,7 @@ export function signInRouter(deps: IdpDeps): Router {
     // A request that has (or meanwhile got) a user is never taken over: this person gets a new one.
     const recorded = row.userId === null && (await recordPasswordStep(deps.db, row, signedIn.id, passwordAt));
     const requestId = recorded ? row.id : await restartSignInRequest(deps.db, row, signedIn.id, passwordAt);
-    await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'success', null);
+    await auditSignIn(ctx, deps, request.protocol, signedIn.upn, 'signin.password', 'success', null);
     if (signedIn.passwordHash && needsRehash(signedIn.passwordHash, deps.config.passwordHashCost)) {
       await updateUser(deps.db, signedIn.id, { passwordHash: await hashPassword(password, deps.config.passwordHashCost) });
     }
@@ -95,7 +95,7 @@ export function signInRouter(deps: IdpDeps): Router {
   });
 
   router.post('/totp', async (ctx) => {
-    const { row } = await loadSignInRequest(ctx, deps.db, ctx.params.id!);
+    const { row, request } = await loadSignInRequest(ctx, deps.db, ctx.params.id!);
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     assertCsrfToken(ctx, deps.csrfKey, row.id, form.get('csrf'));
     if (!row.userId || !row.passwordAt) {
@@ -113,17 +113,17 @@ export function signInRouter(deps: IdpDeps): Router {
     } catch (error) {
       if (!isSecondFactorRefusal(error)) throw error;
       await recordSecondFactorFailure(deps.db, deps.config.throttle, attempt);
-      await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', error.code);
+      await auditSignIn(ctx, deps, request.protocol, user.upn, 'signin.totp', 'failure', error.code);
       ctx.status = 400;
       return enrolling ? showEnrolPage(ctx, deps, row, user, error.message) : showTotpPage(ctx, deps, row, user, error.message);
     }
     // The row was read before the (possibly slow) body: the step lands only on that exact state.
     if (!(await recordMfaStep(deps.db, row, proof, new Date().toISOString()))) {
-      await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', 'SIGNIN_REQUEST_CHANGED');
+      await auditSignIn(ctx, deps, request.protocol, user.upn, 'signin.totp', 'failure', 'SIGNIN_REQUEST_CHANGED');
       throw signInRequestChanged();
     }
     await clearSecondFactorFailures(deps.db, user.id);
-    await auditSignIn(ctx, deps, user.upn, enrolling ? 'signin.totp-enrol' : 'signin.totp', 'success', null);
+    await auditSignIn(ctx, deps, request.protocol, user.upn, enrolling ? 'signin.totp-enrol' : 'signin.totp', 'success', null);
     ctx.redirect(`/signin/${row.id}`);
     ctx.status = 303;
   });
@@ -186,7 +186,8 @@ async function showEnrolPage(ctx: Context, deps: IdpDeps, row: SignInRequest, us
   });
 }
 
-async function auditSignIn(ctx: Context, deps: IdpDeps, target: string, action: string, outcome: 'success' | 'failure', reason: string | null): Promise<void> {
+/** One step of a sign-in, with the protocol it is for (the person's sign-in activity shows where it led). */
+async function auditSignIn(ctx: Context, deps: IdpDeps, protocol: ProtocolRequest['protocol'], target: string, action: string, outcome: 'success' | 'failure', reason: string | null): Promise<void> {
   deps.metrics.signIn(outcome, reason ?? action);
-  await recordAuditEvent(deps.db, { actor: target ? `user:${target}` : 'anonymous', action, target, outcome, reason, clientAddress: clientAddress(ctx, deps.config) });
+  await recordAuditEvent(deps.db, { actor: target ? `user:${target}` : 'anonymous', action, target, outcome, reason, clientAddress: clientAddress(ctx, deps.config), details: { protocol } });
 }

@@ -53,10 +53,10 @@ describe('portal sign-in activity in Chromium', () => {
     await page.goto(`${world.url}/admin/orgs/contoso/users/${bob}`);
     const rows = await page.locator('#sign-ins tbody tr').evaluateAll((items) => items.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent!.trim())));
     expect(rows.map((row) => [row[1], row[2], row[3]])).toEqual([
-      ['token', 'success', 'Microsoft 365 (WS-Fed)'],
-      ['totp', 'success', '—'],
-      ['password', 'success', '—'],
-      ['password', 'failure INVALID_CREDENTIALS', '—'],
+      ['Signed in (token sent)', 'success', 'Microsoft 365 (WS-Fed)'],
+      ['Authenticator code', 'success', 'Microsoft 365 (WS-Fed)'],
+      ['Password', 'success', 'Microsoft 365 (WS-Fed)'],
+      ['Password', 'failure INVALID_CREDENTIALS', 'Microsoft 365 (WS-Fed)'],
     ]);
     expect(rows.every((row) => /127\.0\.0\.1/.test(row[4]!))).toBe(true);
     await checkPage(page);
