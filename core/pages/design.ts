@@ -11,6 +11,7 @@ body{margin:0;background:#f3f4f6;color:#111827;font:16px/1.5 system-ui,-apple-sy
 a{color:#1d4ed8}
 a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
 .brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8;text-decoration:none}
+.brand.small{font-size:13px;flex:none}
 .org-brand{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;min-width:0;font-weight:600;color:#111827;overflow-wrap:break-word}
 .org-brand img{display:block;width:auto;height:auto;max-height:40px;max-width:min(160px,100%)}
 button,.button{display:inline-block;font-weight:600;color:#fff;background:#1d4ed8;border:0;border-radius:8px;cursor:pointer;text-decoration:none}

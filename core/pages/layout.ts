@@ -53,7 +53,6 @@ body{min-height:100vh;display:flex;align-items:center;justify-content:center}
 .card{width:100%;max-width:400px;margin:16px;padding:32px;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06)}
 header{display:flex;justify-content:space-between;align-items:center;gap:12px;margin-bottom:24px}
 .org{font-size:18px}
-.brand.small{font-size:13px;flex:none}
 h1{font-size:22px;margin:0 0 8px}
 p{margin:0 0 16px;color:#374151}
 label{display:block;font-size:14px;font-weight:600;margin:16px 0 6px}

@@ -19,7 +19,7 @@ export function brandingBody(page: BrandingPage): SafeHtml {
 ${notice(page.notice)}
 <p class="hint">Once the sign-in pages know the organization (from the domain Microsoft sends people to), they show its name and logo.</p>
 <h2>Preview</h2>
-<div class="card preview" id="sign-in-preview"><span class="org-brand">${page.logo ? html`<img src="${page.logo.url}" alt="" width="${page.logo.width}" height="${page.logo.height}" id="current-logo">` : ''}<span>${page.name}</span></span><span class="brand">Lanyard</span></div>
+<div class="card preview" id="sign-in-preview"><span class="org-brand">${page.logo ? html`<img src="${page.logo.url}" alt="" width="${page.logo.width}" height="${page.logo.height}" id="current-logo">` : ''}<span>${page.name}</span></span><span class="brand small">Lanyard</span></div>
 ${page.logo
   ? html`<p class="hint" id="logo-facts">${page.logo.contentType}, ${page.logo.width}×${page.logo.height} px, uploaded ${time(page.logo.uploadedAt)} by ${page.logo.uploadedBy}</p>`
   : html`<p class="hint" id="logo-facts">No logo yet: the pages show the name only.</p>`}
