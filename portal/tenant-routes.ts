@@ -80,6 +80,16 @@ export function registerTenantRoutes(router: Router, deps: PortalDeps, kit: Rout
     ctx.body = await tenantConnectionOf(context, organization);
   });
 
+  // The same connect as JSON: Microsoft's refusal is the error answer (its code and message).
+  router.post('/admin/api/orgs/:slug/tenant', async (ctx) => {
+    const request = await kit.apiSession(ctx, deps);
+    const form = await readFormBody(ctx, config.maxBodyBytes);
+    assertPortalCsrf(request, form.get('csrf'));
+    const organization = await requireOrganizationFor(db, request.admin, 'tenant.connect', ctx.params.slug!);
+    await requireFreshSecondFactor(ctx, deps, request, 'tenant.connect', form.get('code'));
+    ctx.body = await changeAppRegistration(context, request.admin, organization, { tenantId: form.get('tenantId') ?? '', clientId: form.get('clientId') ?? '', clientSecret: form.get('clientSecret') ?? '' });
+  });
+
   router.post('/admin/api/orgs/:slug/tenant/test', async (ctx) => {
     const request = await kit.apiSession(ctx, deps);
     const form = await readFormBody(ctx, config.maxBodyBytes);

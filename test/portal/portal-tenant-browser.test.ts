@@ -91,7 +91,7 @@ describe('portal tenant connection in Chromium', () => {
     await screenshots(page, 'tenant-reseller');
     expect((await page.request.get(`${world.url}/admin/api/orgs/fabrikam/tenant`)).status()).toBe(200);
     const csrf = (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
-    for (const path of ['/admin/orgs/fabrikam/tenant/test', '/admin/api/orgs/fabrikam/tenant/test', '/admin/orgs/fabrikam/tenant']) {
+    for (const path of ['/admin/orgs/fabrikam/tenant/test', '/admin/api/orgs/fabrikam/tenant/test', '/admin/orgs/fabrikam/tenant', '/admin/api/orgs/fabrikam/tenant']) {
       const refused = await page.request.post(`${world.url}${path}`, { form: { csrf, tenantId: otherTenant.tenant.id, clientId: otherTenant.clientId, clientSecret: otherTenant.clientSecret }, headers: { accept: 'application/json' } });
       expect(refused.status(), path).toBe(403);
     }
@@ -145,6 +145,13 @@ describe('portal tenant connection in Chromium', () => {
     await screenshots(page, 'tenant-changed-org-admin');
     const audit = await world.lanyard.context.db.selectFrom('auditEvents').select(['outcome', 'reason']).where('action', '=', 'tenant.connect').where('actor', '=', `user:${people.orgAdmin}`).orderBy('occurredAt').execute();
     expect(audit).toEqual([{ outcome: 'failure', reason: 'TENANT_AUTH_FAILED' }, { outcome: 'success', reason: null }]);
+
+    // The JSON twin connects back (the session's code is still fresh); the answer never carries the secret.
+    const back = await page.request.post(`${world.url}/admin/api/orgs/contoso/tenant`, { form: { csrf, tenantId: contosoTenant.tenant.id, clientId: contosoTenant.clientId, clientSecret: contosoTenant.clientSecret }, headers: { accept: 'application/json' } });
+    expect(back.status()).toBe(200);
+    expect(await back.json()).toMatchObject({ organization: 'contoso', clientId: contosoTenant.clientId });
+    expect(await back.text()).not.toContain(contosoTenant.clientSecret);
+    expect((await connection())!.clientId).toBe(contosoTenant.clientId);
     expect(cspViolations).toEqual([]);
     await page.close();
   }, 90_000);
