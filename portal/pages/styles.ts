@@ -80,6 +80,8 @@ input[type=password],input[type=file]{max-width:100%;padding:8px 10px;font-size:
 .card.preview{display:flex;justify-content:space-between;align-items:center;gap:12px;max-width:400px}
 .remediation{display:block;margin-top:4px;font-size:14px}
 input.wide{width:24em}
+.card>:first-child,.error>:first-child{margin-top:0}
+.error>p:last-child{margin-bottom:0}
 @media (max-width:720px){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:6px}}
 `;
 
