@@ -59,6 +59,7 @@ export const errorCodes = {
   DOMAIN_NOT_FEDERATABLE: { status: 400 },
   IMMUTABLE_ID_INVALID: { status: 400 },
   ISSUER_URI_INVALID: { status: 400 },
+  LOGO_INVALID: { status: 400 },
   ORG_NAME_INVALID: { status: 400 },
   ORG_SLUG_INVALID: { status: 400 },
   PASSWORD_MISMATCH: { status: 400 },
@@ -211,6 +212,7 @@ export const errorCodes = {
   USER_EXISTS: { status: 409 },
   USER_NOT_PENDING: { status: 409 },
   // 413: too large
+  LOGO_TOO_LARGE: { status: 413 },
   REQUEST_TOO_LARGE: { status: 413 },
   XML_TOO_LARGE: { status: 413 },
   // 415: unsupported media type

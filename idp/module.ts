@@ -6,6 +6,7 @@ import { deleteExpiredSignInRequests } from '../core/db/sign-in-requests.ts';
 import { federationCommands } from './commands/federation-commands.ts';
 import { organizationCommands } from './commands/organization-commands.ts';
 import { userCommands } from './commands/user-commands.ts';
+import { logoRouter } from './branding/logo-route.ts';
 import { metadataRouter } from './federation/routes.ts';
 import type { IdpDeps } from './login/deps.ts';
 import { signInRouter } from './login/routes.ts';
@@ -64,7 +65,7 @@ export const idpModule: LanyardModule = {
   // Busiest first: each router matches the path in turn until one answers.
   routes: (host) => {
     const deps = idpDeps(host);
-    return [wsFedRouter(deps), samlRouter(deps), signInRouter(deps), metadataRouter(deps)];
+    return [wsFedRouter(deps), samlRouter(deps), signInRouter(deps), metadataRouter(deps), logoRouter(deps.db)];
   },
   jobs: (host) => [signInHousekeeping(host)],
 };

@@ -114,12 +114,19 @@ const policy = {
   'provisioning.threshold': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Let a run disable more accounts than the threshold: dangerous (re-authentication required). */
   'provisioning.confirm-disables': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** How the organization reaches its Microsoft 365 tenant (never the secret), and "Test connection". */
+  'tenant.view': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin', 'reseller'] },
+  'tenant.test': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Connect or change the app registration: it decides where federation writes (re-authentication required). */
+  'tenant.connect': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** The organization's logo on its sign-in pages: upload or remove. */
+  'organization.branding': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete', 'provisioning.threshold', 'provisioning.confirm-disables']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete', 'provisioning.threshold', 'provisioning.confirm-disables', 'tenant.connect']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

@@ -15,6 +15,8 @@ import { registerKeyRoutes } from './key-routes.ts';
 import { registerAgentRoutes } from './agent-routes.ts';
 import { registerUserRoutes } from './user-routes.ts';
 import { registerProvisioningRoutes } from './provisioning-routes.ts';
+import { registerTenantRoutes } from './tenant-routes.ts';
+import { registerBrandingRoutes } from './branding-routes.ts';
 import { cspNav, isCspScope, registerCspRoutes, type CspPageScope } from './csp/csp-routes.ts';
 import { can, type Action } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
@@ -120,6 +122,8 @@ export function portalRouter(deps: PortalDeps): Router {
   registerUserRoutes(router, deps, kit);
   registerProvisioningRoutes(router, deps, kit);
   registerCspRoutes(router, deps, kit);
+  registerTenantRoutes(router, deps, kit);
+  registerBrandingRoutes(router, deps, kit);
 
   router.get('/admin/orgs/:slug/audit', async (ctx) => {
     const request = await pageSession(ctx, deps);
@@ -199,6 +203,9 @@ const doneNotices: Record<string, string> = {
   'create-next': 'Step 1 done: the next key is created and every federated domain trusts it. Activate it once Microsoft has picked it up.',
   activate: 'Step 2 done: the next key now signs; the old one stays trusted until it is retired.',
   'retire-previous': 'Step 3 done: the previous key is retired everywhere.',
+  'tenant-connect': 'The app registration is saved: Microsoft issued a token for it and its tenant\'s domains were read.',
+  'logo-upload': 'The logo is saved: the sign-in pages show it from now on.',
+  'logo-remove': 'The logo is removed: the sign-in pages show the name only.',
 };
 
 function auditFilterOf(ctx: Context): AuditFilter {
@@ -244,6 +251,8 @@ function navFor(request: AdminRequest, scope?: PageScope): NavGroup[] {
       { href: `/admin/orgs/${organization.slug}/agents`, label: 'Directory agents' },
       { href: `/admin/orgs/${organization.slug}/provisioning`, label: 'Provisioning' },
       { href: `/admin/orgs/${organization.slug}/audit`, label: 'Audit log' },
+      { href: `/admin/orgs/${organization.slug}/tenant`, label: 'Tenant connection' },
+      { href: `/admin/orgs/${organization.slug}/branding`, label: 'Sign-in page' },
     ];
     groups.push({ title: organization.name, items });
   }

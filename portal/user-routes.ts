@@ -11,17 +11,19 @@ import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, type AdminRequest } from './session/portal-session.ts';
 import { hasFreshSecondFactor, requireFreshSecondFactor } from './session/reauth.ts';
 import { addOrganizationUser, deleteOrganizationUser, editOrganizationUser, resetOrganizationUserPassword } from './views/user-changes.ts';
+import { signInActivityOf } from './views/sign-in-activity.ts';
 import { requireUserOf } from './views/users.ts';
 
 /**
- * One account's page (edit, reset password, delete) and adding an account. An activation link is
+ * One account's page (edit, reset password, delete, recent sign-ins) and adding an account. An activation link is
  * in the answer to the post that made it only (no-store), never in a URL.
  */
 export function registerUserRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
   const { db, config } = deps.context;
 
-  async function render(ctx: Context, request: AdminRequest, organization: Organization, user: User, extra: { notice?: string | undefined; link?: ActivationLink }) {
+  async function render(ctx: Context, request: AdminRequest, organization: Organization, user: User, extra: { notice?: string | undefined; link?: ActivationLink; before?: string | undefined }) {
     const target = await organizationTarget(db, organization);
+    const { before, ...shown } = extra;
     if (extra.link) ctx.set('Cache-Control', 'no-store');
     kit.page(ctx, request, user.upn, userBody({
       slug: organization.slug,
@@ -31,7 +33,8 @@ export function registerUserRoutes(router: Router, deps: PortalDeps, kit: RouteK
       mayEdit: can(request.admin, 'users.edit', target),
       mayResetPassword: can(request.admin, 'users.reset-password', target),
       mayDelete: can(request.admin, 'users.delete', target) && user.id !== request.admin.userId,
-      ...extra,
+      signIns: can(request.admin, 'audit.view', target) ? await signInActivityOf(db, organization, user, before) : undefined,
+      ...shown,
     }), organization);
   }
 
@@ -55,8 +58,16 @@ export function registerUserRoutes(router: Router, deps: PortalDeps, kit: RouteK
     if (!request) return;
     const organization = await requireOrganizationFor(db, request.admin, 'users.view', ctx.params.slug!);
     const user = await requireUserOf(db, organization, ctx.params.id!);
-    const done = readQuery(ctx).get('done');
-    await render(ctx, request, organization, user, { notice: done ? kit.doneNotices[done] : undefined });
+    const query = readQuery(ctx);
+    const done = query.get('done');
+    await render(ctx, request, organization, user, { notice: done ? kit.doneNotices[done] : undefined, before: query.get('before') });
+  });
+
+  router.get('/admin/api/orgs/:slug/users/:id/sign-ins', async (ctx) => {
+    const request = await kit.apiSession(ctx, deps);
+    const organization = await requireOrganizationFor(db, request.admin, 'audit.view', ctx.params.slug!);
+    const user = await requireUserOf(db, organization, ctx.params.id!);
+    ctx.body = await signInActivityOf(db, organization, user, readQuery(ctx).get('before'));
   });
 
   router.post('/admin/orgs/:slug/users/:id/edit', async (ctx) => {

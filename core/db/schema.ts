@@ -163,7 +163,22 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** An organization's sign-in logo (migration 0024): a checked PNG or JPEG, see core/db/organization-logos.ts. */
+export interface OrganizationLogosTable {
+  organizationId: string;
+  contentType: 'image/png' | 'image/jpeg';
+  /** Hex SHA-256 of the bytes: the logo's URL name. */
+  sha256: string;
+  width: number;
+  height: number;
+  bytesBase64: string;
+  uploadedAt: string;
+  /** The audit actor who uploaded it. */
+  uploadedBy: string;
+}
+
 export interface Database {
+  organizationLogos: OrganizationLogosTable;
   domainFederations: DomainFederationsTable;
   familiarAddresses: FamiliarAddressesTable;
   organizations: OrganizationsTable;

@@ -3,9 +3,10 @@ import type { Middleware } from 'koa';
 
 /**
  * Strict headers on every response. Pages carry a per-response nonce for their one inline style
- * and script (a served script too: it loads only with the nonce); nothing else may load. Scripts
- * may fetch only from this server (`connect-src 'self'`: the portal's live progress reads its JSON
- * twins), so even an injected script could not send anything elsewhere. `form-action` allows only this server and Microsoft's login
+ * and script (a served script too: it loads only with the nonce); nothing else may load but images
+ * from this server (organizations' logos) and Microsoft's. Scripts may fetch only from this server
+ * (`connect-src 'self'`: the portal's live progress reads its JSON twins), so even an injected script
+ * could not send anything elsewhere. `form-action` allows only this server and Microsoft's login
  * origin, so even an injected form could not post a token anywhere else.
  */
 export function securityHeaders(options: { microsoftLoginUrl: string; https: boolean }): Middleware {
@@ -17,7 +18,7 @@ export function securityHeaders(options: { microsoftLoginUrl: string; https: boo
       `style-src 'nonce-${nonce}'`,
       `script-src 'nonce-${nonce}'`,
       "connect-src 'self'",
-      `img-src data: ${options.microsoftLoginUrl}`,
+      `img-src 'self' data: ${options.microsoftLoginUrl}`,
       `form-action 'self' ${options.microsoftLoginUrl}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",

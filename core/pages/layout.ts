@@ -1,3 +1,4 @@
+import { designCss } from './design.ts';
 import { html, trusted, type SafeHtml } from './html.ts';
 
 export interface PageFrame {
@@ -5,6 +6,8 @@ export interface PageFrame {
   /** Per-response CSP nonce for the inline style and script. */
   readonly nonce: string;
   readonly organizationName?: string | undefined;
+  /** The organization's logo (core/db/organization-logos.ts), shown beside its name. */
+  readonly organizationLogo?: { readonly url: string; readonly width: number; readonly height: number } | undefined;
   readonly body: SafeHtml;
   /** Inline script: a constant written in this code base, never data (it is inserted unescaped). */
   readonly script?: string | undefined;
@@ -26,7 +29,7 @@ export function renderPage(frame: PageFrame): string {
 </head>
 <body>
 <main class="card">
-<header><span class="brand">Lanyard</span>${frame.organizationName ? html`<span class="org">${frame.organizationName}</span>` : ''}</header>
+${header(frame)}
 ${frame.body}
 </main>
 ${frame.script ? html`<script nonce="${frame.nonce}">${trusted(frame.script)}</script>` : ''}
@@ -35,26 +38,32 @@ ${frame.script ? html`<script nonce="${frame.nonce}">${trusted(frame.script)}</s
   return page.html;
 }
 
-const styles = `
-*{box-sizing:border-box}
-body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f3f4f6;
-font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#111827}
+/**
+ * The organization first when it is known (its people should see their company), Lanyard beside it.
+ * The logo is decorative next to the name, so its alternative text is empty.
+ */
+function header(frame: PageFrame): SafeHtml {
+  if (!frame.organizationName) return html`<header><span class="brand">Lanyard</span></header>`;
+  const logo = frame.organizationLogo;
+  return html`<header><span class="org-brand" id="organization">${logo ? html`<img src="${logo.url}" alt="" width="${logo.width}" height="${logo.height}" id="organization-logo">` : ''}<span class="org">${frame.organizationName}</span></span><span class="brand small">Lanyard</span></header>`;
+}
+
+const styles = `${designCss}
+body{min-height:100vh;display:flex;align-items:center;justify-content:center}
 .card{width:100%;max-width:400px;margin:16px;padding:32px;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06)}
-header{display:flex;justify-content:space-between;align-items:baseline;margin-bottom:24px}
-.brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8}
-.org{color:#6b7280;font-size:14px}
+header{display:flex;justify-content:space-between;align-items:center;gap:12px;margin-bottom:24px}
+.org{font-size:18px}
 h1{font-size:22px;margin:0 0 8px}
 p{margin:0 0 16px;color:#374151}
 label{display:block;font-size:14px;font-weight:600;margin:16px 0 6px}
-input[type=text],input[type=email],input[type=password]{width:100%;padding:10px 12px;font-size:16px;border:1px solid #d1d5db;border-radius:8px}
+input[type=text],input[type=email],input[type=password]{width:100%;padding:10px 12px;font-size:16px;border:1px solid #6b7280;border-radius:8px}
 input:focus{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}
 input.code{letter-spacing:.3em;font-size:22px;text-align:center;font-variant-numeric:tabular-nums}
-button{margin-top:24px;width:100%;padding:11px;font-size:16px;font-weight:600;color:#fff;background:#1d4ed8;border:0;border-radius:8px;cursor:pointer}
-button:hover{background:#1e40af}
-.error{padding:10px 12px;margin:0 0 16px;border-radius:8px;background:#fef2f2;color:#991b1b;border:1px solid #fecaca;font-size:14px}
-.hint{font-size:13px;color:#6b7280}
+button{margin-top:24px;width:100%;padding:11px;font-size:16px}
+.error{font-size:14px}
 .qr{display:flex;justify-content:center;margin:8px 0 16px}
 .qr svg{width:200px;height:200px}
 .secret{font-family:ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all;background:#f3f4f6;padding:8px;border-radius:6px;font-size:14px}
 code.reason{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px;color:#6b7280}
+@media (max-width:420px){.card{padding:24px}}
 `;

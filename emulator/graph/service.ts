@@ -12,9 +12,10 @@ import { GraphError, graphErrorBody } from './errors.ts';
 import { federationConfigurationRoutes } from './federation-configuration.ts';
 import { groupRoutes } from './groups.ts';
 import { licenseRoutes } from './licenses.ts';
+import { organizationRoutes } from './organization.ts';
 import { userRoutes } from './users.ts';
 
-const routes: readonly GraphRoute[] = [...domainRoutes, ...domainSetupRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes, ...delegatedAdminRelationshipRoutes, ...groupRoutes];
+const routes: readonly GraphRoute[] = [...domainRoutes, ...domainSetupRoutes, ...federationConfigurationRoutes, ...userRoutes, ...licenseRoutes, ...directoryRoleRoutes, ...delegatedAdminRelationshipRoutes, ...groupRoutes, ...organizationRoutes];
 const versionPrefix = '/v1.0';
 
 /** Koa middleware serving Graph v1.0 under `/v1.0`. */

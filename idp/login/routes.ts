@@ -7,6 +7,7 @@ import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { findDomainById } from '../../core/db/domains.ts';
 import { isFamiliarAddress } from '../../core/db/familiar-addresses.ts';
 import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
+import { findOrganizationLogo } from '../../core/db/organization-logos.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import type { SignInRequest, User } from '../../core/db/schema.ts';
 import { recordMfaStep, recordPasswordStep, type MfaProof } from '../../core/db/sign-in-requests.ts';
@@ -16,7 +17,7 @@ import { isSecondFactorRefusal, pendingTotpEnrolment, verifyTotpCode } from '../
 import { clientAddress } from '../../core/http/client-address.ts';
 import { completeSignIn } from './complete.ts';
 import type { IdpDeps } from './deps.ts';
-import { renderEnrolPage, renderPasswordPage, renderTotpPage } from './pages/sign-in-pages.ts';
+import { renderEnrolPage, renderPasswordPage, renderTotpPage, type PageOrganization } from './pages/sign-in-pages.ts';
 import { checkPassword, findCandidate, passwordFailureMessage } from './password-step.ts';
 import { assertCsrfToken, csrfTokenFor, loadSignInRequest, restartSignInRequest, signInRequestChanged, type ProtocolRequest } from './sign-in-request.ts';
 import { decideNextStep, requireActiveUser } from './steps.ts';
@@ -70,14 +71,14 @@ export function signInRouter(deps: IdpDeps): Router {
     const check = await checkPassword(deps, candidate, password);
     if (check !== 'valid') {
       await recordPasswordFailure(deps.db, deps.config.throttle, attempt);
-      await auditSignIn(ctx, deps, username, 'signin.password', 'failure', check === 'directory-unavailable' ? 'AGENT_UNAVAILABLE' : 'INVALID_CREDENTIALS');
+      await auditSignIn(ctx, deps, request.protocol, username, 'signin.password', 'failure', check === 'directory-unavailable' ? 'AGENT_UNAVAILABLE' : 'INVALID_CREDENTIALS');
       ctx.status = 401;
       return showPasswordPage(ctx, deps, row, request, await passwordFailureMessage(deps, domain), username);
     }
     const signedIn = candidate!;
     if (signedIn.status !== 'active') {
       const reason = signedIn.status === 'pending' ? 'USER_PENDING' : 'USER_DISABLED';
-      await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'failure', reason);
+      await auditSignIn(ctx, deps, request.protocol, signedIn.upn, 'signin.password', 'failure', reason);
       throw new LanyardError(reason, reason === 'USER_PENDING' ? 'This account has not been activated yet.' : 'This account is disabled. Contact your administrator.');
     }
     await clearPasswordFailures(deps.db, attempt);
@@ -85,7 +86,7 @@ export function signInRouter(deps: IdpDeps): Router {
     // A request that has (or meanwhile got) a user is never taken over: this person gets a new one.
     const recorded = row.userId === null && (await recordPasswordStep(deps.db, row, signedIn.id, passwordAt));
     const requestId = recorded ? row.id : await restartSignInRequest(deps.db, row, signedIn.id, passwordAt);
-    await auditSignIn(ctx, deps, signedIn.upn, 'signin.password', 'success', null);
+    await auditSignIn(ctx, deps, request.protocol, signedIn.upn, 'signin.password', 'success', null);
     if (signedIn.passwordHash && needsRehash(signedIn.passwordHash, deps.config.passwordHashCost)) {
       await updateUser(deps.db, signedIn.id, { passwordHash: await hashPassword(password, deps.config.passwordHashCost) });
     }
@@ -94,7 +95,7 @@ export function signInRouter(deps: IdpDeps): Router {
   });
 
   router.post('/totp', async (ctx) => {
-    const { row } = await loadSignInRequest(ctx, deps.db, ctx.params.id!);
+    const { row, request } = await loadSignInRequest(ctx, deps.db, ctx.params.id!);
     const form = await readFormBody(ctx, deps.config.maxBodyBytes);
     assertCsrfToken(ctx, deps.csrfKey, row.id, form.get('csrf'));
     if (!row.userId || !row.passwordAt) {
@@ -112,17 +113,17 @@ export function signInRouter(deps: IdpDeps): Router {
     } catch (error) {
       if (!isSecondFactorRefusal(error)) throw error;
       await recordSecondFactorFailure(deps.db, deps.config.throttle, attempt);
-      await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', error.code);
+      await auditSignIn(ctx, deps, request.protocol, user.upn, 'signin.totp', 'failure', error.code);
       ctx.status = 400;
       return enrolling ? showEnrolPage(ctx, deps, row, user, error.message) : showTotpPage(ctx, deps, row, user, error.message);
     }
     // The row was read before the (possibly slow) body: the step lands only on that exact state.
     if (!(await recordMfaStep(deps.db, row, proof, new Date().toISOString()))) {
-      await auditSignIn(ctx, deps, user.upn, 'signin.totp', 'failure', 'SIGNIN_REQUEST_CHANGED');
+      await auditSignIn(ctx, deps, request.protocol, user.upn, 'signin.totp', 'failure', 'SIGNIN_REQUEST_CHANGED');
       throw signInRequestChanged();
     }
     await clearSecondFactorFailures(deps.db, user.id);
-    await auditSignIn(ctx, deps, user.upn, enrolling ? 'signin.totp-enrol' : 'signin.totp', 'success', null);
+    await auditSignIn(ctx, deps, request.protocol, user.upn, enrolling ? 'signin.totp-enrol' : 'signin.totp', 'success', null);
     ctx.redirect(`/signin/${row.id}`);
     ctx.status = 303;
   });
@@ -130,8 +131,15 @@ export function signInRouter(deps: IdpDeps): Router {
   return router;
 }
 
-async function organizationName(deps: IdpDeps, organizationId: string | undefined): Promise<string | undefined> {
-  return organizationId ? (await findOrganizationById(deps.db, organizationId))?.name : undefined;
+/**
+ * The name and logo a page shows. Always the organization of the page's domain (which the sign-in
+ * URL already names) or of the person who has proven their password, never of a name merely typed:
+ * the page must not tell an anonymous visitor which organization an account belongs to.
+ */
+async function organizationShown(deps: IdpDeps, organizationId: string | undefined): Promise<PageOrganization> {
+  const organization = organizationId ? await findOrganizationById(deps.db, organizationId) : undefined;
+  if (!organization) return {};
+  return { organizationName: organization.name, organizationLogo: await findOrganizationLogo(deps.db, organization.id) };
 }
 
 async function showPasswordPage(ctx: Context, deps: IdpDeps, row: SignInRequest, request: ProtocolRequest, error?: string, username?: string): Promise<void> {
@@ -139,7 +147,7 @@ async function showPasswordPage(ctx: Context, deps: IdpDeps, row: SignInRequest,
   ctx.type = 'html';
   ctx.body = renderPasswordPage({
     nonce: ctx.state.nonce,
-    organizationName: await organizationName(deps, domain?.organizationId),
+    ...(await organizationShown(deps, domain?.organizationId)),
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/password`,
     username: username ?? request.usernameHint ?? '',
@@ -153,7 +161,7 @@ async function showTotpPage(ctx: Context, deps: IdpDeps, row: SignInRequest, use
   ctx.type = 'html';
   ctx.body = renderTotpPage({
     nonce: ctx.state.nonce,
-    organizationName: await organizationName(deps, user.organizationId),
+    ...(await organizationShown(deps, user.organizationId)),
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/totp`,
     upn: user.upn,
@@ -162,13 +170,13 @@ async function showTotpPage(ctx: Context, deps: IdpDeps, row: SignInRequest, use
 }
 
 async function showEnrolPage(ctx: Context, deps: IdpDeps, row: SignInRequest, user: User, error?: string): Promise<void> {
-  const organization = await organizationName(deps, user.organizationId);
-  const { secret, otpauthUri } = await pendingTotpEnrolment(deps.db, deps.secretBox, user, organization ?? 'Lanyard');
+  const organization = await organizationShown(deps, user.organizationId);
+  const { secret, otpauthUri } = await pendingTotpEnrolment(deps.db, deps.secretBox, user, organization.organizationName ?? 'Lanyard');
   const qrSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
   ctx.type = 'html';
   ctx.body = renderEnrolPage({
     nonce: ctx.state.nonce,
-    organizationName: organization,
+    ...organization,
     csrfToken: csrfTokenFor(ctx, deps.csrfKey, row.id),
     action: `/signin/${row.id}/totp`,
     upn: user.upn,
@@ -178,7 +186,8 @@ async function showEnrolPage(ctx: Context, deps: IdpDeps, row: SignInRequest, us
   });
 }
 
-async function auditSignIn(ctx: Context, deps: IdpDeps, target: string, action: string, outcome: 'success' | 'failure', reason: string | null): Promise<void> {
+/** One step of a sign-in, with the protocol it is for (the person's sign-in activity shows where it led). */
+async function auditSignIn(ctx: Context, deps: IdpDeps, protocol: ProtocolRequest['protocol'], target: string, action: string, outcome: 'success' | 'failure', reason: string | null): Promise<void> {
   deps.metrics.signIn(outcome, reason ?? action);
-  await recordAuditEvent(deps.db, { actor: target ? `user:${target}` : 'anonymous', action, target, outcome, reason, clientAddress: clientAddress(ctx, deps.config) });
+  await recordAuditEvent(deps.db, { actor: target ? `user:${target}` : 'anonymous', action, target, outcome, reason, clientAddress: clientAddress(ctx, deps.config), details: { protocol } });
 }

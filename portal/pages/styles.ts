@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
+import { designCss } from '../../core/pages/design.ts';
 
 /**
  * The portal's one style sheet, served by Lanyard at /admin/assets/portal.css (no external assets:
- * the CSP allows only this server's nonce'd elements). Same palette and type as the sign-in pages
- * (core/pages/layout.ts), so the two look like one product. Colours meet WCAG AA contrast on white.
+ * the CSP allows only this server's nonce'd elements): the shared design (core/pages/design.ts, also
+ * the sign-in pages') and the portal's own layout. Colours meet WCAG AA contrast on white.
  */
-export const portalCss = `
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:#f3f4f6;color:#111827;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
-a{color:#1d4ed8}
-a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
-.skip{position:absolute;left:-9999px;top:0;background:#fff;padding:8px 12px;z-index:10}
+export const portalCss = `${designCss}.skip{position:absolute;left:-9999px;top:0;background:#fff;padding:8px 12px;z-index:10}
 .skip:focus{left:8px;top:8px}
 .top{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;justify-content:space-between;padding:12px 20px;background:#fff;border-bottom:1px solid #e5e7eb}
-.brand{font-weight:700;letter-spacing:.02em;color:#1d4ed8;text-decoration:none}
 .who{display:flex;flex-wrap:wrap;gap:8px;align-items:center;font-size:14px;color:#374151}
 .who form{margin:0}
 .shell{display:flex;gap:24px;max-width:1200px;margin:0 auto;padding:20px}
@@ -44,17 +38,14 @@ form.filters{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end;margin-bo
 form.filters div{display:flex;flex-direction:column;max-width:100%}
 label{font-size:14px;font-weight:600;margin-bottom:4px}
 input[type=text],input[type=email],input[type=search],input[type=datetime-local],input[inputmode=numeric],select{max-width:100%;padding:8px 10px;font-size:16px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#111827;min-width:0}
-button,.button{display:inline-block;padding:8px 14px;font-size:15px;font-weight:600;color:#fff;background:#1d4ed8;border:0;border-radius:8px;cursor:pointer;text-decoration:none}
-button:hover,.button:hover{background:#1e40af}
+button,.button{padding:8px 14px;font-size:15px}
 button.secondary,.button.secondary{background:#fff;color:#1d4ed8;border:1px solid #1d4ed8}
 button.danger{background:#b91c1c}
 button.danger:hover{background:#991b1b}
 .actions{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end}
 .actions form{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-end;margin:0}
 .actions input{width:7.5em}
-.error{padding:10px 12px;margin:0 0 16px;border-radius:8px;background:#fef2f2;color:#991b1b;border:1px solid #fecaca}
 .notice{padding:10px 12px;margin:0 0 16px;border-radius:8px;background:#eff6ff;color:#1e3a8a;border:1px solid #bfdbfe}
-.hint{font-size:14px;color:#4b5563}
 code.wrap{overflow-wrap:anywhere;font-size:13px}
 pre.code{overflow-x:auto;white-space:pre;font-size:13px;max-width:100%}
 .checklist{list-style:none;padding:0}
@@ -73,7 +64,6 @@ a.button.danger{background:#b91c1c}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
 dl.facts dt{font-weight:600;color:#374151}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 form.form-grid fieldset{min-width:0;display:flex;flex-wrap:wrap;gap:12px;margin:0 0 12px}
 form.form-grid fieldset>div{display:flex;flex-direction:column;min-width:0;flex:1 1 14em}
 form.form-grid fieldset>div>label{display:block;white-space:normal;margin:0 0 4px;font-weight:600}
@@ -92,6 +82,13 @@ table.stack tr:last-child{border-bottom:0}
 table.stack td{display:block;border:0;padding:4px 12px}
 table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#374151}
 }
+input[type=password],input[type=file]{max-width:100%;padding:8px 10px;font-size:16px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#111827;min-width:0}
+.card.preview{display:flex;justify-content:space-between;align-items:center;gap:12px;max-width:400px}
+.remediation{display:block;margin-top:4px;font-size:14px}
+input.wide{width:24em}
+.card>:first-child,.error>:first-child{margin-top:0}
+.error>p:last-child{margin-bottom:0}
+@media (max-width:720px){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:6px}}
 `;
 
 /** Changes with the content, so the sheet can be cached for long. */

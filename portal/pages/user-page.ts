@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from '../../core/pages/html.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { ActivationLink } from '../../provisioning/activation/activation-links.ts';
+import type { SignInActivity } from '../views/sign-in-activity.ts';
 import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 export interface UserPage {
@@ -14,6 +15,8 @@ export interface UserPage {
   readonly notice?: string | undefined;
   /** Right after adding or resetting: the activation link, shown this once. */
   readonly link?: ActivationLink | undefined;
+  /** The person's recent sign-ins (absent when the admin may not read the audit log), and the next page's cursor. */
+  readonly signIns?: { readonly activity: readonly SignInActivity[]; readonly next: string | null } | undefined;
 }
 
 /** One account: its facts, and edit, reset password (activation link) and delete, as the role allows. */
@@ -47,7 +50,27 @@ ${page.mayDelete
 ${reauthField('delete-code', page.freshSecondFactor, 'Your authenticator code to confirm')}
 <button type="submit" class="danger">Delete ${user.upn}</button></form>`
   : ''}
+${page.signIns ? signInsBody(base, page.signIns) : ''}
 <p><a href="/admin/orgs/${page.slug}/users">Back to users</a></p>`;
+}
+
+const stepLabels: Record<string, string> = {
+  password: 'Password',
+  totp: 'Authenticator code',
+  'totp-enrol': 'Authenticator set up',
+  token: 'Signed in (token sent)',
+  portal: 'Admin session started',
+};
+
+function signInsBody(base: string, signIns: NonNullable<UserPage['signIns']>): SafeHtml {
+  return html`<h2 id="sign-ins-title">Sign-in activity</h2>
+${signIns.activity.length
+  ? html`<div class="table-wrap"><table id="sign-ins" class="stack" aria-labelledby="sign-ins-title"><thead><tr><th scope="col">Time</th><th scope="col">Step</th><th scope="col">Outcome</th><th scope="col">Signing in to</th><th scope="col">Address</th></tr></thead>
+<tbody>${signIns.activity.map(
+      (a) => html`<tr><td>${time(a.occurredAt)}</td><td data-label="Step" data-step="${a.step}">${stepLabels[a.step] ?? a.step}</td><td>${badge(a.outcome, a.outcome === 'success' ? 'ok' : 'bad')}${a.reason ? html` <code>${a.reason}</code>` : ''}</td><td data-label="Signing in to">${a.relyingParty ?? '—'}</td><td data-label="Address">${a.clientAddress ?? '—'}</td></tr>`,
+    )}</tbody></table></div>`
+  : html`<p class="hint" id="sign-ins">No sign-in recorded yet.</p>`}
+<div class="pager">${signIns.next ? html`<a class="button secondary" id="older-sign-ins" href="${base}?${new URLSearchParams({ before: signIns.next }).toString()}#sign-ins-title">Older sign-ins</a>` : ''}</div>`;
 }
 
 /** The add form on the users page. */

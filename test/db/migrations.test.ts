@@ -76,6 +76,9 @@ describe.each(dialects)('upgrading a database with data on %s', (dialect) => {
     '0008-sign-in-state': {
       familiarAddresses: [{ userId: 'user-1', address: '192.0.2.1', firstSeenAt: at, lastSeenAt: later }],
     },
+    '0024-organization-logos': {
+      organizationLogos: [{ organizationId: 'org-1', contentType: 'image/png', sha256: 'ab'.repeat(32), width: 64, height: 32, bytesBase64: 'iVBORw0KGgo=', uploadedAt: at, uploadedBy: 'cli' }],
+    },
     '0010-jobs': {
       jobs: [{ id: 'job-1', kind: 'provisioning.run', key: 'provisioning-run:run-1', payload: '{"runId":"run-1"}', state: 'succeeded', runAt: at, attempts: 1, maxAttempts: 5, createdAt: at, finishedAt: later }],
     },

@@ -6,6 +6,8 @@
  * the same answer (401, same page) and the same work (exactly one scrypt verification, of the
  * account's hash or of the decoy). When the organization's directory is away the page says so for
  * every name typed on it (a fact about the organization, not the account), never for one name only.
+ * The organization's name and logo on the page are those of the page's domain (which its URL names
+ * anyway), the same for every name typed, never those of the organization a typed name belongs to.
  * Why this way: the cost is counted with an injected hash verifier instead of a wall clock; the
  * answers are compared page for page over real HTTP.
  */
@@ -21,6 +23,9 @@ import { BrowserClient, readForm } from '../harness/browser-client.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 import { seedOrganization, seedUser, testPassword } from '../harness/seed.ts';
 import { wsFedSignInUrl } from '../harness/wsfed-request.ts';
+import { saveOrganizationLogo } from '../../core/db/organization-logos.ts';
+import { checkLogoImage } from '../../core/branding/logo-image.ts';
+import { pngLogo } from '../fixtures/logo-images.ts';
 
 describe('account enumeration on the password page', () => {
   let lanyard: RunningLanyard;
@@ -67,6 +72,22 @@ describe('account enumeration on the password page', () => {
     expect(unknown.page).toContain('cannot be reached right now');
     expect(await answer('dora@contoso.com')).toEqual(unknown);
     expect(await answer('lena@contoso.com')).toEqual(unknown);
+  });
+
+  it('shows the page organization’s name and logo for every name typed, never the typed name’s organization', async () => {
+    const fabrikam = (await seedOrganization(lanyard.context, { slug: 'fabrikam' })).organization;
+    await seedUser(lanyard.context, 'finn@fabrikam.com');
+    const contosoLogo = await saveOrganizationLogo(lanyard.context.db, organizationId, checkLogoImage(pngLogo(120, 40)), 'test', new Date());
+    const fabrikamLogo = await saveOrganizationLogo(lanyard.context.db, fabrikam.id, checkLogoImage(pngLogo(120, 40, [22, 163, 74])), 'test', new Date());
+    const unknown = await answer('nobody@contoso.com');
+    expect(unknown.page).toContain(contosoLogo.url);
+    expect(unknown.page).toContain('contoso Ltd');
+    for (const name of ['lena@contoso.com', 'dora@contoso.com', 'finn@fabrikam.com']) {
+      const shown = await answer(name);
+      expect(shown).toEqual(unknown);
+      expect(shown.page).not.toContain(fabrikamLogo.url);
+      expect(shown.page).not.toContain('fabrikam Ltd');
+    }
   });
 
   it('verifies exactly one scrypt hash for unknown, local and directory names, whatever the agent says', async () => {

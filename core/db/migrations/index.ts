@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
 import * as usageLocation from './0007-usage-location.ts';
 import * as signInState from './0008-sign-in-state.ts';
+import * as organizationLogos from './0024-organization-logos.ts';
 
 /**
  * The migrations of the shared aggregates (organizations, domains, users, sign-in state, keys,
@@ -12,4 +13,5 @@ export const baseMigrations: Readonly<Record<string, Migration>> = Object.freeze
   '0001-initial': initial,
   '0007-usage-location': usageLocation,
   '0008-sign-in-state': signInState,
+  '0024-organization-logos': organizationLogos,
 });

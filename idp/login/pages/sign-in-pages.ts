@@ -1,9 +1,14 @@
 import { html, trusted } from '../../../core/pages/html.ts';
 import { renderPage } from '../../../core/pages/layout.ts';
 
-interface Common {
-  readonly nonce: string;
+/** The organization a sign-in page shows: the page's own (from its domain), never the typed name's. */
+export interface PageOrganization {
   readonly organizationName?: string | undefined;
+  readonly organizationLogo?: { readonly url: string; readonly width: number; readonly height: number } | undefined;
+}
+
+interface Common extends PageOrganization {
+  readonly nonce: string;
   readonly csrfToken: string;
   readonly action: string;
   readonly error?: string | undefined;
@@ -26,6 +31,7 @@ export function renderPasswordPage(page: Common & { readonly username: string; r
     title: 'Sign in',
     nonce: page.nonce,
     organizationName: page.organizationName,
+    organizationLogo: page.organizationLogo,
     body: html`<h1>Sign in</h1>
 <p id="destination">${destinationText[page.destination]}</p>
 ${errorBox(page.error)}
@@ -46,6 +52,7 @@ export function renderTotpPage(page: Common & { readonly upn: string }): string 
     title: 'Verify your identity',
     nonce: page.nonce,
     organizationName: page.organizationName,
+    organizationLogo: page.organizationLogo,
     body: html`<h1>Enter your code</h1>
 <p>Open your authenticator app and enter the 6-digit code for <strong>${page.upn}</strong>.</p>
 ${errorBox(page.error)}
@@ -64,6 +71,7 @@ export function renderEnrolPage(page: Common & { readonly upn: string; readonly 
     title: 'Set up your authenticator app',
     nonce: page.nonce,
     organizationName: page.organizationName,
+    organizationLogo: page.organizationLogo,
     body: html`<h1>Set up two-step sign-in</h1>
 <p>Your organization requires a second step. Scan this code with an authenticator app (Microsoft Authenticator, Google Authenticator, 1Password…), then enter the 6-digit code it shows.</p>
 ${errorBox(page.error)}
