@@ -11,6 +11,9 @@ import type { NavGroup } from '../pages/layout.ts';
 import { can, type Admin } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
 import { customerBody, partnerBody, partnersBody } from './csp-pages.ts';
+import { registerCspDomainRoutes } from './domain-routes.ts';
+import { registerCspSyncRoutes } from './sync-routes.ts';
+import { registerCspUserRoutes } from './user-routes.ts';
 
 /** A page of the CSP part of the portal: in a partner, and maybe in one of its customers. */
 export interface CspPageScope {
@@ -102,4 +105,8 @@ export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKi
     const organization = customer.organizationId ? await findOrganizationById(db, customer.organizationId) : undefined;
     ctx.body = customerView(customer, partner.slug, organization?.slug ?? null, await listCustomerLicences(db, customer.id));
   });
+
+  registerCspDomainRoutes(router, deps, kit);
+  registerCspUserRoutes(router, deps, kit);
+  registerCspSyncRoutes(router, deps, kit);
 }

@@ -74,6 +74,13 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:
 dl.facts dt{font-weight:600;color:#374151}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+ul.plain{list-style:none;margin:0;padding:0}
+ul.plain li{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:2px 0}
+form.inline{display:inline;margin:0}
+button.small{padding:2px 8px;font-size:13px}
+input.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;width:100%;max-width:24em}
+.fields{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-bottom:12px}
+.fields>div{display:flex;flex-direction:column;max-width:100%}
 @media (max-width:720px){
 .shell{flex-direction:column;padding:12px;gap:12px}
 nav.side{flex:none}
