@@ -57,7 +57,7 @@ function domainRow(page: CustomerDomainsPage, base: string, row: CustomerDomainR
 <td data-label="Last error">${row.lastErrorCode ? html`<code>${row.lastErrorCode}</code> <span class="hint">(${row.attempts} attempt${row.attempts === 1 ? '' : 's'})</span><br>${row.lastError}` : html`<span class="hint">none</span>`}</td>
 <td data-label="Next try">${row.state === 'unverified' ? (row.nextAttemptAt ? time(row.nextAttemptAt) : html`<span class="hint">next run of the job</span>`) : html`<span class="hint">—</span>`}</td>
 <td><div class="actions">
-${page.mayManage && row.state !== 'verified' ? html`<form method="post" action="${base}/${name}/verify">${csrfField(page.csrfToken)}<button type="submit" aria-label="Verify ${name} now">Verify now</button></form>` : ''}
+${page.mayManage && row.state !== 'verified' ? html`<form method="post" action="${base}/${name}/verify">${csrfField(page.csrfToken)}<button type="submit" aria-label="Verify now: ${name}">Verify now</button></form>` : ''}
 <a class="button secondary" href="${base}/${name}/records" aria-label="DNS records of ${name}">DNS records</a>
 ${page.mayFederate && row.state === 'verified' && !row.federated ? html`<a class="button" href="${base}/${name}/federate" aria-label="Federate ${name}">Federate…</a>` : ''}
 </div></td></tr>`;

@@ -71,7 +71,7 @@ ${assignable.length
 ${page.mayDelete
     ? html`<form method="post" action="${base}/${user.id}/remove">${csrfField(page.csrfToken)}${page.freshSecondFactor
         ? ''
-        : html`<label class="visually-hidden" for="code-${user.id}">Your authenticator code to confirm</label><input type="text" id="code-${user.id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" placeholder="your code" required>`}<button type="submit" class="danger" aria-label="Remove ${user.userPrincipalName}">Remove user</button></form>`
+        : html`<label class="visually-hidden" for="code-${user.id}">Your authenticator code to confirm</label><input type="text" id="code-${user.id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" placeholder="your code" required>`}<button type="submit" class="danger" aria-label="Remove user ${user.userPrincipalName}">Remove user</button></form>`
     : ''}
 </div></td>`
   : ''}</tr>`;
