@@ -34,7 +34,7 @@ export function customerDomainsBody(page: CustomerDomainsPage): SafeHtml {
   const base = domainsBase(page.partner, page.customer);
   return html`<h1>Domains of ${page.customer.companyName}</h1>
 ${notice(page.notice)}
-${page.problem ? html`<div class="error" role="alert" id="domain-problem"><strong>${page.problem.domain}: ${page.problem.code}</strong><br>${page.problem.message}</div>` : ''}
+${page.problem ? html`<div class="error" role="alert" id="domain-problem"><strong>${page.problem.domain}: ${page.problem.code}</strong><br>${page.problem.message}<br><a href="${base}/${page.problem.domain}/records">The records to add, and what DNS shows now</a></div>` : ''}
 ${page.domains.length
   ? html`<div class="table-wrap"><table id="domains" class="stack"><caption class="visually-hidden">Domains of ${page.customer.companyName} and their state</caption>
 <thead><tr><th scope="col">Domain</th><th scope="col">State</th><th scope="col">Last error</th><th scope="col">Next try</th><th scope="col">Actions</th></tr></thead>
@@ -73,6 +73,10 @@ export interface DomainRecordsPage {
   readonly setupDone: boolean;
 }
 
+/** `priority 0`, `priority 100 weight 1 port 443`: only the numbers the record type has. */
+const numbersOf = (record: DomainRecordsView['records'][number]) =>
+  [['priority', record.priority], ['weight', record.weight], ['port', record.port]].filter(([, n]) => n !== undefined).map(([name, n]) => `${name} ${n}`).join(' ');
+
 const checkTone = (status: 'present' | 'wrong' | 'missing') => (status === 'present' ? 'ok' : status === 'wrong' ? 'bad' : 'warn');
 
 /** The records Microsoft wants now, as typed into a DNS panel, each as the resolver sees it; set-up when the zone is hosted. */
@@ -86,13 +90,13 @@ ${page.setupDone ? html`<p class="notice" role="status" id="notice">${view.writt
     : 'Microsoft has not verified the domain yet. This TXT record proves the customer owns it.'}
 ${view.hostedZone ? html` Lanyard's DNS provider hosts the zone <strong>${view.hostedZone}</strong>.` : html` Lanyard does not host this zone: add the records at the domain's DNS host, as shown.`}</p>
 <div class="table-wrap"><table id="records" class="stack"><caption class="visually-hidden">DNS records for ${view.domain}</caption>
-<thead><tr><th scope="col">Type</th><th scope="col">Host</th><th scope="col">Value</th><th scope="col">Priority / weight / port</th><th scope="col">TTL</th><th scope="col">In DNS now</th></tr></thead>
+<thead><tr><th scope="col">Type</th><th scope="col">Host</th><th scope="col">Value</th><th scope="col">Priority, weight, port</th><th scope="col">TTL</th><th scope="col">In DNS now</th></tr></thead>
 <tbody>${view.records.map((record, index) => {
     const check = view.checks[index];
     return html`<tr data-type="${record.type}"><td><strong>${record.type}</strong>${record.optional ? html` <span class="hint">(optional)</span>` : ''}<br><span class="hint">${record.purpose}</span></td>
 <td data-label="Host"><code class="wrap">${record.host}</code></td>
 <td data-label="Value"><code class="wrap">${record.value}</code></td>
-<td data-label="Priority / weight / port">${[record.priority, record.weight, record.port].some((n) => n !== undefined) ? [record.priority ?? '—', record.weight ?? '—', record.port ?? '—'].join(' / ') : '—'}</td>
+<td data-label="Priority, weight, port">${numbersOf(record) || '—'}</td>
 <td data-label="TTL">${record.ttl}</td>
 <td data-label="In DNS now">${check ? html`${badge(check.status, checkTone(check.status))}<br><span class="hint">${check.explanation}</span>` : ''}</td></tr>`;
   })}</tbody></table></div>

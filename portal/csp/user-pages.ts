@@ -91,7 +91,7 @@ function addUserForm(page: CustomerUsersPage, base: string): SafeHtml {
 ${upnFields('add', page.verifiedDomains)}
 <div><label for="add-location">Usage location</label><input type="text" id="add-location" name="usageLocation" maxlength="2" autocomplete="off" value="${page.customer.country ?? ''}" pattern="[A-Za-z]{2}" placeholder="DE"></div>
 ${page.licences.length
-  ? html`<fieldset><legend>Licences</legend>${page.licences.map((sku) => html`<label><input type="checkbox" name="sku-${sku.skuId}" value="on"> ${sku.skuPartNumber} <span class="hint">(${seats(sku)})</span></label>`)}</fieldset>`
+  ? html`<fieldset class="choices"><legend>Licences</legend>${page.licences.map((sku) => html`<label><input type="checkbox" name="sku-${sku.skuId}" value="on"> ${sku.skuPartNumber} <span class="hint">(${seats(sku)})</span></label>`)}</fieldset>`
   : ''}
 <button type="submit">Add user</button>
 </form>

@@ -81,6 +81,9 @@ button.small{padding:2px 8px;font-size:13px}
 input.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;width:100%;max-width:24em}
 .fields{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-bottom:12px}
 .fields>div{display:flex;flex-direction:column;max-width:100%}
+.actions .button{white-space:nowrap}
+fieldset.choices{min-width:0;max-width:100%}
+fieldset.choices label{white-space:normal}
 @media (max-width:720px){
 .shell{flex-direction:column;padding:12px;gap:12px}
 nav.side{flex:none}
