@@ -49,7 +49,7 @@ ${page.mayRun
 ${page.errors.length
   ? html`<div class="table-wrap"><table id="sync-errors" class="stack"><caption class="visually-hidden">Sync errors by customer and step</caption>
 <thead><tr><th scope="col">Customer</th><th scope="col">Step</th><th scope="col">Code</th><th scope="col">Message and remediation</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Count</th></tr></thead>
-<tbody>${page.errors.map((error) => html`<tr><td>${error.customer ?? html`<span class="hint">partner</span>`}</td><td data-label="Step">${error.step}</td><td data-label="Code"><code class="wrap">${error.code}</code></td>
+<tbody>${page.errors.map((error) => html`<tr><td>${error.customer ?? html`<span class="hint">partner</span>`}</td><td data-label="Step">${error.step}</td><td data-label="Code"><code>${error.code}</code></td>
 <td data-label="Message">${error.message}${error.remediation ? html`<br><span class="hint">Fix: ${error.remediation}</span>` : ''}</td>
 <td data-label="First seen">${time(error.firstSeenAt)}</td><td data-label="Last seen">${time(error.lastSeenAt)}</td><td data-label="Count">${error.count}</td></tr>`)}</tbody></table></div>`
   : html`<p class="hint" id="sync-errors">No error: every step of the last sync worked.</p>`}

@@ -55,7 +55,7 @@ ${page.mayManage ? addUserForm(page, base) : ''}`;
 function userRow(page: CustomerUsersPage, base: string, user: CustomerUserView): SafeHtml {
   const held = new Set(user.licences.map((licence) => licence.skuId));
   const assignable = page.licences.filter((sku) => !held.has(sku.skuId));
-  return html`<tr id="user-${user.id}"><td><strong>${user.userPrincipalName}</strong><br><span class="hint">${user.displayName}${user.usageLocation ? ` · ${user.usageLocation}` : ''}</span></td>
+  return html`<tr id="user-${user.id}"><td><strong>${page.mayManage ? html`<a href="${base}/${user.id}" aria-label="Change ${user.userPrincipalName}">${user.userPrincipalName}</a>` : user.userPrincipalName}</strong><br><span class="hint">${user.displayName}${user.usageLocation ? ` · ${user.usageLocation}` : ''}</span></td>
 <td data-label="Sign-in">${user.accountEnabled === false ? badge('disabled', 'bad') : badge('enabled', 'ok')}</td>
 <td data-label="Licences">${user.licences.length
     ? html`<ul class="plain">${user.licences.map((licence) => html`<li>${licence.skuPartNumber ?? licence.skuId}${page.mayManage
@@ -64,7 +64,6 @@ function userRow(page: CustomerUsersPage, base: string, user: CustomerUserView):
     : html`<span class="hint">none</span>`}</td>
 ${page.mayManage
   ? html`<td><div class="actions">
-<a class="button secondary" href="${base}/${user.id}" aria-label="Change ${user.userPrincipalName}">Change…</a>
 ${assignable.length
     ? html`<form method="post" action="${base}/${user.id}/licences">${csrfField(page.csrfToken)}<input type="hidden" name="action" value="assign"><label class="visually-hidden" for="sku-${user.id}">Licence to assign to ${user.userPrincipalName}</label><select id="sku-${user.id}" name="sku">${assignable.map((sku) => html`<option value="${sku.skuId}">${sku.skuPartNumber} (${sku.available} free)</option>`)}</select><button type="submit" aria-label="Assign the licence to ${user.userPrincipalName}">Assign</button></form>`
     : ''}

@@ -82,6 +82,7 @@ input.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;width:100%;max-
 .fields{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-bottom:12px}
 .fields>div{display:flex;flex-direction:column;max-width:100%}
 .actions .button{white-space:nowrap}
+.card>h2:first-child{margin-top:0}
 fieldset.choices{min-width:0;max-width:100%}
 fieldset.choices label{white-space:normal}
 @media (max-width:720px){
