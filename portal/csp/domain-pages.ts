@@ -94,11 +94,11 @@ ${view.hostedZone ? html` Lanyard's DNS provider hosts the zone <strong>${view.h
 <tbody>${view.records.map((record, index) => {
     const check = view.checks[index];
     return html`<tr data-type="${record.type}"><td><strong>${record.type}</strong>${record.optional ? html` <span class="hint">(optional)</span>` : ''}<br><span class="hint">${record.purpose}</span></td>
-<td data-label="Host"><code class="wrap">${record.host}</code></td>
-<td data-label="Value"><code class="wrap">${record.value}</code></td>
+<td class="record-host" data-label="Host"><code class="value">${record.host}</code></td>
+<td class="record-value" data-label="Value"><code class="value">${record.value}</code></td>
 <td data-label="Priority, weight, port">${numbersOf(record) || '—'}</td>
 <td data-label="TTL">${record.ttl}</td>
-<td data-label="In DNS now">${check ? html`${badge(check.status, checkTone(check.status))}<br><span class="hint">${check.explanation}</span>` : ''}</td></tr>`;
+<td data-label="In DNS now">${check ? html`${badge(check.status, checkTone(check.status))}<br><span class="hint wrap-any">${check.explanation}</span>` : ''}</td></tr>`;
   })}</tbody></table></div>
 ${view.conflicts.length ? html`<h2>Not written</h2><ul class="checklist" id="conflicts">${view.conflicts.map((conflict) => html`<li class="bad">${conflict.reason}</li>`)}</ul>` : ''}
 ${page.mayManage && view.hostedZone

@@ -82,6 +82,10 @@ input.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;width:100%;max-
 .fields{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-bottom:12px}
 .fields>div{display:flex;flex-direction:column;max-width:100%}
 .actions .button{white-space:nowrap}
+code.value{overflow-wrap:anywhere;font-size:13px}
+td.record-value{min-width:12em}
+td.record-host{min-width:10em}
+.wrap-any{overflow-wrap:anywhere}
 .card>h2:first-child{margin-top:0}
 fieldset.choices{min-width:0;max-width:100%}
 fieldset.choices label{white-space:normal}
