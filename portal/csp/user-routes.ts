@@ -124,6 +124,11 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
     const { customer } = await scoped(request, ctx, 'csp.customer.view');
     ctx.body = { customer: customer.domain, ...(await listing(customer, readQuery(ctx))) };
   });
+  router.get(`${apiPath}/:user`, async (ctx) => {
+    const request = await kit.apiSession(ctx, deps);
+    const { customer } = await scoped(request, ctx, 'csp.customer.view');
+    ctx.body = await findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!);
+  });
 }
 
 /** alias + verified domain from the form (or a whole `upn`, for scripts); the function checks the domain. */

@@ -120,6 +120,8 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     await Promise.all([page.waitForURL(/done=change/), page.click('button:has-text("Save")')]);
     const cleo = fabrikam.users.byPrincipalName('cleo.p@fabrikamusr.example')!;
     expect(cleo).toMatchObject({ displayName: 'Cleo Patra', accountEnabled: false });
+    const shown = (await (await page.request.get(`${usersApi('fabrikam')}/${cleo.id}`)).json()) as { user: { userPrincipalName: string; accountEnabled: boolean } };
+    expect(shown.user).toMatchObject({ userPrincipalName: 'cleo.p@fabrikamusr.example', accountEnabled: false });
     const changed = await world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'details']).where('action', '=', 'csp.user.change').executeTakeFirstOrThrow();
     expect(changed.actor).toBe(`user:${cspPeople.partnerAdmin}`);
     expect(JSON.parse(changed.details!).changed).toEqual(['displayName', 'userPrincipalName', 'accountEnabled']);
