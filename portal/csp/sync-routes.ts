@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
-import { readFormBody, readQuery } from '../../core/http/form-body.ts';
+import { readQuery } from '../../core/http/form-body.ts';
 import { readSyncSettings } from '../../csp/data/sync-settings.ts';
 import type { CspPartner } from '../../csp/data/tables.ts';
 import { latestPartnerSync, startPartnerSync } from '../../csp/jobs/partner-sync-job.ts';
@@ -8,10 +7,9 @@ import { configureSync } from '../../csp/sync/sync-configure.ts';
 import { partnerSyncErrors } from '../../csp/sync/sync-errors-view.ts';
 import { partnerTarget, requirePartnerFor } from '../admins.ts';
 import type { RouteKit } from '../domain-routes.ts';
-import { can, type Action } from '../policy.ts';
+import { can } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
-import { assertPortalCsrf } from '../session/portal-session.ts';
-import { seeOther } from './csp-posts.ts';
+import { partnerPost, seeOther } from './csp-posts.ts';
 import { cspPaths } from './csp-routes.ts';
 import { syncBody } from './sync-pages.ts';
 
@@ -29,7 +27,7 @@ const doneNotices: Record<string, string> = {
  * `csp sync` (csp.sync.run), and the error table of `csp sync errors` (csp.sync.view).
  */
 export function registerCspSyncRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
-  const { db, config } = deps.context;
+  const { db } = deps.context;
   const state = async (partner: CspPartner) => ({
     partner: partner.slug,
     settings: await readSyncSettings(db, partner.id),
@@ -37,12 +35,6 @@ export function registerCspSyncRoutes(router: Router, deps: PortalDeps, kit: Rou
     errors: await partnerSyncErrors(db, partner),
   });
 
-  async function posted(ctx: Context, action: Action) {
-    const request = await kit.postSession(ctx, deps);
-    const form = await readFormBody(ctx, config.maxBodyBytes);
-    assertPortalCsrf(request, form.get('csrf'));
-    return { request, form, partner: await requirePartnerFor(db, request.admin, action, ctx.params.partner!) };
-  }
 
   router.get(pagePath, async (ctx) => {
     const request = await kit.pageSession(ctx, deps);
@@ -66,7 +58,7 @@ export function registerCspSyncRoutes(router: Router, deps: PortalDeps, kit: Rou
   for (const path of [pagePath, apiPath]) {
     const api = path === apiPath;
     router.post(`${path}/settings`, async (ctx) => {
-      const { request, form, partner } = await posted(ctx, 'csp.partner.manage');
+      const { request, form, partner } = await partnerPost(ctx, deps, kit, 'csp.partner.manage');
       const settings = await configureSync(db, partner, {
         match: form.get('match'), ignoreAccountEnabled: form.get('ignoreAccountEnabled'), billingGroup: form.get('billingGroup'),
         billingLicences: form.get('billingLicences'), signInActivity: form.get('signInActivity'),
@@ -75,7 +67,7 @@ export function registerCspSyncRoutes(router: Router, deps: PortalDeps, kit: Rou
       else seeOther(ctx, `${cspPaths.sync(partner)}?done=settings`);
     });
     router.post(`${path}/run`, async (ctx) => {
-      const { request, partner } = await posted(ctx, 'csp.sync.run');
+      const { request, partner } = await partnerPost(ctx, deps, kit, 'csp.sync.run');
       const job = await startPartnerSync(db, deps.jobs, partner, request.admin.actor);
       if (api) ctx.body = job;
       else seeOther(ctx, `${cspPaths.sync(partner)}?done=started`);
