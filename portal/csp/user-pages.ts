@@ -22,6 +22,8 @@ export interface CustomerUsersPage {
   readonly mayDelete: boolean;
   readonly freshSecondFactor: boolean;
   readonly notice?: string | undefined;
+  /** An action refused for what was asked (no seats left, a domain not verified…), shown above the users. */
+  readonly problem?: { readonly code: string; readonly message: string } | undefined;
 }
 
 const seats = (sku: TenantSku) => `${sku.consumed} of ${sku.total} assigned, ${sku.available} available`;
@@ -31,6 +33,7 @@ export function customerUsersBody(page: CustomerUsersPage): SafeHtml {
   const base = usersBase(page.partner, page.customer);
   return html`<h1>Users &amp; licences of ${page.customer.companyName}</h1>
 ${notice(page.notice)}
+${page.problem ? html`<div class="error" role="alert" id="user-problem"><strong>${page.problem.code}</strong><br>${page.problem.message}</div>` : ''}
 <h2>Licences</h2>
 ${page.licences.length
   ? html`<div class="table-wrap"><table id="licences" class="stack"><caption class="visually-hidden">Subscribed SKUs and their seats</caption>

@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { LanyardError } from '../../core/errors.ts';
+import { isLanyardError, LanyardError } from '../../core/errors.ts';
 import { readQuery } from '../../core/http/form-body.ts';
-import type { CspCustomer } from '../../csp/data/tables.ts';
+import type { CspCustomer, CspPartner } from '../../csp/data/tables.ts';
 import type { CustomerGraphDeps } from '../../csp/graph/open-customer-graph.ts';
 import {
   addCustomerUser, changeCustomerLicence, changeCustomerUser, customerUserChoices, findCustomerTenantUser, listCustomerTenantUsers, removeCustomerUser,
@@ -30,6 +30,9 @@ export function pageOfUsers(users: readonly CustomerUserView[], search: string, 
   return { users: shown, next: rest.length > pageSize ? shown[shown.length - 1]!.userPrincipalName : null, total: matching.length };
 }
 
+/** Refusals of what the form asked, shown on the users page beside the form rather than on the error page. */
+const inlineRefusals: ReadonlySet<string> = new Set(['CSP_NO_SEATS_LEFT', 'CSP_SKU_NOT_SUBSCRIBED', 'CSP_UPN_DOMAIN_NOT_VERIFIED', 'CSP_USER_INPUT_INVALID', 'CSP_USER_EXISTS', 'CSP_USAGE_LOCATION_MISSING', 'USAGE']);
+
 const doneNotices: Record<string, string> = {
   change: 'The user is saved.',
   unchanged: 'Nothing was changed.',
@@ -55,11 +58,7 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
   }
 
 
-  router.get(customerPath, async (ctx) => {
-    const request = await kit.pageSession(ctx, deps);
-    if (!request) return;
-    const { partner, customer } = await scoped(request, ctx, 'csp.customer.view');
-    const query = readQuery(ctx);
+  async function usersPage(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, query: Map<string, string>, problem?: LanyardError): Promise<void> {
     const target = customerTarget(customer);
     const done = query.get('done');
     kit.page(ctx, request, `Users · ${customer.companyName}`, customerUsersBody({
@@ -68,7 +67,29 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
       mayDelete: can(request.admin, 'csp.users.delete', target),
       freshSecondFactor: hasFreshSecondFactor(deps, request),
       notice: done ? doneNotices[done] : undefined,
+      problem: problem ? { code: problem.code, message: problem.message } : undefined,
     }), { partner, customer });
+  }
+
+  /**
+   * A page's action: a refusal of what was asked (no seats left, a UPN outside the verified domains…)
+   * is shown on the users page with its message, keeping the status; anything else is the error page.
+   */
+  async function pageAction(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (!isLanyardError(error) || !inlineRefusals.has(error.code)) throw error;
+      await usersPage(ctx, request, partner, customer, new Map(), error);
+      ctx.status = error.status;
+    }
+  }
+
+  router.get(customerPath, async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const { partner, customer } = await scoped(request, ctx, 'csp.customer.view');
+    await usersPage(ctx, request, partner, customer, readQuery(ctx));
   });
 
   router.get(`${customerPath}/:user`, async (ctx) => {
@@ -85,22 +106,27 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.manage');
       const licences = [...form.entries()].filter(([name, value]) => name.startsWith('sku-') && value === 'on').map(([name]) => name.slice('sku-'.length));
       const usageLocation = form.get('usageLocation')?.trim();
-      const report = await addCustomerUser(graphDeps, customer.tenantId, {
+      const add = () => addCustomerUser(graphDeps, customer.tenantId, {
         upn: upnOf(form), displayName: form.get('name') ?? '', licences, ...(usageLocation ? { usageLocation } : {}),
       }, request.admin.actor);
       // The password is in this answer only: never in a URL, never cached.
       ctx.set('Cache-Control', 'no-store');
-      if (api) ctx.body = report;
-      else kit.page(ctx, request, `${report.user.userPrincipalName} added`, userAddedBody({ partner, customer, user: report.user, password: report.password }), { partner, customer });
+      if (api) ctx.body = await add();
+      else await pageAction(ctx, request, partner, customer, async () => {
+        const report = await add();
+        kit.page(ctx, request, `${report.user.userPrincipalName} added`, userAddedBody({ partner, customer, user: report.user, password: report.password }), { partner, customer });
+      });
     });
     router.post(`${path}/:user`, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.manage');
-      const { user } = await findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!);
-      const changes = changesOf(user, form);
-      // A form saved as it was changes nothing (the command would call that a usage error).
-      const report = Object.keys(changes).length ? await changeCustomerUser(graphDeps, customer.tenantId, user.id, changes, request.admin.actor) : { customer: customer.domain, user, changed: [] };
-      if (api) ctx.body = report;
-      else seeOther(ctx, `${usersBase(partner, customer)}?done=${report.changed.length ? 'change' : 'unchanged'}`);
+      const change = async () => {
+        const { user } = await findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!);
+        const changes = changesOf(user, form);
+        // A form saved as it was changes nothing (the command would call that a usage error).
+        return Object.keys(changes).length ? changeCustomerUser(graphDeps, customer.tenantId, user.id, changes, request.admin.actor) : { customer: customer.domain, user, changed: [] };
+      };
+      if (api) ctx.body = await change();
+      else await pageAction(ctx, request, partner, customer, async () => seeOther(ctx, `${usersBase(partner, customer)}?done=${(await change()).changed.length ? 'change' : 'unchanged'}`));
     });
     router.post(`${path}/:user/remove`, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.delete');
@@ -113,9 +139,12 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.manage');
       const action = form.get('action');
       if (action !== 'assign' && action !== 'remove') throw new LanyardError('API_REQUEST_INVALID', 'action must be assign or remove');
-      const report = await changeCustomerLicence(graphDeps, customer.tenantId, ctx.params.user!, form.get('sku') ?? '', action, request.admin.actor);
-      if (api) ctx.body = report;
-      else seeOther(ctx, `${usersBase(partner, customer)}?done=licence-${action}`);
+      const change = () => changeCustomerLicence(graphDeps, customer.tenantId, ctx.params.user!, form.get('sku') ?? '', action, request.admin.actor);
+      if (api) ctx.body = await change();
+      else await pageAction(ctx, request, partner, customer, async () => {
+        await change();
+        seeOther(ctx, `${usersBase(partner, customer)}?done=licence-${action}`);
+      });
     });
   }
 

@@ -97,11 +97,15 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     expect(fabrikam.users.byPrincipalName('cleo@fabrikamusr.example')!.assignedLicenses.map((licence) => licence.skuId)).toEqual([e3SkuId]);
     await page.goto(`${users('fabrikam')}?q=user01`);
     expect(await page.textContent('#licences')).toMatch(/2\s*2\s*0/);
-    const refused = await page.click('button[aria-label="Assign the licence to user01@fabrikamusr.example"]').then(() => page.waitForSelector('#error-code'));
-    expect(await refused.textContent()).toBe('CSP_NO_SEATS_LEFT');
-    const message = (await page.textContent('#error'))!;
+    const [answer] = await Promise.all([page.waitForResponse((response) => response.url().endsWith('/licences')), page.click('button[aria-label="Assign the licence to user01@fabrikamusr.example"]')]);
+    expect(answer.status()).toBe(409);
+    // Shown on the users page itself, with the SKU and the numbers.
+    const message = (await page.textContent('#user-problem'))!;
+    expect(message).toContain('CSP_NO_SEATS_LEFT');
     expect(message).toContain('ENTERPRISEPACK');
     expect(message).toContain('2 of 2 assigned, 0 available');
+    await checkPage(page);
+    await screenshots(page, 'csp-users-no-seats');
     expect(fabrikam.users.byPrincipalName('user01@fabrikamusr.example')!.assignedLicenses).toEqual([]);
 
     await page.goto(`${users('fabrikam')}?q=cleo`);
