@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- <section> …]`: Lanyard's performance figures, each as a ratio to a reference
  * measured in the same run on the same machine, so the numbers mean the same on a laptop and in CI.
- * Sections: tokens, signin, signin-postgres, agent, provisioning, csp (default: all). Speed targets live here, never in timed tests.
+ * Sections: tokens, signin, signin-postgres, agent, provisioning, csp, portal (default: all). Speed targets live here, never in timed tests.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { benchCspSync } from './csp-sync.ts';
+import { benchPortal } from './portal.ts';
 import { benchProvisioning } from './provisioning.ts';
 import { benchSignIn } from './signin.ts';
 import { benchTokens } from './tokens.ts';
@@ -20,6 +21,7 @@ const sections: Record<string, () => Promise<BenchFigure[]>> = {
   'signin-postgres': () => benchSignIn({ postgres: true }),
   provisioning: () => benchProvisioning(),
   csp: () => benchCspSync(),
+  portal: () => benchPortal(),
   async agent() {
     // Each size in its own process; inside, the agent and the Lanyard node run in separate processes.
     const sizes = [10_000, 100_000];

@@ -19,6 +19,7 @@ import { domainSetupDeps, openCustomerGraph } from './domains/customer-graph.ts'
 import { withActiveSubscription } from './data/customer-domains.ts';
 import { domainSetupJob } from './jobs/domain-setup-job.ts';
 import { syncJob } from './jobs/sync-job.ts';
+import { partnerSyncJob } from './jobs/partner-sync-job.ts';
 import { tokenRenewalJob } from './jobs/token-renewal-job.ts';
 import * as partners from './migrations/0011-csp-partners.ts';
 import * as customers from './migrations/0012-csp-customers.ts';
@@ -82,5 +83,6 @@ export const cspModule: LanyardModule = {
       openCustomerGraph: (customer) => openCustomerGraph(context, customer, services.delegatedTenantAccess),
     }),
     syncJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config }),
+    partnerSyncJob({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config }),
   ],
 };

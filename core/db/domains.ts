@@ -39,6 +39,14 @@ function relatedDomainElsewhere(db: Db, organizationId: string, name: string) {
     .where((related) => related.or([related('domains.name', 'like', `%.${name}`), ...(parents.length > 0 ? [related('domains.name', 'in', parents)] : [])]));
 }
 
+/** A new domain's row with its defaults (WS-Federation, MFA enforce), not stored: what adding it would store. */
+export function newDomainRow(values: { organizationId: string; name: string; issuerUri: string }, now: Date = new Date()): Domain {
+  return {
+    id: randomUUID(), organizationId: values.organizationId, name: values.name, issuerUri: values.issuerUri,
+    protocol: 'wsfed', mfaBehavior: 'enforce', requireSignedRequests: 0, createdAt: now.toISOString(),
+  };
+}
+
 /**
  * Inserts a domain unless another organization owns a parent or a subdomain of it (a subdomain is
  * verified in its root's Microsoft 365 tenant and follows its federation); undefined then. One
@@ -50,10 +58,7 @@ export async function insertDomainUnrelatedElsewhere(
   values: { organizationId: string; name: string; issuerUri: string },
   now: Date = new Date(),
 ): Promise<Domain | undefined> {
-  const domain: Domain = {
-    id: randomUUID(), organizationId: values.organizationId, name: values.name, issuerUri: values.issuerUri,
-    protocol: 'wsfed', mfaBehavior: 'enforce', requireSignedRequests: 0, createdAt: now.toISOString(),
-  };
+  const domain = newDomainRow(values, now);
   const result = await db
     .insertInto('domains')
     .columns(domainColumns)

@@ -184,3 +184,8 @@ export async function cancelJob(db: Db, id: string, now: Date = new Date()): Pro
 export async function ensurePeriodicJob(db: Db, kind: string, now: Date = new Date()): Promise<Job> {
   return enqueueJob(db, { kind, key: `periodic:${kind}` }, now);
 }
+
+/** The newest job whose key starts with `prefix` (a module's jobs about one thing, e.g. one partner's syncs); `prefix` holds no LIKE wildcard (% or _). */
+export async function findNewestJobByKeyPrefix(db: Db, prefix: string): Promise<Job | undefined> {
+  return db.selectFrom('jobs').selectAll().where('key', 'like', `${prefix}%`).orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+}

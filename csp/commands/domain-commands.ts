@@ -1,14 +1,13 @@
 import { systemClock } from '../../core/clock.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
-import { recordAuditEvent } from '../../core/db/audit-events.ts';
 import { errorCodes, type ErrorCode } from '../../core/error-codes.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { findCustomerDomain, listCustomerDomains } from '../data/customer-domains.ts';
 import { findCustomerById } from '../data/customers.ts';
 import type { CspCustomerDomain } from '../data/tables.ts';
 import { requireCustomer } from '../customers/require-customer.ts';
-import { domainSetupDeps, openCustomerGraph } from '../domains/customer-graph.ts';
-import { addCustomerDomain, domainRecords, setUpDomain, type DomainSetupOutcome } from '../domains/domain-setup.ts';
+import { addDomainForCustomer, recordsForCustomerDomain, verifyDomainForCustomer } from '../domains/domain-actions.ts';
+import type { DomainSetupOutcome } from '../domains/domain-setup.ts';
 import { federateCustomerDomain } from '../domains/federate-customer-domain.ts';
 import type { CspCustomer } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
@@ -64,8 +63,7 @@ export const domainCommands: readonly CommandDefinition[] = [
     summary: 'csp domain add <customer> <domain> [--federate]',
     async run({ args, options, context, services }) {
       const customer = await requireCustomer(context.db, args.customer!);
-      const graph = await openCustomerGraph(context, customer, services.delegatedTenantAccess);
-      const outcome = await addCustomerDomain(domainSetupDeps(context, systemClock), graph, customer, args.domain!, 'cli');
+      const outcome = await addDomainForCustomer({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, args.domain!, 'cli');
       // Added and waiting for its TXT record is the expected first step for a zone Lanyard does not host.
       if (outcome.error && outcome.error.code !== 'CSP_DOMAIN_VERIFICATION_FAILED') throw outcomeError(outcome);
       return federateIfAsked({ ...context, delegatedAccess: services.delegatedTenantAccess }, customer, outcome, options.federate === true);
@@ -78,8 +76,7 @@ export const domainCommands: readonly CommandDefinition[] = [
     summary: 'csp domain verify <domain> [--federate]',
     async run({ args, options, context, services }) {
       const { row, customer } = await requireDomain(context, args.domain!);
-      const outcome = await setUpDomain(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer, services.delegatedTenantAccess), row);
-      await recordAuditEvent(context.db, { actor: 'cli', action: 'csp.domain.verify', target: row.domain, outcome: outcome.error ? 'failure' : 'success', ...(outcome.error ? { reason: outcome.error.code } : {}) });
+      const outcome = await verifyDomainForCustomer({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, row, 'cli');
       if (outcome.error) throw outcomeError(outcome);
       return federateIfAsked({ ...context, delegatedAccess: services.delegatedTenantAccess }, customer, outcome, options.federate === true);
     },
@@ -92,8 +89,7 @@ export const domainCommands: readonly CommandDefinition[] = [
     async run({ args, options, context, services }) {
       const { row, customer } = await requireDomain(context, args.domain!);
       const setup = options.setup === true;
-      const view = await domainRecords(domainSetupDeps(context, systemClock), await openCustomerGraph(context, customer, services.delegatedTenantAccess), row, { setup });
-      if (setup) await recordAuditEvent(context.db, { actor: 'cli', action: 'csp.domain.records.setup', target: row.domain, outcome: 'success', details: { written: view.written.length, conflicts: view.conflicts.length } });
+      const view = await recordsForCustomerDomain({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, row, { setup }, 'cli');
       const lines = [
         `${view.domain}: ${view.verified ? 'verified; the service records' : 'not verified; the verification record'}${view.hostedZone ? ` (zone ${view.hostedZone} hosted by Lanyard's DNS provider${setup ? `, ${view.written.length} rrset(s) written` : ''})` : ''}:`,
         ...view.records.map((entry, index) => `  ${entry.line}\n      ${view.checks[index]!.explanation}`),

@@ -1,25 +1,16 @@
 import { systemClock } from '../../core/clock.ts';
 import { table, type CommandDefinition } from '../../core/commands.ts';
 import type { AppContext } from '../../core/context.ts';
-import { LanyardError } from '../../core/errors.ts';
 import type { CustomerDeps } from '../customers/customer-deps.ts';
 import { requireCustomer } from '../customers/require-customer.ts';
 import { countBillableUsers, listCustomerUsers } from '../data/customer-users.ts';
-import { listSyncErrors } from '../data/sync-errors.ts';
-import { readSyncSettings, writeSyncSettings } from '../data/sync-settings.ts';
-import { matchFields, type MatchField } from '../data/sync-tables.ts';
 import { requirePartner } from '../partners/partner-admin.ts';
+import { configureSync } from '../sync/sync-configure.ts';
+import { partnerSyncErrors } from '../sync/sync-errors-view.ts';
 import { syncPartner } from '../sync/sync-partner.ts';
 
 const deps = (context: AppContext): CustomerDeps => ({ db: context.db, secretBox: context.secretBox, clock: systemClock, config: context.config });
 const str = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
-
-function onOff(name: string, value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'on' || value === 'true') return true;
-  if (value === 'off' || value === 'false') return false;
-  throw new LanyardError('USAGE', `--${name} takes on or off`, { option: name });
-}
 
 /** `csp sync …`: the recurring import run now, its settings, its errors and the users it stored. */
 export const syncCommands: readonly CommandDefinition[] = [
@@ -40,16 +31,7 @@ export const syncCommands: readonly CommandDefinition[] = [
     summary: 'csp sync errors <partner>',
     async run({ args, context }) {
       const partner = await requirePartner(context.db, args.partner!);
-      const errors = (await listSyncErrors(context.db, partner.id)).map((error) => ({
-        customer: error.customerDomain,
-        step: error.step,
-        code: error.code,
-        message: error.message,
-        remediation: error.remediation,
-        firstSeenAt: error.firstSeenAt,
-        lastSeenAt: error.lastSeenAt,
-        count: error.count,
-      }));
+      const errors = await partnerSyncErrors(context.db, partner);
       const text = errors.length
         ? errors.map((error) => `${error.customer ?? `partner ${partner.slug}`} ${error.step} ${error.code} ×${error.count} (first ${error.firstSeenAt}, last ${error.lastSeenAt})\n  ${error.message}${error.remediation ? `\n  fix: ${error.remediation}` : ''}`).join('\n')
         : `no sync errors for ${partner.slug}`;
@@ -63,30 +45,13 @@ export const syncCommands: readonly CommandDefinition[] = [
     summary: 'csp sync configure <partner> [--match upn,mail,login] [--ignore-account-enabled on|off] [--billing-group <group name>|none] [--billing-licences <skuId,...>|none] [--sign-in-activity on|off]',
     async run({ args, options, context }) {
       const partner = await requirePartner(context.db, args.partner!);
-      const current = await readSyncSettings(context.db, partner.id);
-      const match = str(options.match);
-      let fields: MatchField[] | undefined;
-      if (match !== undefined) {
-        fields = match.split(',').map((field) => field.trim().toLowerCase()) as MatchField[];
-        const bad = fields.filter((field) => !matchFields.includes(field));
-        if (bad.length > 0 || new Set(fields).size !== fields.length) {
-          throw new LanyardError('CSP_MATCH_FIELD_INVALID', `--match takes ${matchFields.join(', ')} in the order to try, each once (got ${match})`, { invalid: bad });
-        }
-      }
-      const billing = str(options['billing-licences']);
-      const skuIds = billing === undefined ? undefined : billing === 'none' ? [] : billing.split(',').map((id) => id.trim().toLowerCase()).filter(Boolean);
-      if (skuIds?.some((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))) {
-        throw new LanyardError('USAGE', '--billing-licences takes skuIds (GUIDs), comma-separated, or none', {});
-      }
-      const settings = {
-        ...current,
-        ...(fields ? { matchFields: fields } : {}),
-        ...(onOff('ignore-account-enabled', str(options['ignore-account-enabled'])) !== undefined ? { ignoreAccountEnabled: onOff('ignore-account-enabled', str(options['ignore-account-enabled']))! } : {}),
-        ...(skuIds ? { billingSkuIds: skuIds } : {}),
-        ...(str(options['billing-group']) !== undefined ? { billingGroup: str(options['billing-group']) === 'none' ? null : str(options['billing-group'])!.trim() } : {}),
-        ...(onOff('sign-in-activity', str(options['sign-in-activity'])) !== undefined ? { signInActivity: onOff('sign-in-activity', str(options['sign-in-activity']))! } : {}),
-      };
-      await writeSyncSettings(context.db, partner.id, settings, systemClock.now());
+      const settings = await configureSync(context.db, partner, {
+        match: str(options.match),
+        ignoreAccountEnabled: str(options['ignore-account-enabled']),
+        billingGroup: str(options['billing-group']),
+        billingLicences: str(options['billing-licences']),
+        signInActivity: str(options['sign-in-activity']),
+      }, 'cli', systemClock.now());
       return { json: { partner: partner.slug, ...settings }, text: `sync settings of ${partner.slug}: match by object id, then ${settings.matchFields.join(', ')}; accountEnabled ${settings.ignoreAccountEnabled ? 'ignored' : 'respected'}; billing group ${settings.billingGroup ?? 'none'}; billing licences ${settings.billingSkuIds.join(',') || 'any'}; sign-in activity ${settings.signInActivity ? 'on' : 'off'}` };
     },
   },

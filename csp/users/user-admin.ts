@@ -229,3 +229,16 @@ export async function listCustomerLicences(deps: CustomerGraphDeps, customerRef:
   const { customer, graph } = await open(deps, customerRef);
   return { customer: customer.domain, licences: (await readTenantSkus(graph)).sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)) };
 }
+
+/** One user of the customer's tenant by object id or UPN (CSP_USER_NOT_FOUND otherwise). */
+export async function findCustomerTenantUser(deps: CustomerGraphDeps, customerRef: string, idOrUpn: string): Promise<{ customer: string; user: CustomerUserView }> {
+  const { customer, graph } = await open(deps, customerRef);
+  return { customer: customer.domain, user: view(await findUser(customer, graph, idOrUpn), await readTenantSkus(graph)) };
+}
+
+/** What a user's form offers: the tenant's verified domains (the only UPN domains allowed) and its subscribed SKUs with seats. */
+export async function customerUserChoices(deps: CustomerGraphDeps, customerRef: string): Promise<{ customer: string; verifiedDomains: string[]; licences: TenantSku[] }> {
+  const { customer, graph } = await open(deps, customerRef);
+  const [verifiedDomains, skus] = await Promise.all([readVerifiedDomains(graph), readTenantSkus(graph)]);
+  return { customer: customer.domain, verifiedDomains, licences: skus.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)) };
+}

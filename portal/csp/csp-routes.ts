@@ -17,6 +17,9 @@ import { can, type Admin } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
 import { customerBody, partnerBody, partnersBody } from './csp-pages.ts';
 import { registerAccessRoutes } from './access-routes.ts';
+import { registerCspDomainRoutes } from './domain-routes.ts';
+import { registerCspSyncRoutes } from './sync-routes.ts';
+import { registerCspUserRoutes } from './user-routes.ts';
 
 /** A page of the CSP part of the portal: in a partner, and maybe in one of its customers. */
 export interface CspPageScope {
@@ -105,6 +108,10 @@ export function registerCspRoutes(router: Router, deps: PortalDeps, kit: RouteKi
     const organization = customer.organizationId ? await findOrganizationById(db, customer.organizationId) : undefined;
     ctx.body = customerView(customer, partner.slug, organization?.slug ?? null, await listCustomerLicences(db, customer.id));
   });
+
+  registerCspDomainRoutes(router, deps, kit);
+  registerCspUserRoutes(router, deps, kit);
+  registerCspSyncRoutes(router, deps, kit);
 }
 
 /** The partner page (token health, actions, customers); its actions' answers render it too (partner-routes.ts). */

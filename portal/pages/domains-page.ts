@@ -77,7 +77,8 @@ ${reauthField('federate-code', page.freshSecondFactor, 'Your authenticator code 
 
 const mfaLabels = { enforce: 'Enforce: Lanyard always asks for TOTP', accept: 'Accept: Microsoft may skip its own MFA when Lanyard did it', reject: 'Reject: Microsoft always does its own MFA' } as const;
 
-function checklist(checks: readonly PreflightCheck[]): SafeHtml {
+/** The pre-flight checks as a list: passed or failed, the fix, the tenant users concerned. */
+export function checklist(checks: readonly PreflightCheck[]): SafeHtml {
   return html`<ul class="checklist" id="preflight">${checks.map((check) => html`<li class="${check.ok ? 'ok' : 'bad'}" data-check="${check.id}"><span aria-hidden="true">${check.ok ? '✓' : '✗'}</span> <span class="visually-hidden">${check.ok ? 'passed:' : 'failed:'}</span> ${check.message}
 ${check.fix ? html`<br><span class="hint">Fix: ${check.fix}</span>` : ''}
 ${check.users?.length ? html`<ul>${check.users.map((user) => html`<li><code>${user.userPrincipalName}</code> (${user.onPremisesImmutableId ?? 'no ImmutableID'}): ${user.fix}</li>`)}</ul>` : ''}</li>`)}</ul>`;

@@ -70,6 +70,21 @@ form.form-grid fieldset>div>label{display:block;white-space:normal;margin:0 0 4p
 form.form-grid fieldset>label{white-space:normal}
 form.form-grid fieldset>p{flex-basis:100%;margin:0}
 form.form-grid input[type=text],form.form-grid input[type=email],form.form-grid select{width:100%}
+ul.plain{list-style:none;margin:0;padding:0}
+ul.plain li{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:2px 0}
+form.inline{display:inline;margin:0}
+button.small{padding:2px 8px;font-size:13px}
+input.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;width:100%;max-width:24em}
+.fields{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-bottom:12px}
+.fields>div{display:flex;flex-direction:column;max-width:100%}
+.actions .button{white-space:nowrap}
+code.value{overflow-wrap:anywhere;font-size:13px}
+td.record-value{min-width:12em}
+td.record-host{min-width:10em}
+.wrap-any{overflow-wrap:anywhere}
+.card>h2:first-child{margin-top:0}
+fieldset.choices{min-width:0;max-width:100%}
+fieldset.choices label{white-space:normal}
 @media (max-width:720px){
 .shell{flex-direction:column;padding:12px;gap:12px}
 nav.side{flex:none}

@@ -64,12 +64,17 @@ export type FederationPreview =
 
 export async function previewFederation(context: FederationContext, admin: Admin, organization: Organization, domain: Domain, choice: FederationChoice): Promise<FederationPreview> {
   requireCan(admin, 'domains.federate', await organizationTarget(context.db, organization));
+  return federationPreviewOf(domain.name, () => federateDomain(context, { domain: domain.name, ...choice, dryRun: true }, admin.actor));
+}
+
+/** A dry run's answer as a preview: its report, or the failed pre-flight's checks (the CSP Domains page shares this). */
+export async function federationPreviewOf(domainName: string, dryRun: () => Promise<FederateReport>): Promise<FederationPreview> {
   try {
-    return { ready: true, report: await federateDomain(context, { domain: domain.name, ...choice, dryRun: true }, admin.actor) };
+    return { ready: true, report: await dryRun() };
   } catch (error) {
     if (isLanyardError(error) && error.code === 'FEDERATION_PREFLIGHT_FAILED') {
       const checks = (error.details as { checks?: PreflightCheck[] } | undefined)?.checks ?? [];
-      return { ready: false, checks, message: `${domain.name} cannot be federated yet: fix what the checklist marks, then check again.` };
+      return { ready: false, checks, message: `${domainName} cannot be federated yet: fix what the checklist marks, then check again.` };
     }
     throw error;
   }

@@ -38,17 +38,19 @@ export interface FederateReport {
  * POST (first time) or PATCH (later runs) of the internalDomainFederation, then a read-back that the
  * domain is Federated with exactly Lanyard's issuer, endpoints and certificates. A failed check stops
  * before anything is written (FEDERATION_PREFLIGHT_FAILED, the checks in `details`). `dryRun` runs
- * the checks and builds the body, and writes nothing, here or at Microsoft.
+ * the checks and builds the body, and writes nothing, here or at Microsoft; it may be given the
+ * row a domain not added yet would have (newDomainRow), to show the pre-flight before adding it.
  *
  * @example
  *   const report = await federateDomain(context, { domain: 'contoso.com', protocol: 'saml', dryRun: false }, 'cli');
  */
 export async function federateDomain(
   deps: FederationDeps,
-  input: { domain: string; protocol?: FederationProtocol; mfaBehavior?: MfaBehavior; dryRun: boolean },
+  input: { domain: string | Domain; protocol?: FederationProtocol; mfaBehavior?: MfaBehavior; dryRun: boolean },
   actor: string,
 ): Promise<FederateReport> {
-  const domain = await requireDomain(deps.db, input.domain);
+  // A row not stored yet (what adding the domain would store) is for a dry run only: a real run federates a stored domain.
+  const domain = typeof input.domain !== 'string' && input.dryRun ? input.domain : await requireDomain(deps.db, typeof input.domain === 'string' ? input.domain : input.domain.name);
   const protocol = input.protocol ?? domain.protocol;
   const mfaBehavior = input.mfaBehavior ?? domain.mfaBehavior;
   const audit = (outcome: 'success' | 'failure', reason?: string, details: Record<string, unknown> = {}) =>

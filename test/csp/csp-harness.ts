@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { startConsent } from '../../csp/consent/consent.ts';
 import { findPartnerBySlug } from '../../csp/data/partners.ts';
 import type { CspPartner } from '../../csp/data/tables.ts';
 import { addPartner } from '../../csp/partners/partner-admin.ts';
 import { applyCustomerSeed, applyPartnerSeed, catalogFromSeed, catalogSchema, customerSchema, partnerSchema } from '../../emulator/partner-center/seed.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
+import { issueServerCertificate } from '../../emulator/tls/key-store.ts';
 import type { Tenant } from '../../emulator/state/model.ts';
 import { applyTenantSeed, tenantSchema } from '../../emulator/state/seed.ts';
 import { postStep } from '../emulator/authorize-flow.ts';
@@ -68,10 +70,13 @@ const clientSecret = 'csp-app-secret~1';
  *   const world = await startCspWorld('sqlite');
  *   const fabrikam = world.seedCustomer('fabrikam', { mcaAccepted: false });
  */
-export async function startCspWorld(dialect: Dialect, options: { name?: string; env?: Record<string, string>; partnerOptions?: Record<string, unknown>; extraApps?: readonly { clientSecret: string; displayName: string }[]; clock?: Clock } = {}): Promise<CspWorld> {
+export async function startCspWorld(dialect: Dialect, options: { name?: string; env?: Record<string, string>; partnerOptions?: Record<string, unknown>; extraApps?: readonly { clientSecret: string; displayName: string }[]; clock?: Clock; tls?: boolean } = {}): Promise<CspWorld> {
   const name = options.name ?? 'northwindcsp';
   const emulator = await startTrustedEmulator();
-  const lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_PARTNER_CENTER_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl, ...options.env }, options.clock ? { clock: options.clock } : {});
+  // `tls`: Lanyard on HTTPS with a certificate of the emulator's CA (federating needs an https passiveSignInUri, as Entra does).
+  const certificate = options.tls ? await issueServerCertificate(path.dirname(emulator.caCertPath), 'lanyard') : undefined;
+  const tlsEnv: Record<string, string> = certificate ? { LANYARD_TLS_CERT_FILE: certificate.certFile, LANYARD_TLS_KEY_FILE: certificate.keyFile } : {};
+  const lanyard = await startLanyard(dialect, { LANYARD_MICROSOFT_LOGIN_URL: emulator.baseUrl, LANYARD_PARTNER_CENTER_URL: emulator.baseUrl, LANYARD_GRAPH_URL: emulator.baseUrl, ...tlsEnv, ...options.env }, options.clock ? { clock: options.clock } : {});
   const agentUpn = `agent@${name}.onmicrosoft.com`;
   const partnerTenant = applyTenantSeed(
     emulator.state,

@@ -29,15 +29,16 @@ export interface PortalCspWorld extends PortalWorld {
  * The portal over the CSP world: the emulator with a partner `northwindcsp` consented in Lanyard
  * (refresh token stored), resellers r-1 and r-2, and one admin of each role that the CSP pages
  * concern (operator, partner-admin, a reseller of each id, and an org-admin of the organization
- * `host` who must see no CSP page). The portal runs on a manual clock.
+ * `host` who must see no CSP page). The portal runs on a manual clock; `env` is passed to Lanyard
+ * (e.g. its DNS provider); `tls` serves it on HTTPS (needed to federate a domain).
  *
  * @example
  *   const world = await startPortalCspWorld('sqlite');
  *   const tenant = world.csp.seedCustomer('fabrikam');
  */
-export async function startPortalCspWorld(dialect: Dialect): Promise<PortalCspWorld> {
+export async function startPortalCspWorld(dialect: Dialect, options: { env?: Record<string, string>; tls?: boolean } = {}): Promise<PortalCspWorld> {
   const clock = createManualClock(new Date());
-  const csp = await startCspWorld(dialect, { clock });
+  const csp = await startCspWorld(dialect, { clock, ...(options.env && { env: options.env }), ...(options.tls && { tls: true }) });
   const { lanyard } = csp;
   const context = lanyard.context;
   const partner = (await findPartnerBySlug(context.db, csp.partnerSlug))!;
