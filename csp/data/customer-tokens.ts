@@ -2,21 +2,14 @@ import type { Db } from '../../core/db/database.ts';
 import type { CspCustomerConsent, CspCustomerToken } from './customer-token-tables.ts';
 import './customer-token-tables.ts';
 import type { StoredTokenState } from './tables.ts';
+import { issuedTokenValues, recordFailureOfToken, storeIssuedToken, type IssuedToken, type TokenFailure } from './token-row-writes.ts';
 
 /** Where a consent's token goes: the storage and, in Key Vault, the customer's secret and the vault app (copied from the partner). */
 export type CustomerTokenTarget =
   | { readonly storage: 'database' }
   | { readonly storage: 'key-vault'; readonly secretUrl: string; readonly tenantId: string; readonly clientId: string; readonly clientSecretSealed: string };
 
-export interface RefreshTokenWrite {
-  readonly sealed: string | null;
-  readonly keyVaultVersion?: string;
-  readonly hash?: string;
-  /** The sealed token / Key Vault version redeemed to get this one (compare-and-set); undefined: a consent, stored regardless. */
-  readonly replacing?: string | null;
-  readonly replacingVersion?: string | null;
-  readonly consentUpn?: string | null;
-  readonly obtained: boolean;
+export interface RefreshTokenWrite extends IssuedToken {
   /** A consent only: where the token goes from now on. */
   readonly target?: CustomerTokenTarget;
 }
@@ -36,21 +29,8 @@ export const holdsCustomerToken = (row: CspCustomerToken | undefined): row is Cs
  */
 export async function storeCustomerToken(db: Db, customerId: string, token: RefreshTokenWrite, now: Date): Promise<boolean> {
   const at = now.toISOString();
-  const inKeyVault = token.keyVaultVersion !== undefined;
-  const values = {
-    refreshTokenSealed: inKeyVault ? null : token.sealed,
-    keyVaultSecretVersion: inKeyVault ? token.keyVaultVersion! : null,
-    refreshTokenHash: token.hash ?? null,
-    refreshTokenLastUsedAt: at,
-    ...(token.obtained ? { refreshTokenObtainedAt: at, refreshTokenRotatedAt: null } : { refreshTokenRotatedAt: at }),
-    ...(token.consentUpn !== undefined ? { consentUpn: token.consentUpn } : {}),
-    tokenState: 'valid' as const,
-    tokenErrorCode: null,
-    tokenErrorMessage: null,
-    notifiedState: null,
-    updatedAt: at,
-  };
   if (token.target) {
+    const values = issuedTokenValues(token, at);
     const keyVault = token.target.storage === 'key-vault' ? token.target : undefined;
     const storage = {
       tokenStorage: token.target.storage,
@@ -66,35 +46,12 @@ export async function storeCustomerToken(db: Db, customerId: string, token: Refr
       .execute();
     return true;
   }
-  let query = db.updateTable('cspCustomerTokens').set(values).where('customerId', '=', customerId).where('tokenStorage', '=', inKeyVault ? 'key-vault' : 'database');
-  if (token.replacing !== undefined) query = token.replacing === null ? query.where('refreshTokenSealed', 'is', null) : query.where('refreshTokenSealed', '=', token.replacing);
-  if (token.replacingVersion !== undefined) query = token.replacingVersion === null ? query.where('keyVaultSecretVersion', 'is', null) : query.where('keyVaultSecretVersion', '=', token.replacingVersion);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return storeIssuedToken(db, { table: 'cspCustomerTokens', customerId }, token, now);
 }
 
 /** Records why the customer's token does not work, only while `redeemed` / `redeemedVersion` is still the stored one (compare-and-set). */
-export async function recordCustomerTokenFailure(
-  db: Db,
-  customerId: string,
-  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed?: string; redeemedVersion?: string },
-  now: Date,
-): Promise<boolean> {
-  let query = db
-    .updateTable('cspCustomerTokens')
-    .set({
-      tokenState: failure.state,
-      tokenErrorCode: failure.code,
-      tokenErrorMessage: failure.message,
-      ...(failure.dropToken ? { refreshTokenSealed: null, keyVaultSecretVersion: null, refreshTokenHash: null } : {}),
-      updatedAt: now.toISOString(),
-    })
-    .where('customerId', '=', customerId);
-  if (failure.redeemedVersion !== undefined) query = query.where('tokenStorage', '=', 'key-vault').where('keyVaultSecretVersion', '=', failure.redeemedVersion);
-  else if (failure.redeemed !== undefined) query = query.where('tokenStorage', '=', 'database').where('refreshTokenSealed', '=', failure.redeemed);
-  else return false;
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function recordCustomerTokenFailure(db: Db, customerId: string, failure: TokenFailure, now: Date): Promise<boolean> {
+  return recordFailureOfToken(db, { table: 'cspCustomerTokens', customerId }, failure, now);
 }
 
 /** A consent that stored nothing (without MFA, wrong tenant): the state and code change, a token held stays. */

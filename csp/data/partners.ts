@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../core/db/database.ts';
 import type { CspPartner, StoredTokenState } from './tables.ts';
+import { recordFailureOfToken, storeIssuedToken, type IssuedToken, type TokenFailure } from './token-row-writes.ts';
 
 export type NewPartner = Pick<
   CspPartner,
@@ -52,75 +53,13 @@ export async function listPartners(db: Db): Promise<CspPartner[]> {
  * the one written to, so of two nodes rotating at once, the one that lost does not overwrite the
  * newer token. Returns whether it stored.
  */
-export async function storeRefreshToken(
-  db: Db,
-  partnerId: string,
-  token: {
-    sealed: string | null;
-    keyVaultVersion?: string;
-    /** SHA-256 (hex) of the token. */
-    hash?: string;
-    replacing?: string | null;
-    replacingVersion?: string | null;
-    consentUpn?: string | null;
-    obtained: boolean;
-  },
-  now: Date = new Date(),
-): Promise<boolean> {
-  const at = now.toISOString();
-  const inKeyVault = token.keyVaultVersion !== undefined;
-  let query = db
-    .updateTable('cspPartners')
-    .set({
-      refreshTokenSealed: inKeyVault ? null : token.sealed,
-      keyVaultSecretVersion: inKeyVault ? token.keyVaultVersion : null,
-      refreshTokenHash: token.hash ?? null,
-      refreshTokenLastUsedAt: at,
-      ...(token.obtained ? { refreshTokenObtainedAt: at, refreshTokenRotatedAt: null } : { refreshTokenRotatedAt: at }),
-      ...(token.consentUpn !== undefined ? { consentUpn: token.consentUpn } : {}),
-      tokenState: 'valid',
-      tokenErrorCode: null,
-      tokenErrorMessage: null,
-      // A working token again: whatever the admins were told is over, the next trouble is news.
-      notifiedState: null,
-      updatedAt: at,
-    })
-    .where('id', '=', partnerId)
-    .where('tokenStorage', '=', inKeyVault ? 'key-vault' : 'database');
-  if (token.replacing !== undefined) query = token.replacing === null ? query.where('refreshTokenSealed', 'is', null) : query.where('refreshTokenSealed', '=', token.replacing);
-  if (token.replacingVersion !== undefined) query = token.replacingVersion === null ? query.where('keyVaultSecretVersion', 'is', null) : query.where('keyVaultSecretVersion', '=', token.replacingVersion);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function storeRefreshToken(db: Db, partnerId: string, token: IssuedToken, now: Date = new Date()): Promise<boolean> {
+  return storeIssuedToken(db, { table: 'cspPartners', id: partnerId }, token, now);
 }
 
-/**
- * Records why the partner's stored token does not work (expired, revoked, …) with the code to
- * quote, only while `redeemed` (database: the sealed token) or `redeemedVersion` (Key Vault: the
- * secret version) is still the stored token (compare-and-set): a node whose redemption lost a race
- * with another node's rotation must not mark, or drop, the newer token. `dropToken`: Entra called
- * the token dead, so it is removed (the reference to it, in Key Vault storage). Returns whether it recorded.
- */
-export async function recordTokenFailure(
-  db: Db,
-  partnerId: string,
-  failure: { state: StoredTokenState; code: string; message: string; dropToken: boolean; redeemed?: string; redeemedVersion?: string },
-  now: Date = new Date(),
-): Promise<boolean> {
-  let query = db
-    .updateTable('cspPartners')
-    .set({
-      tokenState: failure.state,
-      tokenErrorCode: failure.code,
-      tokenErrorMessage: failure.message,
-      ...(failure.dropToken ? { refreshTokenSealed: null, keyVaultSecretVersion: null, refreshTokenHash: null } : {}),
-      updatedAt: now.toISOString(),
-    })
-    .where('id', '=', partnerId);
-  if (failure.redeemedVersion !== undefined) query = query.where('tokenStorage', '=', 'key-vault').where('keyVaultSecretVersion', '=', failure.redeemedVersion);
-  else if (failure.redeemed !== undefined) query = query.where('tokenStorage', '=', 'database').where('refreshTokenSealed', '=', failure.redeemed);
-  else return false;
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** Records why the partner's stored token does not work, by compare-and-set (recordFailureOfToken). */
+export async function recordTokenFailure(db: Db, partnerId: string, failure: TokenFailure, now: Date = new Date()): Promise<boolean> {
+  return recordFailureOfToken(db, { table: 'cspPartners', id: partnerId }, failure, now);
 }
 
 /**
