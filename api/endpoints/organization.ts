@@ -12,11 +12,18 @@ const overviewShape = named('OrganizationOverview', z.strictObject({
   domains: z.array(domainShape),
   users: z.strictObject({ total: z.number().int(), active: z.number().int(), disabled: z.number().int(), pending: z.number().int() }),
   agents: z.array(z.strictObject({ name: z.string(), state: z.enum(['connected', 'seen', 'never-seen', 'revoked']), lastSeenAt: timeShape.nullable(), version: z.string().nullable(), lastError: z.string().nullable() })),
+  connection: z.strictObject({
+    via: z.enum(['app-registration', 'csp-partner', 'none']),
+    token: z.strictObject({
+      holder: z.enum(['app-registration', 'customer', 'partner']),
+      state: z.string(), code: z.string().nullable(), explanation: z.string(), remediation: z.string().nullable(), lastUsedAt: timeShape.nullable(),
+    }).nullable(),
+  }),
   lastRun: z.strictObject({
     id: z.string(), kind: z.string(), status: z.string(), phase: z.string(), trigger: z.string(), dryRun: z.boolean(),
     createdAt: timeShape, finishedAt: timeShape.nullable(), counts: z.record(z.string(), z.number()), error: z.string().nullable(),
   }).nullable(),
-}), 'The organization page\'s facts: domains with federation state, user counts, agents, the last provisioning run.');
+}), 'The organization page\'s facts: domains with federation state, user counts, agents, token health, the last provisioning run.');
 
 async function organizationView(deps: ApiDeps, organization: Organization) {
   const domains = await listDomains(deps.context.db, organization.id);

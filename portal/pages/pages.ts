@@ -33,6 +33,7 @@ ${notice(done)}
 <div class="stat"><div class="value">${view.organization.mfaPolicy}</div><div class="label">MFA policy</div></div>
 </div>
 ${mfaPolicyForm ? mfaPolicyBody(view.organization.slug, view.organization.mfaPolicy, mfaPolicyForm) : ''}
+${connectionBody(view.organization.slug, view.connection)}
 <h2>Domains</h2>
 <div class="table-wrap"><table id="domains" class="stack"><thead><tr><th scope="col">Domain</th><th scope="col">Federation</th><th scope="col">Protocol</th><th scope="col">MFA from Microsoft</th></tr></thead>
 <tbody>${view.domains.map(
@@ -147,4 +148,20 @@ export function adminsBody(admins: readonly GrantView[]): SafeHtml {
 <p class="hint">Roles are granted on the server: <code>lanyard admin grant &lt;upn&gt; --role …</code></p>
 <div class="table-wrap"><table id="admins" class="stack"><thead><tr><th scope="col">Account</th><th scope="col">Role</th><th scope="col">Scope</th><th scope="col">Granted</th></tr></thead>
 <tbody>${admins.map((a) => html`<tr><td>${a.upn}</td><td>${a.role}</td><td>${a.organization ?? (a.partner ? `${a.partner}${a.reseller ? ` / ${a.reseller}` : ''}` : 'everything')}</td><td>${a.grantedBy}, ${time(a.grantedAt)}</td></tr>`)}</tbody></table></div>`;
+}
+
+const holderNames = { 'app-registration': 'the organization\u2019s app registration', customer: 'the CSP customer\u2019s own refresh token', partner: 'the CSP partner\u2019s refresh token' } as const;
+
+/** Token health: which credential reaches the tenant and its state, with what to do. */
+function connectionBody(slug: string, connection: OrganizationOverview['connection']): SafeHtml {
+  const token = connection.token;
+  const tone = !token ? 'warn' : token.state === 'valid' ? 'ok' : token.state === 'client-secret' || token.state === 'expiring' ? 'warn' : 'bad';
+  return html`<h2>Token health</h2>
+<div class="card" id="token-health">
+${token
+  ? html`<p>Microsoft 365 is reached through ${holderNames[token.holder]}: ${badge(token.state, tone)}${token.code ? html` <code>${token.code}</code>` : ''}</p>
+<p>${token.explanation}</p>${token.remediation ? html`<p class="hint">${token.remediation}</p>` : ''}`
+  : html`<p>${badge('not connected', 'warn')} Lanyard has no way into this organization\u2019s tenant yet: federation and provisioning need one.</p>`}
+<p><a href="/admin/orgs/${slug}/tenant">Tenant connection and "Test connection"</a></p>
+</div>`;
 }

@@ -59,6 +59,8 @@ describe('admin portal in Chromium', () => {
     expect(await page.textContent('#users-total')).toBe('2');
     expect(await page.textContent('#agents')).toContain('dc1-agent');
     expect(await page.textContent('#last-run')).toContain('export');
+    // Token health: contoso has neither an app registration nor a CSP partner yet.
+    expect(await page.textContent('#token-health')).toContain('not connected');
     await checkPage(page);
     await screenshots(page, 'overview-org-admin');
     // The MFA policy, within the re-authentication window of the sign-in: no code asked.
@@ -155,6 +157,9 @@ describe('admin portal in Chromium', () => {
   }, 60_000);
 
   it('partner-admin: both customers of its partner, reset MFA available', async () => {
+    // fabrikam is reached through partner alpha, which has not consented: its token health says so.
+    const overview = await (await world.signIn(people.partnerAdmin)).follow(`${world.url}/admin/orgs/fabrikam`);
+    expect(overview.html).toMatch(/id="token-health"[\s\S]*no-consent/);
     const page = await signedInPage(people.partnerAdmin);
     expect(await page.locator('main a').allTextContents()).toEqual(['fabrikam Ltd', 'tailspin Ltd']);
     await page.goto(`${world.url}/admin/orgs/tailspin/users`);

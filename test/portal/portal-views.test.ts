@@ -10,6 +10,10 @@ import { addUser, setUserEnabled } from '../../idp/accounts/users.ts';
 import { auditCsv, queryAudit } from '../../portal/views/audit.ts';
 import { organizationOverview } from '../../portal/views/organization-overview.ts';
 import { searchUsers } from '../../portal/views/users.ts';
+import { insertCustomer } from '../../csp/data/customers.ts';
+import { insertPartner } from '../../csp/data/partners.ts';
+import { saveTenantConnection } from '../../provisioning/data/tenant-connections.ts';
+import { testPartner } from '../csp/partner-fixture.ts';
 import { createTestDatabase, dialects, type TestDatabase } from '../harness/databases.ts';
 
 /** The functions behind the portal's pages and JSON, on SQLite and PostgreSQL. */
@@ -82,5 +86,23 @@ describe.each(dialects)('portal views on %s', (dialect) => {
     expect(view.domains).toEqual([expect.objectContaining({ name: 'contoso.com', federated: true, tenantId: '44444444-4444-4444-4444-444444444444' })]);
     expect(view.agents).toEqual([]);
     expect(view.lastRun).toBeNull();
+  });
+
+  it('token health: no way in, then the CSP partner\'s refresh token, then the organization\'s own app registration', async () => {
+    const db = database.db;
+    const now = new Date(Date.UTC(2026, 2, 1, 12));
+    const fabrikam = (await findOrganizationBySlug(db, 'fabrikam'))!;
+    expect((await organizationOverview(db, fabrikam, now)).connection).toEqual({ via: 'none', token: null });
+    const partner = (await insertPartner(db, testPartner('alpha')))!;
+    await insertCustomer(db, { partnerId: partner.id, tenantId: '55555555-5555-5555-5555-555555555555', domain: 'fabrikam.onmicrosoft.com', companyName: 'Fabrikam', country: 'US', email: null, resellerId: null, organizationId: fabrikam.id, source: 'created' });
+    const viaPartner = (await organizationOverview(db, fabrikam, now)).connection;
+    expect(viaPartner.via).toBe('csp-partner');
+    // The partner never consented: the health says so, with what to do.
+    expect(viaPartner.token).toMatchObject({ holder: 'partner', state: 'no-consent' });
+    expect(viaPartner.token!.remediation).toContain('consent');
+    await saveTenantConnection(db, { organizationId: fabrikam.id, tenantId: '55555555-5555-5555-5555-555555555555', clientId: '66666666-6666-6666-6666-666666666666', clientSecretEncrypted: 'sealed' }, now);
+    const own = (await organizationOverview(db, fabrikam, now)).connection;
+    expect(own).toMatchObject({ via: 'app-registration', token: { holder: 'app-registration', state: 'client-secret' } });
+    expect(own.token!.explanation).toContain('66666666-6666-6666-6666-666666666666');
   });
 });
