@@ -50,6 +50,13 @@ export interface Endpoint<
   readonly scope: EndpointScope;
   /** The rule's action (policy.ts) this call is; asked for every organization and installation endpoint before its handler runs. */
   readonly action?: Action;
+  /**
+   * The further actions a call takes because of what its body asks (a run's `confirm` is
+   * `provisioning.confirm-disables`): each is asked of the rule, and a dangerous one for a fresh
+   * second factor, exactly as `action` is, before the handler runs. A flag must never be a way round
+   * the second factor that the portal's form asks for the same thing.
+   */
+  readonly actionsOf?: (body: z.output<Body>) => readonly Action[];
   readonly summary: string;
   readonly description?: string;
   readonly tag: string;

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { LanyardError } from '../core/errors.ts';
 import { readJsonBody } from '../core/json-body.ts';
 import { createRouter } from '../core/router.ts';
-import { requireCan } from '../portal/admins.ts';
-import { dangerousActions } from '../portal/policy.ts';
+import { organizationTarget, requireCan } from '../portal/admins.ts';
+import { dangerousActions, type Action } from '../portal/policy.ts';
 import { authenticateCaller, organizationFor, requireSecondFactorFor, type ApiCaller } from './caller.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { ApiDeps } from './endpoints/deps.ts';
@@ -59,12 +59,15 @@ export function mountEndpoints(endpoints: readonly Endpoint[], deps: ApiDeps): R
         const query = validated(endpoint.query ?? z.object({}), ctx.query, 'query');
         const body = endpoint.body ? await readJsonBody(ctx, deps.maxBodyBytes, endpoint.body, 'API_REQUEST_INVALID') : undefined;
         let organization;
+        const further = endpoint.actionsOf?.(body) ?? [];
         if (endpoint.scope === 'organization') {
           organization = await organizationFor(deps.portal, caller!, endpoint.action!, mounted.tokenOnly ? undefined : (params as { slug: string }).slug);
-          if (!safe(ctx.method)) await requireSecondFactorFor(ctx, deps.portal, caller!, endpoint.action!);
+          const target = further.length > 0 ? await organizationTarget(deps.portal.context.db, organization) : undefined;
+          for (const action of further) requireCan(caller!.admin, action, target!);
+          if (!safe(ctx.method)) await requireSecondFactorForAny(ctx, deps, caller!, [endpoint.action!, ...further]);
         } else if (endpoint.scope === 'installation') {
-          requireCan(caller!.admin, endpoint.action!, { kind: 'installation' });
-          if (!safe(ctx.method)) await requireSecondFactorFor(ctx, deps.portal, caller!, endpoint.action!);
+          for (const action of [endpoint.action!, ...further]) requireCan(caller!.admin, action, { kind: 'installation' });
+          if (!safe(ctx.method)) await requireSecondFactorForAny(ctx, deps, caller!, [endpoint.action!, ...further]);
         }
         const result = await endpoint.handle({ ctx, params, query, body, caller: caller!, organization: organization!, now: deps.portal.clock.now(), deps });
         ctx.status = endpoint.status ?? (endpoint.response ? 200 : 204);
@@ -73,6 +76,12 @@ export function mountEndpoints(endpoints: readonly Endpoint[], deps: ApiDeps): R
     }
   }
   return [open, guarded];
+}
+
+/** One fresh second factor covers every dangerous action of the call (a code is accepted once, so it is asked once). */
+async function requireSecondFactorForAny(ctx: Context, deps: ApiDeps, caller: ApiCaller, actions: readonly Action[]): Promise<void> {
+  const dangerous = actions.find((action) => dangerousActions.has(action));
+  if (dangerous) await requireSecondFactorFor(ctx, deps.portal, caller, dangerous);
 }
 
 const safe = (method: string) => method === 'GET' || method === 'HEAD';

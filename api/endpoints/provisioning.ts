@@ -33,6 +33,8 @@ export const provisioningEndpoints: readonly Endpoint[] = [
     id: 'startProvisioningRun', method: 'post', path: '/provisioning/runs', scope: 'organization', action: 'provisioning.run', tag: 'Provisioning', status: 202,
     summary: 'Starts an import or export (or its dry run) as a job; 409 RUN_IN_PROGRESS names the running run',
     body: runRequestSchema,
+    // Disabling more accounts than the threshold is its own dangerous action, as in the portal.
+    actionsOf: (body) => (body.confirm && !body.dryRun ? ['provisioning.confirm-disables'] : []),
     response: z.strictObject({ run: runShape, resumed: z.boolean(), jobId: z.string() }),
     errors: ['RUN_IN_PROGRESS', 'TENANT_NOT_CONNECTED'],
     handle: async ({ deps, ctx, organization, body, caller }) => {
