@@ -142,6 +142,7 @@ export function readName(wire: Buffer, offset: number): [name: string, next: num
 /** RDATA with any names in it (CNAME, MX, SRV, SOA; RFC 3597 §4) written out in full. */
 function uncompressedData(wire: Buffer, type: number, start: number, length: number): Buffer {
   const raw = wire.subarray(start, start + length);
+  if (length === 0) return Buffer.alloc(0); // RFC 2136 prerequisites and deletions carry no data
   const nameAt = (offset: number) => readName(wire, offset);
   switch (type) {
     case rrType.CNAME:

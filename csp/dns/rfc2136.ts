@@ -4,7 +4,7 @@ import { canonicalName, assertInsideZone, type DnsProvider, type DnsRecordSet, t
 import { dataToValue, decodeMessage, encodeMessage, opcode, rcodeName, rrClass, rrType, typeName, valueToData, type DnsMessage, type DnsRecord } from './dns-message.ts';
 import { exchangeTcp, type DnsServerAddress } from './dns-tcp.ts';
 import { planMerge, type ExistingRrset, type RrsetChange } from './merge-rrsets.ts';
-import { signRequest, verifyResponse, type TsigKey } from './tsig.ts';
+import { signRequest, verifyResponse, type TsigCheck, type TsigKey } from './tsig.ts';
 
 export interface Rfc2136Options {
   readonly server: DnsServerAddress;
@@ -15,6 +15,8 @@ export interface Rfc2136Options {
   readonly timeoutMs?: number;
   /** The clock TSIG signs and checks times with (the server allows ±300 s). */
   readonly now?: () => Date;
+  /** How a message goes to the server (default TCP); tests pass one that counts or alters real answers. */
+  readonly exchange?: typeof exchangeTcp;
 }
 
 /** Prerequisite failures (RFC 2136 §3.2): the zone changed between reading and writing. */
@@ -43,10 +45,11 @@ export function rfc2136Provider(options: Rfc2136Options): DnsProvider {
   const now = options.now ?? (() => new Date());
   const where = `${options.server.host}:${options.server.port}`;
   const zones = options.zones.map(canonicalName);
+  const send = options.exchange ?? exchangeTcp;
 
   async function exchange(wire: Buffer, action: string): Promise<Buffer> {
     try {
-      return await exchangeTcp(options.server, wire, timeoutMs);
+      return await send(options.server, wire, timeoutMs);
     } catch (error) {
       const cause = (error as { code?: string }).code ?? (error as Error).message;
       throw new LanyardError('DNS_PROVIDER_UNREACHABLE', `The DNS server ${where} did not answer (${cause}) while ${action}; check LANYARD_RFC2136_SERVER and that it accepts TCP`, { server: where, cause });
@@ -92,9 +95,14 @@ export function rfc2136Provider(options: Rfc2136Options): DnsProvider {
     const request = signRequest(unsigned, options.key, now());
     const action = `writing ${changes.map((change) => `${change.type} ${change.name}`).join(', ')}`;
     const wire = await exchange(request.wire, action);
-    const check = verifyResponse(wire, request, options.key, now());
+    let check: TsigCheck;
+    try {
+      check = verifyResponse(wire, request, options.key, now());
+    } catch {
+      throw malformed(where);
+    }
     const answer = check.message;
-    if (answer.id !== id || !answer.response) throw new LanyardError('DNS_TSIG_INVALID', `The DNS server ${where} answered a different message while ${action}`, { server: where });
+    if (answer.id !== id || !answer.response) throw malformed(where);
     const rcode = rcodeName(answer.rcode);
     if (!check.ok && check.tsigError) throw tsigRejected(check.tsigError, action, where, zone);
     // A failure answer may be unsigned (RFC 8945 §5.3.2); believing it writes nothing, so it is reported as given.
@@ -152,7 +160,11 @@ function decodeAnswer(wire: Buffer, id: number, where: string): DnsMessage {
   } catch {
     // reported below
   }
-  throw new LanyardError('DNS_PROVIDER_REFUSED', `The DNS server ${where} sent an answer that is not a DNS response to Lanyard's query`, { server: where, rcode: 'malformed' });
+  throw malformed(where);
+}
+
+function malformed(where: string): LanyardError {
+  return new LanyardError('DNS_PROVIDER_REFUSED', `The DNS server ${where} sent an answer that is not a DNS response to Lanyard's message`, { server: where, rcode: 'malformed' });
 }
 
 const remediation: Readonly<Record<string, string>> = {
