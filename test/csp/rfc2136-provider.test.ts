@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { LanyardError } from '../../core/errors.ts';
 import { cspConfig, type Rfc2136Config } from '../../csp/config.ts';
-import { decodeMessage, opcode } from '../../csp/dns/dns-message.ts';
+import { decodeMessage, encodeMessage, encodeName, opcode, rrClass, rrType, u16 } from '../../csp/dns/dns-message.ts';
 import type { DnsProvider } from '../../csp/dns/dns-provider.ts';
 import { exchangeTcp } from '../../csp/dns/dns-tcp.ts';
 import { openDnsProvider } from '../../csp/dns/open-dns-provider.ts';
@@ -175,6 +175,28 @@ describe.each(['hmac-sha256', 'hmac-sha512'] as const)('RFC 2136 provider (%s) a
     expect((await failure(write(lateClock))).code).toBe('DNS_PROVIDER_REFUSED');
     expect(JSON.stringify(await pdns.zoneRrsets('contoso.test'))).toBe(before);
     expect(await resolver.resolveTxt('refused.contoso.test').catch((error: NodeJS.ErrnoException) => error.code)).toBe('ENOTFOUND');
+  });
+
+  it('a server that names the TSIG error (as BIND does: NOTAUTH with an unsigned BADSIG, BADKEY or BADTIME) gets DNS_TSIG_REJECTED with what to fix', async () => {
+    // PowerDNS answers every TSIG failure with a plain REFUSED, so this answer is built as RFC 8945 §5.3.2 describes it.
+    const rejecting = (tsigError: number) =>
+      rfc2136Provider({
+        ...options,
+        exchange: async (server, wire, timeoutMs) => {
+          const request = decodeMessage(wire);
+          if (request.opcode !== opcode.UPDATE) return exchangeTcp(server, wire, timeoutMs);
+          const tsig = Buffer.concat([encodeName(algorithm), Buffer.alloc(6), u16(300), u16(0), u16(request.id), u16(tsigError), u16(0)]);
+          const answer = encodeMessage({ id: request.id, opcode: opcode.UPDATE, questions: request.questions, answers: [], authorities: [], additionals: [{ name: key.name, type: rrType.TSIG, class: rrClass.ANY, ttl: 0, data: tsig }] });
+          answer.writeUInt16BE(answer.readUInt16BE(2) | 0x8000 | 9, 2); // QR, NOTAUTH
+          return answer;
+        },
+      });
+    const write = (provider: DnsProvider) => failure(provider.ensureRecords('contoso.test', [{ name: 'rejected.contoso.test', type: 'TXT', ttl: 60, values: ['x'] }]));
+    const badSig = await write(rejecting(16));
+    expect(badSig).toMatchObject({ code: 'DNS_TSIG_REJECTED', details: { tsigError: 'BADSIG', zone: 'contoso.test' } });
+    expect(badSig.message).toContain('check LANYARD_RFC2136_TSIG_SECRET');
+    expect((await write(rejecting(17))).message).toContain('check LANYARD_RFC2136_TSIG_KEY_NAME and LANYARD_RFC2136_TSIG_ALGORITHM');
+    expect((await write(rejecting(18))).message).toContain('fix the time (NTP)');
   });
 
   it('a zone the server is not primary for, a name outside the zone and a server that does not answer are clear errors', async () => {
