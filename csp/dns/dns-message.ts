@@ -116,25 +116,31 @@ export function decodeMessage(wire: Buffer): DecodedMessage {
   return { id: wire.readUInt16BE(0), opcode: (flags >> 11) & 0xf, response: (flags & 0x8000) !== 0, authoritative: (flags & 0x0400) !== 0, rcode: flags & 0xf, questions, answers, authorities, additionals, lastAdditionalOffset };
 }
 
-/** A name at `offset`, following compression pointers (each must point backwards, so no loop). */
+/**
+ * A name at `offset`, following compression pointers. Each pointer must point backwards and the
+ * name may not grow past 255 bytes: together these end every loop a hostile answer could build.
+ */
 export function readName(wire: Buffer, offset: number): [name: string, next: number] {
   const labels: string[] = [];
   let at = offset;
   let next: number | undefined;
+  let length = 1;
   for (;;) {
     if (at >= wire.length) throw new RangeError('DNS name runs past the message');
-    const length = wire[at]!;
-    if (length === 0) break;
-    if ((length & 0xc0) === 0xc0) {
-      const target = ((length & 0x3f) << 8) | wire[at + 1]!;
+    const label = wire[at]!;
+    if (label === 0) break;
+    if ((label & 0xc0) === 0xc0) {
+      const target = ((label & 0x3f) << 8) | wire[at + 1]!;
       if (target >= at) throw new RangeError('DNS name compression pointer does not point backwards');
       next ??= at + 2;
       at = target;
       continue;
     }
-    if (length > 63) throw new RangeError('DNS label longer than 63 bytes');
-    labels.push(wire.toString('latin1', at + 1, at + 1 + length));
-    at += 1 + length;
+    if (label > 63) throw new RangeError('DNS label longer than 63 bytes');
+    length += 1 + label;
+    if (length > 255) throw new RangeError('DNS name longer than 255 bytes');
+    labels.push(wire.toString('latin1', at + 1, at + 1 + label));
+    at += 1 + label;
   }
   return [labels.join('.'), next ?? at + 1];
 }

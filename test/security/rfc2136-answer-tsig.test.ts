@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../csp/dns/dns-message.ts';
+import { decodeMessage, encodeMessage, readName } from '../../csp/dns/dns-message.ts';
 import type { DnsRecordSet } from '../../csp/dns/dns-provider.ts';
 import { exchangeTcp } from '../../csp/dns/dns-tcp.ts';
 import { rfc2136Provider, type Rfc2136Options } from '../../csp/dns/rfc2136.ts';
@@ -82,5 +82,20 @@ describe('RFC 2136: an UPDATE answer without the server’s valid TSIG is not be
       'DNS_TSIG_INVALID',
     );
     expect(altered.message).toContain('does not match the key');
+  });
+});
+
+/**
+ * Threat: a hostile DNS server answers with a name whose compression pointers form a loop (a label,
+ * then a pointer back to that label), so decoding never ends and the set-up job hangs.
+ * Invariant: a name is at most 255 bytes and pointers point backwards; anything else is a
+ * RangeError (reported as a malformed answer), at once.
+ */
+describe('RFC 2136: DNS name compression loops', () => {
+  it('a label followed by a pointer back to it is refused, not followed for ever', () => {
+    const loop = Buffer.from([0, 0, 1, 0x61, 0xc0, 2]); // at 2: "a", then a pointer to 2
+    expect(() => readName(loop, 2)).toThrow(RangeError);
+    expect(() => readName(Buffer.from([0xc0, 0]), 0)).toThrow(/point backwards/);
+    expect(readName(Buffer.from([1, 0x61, 0, 1, 0x62, 0xc0, 0]), 3)).toEqual(['b.a', 7]);
   });
 });
