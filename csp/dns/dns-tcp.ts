@@ -15,11 +15,13 @@ export function exchangeTcp(server: DnsServerAddress, message: Buffer, timeoutMs
     const socket = net.connect({ host: server.host, port: server.port });
     const chunks: Buffer[] = [];
     let received = 0;
+    // One deadline for the whole exchange (not an idle timeout), so a server trickling bytes cannot hold it open.
+    const deadline = setTimeout(() => fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
     const fail = (error: Error) => {
+      clearTimeout(deadline);
       socket.destroy();
       reject(error);
     };
-    socket.setTimeout(timeoutMs, () => fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     socket.on('error', fail);
     socket.on('connect', () => {
       const length = Buffer.alloc(2);
@@ -31,6 +33,7 @@ export function exchangeTcp(server: DnsServerAddress, message: Buffer, timeoutMs
       received += chunk.length;
       const all = Buffer.concat(chunks);
       if (received >= 2 && received >= 2 + all.readUInt16BE(0)) {
+        clearTimeout(deadline);
         socket.end();
         resolve(all.subarray(2, 2 + all.readUInt16BE(0)));
       }

@@ -1,4 +1,5 @@
 import dns from 'node:dns';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { LanyardError } from '../../core/errors.ts';
@@ -208,6 +209,15 @@ describe.each(['hmac-sha256', 'hmac-sha512'] as const)('RFC 2136 provider (%s) a
     const unreachable = await failure(gone.hostsZoneFor('contoso.test'));
     expect(unreachable.code).toBe('DNS_PROVIDER_UNREACHABLE');
     expect(unreachable.message).toContain('check LANYARD_RFC2136_SERVER');
+    // A server that accepts the connection and then says nothing (or trickles) is given up on at the deadline.
+    const silent = net.createServer((socket) => socket.write(Buffer.from([0])));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const mute = rfc2136Provider({ ...options, server: { host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port }, exchange: undefined, timeoutMs: 200 });
+      expect((await failure(mute.hostsZoneFor('contoso.test'))).details).toMatchObject({ cause: 'ETIMEDOUT' });
+    } finally {
+      silent.close();
+    }
   });
 
   it('is what openDnsProvider gives for LANYARD_DNS_PROVIDER=rfc2136', async () => {
