@@ -115,22 +115,26 @@ type DnsProviderValues = {
   LANYARD_RFC2136_TSIG_SECRET?: Buffer | undefined;
 };
 
-const providerKeys = {
-  powerdns: ['LANYARD_POWERDNS_URL', 'LANYARD_POWERDNS_API_KEY'],
-  rfc2136: ['LANYARD_RFC2136_SERVER', 'LANYARD_RFC2136_TSIG_KEY_NAME', 'LANYARD_RFC2136_TSIG_SECRET'],
+/** Each provider's settings, and those of them it cannot do without. */
+const providerSettings = {
+  powerdns: { all: ['LANYARD_POWERDNS_URL', 'LANYARD_POWERDNS_API_KEY'], required: ['LANYARD_POWERDNS_URL', 'LANYARD_POWERDNS_API_KEY'] },
+  rfc2136: {
+    all: ['LANYARD_RFC2136_SERVER', 'LANYARD_RFC2136_ZONES', 'LANYARD_RFC2136_TSIG_KEY_NAME', 'LANYARD_RFC2136_TSIG_SECRET'],
+    required: ['LANYARD_RFC2136_SERVER', 'LANYARD_RFC2136_TSIG_KEY_NAME', 'LANYARD_RFC2136_TSIG_SECRET'],
+  },
 } as const;
 
 function readDnsProvider(values: DnsProviderValues): PowerDnsConfig | Rfc2136Config | undefined {
   const provider = values.LANYARD_DNS_PROVIDER;
   // A provider's settings without that provider chosen is a mistake worth stopping for (a half-done set-up).
-  for (const [name, keys] of Object.entries(providerKeys)) {
-    const stray = [...keys, ...(name === 'rfc2136' ? ['LANYARD_RFC2136_ZONES'] : [])].find((key) => values[key as keyof DnsProviderValues] !== undefined);
+  for (const [name, settings] of Object.entries(providerSettings)) {
+    const stray = settings.all.find((key) => values[key] !== undefined);
     if (provider !== name && stray) {
       throw new LanyardError('CONFIG_INVALID', `LANYARD_DNS_PROVIDER: set it to ${name} to use ${stray}`, { key: 'LANYARD_DNS_PROVIDER' });
     }
   }
   if (provider === undefined) return undefined;
-  for (const key of providerKeys[provider]) {
+  for (const key of providerSettings[provider].required) {
     if (values[key] === undefined) throw new LanyardError('CONFIG_INVALID', `${key}: required when LANYARD_DNS_PROVIDER=${provider}`, { key });
   }
   if (provider === 'powerdns') {
