@@ -243,6 +243,10 @@ export const errorCodes = {
   CSP_TOKEN_REFUSED: { status: 502 },
   // The DNS provider answered with an error (details: its HTTP status and message).
   DNS_PROVIDER_REFUSED: { status: 502 },
+  // The DNS server's answer to a TSIG-signed update is unsigned or its signature does not verify: nothing is counted as written.
+  DNS_TSIG_INVALID: { status: 502 },
+  // The DNS server rejected Lanyard's TSIG signature (details: BADSIG, BADKEY or BADTIME).
+  DNS_TSIG_REJECTED: { status: 502 },
   FEDERATION_VERIFY_FAILED: { status: 502 },
   GRAPH_REQUEST_FAILED: { status: 502 },
   LANYARD_BAD_RESPONSE: { status: 502 },

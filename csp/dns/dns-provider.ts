@@ -1,3 +1,5 @@
+import { LanyardError } from '../../core/errors.ts';
+
 /**
  * A DNS provider that hosts customers' zones, so Lanyard can write the records Microsoft 365 asks
  * for (the verification TXT, then MX, SPF, autodiscover, SRV…) instead of showing them to a person.
@@ -49,6 +51,17 @@ export interface EnsureResult {
   /** Rrsets that already held every wanted value. */
   readonly unchanged: readonly DnsRecordSet[];
   readonly conflicts: readonly DnsConflict[];
+}
+
+/** Refuses, before anything is read or written, an rrset whose name is outside `zone`. */
+export function assertInsideZone(zone: string, rrsets: readonly DnsRecordSet[]): void {
+  const apex = canonicalName(zone);
+  for (const rrset of rrsets) {
+    const name = canonicalName(rrset.name);
+    if (name !== apex && !name.endsWith(`.${apex}`)) {
+      throw new LanyardError('DNS_RECORD_CONFLICT', `${name} is not inside the zone ${apex}`, { name, zone: apex });
+    }
+  }
 }
 
 /** A DNS name as compared: lower case, without the final dot. */

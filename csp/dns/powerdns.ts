@@ -1,5 +1,5 @@
 import { LanyardError } from '../../core/errors.ts';
-import { canonicalName, type DnsProvider, type DnsRecordType, type EnsureResult } from './dns-provider.ts';
+import { assertInsideZone, canonicalName, type DnsProvider, type DnsRecordType, type EnsureResult } from './dns-provider.ts';
 import { planMerge, unquote, type ExistingRrset } from './merge-rrsets.ts';
 
 export interface PowerDnsOptions {
@@ -103,12 +103,7 @@ export function powerDnsProvider(options: PowerDnsOptions): DnsProvider {
 
     async ensureRecords(zone, rrsets): Promise<EnsureResult> {
       const apex = canonicalName(zone);
-      for (const rrset of rrsets) {
-        const name = canonicalName(rrset.name);
-        if (name !== apex && !name.endsWith(`.${apex}`)) {
-          throw new LanyardError('DNS_RECORD_CONFLICT', `${name} is not inside the zone ${apex}`, { name, zone: apex });
-        }
-      }
+      assertInsideZone(apex, rrsets);
       const current = await readZone(apex);
       const existing: ExistingRrset[] = current.map((rrset) => ({
         name: rrset.name,

@@ -25,6 +25,8 @@ import { testPartner } from './partner-fixture.ts';
  * tenant is reached through the Lanyard organization it is linked to (a tenant connection of an app
  * registered in the emulated tenant); the partner's delegated access is another part of issue 12.
  */
+const rfc2136Key = { name: 'lanyard-cli', algorithm: 'hmac-sha512', secret: Buffer.from('lanyard-cli-rfc2136-secret-0123456789').toString('base64') } as const;
+
 describe('csp domain commands', () => {
   let pdns: PowerDnsServer;
   let emulator: RunningEmulator;
@@ -33,7 +35,8 @@ describe('csp domain commands', () => {
   let env: Record<string, string>;
   const customerRef = 'litware.onmicrosoft.com';
   beforeAll(async () => {
-    pdns = await startPowerDns();
+    // Updates allowed too, so one test can run the commands with LANYARD_DNS_PROVIDER=rfc2136.
+    pdns = await startPowerDns({ dnsUpdate: rfc2136Key });
     emulator = await startTrustedEmulator({ dnsServer: pdns.dnsServer });
     database = await createTestDatabase('sqlite');
     dataDir = mkdtempSync(path.join(tmpdir(), 'lanyard-domain-cli-'));
@@ -83,6 +86,23 @@ describe('csp domain commands', () => {
     expect(records.stdout).toContain('MX  @  litware-test.mail.protection.outlook.com  priority 0  TTL 3600');
     expect(records.stdout).toContain('is in place');
     expect(records.stdout).not.toContain('missing');
+  });
+
+  it('with LANYARD_DNS_PROVIDER=rfc2136, writes the records by TSIG-signed dynamic update and verifies; a wrong secret is refused', async () => {
+    await pdns.createZone('rfc2136-litware.test');
+    const { LANYARD_POWERDNS_URL: _url, LANYARD_POWERDNS_API_KEY: _key, ...common } = env;
+    const rfc2136 = { ...common, LANYARD_DNS_PROVIDER: 'rfc2136', LANYARD_RFC2136_SERVER: pdns.dnsServer, LANYARD_RFC2136_TSIG_KEY_NAME: rfc2136Key.name, LANYARD_RFC2136_TSIG_ALGORITHM: rfc2136Key.algorithm, LANYARD_RFC2136_TSIG_SECRET: rfc2136Key.secret };
+    const added = await runCli(['csp', 'domain', 'add', customerRef, 'rfc2136-litware.test', '--json'], rfc2136);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(added.json()).toMatchObject({ domain: 'rfc2136-litware.test', state: 'verified', hostedZone: 'rfc2136-litware.test' });
+    expect(added.json().written.length).toBeGreaterThan(2);
+    const records = await runCli(['csp', 'domain', 'records', 'rfc2136-litware.test', '--setup'], rfc2136);
+    expect(records.stdout).toContain('0 rrset(s) written');
+    await pdns.createZone('rfc2136-wrong-key.test');
+    const wrongKey = await runCli(['csp', 'domain', 'add', customerRef, 'rfc2136-wrong-key.test', '--json'], { ...rfc2136, LANYARD_RFC2136_TSIG_SECRET: Buffer.alloc(32, 3).toString('base64') });
+    expect(wrongKey.code).toBe(1);
+    expect(JSON.parse(wrongKey.stderr).error).toMatchObject({ code: 'DNS_PROVIDER_REFUSED', message: expect.stringContaining('answered REFUSED to writing TXT rfc2136-wrong-key.test') });
   });
 
   it('for a zone it does not host, prints the record to add; verify fails naming what the resolver saw, then succeeds once it is there', async () => {

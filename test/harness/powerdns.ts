@@ -36,7 +36,25 @@ export interface PowerDnsServer {
   zoneRrsets(name: string): Promise<PowerDnsRrset[]>;
   /** A raw API call, for tests that look at PowerDNS's own answers. */
   api(method: string, pathAndQuery: string, body?: unknown): Promise<Response>;
+  /** With `dnsUpdate`: the TSIG key that `createZone` allows to update each zone (RFC 2136). */
+  readonly tsigKey?: PowerDnsTsigKey;
   stop(): Promise<void>;
+}
+
+export interface PowerDnsTsigKey {
+  readonly name: string;
+  readonly algorithm: 'hmac-sha256' | 'hmac-sha512';
+  /** Base64. */
+  readonly secret: string;
+}
+
+export interface PowerDnsOptions {
+  /**
+   * Accept RFC 2136 dynamic updates from loopback (`dnsupdate=yes`, `allow-dnsupdate-from`) signed
+   * with this TSIG key: imported into PowerDNS at start, and every zone `createZone` makes gets
+   * `TSIG-ALLOW-DNSUPDATE` naming it, so unsigned or otherwise signed updates are refused.
+   */
+  readonly dnsUpdate?: PowerDnsTsigKey;
 }
 
 export interface PowerDnsRrset {
@@ -46,7 +64,7 @@ export interface PowerDnsRrset {
   readonly records: ReadonlyArray<{ readonly content: string; readonly disabled?: boolean }>;
 }
 
-export async function startPowerDns(): Promise<PowerDnsServer> {
+export async function startPowerDns(options: PowerDnsOptions = {}): Promise<PowerDnsServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lanyard-pdns-'));
   const database = new Database(path.join(dir, 'pdns.sqlite3'));
   database.exec(readFileSync(schemaFile, 'utf8'));
@@ -58,7 +76,7 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
   for (let attempt = 0; ; attempt++) {
     const dnsPort = await freePort();
     const apiPort = await freePort();
-    writeFileSync(path.join(dir, 'pdns.conf'), config(dir, dnsPort, apiPort, apiKey));
+    writeFileSync(path.join(dir, 'pdns.conf'), config(dir, dnsPort, apiPort, apiKey) + (options.dnsUpdate ? 'dnsupdate=yes\nallow-dnsupdate-from=127.0.0.0/8\n' : ''));
     const output: string[] = [];
     const child = spawn('pdns_server', [`--config-dir=${dir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -77,6 +95,11 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`pdns_server did not start:\n${output.join('')}`);
     }
+    const tsigKey = options.dnsUpdate;
+    if (tsigKey) {
+      const created = await api('POST', `/api/v1/servers/${serverId}/tsigkeys`, { name: tsigKey.name, algorithm: tsigKey.algorithm, key: tsigKey.secret });
+      if (created.status !== 201) throw new Error(`importing TSIG key ${tsigKey.name}: ${created.status} ${await created.text()}`);
+    }
     return {
       apiUrl,
       apiKey,
@@ -93,12 +116,17 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
           rrsets: rrsets.map((rrset) => ({ ...rrset, records: rrset.records.map((record) => ({ disabled: false, ...record })) })),
         });
         if (response.status !== 201) throw new Error(`creating zone ${zone}: ${response.status} ${await response.text()}`);
+        if (tsigKey) {
+          const meta = await api('PUT', `/api/v1/servers/${serverId}/zones/${zone}/metadata/TSIG-ALLOW-DNSUPDATE`, { metadata: [tsigKey.name] });
+          if (meta.status !== 200) throw new Error(`allowing ${tsigKey.name} to update ${zone}: ${meta.status} ${await meta.text()}`);
+        }
       },
       async zoneRrsets(name) {
         const response = await api('GET', `/api/v1/servers/${serverId}/zones/${name.replace(/\.$/, '')}.`);
         if (response.status !== 200) throw new Error(`reading zone ${name}: ${response.status} ${await response.text()}`);
         return ((await response.json()) as { rrsets: PowerDnsRrset[] }).rrsets;
       },
+      ...(tsigKey ? { tsigKey } : {}),
       async stop() {
         await halt(child);
         rmSync(dir, { recursive: true, force: true });
