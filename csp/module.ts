@@ -30,6 +30,7 @@ import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 import * as sync from './migrations/0018-csp-sync.ts';
 import * as prices from './migrations/0019-csp-prices.ts';
 import * as customerTokens from './migrations/0025-csp-customer-tokens.ts';
+import * as dnsZoneOwners from './migrations/0027-csp-dns-zone-owners.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -51,6 +52,7 @@ export const cspModule: LanyardModule = {
     '0018-csp-sync': sync,
     '0019-csp-prices': prices,
     '0025-csp-customer-tokens': customerTokens,
+    '0027-csp-dns-zone-owners': dnsZoneOwners,
   },
   commands: [
     ...partnerCommands,
