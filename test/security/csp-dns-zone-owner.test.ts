@@ -157,4 +157,21 @@ describe('CSP hosted DNS zones are written only for the customer that owns them'
     expect(await claimed.json()).toMatchObject({ state: 'verified', hostedZone: 'free.test' });
     expect(await findDnsZoneOwner(world.lanyard.context.db, 'free.test')).toMatchObject({ customerId: fabrikam.id });
   });
+
+  it('the operator lists the claims and releases one; a release of an unowned zone is refused', async () => {
+    const env = { ...world.lanyard.env, NODE_EXTRA_CA_CERTS: world.csp.emulator.caCertPath };
+    const listed = await runCli(['csp', 'dns', 'zone', 'list', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json()).toEqual([
+      expect.objectContaining({ zone: 'free.test', customer: fabrikam.domain, claimedBy: `user:${cspPeople.partnerAdmin}` }),
+      expect.objectContaining({ zone: 'owned.test', customer: fabrikam.domain, claimedBy: `user:${cspPeople.partnerAdmin}` }),
+    ]);
+    expect((await runCli(['csp', 'dns', 'zone', 'release', 'FREE.test.'], env)).code).toBe(0);
+    expect(await findDnsZoneOwner(world.lanyard.context.db, 'free.test')).toBeUndefined();
+    const again = await runCli(['csp', 'dns', 'zone', 'release', 'free.test'], env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('CSP_DNS_ZONE_NOT_CLAIMED');
+    const released = await world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'target']).where('action', '=', 'csp.dns.zone.release').execute();
+    expect(released).toEqual([{ actor: 'cli', target: 'free.test' }]);
+  }, 60_000);
 });
