@@ -1,4 +1,8 @@
+import { Migrator, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../../core/db/database.ts';
+import { insertCustomerDomain, markDomainVerified } from '../../csp/data/customer-domains.ts';
+import { allMigrations } from '../../server/modules.ts';
 import { insertCustomer } from '../../csp/data/customers.ts';
 import { claimDnsZone, findDnsZoneOwner, listDnsZoneClaimsAround, listDnsZoneOwners, releaseDnsZone } from '../../csp/data/dns-zone-owners.ts';
 import { insertPartner } from '../../csp/data/partners.ts';
@@ -49,5 +53,31 @@ describe.each(dialects)('CSP DNS zone owner repository on %s', (dialect) => {
     expect(await releaseDnsZone(database.db, 'eu.alpha.test')).toBe(true);
     expect(await releaseDnsZone(database.db, 'eu.alpha.test')).toBe(false);
     expect(await claimDnsZone(database.db, { zone: 'eu.alpha.test', customerId: alpha, claimedBy: 'cli' }, at)).toMatchObject({ claimed: true, owner: { customerId: alpha } });
+  });
+
+  it('migration 0027 records a zone whose verified domains are one customer\'s as that customer\'s, and leaves a shared one unowned', async () => {
+    const before = await createTestDatabase(dialect, { migrate: false });
+    try {
+      const names = Object.keys(allMigrations).sort();
+      const previous = names[names.indexOf('0027-csp-dns-zone-owners') - 1]!;
+      const migrator = new Migrator({ db: before.db as unknown as Kysely<unknown>, provider: { getMigrations: async () => ({ ...allMigrations }) }, migrationTableName: 'lanyard_migrations', migrationLockTableName: 'lanyard_migrations_lock' });
+      expect((await migrator.migrateTo(previous)).error).toBeUndefined();
+      const partner = await insertPartner(before.db, testPartner('gamma', { isDefault: true }));
+      const customer = async (n: number) => (await insertCustomer(before.db, { partnerId: partner!.id, tenantId: `5555555${n}-5555-5555-5555-555555555555`, domain: `c${n}.onmicrosoft.com`, companyName: `c${n}`, country: 'DE', email: null, resellerId: null, organizationId: null, source: 'created' }))!.id;
+      const [one, two] = [await customer(1), await customer(2)];
+      const verified = async (customerId: string, domain: string, zone: string) => {
+        const row = (await insertCustomerDomain(before.db, { customerId, domain }, at))!;
+        await markDomainVerified(before.db, row.id, zone, at);
+      };
+      await verified(one, 'one.test', 'one.test');
+      await verified(one, 'shop.one.test', 'one.test');
+      await verified(one, 'shared.test', 'shared.test');
+      await verified(two, 'two.shared.test', 'shared.test');
+      await insertCustomerDomain(before.db, { customerId: two, domain: 'pending.test' }, at);
+      await migrateToLatest(before.db, allMigrations);
+      expect(await listDnsZoneOwners(before.db)).toEqual([{ zone: 'one.test', customerId: one, claimedBy: 'migration:0027', claimedAt: at.toISOString() }]);
+    } finally {
+      await before.drop();
+    }
   });
 });
