@@ -130,6 +130,7 @@ export const errorCodes = {
   API_TOKEN_NOT_FOUND: { status: 404 },
   CSP_BILLING_GROUP_NOT_FOUND: { status: 404 },
   CSP_CUSTOMER_NOT_FOUND: { status: 404 },
+  CSP_DNS_ZONE_NOT_CLAIMED: { status: 404 },
   CSP_DOMAIN_NOT_FOUND: { status: 404 },
   CSP_OFFER_NOT_FOUND: { status: 404 },
   CSP_PARTNER_NOT_FOUND: { status: 404 },
@@ -158,6 +159,8 @@ export const errorCodes = {
   CSP_LICENCE_CAP_EXCEEDED: { status: 409 },
   // Domain commands reach a customer's tenant through the Lanyard organization it is linked to.
   CSP_CUSTOMER_NOT_LINKED: { status: 409 },
+  // A hosted DNS zone (or one around or inside it) belongs to another customer: Lanyard writes nothing into it.
+  CSP_DNS_ZONE_OWNED_ELSEWHERE: { status: 409 },
   CSP_DOMAIN_EXISTS: { status: 409 },
   // The verification TXT record is missing or wrong: details name the record and what the resolver saw.
   CSP_DOMAIN_VERIFICATION_FAILED: { status: 409 },

@@ -30,6 +30,8 @@ import * as customerDomains from './migrations/0016-csp-customer-domains.ts';
 import * as sync from './migrations/0018-csp-sync.ts';
 import * as prices from './migrations/0019-csp-prices.ts';
 import * as customerTokens from './migrations/0025-csp-customer-tokens.ts';
+import { dnsZoneCommands } from './commands/dns-zone-commands.ts';
+import * as dnsZoneOwners from './migrations/0027-csp-dns-zone-owners.ts';
 import { abandonedChangeSweep } from './subscriptions/abandoned-change-sweep.ts';
 import { legacyDeletionJob } from './subscriptions/legacy-deletion-job.ts';
 import { subscriptionChangeJob } from './subscriptions/subscription-change-job.ts';
@@ -51,6 +53,7 @@ export const cspModule: LanyardModule = {
     '0018-csp-sync': sync,
     '0019-csp-prices': prices,
     '0025-csp-customer-tokens': customerTokens,
+    '0027-csp-dns-zone-owners': dnsZoneOwners,
   },
   commands: [
     ...partnerCommands,
@@ -63,6 +66,7 @@ export const cspModule: LanyardModule = {
     ...userCommands,
     ...syncCommands,
     ...accessCommands,
+    ...dnsZoneCommands,
   ],
   // Organizations linked to a CSP customer reach their tenant through the partner's delegated access.
   provide: (context) => ({ delegatedTenantAccess: sharedDelegatedTenantAccess({ db: context.db, secretBox: context.secretBox, clock: systemClock }) }),

@@ -121,6 +121,8 @@ const policy = {
   'tenant.connect': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** The organization's logo on its sign-in pages: upload or remove. */
   'organization.branding': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
+  /** Let Lanyard's first write into a hosted DNS zone nobody owns yet claim it for this customer (csp/domains/hosted-zone-access.ts). */
+  'csp.dns.claim-zone': { on: 'customer', roles: ['operator', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];

@@ -8,6 +8,7 @@ import type { CspCustomerDomain } from '../data/tables.ts';
 import { requireCustomer } from '../customers/require-customer.ts';
 import { addDomainForCustomer, recordsForCustomerDomain, verifyDomainForCustomer } from '../domains/domain-actions.ts';
 import type { DomainSetupOutcome } from '../domains/domain-setup.ts';
+import { cliDnsWriter } from '../domains/hosted-zone-access.ts';
 import { federateCustomerDomain } from '../domains/federate-customer-domain.ts';
 import type { CspCustomer } from '../data/tables.ts';
 import type { AppContext } from '../../core/context.ts';
@@ -17,6 +18,7 @@ import type { DelegatedTenantAccess } from '../../core/services.ts';
 function describeOutcome(outcome: DomainSetupOutcome): string {
   const lines = [`${outcome.domain}: ${outcome.state}${outcome.hostedZone ? ` (zone ${outcome.hostedZone} hosted by Lanyard's DNS provider, ${outcome.written.length} rrset(s) written)` : ''}`];
   if (outcome.error) lines.push(`  ${outcome.error.code}: ${outcome.error.message}`);
+  else if (outcome.note) lines.push(`  ${outcome.note}`);
   for (const conflict of outcome.conflicts) lines.push(`  not written: ${conflict.reason}`);
   if (outcome.toAdd.length > 0) {
     lines.push(outcome.state === 'verified' ? '  add these records at the domain’s DNS host for Microsoft 365’s services:' : `  add this record at the domain’s DNS host, then run \`lanyard csp domain verify ${outcome.domain}\`:`);
@@ -63,7 +65,7 @@ export const domainCommands: readonly CommandDefinition[] = [
     summary: 'csp domain add <customer> <domain> [--federate]',
     async run({ args, options, context, services }) {
       const customer = await requireCustomer(context.db, args.customer!);
-      const outcome = await addDomainForCustomer({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, args.domain!, 'cli');
+      const outcome = await addDomainForCustomer({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, args.domain!, cliDnsWriter);
       // Added and waiting for its TXT record is the expected first step for a zone Lanyard does not host.
       if (outcome.error && outcome.error.code !== 'CSP_DOMAIN_VERIFICATION_FAILED') throw outcomeError(outcome);
       return federateIfAsked({ ...context, delegatedAccess: services.delegatedTenantAccess }, customer, outcome, options.federate === true);
@@ -76,7 +78,7 @@ export const domainCommands: readonly CommandDefinition[] = [
     summary: 'csp domain verify <domain> [--federate]',
     async run({ args, options, context, services }) {
       const { row, customer } = await requireDomain(context, args.domain!);
-      const outcome = await verifyDomainForCustomer({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, row, 'cli');
+      const outcome = await verifyDomainForCustomer({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, row, cliDnsWriter);
       if (outcome.error) throw outcomeError(outcome);
       return federateIfAsked({ ...context, delegatedAccess: services.delegatedTenantAccess }, customer, outcome, options.federate === true);
     },
@@ -89,11 +91,12 @@ export const domainCommands: readonly CommandDefinition[] = [
     async run({ args, options, context, services }) {
       const { row, customer } = await requireDomain(context, args.domain!);
       const setup = options.setup === true;
-      const view = await recordsForCustomerDomain({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, row, { setup }, 'cli');
+      const view = await recordsForCustomerDomain({ ...context, delegatedAccess: services.delegatedTenantAccess }, systemClock, customer, row, { setup }, cliDnsWriter);
       const lines = [
         `${view.domain}: ${view.verified ? 'verified; the service records' : 'not verified; the verification record'}${view.hostedZone ? ` (zone ${view.hostedZone} hosted by Lanyard's DNS provider${setup ? `, ${view.written.length} rrset(s) written` : ''})` : ''}:`,
         ...view.records.map((entry, index) => `  ${entry.line}\n      ${view.checks[index]!.explanation}`),
         ...view.conflicts.map((conflict) => `  not written: ${conflict.reason}`),
+        ...(view.note ? [`  ${view.note}`] : []),
       ];
       return { json: view, text: lines.join('\n') };
     },

@@ -18,6 +18,7 @@ declare module '../../core/db/schema.ts' {
     cspSubscriptionChanges: CspSubscriptionChangesTable;
     cspBillingLines: CspBillingLinesTable;
     cspPrices: CspPricesTable;
+    cspDnsZoneOwners: CspDnsZoneOwnersTable;
   }
 }
 
@@ -293,3 +294,14 @@ export type CspCustomerDomain = Selectable<CspCustomerDomainsTable>;
 export type CspCustomer = Selectable<CspCustomersTable>;
 export type CspConsentRequest = Selectable<CspConsentRequestsTable>;
 export type CspCustomerLicence = Selectable<CspCustomerLicencesTable>;
+
+/** The customer a hosted DNS zone belongs to (0027): Lanyard writes into the zone only for it. */
+export interface CspDnsZoneOwnersTable {
+  /** The provider's zone name, lower case without the final dot. */
+  zone: string;
+  customerId: string;
+  /** The audit actor whose first write claimed the zone. */
+  claimedBy: string;
+  claimedAt: string;
+}
+export type CspDnsZoneOwner = Selectable<CspDnsZoneOwnersTable>;

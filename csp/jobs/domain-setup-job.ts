@@ -5,6 +5,7 @@ import { listDomainsDue, recordDomainFailure, type CustomerSelection } from '../
 import { findCustomerById } from '../data/customers.ts';
 import type { CspCustomer } from '../data/tables.ts';
 import { setUpDomain, type DomainSetupDeps } from '../domains/domain-setup.ts';
+import { jobDnsWriter } from '../domains/hosted-zone-access.ts';
 
 export const domainSetupJobKind = 'csp.domain-setup';
 export const defaultDomainBatchSize = 50;
@@ -58,7 +59,8 @@ export function domainSetupJob(deps: DomainSetupJobDeps): JobDefinition {
           result.failed.push({ domain: row.domain, code });
           continue;
         }
-        const outcome = await setUpDomain(deps, client, row);
+        // The job never claims a zone: it writes only into zones its customer already owns.
+        const outcome = await setUpDomain(deps, client, row, jobDnsWriter);
         result.processed++;
         result.recordsWritten += outcome.written.length;
         if (outcome.state === 'verified') result.verified.push(outcome.domain);

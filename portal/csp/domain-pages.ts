@@ -84,11 +84,12 @@ export function domainRecordsBody(page: DomainRecordsPage): SafeHtml {
   const { view } = page;
   const base = domainsBase(page.partner, page.customer);
   return html`<h1>DNS records of ${view.domain}</h1>
-${page.setupDone ? html`<p class="notice" role="status" id="notice">${view.written.length} record set(s) written to zone ${view.hostedZone}${view.conflicts.length ? `; ${view.conflicts.length} not written (below)` : ''}.</p>` : ''}
+${page.setupDone && view.hostedZone ? html`<p class="notice" role="status" id="notice">${view.written.length} record set(s) written to zone ${view.hostedZone}${view.conflicts.length ? `; ${view.conflicts.length} not written (below)` : ''}.</p>` : ''}
+${page.setupDone && !view.hostedZone ? html`<p class="notice" role="status" id="notice">Nothing was written.</p>` : ''}
 <p id="records-intro">${view.verified
     ? 'Microsoft has verified the domain. These are the records of its Microsoft 365 services (mail, autodiscover, Teams).'
     : 'Microsoft has not verified the domain yet. This TXT record proves the customer owns it.'}
-${view.hostedZone ? html` Lanyard's DNS provider hosts the zone <strong>${view.hostedZone}</strong>.` : html` Lanyard does not host this zone: add the records at the domain's DNS host, as shown.`}</p>
+${view.hostedZone ? html` Lanyard's DNS provider hosts the zone <strong>${view.hostedZone}</strong>.` : view.note ? html` <span id="zone-note">${view.note}</span>` : html` Lanyard does not host this zone: add the records at the domain's DNS host, as shown.`}</p>
 <div class="table-wrap"><table id="records" class="stack"><caption class="visually-hidden">DNS records for ${view.domain}</caption>
 <thead><tr><th scope="col">Type</th><th scope="col">Host</th><th scope="col">Value</th><th scope="col">Priority, weight, port</th><th scope="col">TTL</th><th scope="col">In DNS now</th></tr></thead>
 <tbody>${view.records.map((record, index) => {

@@ -7,6 +7,7 @@ import { readQuery } from '../../core/http/form-body.ts';
 import { listCustomerDomains } from '../../csp/data/customer-domains.ts';
 import type { CspCustomer, CspCustomerDomain } from '../../csp/data/tables.ts';
 import { addDomainForCustomer, recordsForCustomerDomain, requireDomainOfCustomer, verifyDomainForCustomer, type DomainActionContext } from '../../csp/domains/domain-actions.ts';
+import type { DnsWriter } from '../../csp/domains/hosted-zone-access.ts';
 import { federateCustomerDomain, previewCustomerDomainFederation } from '../../csp/domains/federate-customer-domain.ts';
 import { customerTarget, requireCustomerFor } from '../admins.ts';
 import type { RouteKit } from '../domain-routes.ts';
@@ -39,6 +40,9 @@ export function registerCspDomainRoutes(router: Router, deps: PortalDeps, kit: R
     }));
   }
 
+  /** Who writes DNS: a partner-admin (or the operator) may claim an unowned hosted zone for the customer, a reseller may not. */
+  const dnsWriter = (request: AdminRequest, customer: CspCustomer): DnsWriter => ({ actor: request.admin.actor, mayClaimZone: can(request.admin, 'csp.dns.claim-zone', customerTarget(customer)) });
+
   /** A form post: session, CSRF, the rule for `action`, then the form. */
 
   router.get(customerPath, async (ctx) => {
@@ -61,21 +65,21 @@ export function registerCspDomainRoutes(router: Router, deps: PortalDeps, kit: R
     const api = path === apiPath;
     router.post(path, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.domains.manage');
-      const outcome = await addDomainForCustomer(context, deps.clock, customer, form.get('name') ?? '', request.admin.actor);
+      const outcome = await addDomainForCustomer(context, deps.clock, customer, form.get('name') ?? '', dnsWriter(request, customer));
       if (api) ctx.body = outcome;
       else seeOther(ctx, `${domainsBase(partner, customer)}?added=${encodeURIComponent(outcome.domain)}`);
     });
     router.post(`${path}/:domain/verify`, async (ctx) => {
       const { request, partner, customer } = await customerPost(ctx, deps, kit, 'csp.domains.manage');
       const row = await requireDomainOfCustomer(context, customer, ctx.params.domain!);
-      const outcome = await verifyDomainForCustomer(context, deps.clock, customer, row, request.admin.actor);
+      const outcome = await verifyDomainForCustomer(context, deps.clock, customer, row, dnsWriter(request, customer));
       if (api) ctx.body = outcome;
       else seeOther(ctx, `${domainsBase(partner, customer)}?verified=${encodeURIComponent(row.domain)}`);
     });
     router.post(`${path}/:domain/records`, async (ctx) => {
       const { request, partner, customer } = await customerPost(ctx, deps, kit, 'csp.domains.manage');
       const row = await requireDomainOfCustomer(context, customer, ctx.params.domain!);
-      const view = await recordsForCustomerDomain(context, deps.clock, customer, row, { setup: true }, request.admin.actor);
+      const view = await recordsForCustomerDomain(context, deps.clock, customer, row, { setup: true }, dnsWriter(request, customer));
       // The page answers the post itself: what was written and what could not be are this call's.
       if (api) ctx.body = view;
       else kit.page(ctx, request, `DNS records of ${row.domain}`, domainRecordsBody({ partner, customer, view, csrfToken: request.csrfToken, mayManage: true, setupDone: true }), { partner, customer });
@@ -95,7 +99,7 @@ export function registerCspDomainRoutes(router: Router, deps: PortalDeps, kit: R
     if (!request) return;
     const { partner, customer } = await scoped(request, ctx, 'csp.customer.view');
     const row = await requireDomainOfCustomer(context, customer, ctx.params.domain!);
-    const view = await recordsForCustomerDomain(context, deps.clock, customer, row, { setup: false }, request.admin.actor);
+    const view = await recordsForCustomerDomain(context, deps.clock, customer, row, { setup: false }, dnsWriter(request, customer));
     const mayManage = can(request.admin, 'csp.domains.manage', customerTarget(customer));
     kit.page(ctx, request, `DNS records of ${row.domain}`, domainRecordsBody({ partner, customer, view, csrfToken: request.csrfToken, mayManage, setupDone: false }), { partner, customer });
   });
@@ -121,7 +125,7 @@ export function registerCspDomainRoutes(router: Router, deps: PortalDeps, kit: R
     const request = await kit.apiSession(ctx, deps);
     const { customer } = await scoped(request, ctx, 'csp.customer.view');
     const row = await requireDomainOfCustomer(context, customer, ctx.params.domain!);
-    ctx.body = await recordsForCustomerDomain(context, deps.clock, customer, row, { setup: false }, request.admin.actor);
+    ctx.body = await recordsForCustomerDomain(context, deps.clock, customer, row, { setup: false }, dnsWriter(request, customer));
   });
   router.get(`${apiPath}/:domain/federation-preflight`, async (ctx) => {
     const request = await kit.apiSession(ctx, deps);

@@ -15,6 +15,7 @@ import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
 import { fetchAccessToken, graphRequest, seedTenant, startTrustedEmulator } from '../emulator/harness.ts';
 import { ensurePeriodicJob } from '../../core/jobs/job-store.ts';
 import { findCustomerDomain, insertCustomerDomain } from '../../csp/data/customer-domains.ts';
+import { claimDnsZone } from '../../csp/data/dns-zone-owners.ts';
 import { domainSetupJobKind } from '../../csp/jobs/domain-setup-job.ts';
 import { startLanyard, type RunningLanyard } from '../harness/lanyard.ts';
 import { federationAppRoles } from '../e2e/federation-stack.ts';
@@ -198,6 +199,8 @@ describe('the verify-and-set-up job in the server', () => {
     expect((await graphRequest(emulator, await fetchAccessToken(emulator, seeded), 'POST', '/domains', { id: 'adatum.test' })).status).toBe(201);
     const before = new Date(Date.now() - 60_000);
     await insertCustomerDomain(db, { customerId: linked!.id, domain: 'adatum.test' }, before);
+    // The job writes only into a zone its customer owns (it never claims one): the operator claimed it.
+    await claimDnsZone(db, { zone: 'adatum.test', customerId: linked!.id, claimedBy: 'cli' }, before);
     await insertCustomerDomain(db, { customerId: unlinked!.id, domain: 'solo.test' }, before);
     await insertCustomerDomain(db, { customerId: idle!.id, domain: 'idle.test' }, before);
     for (const [index, customer] of [linked!, unlinked!].entries()) {

@@ -7,6 +7,7 @@ import type { CspCustomer } from '../../csp/data/tables.ts';
 import { decodeMessage, opcode } from '../../csp/dns/dns-message.ts';
 import { exchangeTcp } from '../../csp/dns/dns-tcp.ts';
 import { rfc2136Provider, type Rfc2136Options } from '../../csp/dns/rfc2136.ts';
+import { cliDnsWriter as operator } from '../../csp/domains/hosted-zone-access.ts';
 import { addCustomerDomain, domainRecords, setUpDomain, type DomainSetupDeps } from '../../csp/domains/domain-setup.ts';
 import { createDomainResolver } from '../../csp/domains/record-check.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
@@ -73,7 +74,7 @@ describe.each(dialects)('CSP customer domains through RFC 2136 dynamic updates o
       { name: `${domain}.`, type: 'TXT', ttl: 300, records: [{ content: '"keep=this"' }] },
       { name: `${domain}.`, type: 'MX', ttl: 300, records: [{ content: `10 mx.old.${domain}.` }] },
     ]);
-    const outcome = await addCustomerDomain(hosted, graphFor(customers[0]!), customers[0]!, domain.toUpperCase(), 'cli:test');
+    const outcome = await addCustomerDomain(hosted, graphFor(customers[0]!), customers[0]!, domain.toUpperCase(), operator);
     expect(outcome).toMatchObject({ domain, state: 'verified', hostedZone: domain, toAdd: [], conflicts: [] });
     expect(outcome.error).toBeUndefined();
     expect(emulator.state.findDomain(domain)!.domain.isVerified).toBe(true);
@@ -89,8 +90,8 @@ describe.each(dialects)('CSP customer domains through RFC 2136 dynamic updates o
 
     updates = 0;
     const row = (await findCustomerDomain(database.db, domain))!;
-    expect((await setUpDomain(hosted, graphFor(customers[0]!), row)).written).toEqual([]);
-    const view = await domainRecords(hosted, graphFor(customers[0]!), row, { setup: true });
+    expect((await setUpDomain(hosted, graphFor(customers[0]!), row, operator)).written).toEqual([]);
+    const view = await domainRecords(hosted, graphFor(customers[0]!), row, operator, { setup: true });
     expect(view.written).toEqual([]);
     expect(view.checks.every((check) => check.status === 'present')).toBe(true);
     expect(updates).toBe(0);
@@ -100,7 +101,7 @@ describe.each(dialects)('CSP customer domains through RFC 2136 dynamic updates o
     const domain = `wrong-key-${dialect}.test`;
     await pdns.createZone(domain);
     const wrongKey: DomainSetupDeps = { ...hosted, dns: rfc2136Provider({ ...options, key: { ...options.key, secret: Buffer.alloc(32, 9) } }) };
-    const outcome = await addCustomerDomain(wrongKey, graphFor(customers[1]!), customers[1]!, domain, 'cli:test');
+    const outcome = await addCustomerDomain(wrongKey, graphFor(customers[1]!), customers[1]!, domain, operator);
     expect(outcome.state).toBe('unverified');
     expect(outcome.error).toMatchObject({ code: 'DNS_PROVIDER_REFUSED' });
     expect(outcome.error!.message).toContain('answered REFUSED');

@@ -7,8 +7,10 @@ import { findCustomerDomain, insertCustomerDomain, listCustomerDomains, type Cus
 import { insertCustomer } from '../../csp/data/customers.ts';
 import { insertPartner } from '../../csp/data/partners.ts';
 import type { CspCustomer } from '../../csp/data/tables.ts';
+import { claimDnsZone } from '../../csp/data/dns-zone-owners.ts';
 import { powerDnsProvider } from '../../csp/dns/powerdns.ts';
 import { addCustomerDomain, domainRecords, setUpDomain, type DomainSetupDeps } from '../../csp/domains/domain-setup.ts';
+import { cliDnsWriter as operator } from '../../csp/domains/hosted-zone-access.ts';
 import { createDomainResolver } from '../../csp/domains/record-check.ts';
 import { domainSetupJob, domainSetupJobKind } from '../../csp/jobs/domain-setup-job.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
@@ -67,7 +69,7 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
       { name: `${domain}.`, type: 'TXT', ttl: 300, records: [{ content: '"keep=this"' }] },
       { name: `${domain}.`, type: 'MX', ttl: 300, records: [{ content: `10 mx.old.${domain}.` }] },
     ]);
-    const outcome = await addCustomerDomain(hosted, graphFor(customers[0]!), customers[0]!, domain.toUpperCase(), 'cli:test');
+    const outcome = await addCustomerDomain(hosted, graphFor(customers[0]!), customers[0]!, domain.toUpperCase(), operator);
     expect(outcome).toMatchObject({ domain, state: 'verified', hostedZone: domain, toAdd: [], conflicts: [] });
     expect(outcome.error).toBeUndefined();
     expect(emulator.state.findDomain(domain)!.domain.isVerified).toBe(true);
@@ -82,14 +84,14 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
     expect(await findCustomerDomain(database.db, domain)).toMatchObject({ state: 'verified', zone: domain, attempts: 0, lastError: null });
 
     // Adding it again for another customer is refused before anything is written.
-    await expect(addCustomerDomain(hosted, graphFor(customers[1]!), customers[1]!, domain, 'cli:test')).rejects.toMatchObject({ code: 'CSP_DOMAIN_EXISTS' });
-    await expect(addCustomerDomain(hosted, graphFor(customers[0]!), customers[0]!, 'not_a_domain', 'cli:test')).rejects.toMatchObject({ code: 'DOMAIN_NAME_INVALID' });
+    await expect(addCustomerDomain(hosted, graphFor(customers[1]!), customers[1]!, domain, operator)).rejects.toMatchObject({ code: 'CSP_DOMAIN_EXISTS' });
+    await expect(addCustomerDomain(hosted, graphFor(customers[0]!), customers[0]!, 'not_a_domain', operator)).rejects.toMatchObject({ code: 'DOMAIN_NAME_INVALID' });
 
     // Everything is in place: running set-up and `records --setup` again writes nothing.
     counter.counts.clear();
     const row = (await findCustomerDomain(database.db, domain))!;
-    expect((await setUpDomain(hosted, graphFor(customers[0]!), row)).written).toEqual([]);
-    const view = await domainRecords(hosted, graphFor(customers[0]!), row, { setup: true });
+    expect((await setUpDomain(hosted, graphFor(customers[0]!), row, operator)).written).toEqual([]);
+    const view = await domainRecords(hosted, graphFor(customers[0]!), row, operator, { setup: true });
     expect(view.written).toEqual([]);
     expect(view.checks.every((check) => check.status === 'present')).toBe(true);
     expect(counter.counts.get('PATCH') ?? 0).toBe(0);
@@ -100,7 +102,7 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
     const domain = `shop.${zone}`;
     // The customer's own DNS host has the zone, with an old verification value at the name.
     await pdns.createZone(zone, [{ name: `${domain}.`, type: 'TXT', ttl: 300, records: [{ content: '"MS=ms00000000"' }] }]);
-    const outcome = await addCustomerDomain(unhosted, graphFor(customers[1]!), customers[1]!, domain, 'cli:test');
+    const outcome = await addCustomerDomain(unhosted, graphFor(customers[1]!), customers[1]!, domain, operator);
     expect(outcome.state).toBe('unverified');
     expect(outcome.hostedZone).toBeNull();
     expect(outcome.error!.code).toBe('CSP_DOMAIN_VERIFICATION_FAILED');
@@ -117,7 +119,7 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
 
     // The person types the entry into their DNS panel (here: the zone's own PowerDNS).
     await pdns.api('PATCH', `/api/v1/servers/localhost/zones/${zone}.`, { rrsets: [{ name: `${domain}.`, type: 'TXT', ttl: entry!.ttl, changetype: 'REPLACE', records: [{ content: `"${entry!.value}"`, disabled: false }] }] });
-    const retried = await setUpDomain(unhosted, graphFor(customers[1]!), failed);
+    const retried = await setUpDomain(unhosted, graphFor(customers[1]!), failed, operator);
     expect(retried.state).toBe('verified');
     // Verified: now the service records, relative to the zone found by its SOA.
     expect(retried.toAdd).toContainEqual(expect.objectContaining({ type: 'MX', host: 'shop', value: `${domain.replaceAll('.', '-')}.mail.protection.outlook.com`, priority: 0, ttl: 3600 }));
@@ -125,7 +127,7 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
     expect(retried.toAdd).toContainEqual(expect.objectContaining({ type: 'SRV', host: '_sip._tls.shop', value: 'sipdir.online.lync.com', priority: 100, weight: 1, port: 443 }));
     expect(retried.written).toEqual([]);
 
-    const view = await domainRecords(unhosted, graphFor(customers[1]!), (await findCustomerDomain(database.db, domain))!);
+    const view = await domainRecords(unhosted, graphFor(customers[1]!), (await findCustomerDomain(database.db, domain))!, operator);
     expect(view.verified).toBe(true);
     const mx = view.checks.find((check) => check.record.type === 'MX')!;
     expect(mx).toMatchObject({ status: 'missing', lookupError: 'ENODATA' });
@@ -141,6 +143,8 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
       await pdns.createZone(domain);
       await graphFor(customer).api('/domains').post({ id: domain });
       await insertCustomerDomain(database.db, { customerId: customer.id, domain }, clock.now());
+      // The job writes only into zones its customer owns (it never claims one): the operator claimed these.
+      await claimDnsZone(database.db, { zone: domain, customerId: customer.id, claimedBy: 'cli' }, clock.now());
       names.push(domain);
       await clock.advance(1000);
     }
@@ -203,7 +207,7 @@ describe.each(dialects)('CSP customer domains through PowerDNS on %s', (dialect)
     for (const domain of names) {
       const row = (await findCustomerDomain(database.db, domain))!;
       const customer = customers.find((candidate) => candidate.id === row.customerId)!;
-      const view = await domainRecords(hosted, graphFor(customer), row, { setup: true });
+      const view = await domainRecords(hosted, graphFor(customer), row, operator, { setup: true });
       expect(view.written).toEqual([]);
     }
     expect(counter.counts.get('PATCH') ?? 0).toBe(0);
