@@ -106,9 +106,13 @@ describe('admin portal in Chromium', () => {
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('occurred_at,actor,action,target,outcome,reason,client_address,details');
     expect(lines.slice(1).map((line) => line.split(',')[2]).sort()).toEqual(actions.slice().sort());
-    // One account's activity, reached from the users page.
+    // One account's activity: the users page links to the sign-in section of the person's page.
     await page.goto(`${portal.world.url}/admin/orgs/contoso/users?q=bob`);
-    await Promise.all([page.waitForURL(/user=bob/), page.click(`a[aria-label="Sign-in activity of ${people.contosoUser}"]`)]);
+    await Promise.all([page.waitForURL(/\/admin\/orgs\/contoso\/users\/[^/]+#sign-ins-title$/), page.click(`a[aria-label="Sign-in activity of ${people.contosoUser}"]`)]);
+    expect(await page.textContent('h1')).toContain(people.contosoUser);
+    expect(await page.isVisible('#sign-ins-title')).toBe(true);
+    // The audit log filtered by the account has its events only.
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/audit?${new URLSearchParams({ user: people.contosoUser }).toString()}`);
     const targets = await page.locator('#audit tbody tr td:nth-child(4)').allTextContents();
     expect(targets.length).toBeGreaterThan(0);
     expect(new Set(targets)).toEqual(new Set([people.contosoUser]));
