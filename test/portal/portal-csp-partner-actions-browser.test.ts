@@ -107,6 +107,20 @@ describe('portal CSP partner actions in Chromium', () => {
     const bad = await page.request.post(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers`, { form: { csrf: await csrfOf(page), ...fields, domainPrefix: 'no-dashes' }, headers: json });
     expect(bad.status()).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('CSP_DOMAIN_PREFIX_INVALID');
+    // The page shows a refusal on the form itself: its status, the summary focused, what was typed kept.
+    await page.goto(`${partnerUrl()}/customers/new`);
+    for (const [name, value] of Object.entries(fields)) await page.fill(`#${name}`, value);
+    await page.selectOption('#reseller', resellers.mine);
+    await page.check('#acceptAgreement');
+    const [taken] = await Promise.all([page.waitForNavigation(), page.click('#create-customer button[type=submit]')]);
+    expect(taken?.status()).toBe(409);
+    expect(await page.textContent('#create-error')).toContain('CSP_DOMAIN_PREFIX_TAKEN');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('create-error');
+    for (const [name, value] of Object.entries(fields)) expect(await page.inputValue(`#${name}`), name).toBe(value);
+    expect(await page.inputValue('#reseller')).toBe(resellers.mine);
+    expect(await page.isChecked('#acceptAgreement')).toBe(true);
+    await checkPage(page);
+    await screenshots(page, 'csp-customer-create-refused');
 
     await page.goto(partnerUrl());
     await page.check('#import-dry-run');
