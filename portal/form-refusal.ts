@@ -22,14 +22,15 @@ const neverKept: ReadonlySet<string> = new Set(['csrf', 'code']);
 
 /** The refusal in `error`, when it is one of what the form asked; undefined otherwise. */
 export function formRefusalOf(error: unknown, form: ReadonlyMap<string, string>, secrets: readonly string[] = []): FormRefusal | undefined {
-  if (!isLanyardError(error) || !refusalStatuses.has(error.status)) return undefined;
+  if (!isLanyardError(error) || !error.expose || !refusalStatuses.has(error.status)) return undefined;
   const values = new Map([...form].filter(([name]) => !neverKept.has(name) && !secrets.includes(name)));
   return { code: error.code, message: error.message, status: error.status, values };
 }
 
 /**
  * Runs a page's form action; on a refusal of what was typed, `showForm` renders the form again
- * with it (formErrorSummary at its top) and the answer keeps the refusal's status.
+ * with it (formErrorSummary at its top) and the answer keeps the refusal's status. A client that
+ * asks for JSON rather than HTML gets the error answer instead, as from any other route.
  *
  * @example
  *   await withFormRefusal(ctx, form, () => addThing(form.get('name')), (refusal) => render(ctx, { refusal }));
@@ -45,7 +46,8 @@ export async function withFormRefusal(
     await run();
   } catch (error) {
     const refusal = formRefusalOf(error, form, options.secrets);
-    if (!refusal) throw error;
+    // A script posting the form for JSON gets the error answer (core/http/error-handler.ts) as before.
+    if (!refusal || ctx.accepts('html', 'json') !== 'html') throw error;
     await showForm(refusal);
     ctx.status = refusal.status;
   }

@@ -92,7 +92,7 @@ ${page.mayResetMfa && !page.freshSecondFactor ? html`<p class="hint" id="reauth-
 <tbody>${page.users.map((user) => userRow(page, base, user))}</tbody></table></div>
 ${page.users.length === 0 ? html`<p class="hint">No user matches.</p>` : ''}
 <div class="pager">${page.next ? html`<a class="button secondary" id="next-page" href="${base}?${new URLSearchParams({ ...(page.search && { q: page.search }), after: page.next }).toString()}">Next page</a>` : ''}</div>
-${page.mayAdd ? addUserForm(page.organization.slug, page.csrfToken) : ''}`;
+${page.mayAdd ? html`<h2>Add a user</h2>${addUserForm(page.organization.slug, page.csrfToken)}` : ''}`;
 }
 
 function userRow(page: UsersPage, base: string, user: UserRow): SafeHtml {

@@ -43,6 +43,17 @@ describe('portal users: add, edit, reset password, delete in Chromium', () => {
     const foreign = await page.request.post(`${portal.world.url}/admin/orgs/contoso/users`, { form: { csrf, upn: 'eve@fabrikam.com' }, headers: json });
     expect(foreign.status()).toBe(404);
     expect(await findUserByUpn(db, 'eve@fabrikam.com')).toBeUndefined();
+    // An account that exists already: refused on the form, with what was typed and the summary focused.
+    await page.fill('#new-upn', 'carol@contoso.com');
+    await page.fill('#new-display-name', 'Carol Again');
+    const [exists] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add user")')]);
+    expect(exists?.status()).toBe(409);
+    expect(await page.textContent('#add-user-error')).toContain('carol@contoso.com');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('add-user-error');
+    expect([await page.inputValue('#new-upn'), await page.inputValue('#new-display-name')]).toEqual(['carol@contoso.com', 'Carol Again']);
+    await checkPage(page);
+    await screenshots(page, 'user-add-refused-org-admin');
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/users`);
 
     await page.click('a:has-text("carol@contoso.com")');
     await page.fill('#display-name', 'Carol Danvers');
