@@ -176,6 +176,18 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     const bad = await page.request.post(`${syncApi()}/settings`, { form: { csrf, match: 'upn,phone' }, headers: json });
     expect(bad.status()).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('CSP_MATCH_FIELD_INVALID');
+    // The page's form shows the same refusal on itself, focused, with what was typed; nothing saved.
+    await page.fill('#sync-match', 'upn,phone');
+    await page.fill('#sync-group', 'Typed group');
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save settings")')]);
+    expect(refused?.status()).toBe(400);
+    expect(await page.textContent('#sync-settings-error')).toContain('CSP_MATCH_FIELD_INVALID');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('sync-settings-error');
+    expect([await page.inputValue('#sync-match'), await page.inputValue('#sync-group'), await page.inputValue('#sync-ignore-enabled')]).toEqual(['upn,phone', 'Typed group', 'on']);
+    expect(await readSyncSettings(portal.world.lanyard.context.db, partner.id)).toMatchObject({ matchFields: ['mail', 'upn'], billingGroup: 'Billing users' });
+    await checkPage(page);
+    await screenshots(page, 'csp-sync-settings-refused');
+    await page.fill('#sync-match', 'mail,upn');
     await page.fill('#sync-group', '');
     await Promise.all([page.waitForURL(/done=settings/), page.click('button:has-text("Save settings")')]);
 
