@@ -17,11 +17,7 @@ import { people, startPortalWorld } from './portal-world.ts';
  * org-admin changes the deletion threshold (fresh code; a refused value stays on the form).
  */
 describe('portal directory agents in Chromium', () => {
-
-  const portal = portalBrowserSuite(async () => {
-    const world = await startPortalWorld('sqlite');
-    return world;
-  });
+  const portal = portalBrowserSuite(() => startPortalWorld('sqlite'));
   const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('org-admin: registers an agent with its key shown once, and revokes it', async () => {

@@ -17,10 +17,7 @@ describe('portal sign-in page branding in Chromium', () => {
   const logoLoaded = (page: Page, selector: string) => page.$eval(selector, (image) => (image as unknown as { complete: boolean; naturalWidth: number }).complete && (image as unknown as { naturalWidth: number }).naturalWidth > 0);
   const logoRows = () => portal.world.lanyard.context.db.selectFrom('organizationLogos').selectAll().execute();
 
-  const portal = portalBrowserSuite(async () => {
-    const world = await startPortalWorld('sqlite');
-    return world;
-  });
+  const portal = portalBrowserSuite(() => startPortalWorld('sqlite'));
   const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('org-admin: uploads a PNG logo; an SVG named logo.png is refused', async () => {

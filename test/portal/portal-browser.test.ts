@@ -18,7 +18,6 @@ import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
  * 390 px, and in-page checks that the strict CSP loaded the style sheet and nothing was blocked.
  */
 describe('admin portal in Chromium', () => {
-
   const portal = portalBrowserSuite(async () => {
     const world = await startPortalWorld('sqlite');
     await seedOverviewFacts(world);

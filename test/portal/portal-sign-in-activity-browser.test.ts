@@ -13,11 +13,7 @@ import { people, startPortalWorld } from './portal-world.ts';
  * answers the same; another organization's people are out of reach by URL tampering.
  */
 describe('portal sign-in activity in Chromium', () => {
-
-  const portal = portalBrowserSuite(async () => {
-    const world = await startPortalWorld('sqlite');
-    return world;
-  });
+  const portal = portalBrowserSuite(() => startPortalWorld('sqlite'));
   const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   /** Bob's WS-Fed sign-in to Microsoft 365: a wrong password, then the right one and a code, up to the token page. */

@@ -13,10 +13,7 @@ import { people, startPortalWorld } from './portal-world.ts';
 describe('portal users: add, edit, reset password, delete in Chromium', () => {
   const json = { accept: 'application/json' };
 
-  const portal = portalBrowserSuite(async () => {
-    const world = await startPortalWorld('sqlite');
-    return world;
-  });
+  const portal = portalBrowserSuite(() => startPortalWorld('sqlite'));
   const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('org-admin: adds a user with an activation link, edits it, resets bob\'s password', async () => {
