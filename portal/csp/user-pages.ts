@@ -129,19 +129,26 @@ export interface UserChangePage {
   readonly user: CustomerUserView;
   readonly verifiedDomains: readonly string[];
   readonly csrfToken: string;
+  /** The change was refused for what was typed: shown on the form, the values kept. */
+  readonly refusal?: FormRefusal | undefined;
 }
 
 /** Change a user's name, UPN (verified domains only), usage location and sign-in. */
 export function userChangeBody(page: UserChangePage): SafeHtml {
   const base = usersBase(page.partner, page.customer);
-  const { user } = page;
+  const { user, refusal } = page;
+  // After a refusal the form shows what was typed; otherwise the user as Graph has it.
+  const typed = (name: string, saved: string) => (refusal ? keptValue(refusal, name) : saved);
+  const upn = refusal ? `${keptValue(refusal, 'alias')}@${keptValue(refusal, 'domain')}` : user.userPrincipalName;
+  const enabled = refusal ? keptValue(refusal, 'enabled') !== 'off' : user.accountEnabled !== false;
   return html`<h1>Change ${user.userPrincipalName}</h1>
 <form class="card" method="post" action="${base}/${user.id}" id="change-user">${csrfField(page.csrfToken)}
+${formErrorSummary(refusal, 'change-error')}
 <div class="fields">
-<div><label for="change-name">Display name</label><input type="text" id="change-name" name="name" required maxlength="256" value="${user.displayName}"></div>
-${upnFields('change', page.verifiedDomains, user.userPrincipalName)}
-<div><label for="change-location">Usage location</label><input type="text" id="change-location" name="usageLocation" maxlength="2" pattern="[A-Za-z]{2}" value="${user.usageLocation ?? ''}"></div>
-<div><label for="change-enabled">Sign-in</label><select id="change-enabled" name="enabled"><option value="on"${user.accountEnabled !== false ? html` selected` : ''}>Allowed</option><option value="off"${user.accountEnabled === false ? html` selected` : ''}>Blocked</option></select></div>
+<div><label for="change-name">Display name</label><input type="text" id="change-name" name="name" required maxlength="256" value="${typed('name', user.displayName)}"></div>
+${upnFields('change', page.verifiedDomains, upn)}
+<div><label for="change-location">Usage location</label><input type="text" id="change-location" name="usageLocation" maxlength="2" pattern="[A-Za-z]{2}" value="${typed('usageLocation', user.usageLocation ?? '')}"></div>
+<div><label for="change-enabled">Sign-in</label><select id="change-enabled" name="enabled"><option value="on"${enabled ? html` selected` : ''}>Allowed</option><option value="off"${enabled ? '' : html` selected`}>Blocked</option></select></div>
 </div>
 <button type="submit">Save</button>
 </form>

@@ -86,12 +86,16 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
     await usersPage(ctx, request, partner, customer, readQuery(ctx));
   });
 
+  async function changePage(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, refusal?: FormRefusal): Promise<void> {
+    const [{ user }, { verifiedDomains }] = await Promise.all([findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!), customerUserChoices(graphDeps, customer.tenantId)]);
+    kit.page(ctx, request, `Change ${user.userPrincipalName}`, userChangeBody({ partner, customer, user, verifiedDomains, csrfToken: request.csrfToken, refusal }), { partner, customer });
+  }
+
   router.get(`${customerPath}/:user`, async (ctx) => {
     const request = await kit.pageSession(ctx, deps);
     if (!request) return;
     const { partner, customer } = await scoped(request, ctx, 'csp.users.manage');
-    const [{ user }, { verifiedDomains }] = await Promise.all([findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!), customerUserChoices(graphDeps, customer.tenantId)]);
-    kit.page(ctx, request, `Change ${user.userPrincipalName}`, userChangeBody({ partner, customer, user, verifiedDomains, csrfToken: request.csrfToken }), { partner, customer });
+    await changePage(ctx, request, partner, customer);
   });
 
   for (const path of [customerPath, apiPath]) {
@@ -120,7 +124,9 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
         return Object.keys(changes).length ? changeCustomerUser(graphDeps, customer.tenantId, user.id, changes, request.admin.actor) : { customer: customer.domain, user, changed: [] };
       };
       if (api) ctx.body = await change();
-      else await pageAction(ctx, request, partner, customer, form, async () => seeOther(ctx, `${usersBase(partner, customer)}?done=${(await change()).changed.length ? 'change' : 'unchanged'}`));
+      // The change form's refusal is shown on the change form, with what was typed.
+      else await withFormRefusal(ctx, form, async () => seeOther(ctx, `${usersBase(partner, customer)}?done=${(await change()).changed.length ? 'change' : 'unchanged'}`),
+        (refusal) => changePage(ctx, request, partner, customer, refusal));
     });
     router.post(`${path}/:user/remove`, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.delete');

@@ -108,6 +108,17 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     expect(await page.locator('#change-domain option').count()).toBe(2);
     await checkPage(page);
     await screenshots(page, 'csp-user-change');
+    // A UPN that is not one: refused on the change form itself, what was typed kept, nothing changed.
+    await page.fill('#change-name', 'Cleo Typed');
+    await page.fill('#change-alias', 'cleo p');
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+    expect(refused?.status()).toBe(400);
+    expect(await page.textContent('#change-error')).toContain('CSP_USER_INPUT_INVALID');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('change-error');
+    expect([await page.inputValue('#change-name'), await page.inputValue('#change-alias')]).toEqual(['Cleo Typed', 'cleo p']);
+    expect(fabrikam.users.byPrincipalName('cleo@fabrikamusr.example')!.displayName).toBe('Cleo');
+    await checkPage(page);
+    await screenshots(page, 'csp-user-change-refused');
     await page.fill('#change-name', 'Cleo Patra');
     await page.fill('#change-alias', 'cleo.p');
     await page.selectOption('#change-enabled', 'off');
