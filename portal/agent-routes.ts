@@ -46,11 +46,17 @@ export function registerAgentRoutes(router: Router, deps: PortalDeps, kit: Route
     await render(ctx, request, organization, { notice: done ? kit.doneNotices[done] ?? notices[done] : undefined });
   });
 
-  router.post('/admin/orgs/:slug/agents', async (ctx) => {
-    const request = await kit.postSession(ctx, deps);
+  /** A form post (or its JSON twin): the session, the form, its CSRF token, then the rule for `action`. */
+  async function post(ctx: Context, action: 'agents.manage' | 'agents.confirm-deletions' | 'agents.threshold', api = false) {
+    const request = api ? await kit.apiSession(ctx, deps) : await kit.postSession(ctx, deps);
     const form = await readFormBody(ctx, config.maxBodyBytes);
     assertPortalCsrf(request, form.get('csrf'));
-    const organization = await requireOrganizationFor(db, request.admin, 'agents.manage', ctx.params.slug!);
+    const organization = await requireOrganizationFor(db, request.admin, action, ctx.params.slug!);
+    return { request, form, organization };
+  }
+
+  router.post('/admin/orgs/:slug/agents', async (ctx) => {
+    const { request, form, organization } = await post(ctx, 'agents.manage');
     await withFormRefusal(ctx, form, async () => {
       const { agent, key } = await registerOrganizationAgent(db, request.admin, organization, form.get('name') ?? '', deps.clock.now());
       // The key is in this answer only (not cached, never in a URL). A reload re-posts, after the
@@ -60,47 +66,38 @@ export function registerAgentRoutes(router: Router, deps: PortalDeps, kit: Route
     }, (refusal) => render(ctx, request, organization, { refusal: { form: 'register', refusal } }));
   });
 
-  router.post('/admin/orgs/:slug/agents/deletion-threshold', async (ctx) => {
-    const request = await kit.postSession(ctx, deps);
-    const form = await readFormBody(ctx, config.maxBodyBytes);
-    assertPortalCsrf(request, form.get('csrf'));
-    const organization = await requireOrganizationFor(db, request.admin, 'agents.threshold', ctx.params.slug!);
-    // A wrong code is a refusal of the form too; once a code is accepted the form asks for none again.
-    let fresh = hasFreshSecondFactor(deps, request);
-    await withFormRefusal(ctx, form, async () => {
-      await requireFreshSecondFactor(ctx, deps, request, 'agents.threshold', form.get('code'));
-      fresh = true;
-      await changeAgentDeletionThreshold(db, request.admin, organization, form.get('threshold') ?? '', deps.clock.now());
-      ctx.status = 303;
-      ctx.redirect(`/admin/orgs/${organization.slug}/agents?done=deletion-threshold`);
-    }, (refusal) => render(ctx, request, organization, { refusal: { form: 'threshold', refusal }, freshSecondFactor: fresh }));
-  });
-
-  // The same change as JSON (same form fields, CSRF token and fresh code): answers `{ threshold }`.
-  router.post('/admin/api/orgs/:slug/agents/deletion-threshold', async (ctx) => {
-    const request = await kit.apiSession(ctx, deps);
-    const form = await readFormBody(ctx, config.maxBodyBytes);
-    assertPortalCsrf(request, form.get('csrf'));
-    const organization = await requireOrganizationFor(db, request.admin, 'agents.threshold', ctx.params.slug!);
-    await requireFreshSecondFactor(ctx, deps, request, 'agents.threshold', form.get('code'));
-    ctx.body = await changeAgentDeletionThreshold(db, request.admin, organization, form.get('threshold') ?? '', deps.clock.now());
-  });
+  // The threshold, and the same change as JSON (same form fields, CSRF token and fresh code) answering `{ threshold }`.
+  for (const api of [false, true]) {
+    router.post(`/admin${api ? '/api' : ''}/orgs/:slug/agents/deletion-threshold`, async (ctx) => {
+      const { request, form, organization } = await post(ctx, 'agents.threshold', api);
+      // A wrong code is a refusal of the form too; once a code is accepted the form asks for none again.
+      let fresh = hasFreshSecondFactor(deps, request);
+      const change = async () => {
+        await requireFreshSecondFactor(ctx, deps, request, 'agents.threshold', form.get('code'));
+        fresh = true;
+        return changeAgentDeletionThreshold(db, request.admin, organization, form.get('threshold') ?? '', deps.clock.now());
+      };
+      if (api) {
+        ctx.body = await change();
+        return;
+      }
+      await withFormRefusal(ctx, form, async () => {
+        await change();
+        ctx.status = 303;
+        ctx.redirect(`/admin/orgs/${organization.slug}/agents?done=deletion-threshold`);
+      }, (refusal) => render(ctx, request, organization, { refusal: { form: 'threshold', refusal }, freshSecondFactor: fresh }));
+    });
+  }
 
   router.post('/admin/orgs/:slug/agents/:id/revoke', async (ctx) => {
-    const request = await kit.postSession(ctx, deps);
-    const form = await readFormBody(ctx, config.maxBodyBytes);
-    assertPortalCsrf(request, form.get('csrf'));
-    const organization = await requireOrganizationFor(db, request.admin, 'agents.manage', ctx.params.slug!);
+    const { request, organization } = await post(ctx, 'agents.manage');
     await revokeOrganizationAgent(db, request.admin, organization, ctx.params.id!, deps.clock.now());
     ctx.status = 303;
     ctx.redirect(`/admin/orgs/${organization.slug}/agents?done=agent-revoke`);
   });
 
   router.post('/admin/orgs/:slug/agents/confirm-deletions', async (ctx) => {
-    const request = await kit.postSession(ctx, deps);
-    const form = await readFormBody(ctx, config.maxBodyBytes);
-    assertPortalCsrf(request, form.get('csrf'));
-    const organization = await requireOrganizationFor(db, request.admin, 'agents.confirm-deletions', ctx.params.slug!);
+    const { request, form, organization } = await post(ctx, 'agents.confirm-deletions');
     await requireFreshSecondFactor(ctx, deps, request, 'agents.confirm-deletions', form.get('code'));
     await confirmOrganizationDeletions(db, request.admin, organization, deps.clock.now());
     ctx.status = 303;

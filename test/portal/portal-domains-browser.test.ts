@@ -45,6 +45,14 @@ describe('portal domains and federation in Chromium', () => {
     expect(await page.textContent('#domains')).toContain('contoso.net');
     const audit = await portal.world.lanyard.context.db.selectFrom('auditEvents').selectAll().where('action', '=', 'domain.add').where('target', '=', 'contoso.net').executeTakeFirst();
     expect(audit?.actor).toBe(`user:${people.orgAdmin}`);
+    // The same domain again: refused on the add form itself, the name kept and the summary focused.
+    await page.fill('#domain-name', 'contoso.net');
+    const [again] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add domain")')]);
+    expect(again?.status()).toBe(409);
+    expect(await page.textContent('#add-domain-error')).toContain('DOMAIN_EXISTS');
+    expect(await page.inputValue('#domain-name')).toBe('contoso.net');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('add-domain-error');
+    await checkPage(page);
 
     await Promise.all([page.waitForURL(/contoso\.net\/federate/), page.click('a[aria-label="Federate contoso.net"]')]);
     expect(await page.locator('#preflight li.bad').count()).toBeGreaterThan(0);
