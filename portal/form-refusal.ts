@@ -12,18 +12,21 @@ export interface FormRefusal {
   readonly code: string;
   readonly message: string;
   readonly status: number;
-  /** What was typed, to fill the form again: without the CSRF token, the authenticator code and the `secrets`. */
+  /** What was typed, to fill the form again: without the CSRF token, the authenticator code or a secret. */
   readonly values: ReadonlyMap<string, string>;
 }
 
 const refusalStatuses: ReadonlySet<number> = new Set([400, 409, 422]);
-/** Never typed back into a page: the CSRF token comes from the session, a TOTP code is single-use. */
-const neverKept: ReadonlySet<string> = new Set(['csrf', 'code']);
+/**
+ * Never typed back into a page: the CSRF token comes from the session, a TOTP code is single-use,
+ * and a secret (a password, an app registration's client secret) is never echoed into HTML.
+ */
+const neverKept: ReadonlySet<string> = new Set(['csrf', 'code', 'password', 'clientSecret']);
 
 /** The refusal in `error`, when it is one of what the form asked; undefined otherwise. */
-export function formRefusalOf(error: unknown, form: ReadonlyMap<string, string>, secrets: readonly string[] = []): FormRefusal | undefined {
+export function formRefusalOf(error: unknown, form: ReadonlyMap<string, string>): FormRefusal | undefined {
   if (!isLanyardError(error) || !error.expose || !refusalStatuses.has(error.status)) return undefined;
-  const values = new Map([...form].filter(([name]) => !neverKept.has(name) && !secrets.includes(name)));
+  const values = new Map([...form].filter(([name]) => !neverKept.has(name)));
   return { code: error.code, message: error.message, status: error.status, values };
 }
 
@@ -40,12 +43,11 @@ export async function withFormRefusal(
   form: ReadonlyMap<string, string>,
   run: () => Promise<void>,
   showForm: (refusal: FormRefusal) => Promise<void> | void,
-  options: { readonly secrets?: readonly string[] } = {},
 ): Promise<void> {
   try {
     await run();
   } catch (error) {
-    const refusal = formRefusalOf(error, form, options.secrets);
+    const refusal = formRefusalOf(error, form);
     // A script posting the form for JSON gets the error answer (core/http/error-handler.ts) as before.
     if (!refusal || ctx.accepts('html', 'json') !== 'html') throw error;
     await showForm(refusal);
