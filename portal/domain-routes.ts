@@ -5,6 +5,7 @@ import type { PageScope } from './routes.ts';
 import { readFormBody, readQuery } from '../core/http/form-body.ts';
 import type { SafeHtml } from '../core/pages/html.ts';
 import { organizationTarget, requireOrganizationFor } from './admins.ts';
+import { withFormRefusal, type FormRefusal } from './form-refusal.ts';
 import { domainsBody, federateBody, unfederateBody } from './pages/domains-page.ts';
 import { can } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
@@ -35,20 +36,24 @@ export function registerDomainRoutes(router: Router, deps: PortalDeps, kit: Rout
   const { db, config } = context;
   const domainsOf = async (organization: Organization) => (await organizationOverview(db, organization, deps.clock.now())).domains;
 
-  router.get('/admin/orgs/:slug/domains', async (ctx) => {
-    const request = await kit.pageSession(ctx, deps);
-    if (!request) return;
-    const organization = await requireOrganizationFor(db, request.admin, 'domains.view', ctx.params.slug!);
+  async function domainsPage(ctx: Context, request: AdminRequest, organization: Organization, extra: { notice?: string | undefined; refusal?: FormRefusal }) {
     const target = await organizationTarget(db, organization);
-    const done = readQuery(ctx).get('done');
     kit.page(ctx, request, 'Domains & federation', domainsBody({
       slug: organization.slug,
       domains: await domainsOf(organization),
       csrfToken: request.csrfToken,
       mayAdd: can(request.admin, 'domains.add', target),
       mayFederate: can(request.admin, 'domains.federate', target),
-      notice: done ? kit.doneNotices[done] : undefined,
+      ...extra,
     }), organization);
+  }
+
+  router.get('/admin/orgs/:slug/domains', async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const organization = await requireOrganizationFor(db, request.admin, 'domains.view', ctx.params.slug!);
+    const done = readQuery(ctx).get('done');
+    await domainsPage(ctx, request, organization, { notice: done ? kit.doneNotices[done] : undefined });
   });
 
   router.post('/admin/orgs/:slug/domains', async (ctx) => {
@@ -56,9 +61,11 @@ export function registerDomainRoutes(router: Router, deps: PortalDeps, kit: Rout
     const form = await readFormBody(ctx, config.maxBodyBytes);
     assertPortalCsrf(request, form.get('csrf'));
     const organization = await requireOrganizationFor(db, request.admin, 'domains.add', ctx.params.slug!);
-    await addOrganizationDomain(context, request.admin, organization, form.get('name') ?? '');
-    ctx.status = 303;
-    ctx.redirect(`/admin/orgs/${organization.slug}/domains?done=domain-add`);
+    await withFormRefusal(ctx, form, async () => {
+      await addOrganizationDomain(context, request.admin, organization, form.get('name') ?? '');
+      ctx.status = 303;
+      ctx.redirect(`/admin/orgs/${organization.slug}/domains?done=domain-add`);
+    }, (refusal) => domainsPage(ctx, request, organization, { refusal }));
   });
 
   router.get('/admin/orgs/:slug/domains/:name/federate', async (ctx) => {

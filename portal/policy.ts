@@ -123,12 +123,14 @@ const policy = {
   'organization.branding': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
   /** Let Lanyard's first write into a hosted DNS zone nobody owns yet claim it for this customer (csp/domains/hosted-zone-access.ts). */
   'csp.dns.claim-zone': { on: 'customer', roles: ['operator', 'partner-admin'] },
+  /** The directory sync's deletion guard threshold: a higher one loosens the guard, so dangerous (re-authentication required). */
+  'agents.threshold': { on: 'organization', roles: ['operator', 'org-admin', 'partner-admin'] },
 } as const satisfies Record<string, { on: Target['kind']; roles: readonly AdminRole[] }>;
 
 export const actions = Object.keys(policy) as Action[];
 
 /** Actions that change something and need a fresh second factor (reauth.ts). */
-export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete', 'provisioning.threshold', 'provisioning.confirm-disables', 'tenant.connect']);
+export const dangerousActions: ReadonlySet<Action> = new Set<Action>(['users.reset-mfa', 'organization.mfa-policy', 'domains.federate', 'keys.rotate', 'agents.confirm-deletions', 'users.reset-password', 'users.delete', 'csp.subscriptions.terminate', 'csp.domains.federate', 'csp.users.delete', 'provisioning.threshold', 'provisioning.confirm-disables', 'tenant.connect', 'agents.threshold']);
 
 export function can(admin: Admin, action: Action, target: Target): boolean {
   const rule = policy[action];

@@ -1,12 +1,15 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Organization } from '../core/db/schema.ts';
 import { readFormBody, readQuery } from '../core/http/form-body.ts';
 import { organizationTarget, requireOrganizationFor } from './admins.ts';
 import type { RouteKit } from './domain-routes.ts';
 import { liveProgressPath, liveProgressScript } from './pages/live-progress.ts';
-import { provisioningBody, runBody } from './pages/provisioning-page.ts';
+import { withFormRefusal } from './form-refusal.ts';
+import { provisioningBody, runBody, type ProvisioningPage } from './pages/provisioning-page.ts';
 import { can } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
-import { assertPortalCsrf } from './session/portal-session.ts';
+import { assertPortalCsrf, type AdminRequest } from './session/portal-session.ts';
 import { hasFreshSecondFactor, requireFreshSecondFactor } from './session/reauth.ts';
 import { organizationRun, organizationRuns, resultFilterOf, resultsPageSize, startOrganizationRun } from './views/provisioning.ts';
 import { changeAutoProvisioning, changeDefaultLicences, changeDeletionThreshold, organizationLicences, organizationProvisioningSettings } from './views/provisioning-settings.ts';
@@ -34,12 +37,8 @@ export function registerProvisioningRoutes(router: Router, deps: PortalDeps, kit
     ctx.body = liveProgressScript;
   });
 
-  router.get('/admin/orgs/:slug/provisioning', async (ctx) => {
-    const request = await kit.pageSession(ctx, deps);
-    if (!request) return;
-    const organization = await requireOrganizationFor(db, request.admin, 'provisioning.view', ctx.params.slug!);
+  async function provisioningPage(ctx: Context, request: AdminRequest, organization: Organization, extra: { notice?: string | undefined; refusal?: ProvisioningPage['refusal']; freshSecondFactor?: boolean }) {
     const target = await organizationTarget(db, organization);
-    const done = readQuery(ctx).get('done');
     kit.page(ctx, request, 'Provisioning', provisioningBody({
       slug: organization.slug,
       runs: await organizationRuns(context, request.admin, organization),
@@ -49,9 +48,18 @@ export function registerProvisioningRoutes(router: Router, deps: PortalDeps, kit
       mayRun: can(request.admin, 'provisioning.run', target),
       maySettings: can(request.admin, 'provisioning.settings', target),
       mayThreshold: can(request.admin, 'provisioning.threshold', target),
-      freshSecondFactor: hasFreshSecondFactor(deps, request),
-      notice: done ? notices[done] : undefined,
+      freshSecondFactor: extra.freshSecondFactor ?? hasFreshSecondFactor(deps, request),
+      notice: extra.notice,
+      refusal: extra.refusal,
     }), organization);
+  }
+
+  router.get('/admin/orgs/:slug/provisioning', async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const organization = await requireOrganizationFor(db, request.admin, 'provisioning.view', ctx.params.slug!);
+    const done = readQuery(ctx).get('done');
+    await provisioningPage(ctx, request, organization, { notice: done ? notices[done] : undefined });
   });
 
   router.post('/admin/orgs/:slug/provisioning/runs', async (ctx) => {
@@ -91,10 +99,15 @@ export function registerProvisioningRoutes(router: Router, deps: PortalDeps, kit
     const form = await readFormBody(ctx, config.maxBodyBytes);
     assertPortalCsrf(request, form.get('csrf'));
     const organization = await requireOrganizationFor(db, request.admin, 'provisioning.threshold', ctx.params.slug!);
-    await requireFreshSecondFactor(ctx, deps, request, 'provisioning.threshold', form.get('code'));
-    await changeDeletionThreshold(context, request.admin, organization, form.get('threshold') ?? '');
-    ctx.status = 303;
-    ctx.redirect(`/admin/orgs/${organization.slug}/provisioning?done=threshold`);
+    // A wrong code is a refusal of the form too; once a code is accepted the form asks for none again.
+    let fresh = hasFreshSecondFactor(deps, request);
+    await withFormRefusal(ctx, form, async () => {
+      await requireFreshSecondFactor(ctx, deps, request, 'provisioning.threshold', form.get('code'));
+      fresh = true;
+      await changeDeletionThreshold(context, request.admin, organization, form.get('threshold') ?? '');
+      ctx.status = 303;
+      ctx.redirect(`/admin/orgs/${organization.slug}/provisioning?done=threshold`);
+    }, (refusal) => provisioningPage(ctx, request, organization, { refusal: { form: 'threshold', refusal }, freshSecondFactor: fresh }));
   });
 
   router.post('/admin/orgs/:slug/provisioning/auto', async (ctx) => {
@@ -112,9 +125,11 @@ export function registerProvisioningRoutes(router: Router, deps: PortalDeps, kit
     const form = await readFormBody(ctx, config.maxBodyBytes);
     assertPortalCsrf(request, form.get('csrf'));
     const organization = await requireOrganizationFor(db, request.admin, 'provisioning.settings', ctx.params.slug!);
-    await changeDefaultLicences(context, request.admin, organization, { skuIds: chosenSkus(form), usageLocation: form.get('usageLocation') ?? '' });
-    ctx.status = 303;
-    ctx.redirect(`/admin/orgs/${organization.slug}/provisioning?done=licences`);
+    await withFormRefusal(ctx, form, async () => {
+      await changeDefaultLicences(context, request.admin, organization, { skuIds: chosenSkus(form), usageLocation: form.get('usageLocation') ?? '' });
+      ctx.status = 303;
+      ctx.redirect(`/admin/orgs/${organization.slug}/provisioning?done=licences`);
+    }, (refusal) => provisioningPage(ctx, request, organization, { refusal: { form: 'licences', refusal } }));
   });
 
   router.get('/admin/api/orgs/:slug/provisioning/runs', async (ctx) => {

@@ -5,7 +5,8 @@ import { readFormBody, readQuery } from '../core/http/form-body.ts';
 import type { ActivationLink } from '../provisioning/activation/activation-links.ts';
 import { organizationTarget, requireOrganizationFor } from './admins.ts';
 import type { RouteKit } from './domain-routes.ts';
-import { userBody } from './pages/user-page.ts';
+import { withFormRefusal, type FormRefusal } from './form-refusal.ts';
+import { addUserRefusedBody, userBody } from './pages/user-page.ts';
 import { can } from './policy.ts';
 import type { PortalDeps } from './session/deps.ts';
 import { assertPortalCsrf, type AdminRequest } from './session/portal-session.ts';
@@ -21,7 +22,7 @@ import { requireUserOf } from './views/users.ts';
 export function registerUserRoutes(router: Router, deps: PortalDeps, kit: RouteKit): void {
   const { db, config } = deps.context;
 
-  async function render(ctx: Context, request: AdminRequest, organization: Organization, user: User, extra: { notice?: string | undefined; link?: ActivationLink; before?: string | undefined }) {
+  async function render(ctx: Context, request: AdminRequest, organization: Organization, user: User, extra: { notice?: string | undefined; link?: ActivationLink; before?: string | undefined; editRefusal?: FormRefusal }) {
     const target = await organizationTarget(db, organization);
     const { before, ...shown } = extra;
     if (extra.link) ctx.set('Cache-Control', 'no-store');
@@ -49,8 +50,10 @@ export function registerUserRoutes(router: Router, deps: PortalDeps, kit: RouteK
   router.post('/admin/orgs/:slug/users', async (ctx) => {
     const { request, form, organization } = await post(ctx, 'users.add');
     const displayName = form.get('displayName');
-    const { user, link } = await addOrganizationUser(db, config.publicUrl, config.passwordHashCost, request.admin, organization, { upn: form.get('upn') ?? '', ...(displayName && { displayName }) }, deps.clock.now());
-    await render(ctx, request, organization, user, { notice: `${user.upn} is added, pending activation.`, link });
+    await withFormRefusal(ctx, form, async () => {
+      const { user, link } = await addOrganizationUser(db, config.publicUrl, config.passwordHashCost, request.admin, organization, { upn: form.get('upn') ?? '', ...(displayName && { displayName }) }, deps.clock.now());
+      await render(ctx, request, organization, user, { notice: `${user.upn} is added, pending activation.`, link });
+    }, (refusal) => kit.page(ctx, request, 'Add a user', addUserRefusedBody(organization.slug, request.csrfToken, refusal), organization));
   });
 
   router.get('/admin/orgs/:slug/users/:id', async (ctx) => {
@@ -72,9 +75,11 @@ export function registerUserRoutes(router: Router, deps: PortalDeps, kit: RouteK
 
   router.post('/admin/orgs/:slug/users/:id/edit', async (ctx) => {
     const { request, form, organization } = await post(ctx, 'users.edit');
-    await editOrganizationUser(db, request.admin, organization, ctx.params.id!, { displayName: form.get('displayName') ?? '' }, deps.clock.now());
-    ctx.status = 303;
-    ctx.redirect(`/admin/orgs/${organization.slug}/users/${ctx.params.id}?done=edit`);
+    await withFormRefusal(ctx, form, async () => {
+      await editOrganizationUser(db, request.admin, organization, ctx.params.id!, { displayName: form.get('displayName') ?? '' }, deps.clock.now());
+      ctx.status = 303;
+      ctx.redirect(`/admin/orgs/${organization.slug}/users/${ctx.params.id}?done=edit`);
+    }, async (refusal) => render(ctx, request, organization, await requireUserOf(db, organization, ctx.params.id!), { editRefusal: refusal }));
   });
 
   router.post('/admin/orgs/:slug/users/:id/reset-password', async (ctx) => {

@@ -167,13 +167,16 @@ export async function confirmPendingDeletions(db: Db, organizationSlug: string, 
 }
 
 /**
- * Changes the organization's deletion guard threshold (default 500).
+ * Changes the organization's deletion guard threshold (default 500), audited with the old and new
+ * value (a higher one loosens the guard).
  *
  * @example
  *   await setDeletionGuardThreshold(db, 'contoso', 50);
  */
-export async function setDeletionGuardThreshold(db: Db, organizationSlug: string, threshold: number): Promise<void> {
+export async function setDeletionGuardThreshold(db: Db, organizationSlug: string, threshold: number, now: Date = new Date(), actor = 'cli'): Promise<void> {
   if (!Number.isInteger(threshold) || threshold < 0) throw new LanyardError('SYNC_THRESHOLD_INVALID', 'threshold must be a whole number ≥ 0');
   const organization = await requireOrganization(db, organizationSlug);
+  const previous = (await findSyncState(db, organization.id))?.deletionThreshold ?? 500;
   await setDeletionThreshold(db, organization.id, threshold);
+  await recordAuditEvent(db, { actor, action: 'agent.deletion-threshold.set', target: `organization:${organization.slug}`, outcome: 'success', details: { from: previous, to: threshold } }, now);
 }

@@ -2,7 +2,8 @@ import { html, type SafeHtml } from '../../core/pages/html.ts';
 import type { CspCustomer, CspCustomerDomain, CspPartner } from '../../csp/data/tables.ts';
 import type { DomainRecordsView } from '../../csp/domains/domain-setup.ts';
 import type { FederationPreview } from '../views/domains.ts';
-import { checklist } from '../pages/domains-page.ts';
+import type { FormRefusal } from '../form-refusal.ts';
+import { addDomainForm, checklist } from '../pages/domains-page.ts';
 import { badge, csrfField, notice, reauthField, time } from '../pages/parts.ts';
 import { cspPaths } from './csp-routes.ts';
 
@@ -21,6 +22,8 @@ export interface CustomerDomainsPage {
   /** After an action: what happened to which domain. */
   readonly notice?: string | undefined;
   readonly problem?: { readonly domain: string; readonly code: string; readonly message: string } | undefined;
+  /** The add form was refused for what was typed: shown on it, the name kept. */
+  readonly refusal?: FormRefusal | undefined;
 }
 
 const stateTone = (state: CspCustomerDomain['state']) => (state === 'verified' ? 'ok' : state === 'failed' ? 'bad' : 'warn');
@@ -42,10 +45,7 @@ ${page.domains.length
   : html`<p class="hint" id="domains">No domain yet. Add the customer's own domain (contoso.com): Lanyard adds it to the tenant, then writes or shows the DNS records Microsoft asks for.</p>`}
 ${page.mayManage
   ? html`<h2>Add a domain</h2>
-<form class="filters card" method="post" action="${base}" id="add-domain">${csrfField(page.csrfToken)}
-<div><label for="domain-name">Domain name</label><input type="text" id="domain-name" name="name" required maxlength="253" autocomplete="off" placeholder="contoso.com"></div>
-<button type="submit">Add domain</button>
-</form>
+${addDomainForm(base, page.csrfToken, page.refusal)}
 <p class="hint">The domain is added to the customer's Microsoft 365 tenant. When Lanyard's DNS provider hosts its zone, the TXT record is written and the domain verified at once; otherwise the page shows the record to add at the domain's DNS host.</p>`
   : ''}`;
 }

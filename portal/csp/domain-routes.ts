@@ -5,12 +5,13 @@ import { findDomainByName } from '../../core/db/domains.ts';
 import { findOrganizationById } from '../../core/db/organizations.ts';
 import { readQuery } from '../../core/http/form-body.ts';
 import { listCustomerDomains } from '../../csp/data/customer-domains.ts';
-import type { CspCustomer, CspCustomerDomain } from '../../csp/data/tables.ts';
+import type { CspCustomer, CspCustomerDomain, CspPartner } from '../../csp/data/tables.ts';
 import { addDomainForCustomer, recordsForCustomerDomain, requireDomainOfCustomer, verifyDomainForCustomer, type DomainActionContext } from '../../csp/domains/domain-actions.ts';
 import type { DnsWriter } from '../../csp/domains/hosted-zone-access.ts';
 import { federateCustomerDomain, previewCustomerDomainFederation } from '../../csp/domains/federate-customer-domain.ts';
 import { customerTarget, requireCustomerFor } from '../admins.ts';
 import type { RouteKit } from '../domain-routes.ts';
+import { withFormRefusal, type FormRefusal } from '../form-refusal.ts';
 import { customerPost, seeOther } from './csp-posts.ts';
 import { can, type Action } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
@@ -45,12 +46,8 @@ export function registerCspDomainRoutes(router: Router, deps: PortalDeps, kit: R
 
   /** A form post: session, CSRF, the rule for `action`, then the form. */
 
-  router.get(customerPath, async (ctx) => {
-    const request = await kit.pageSession(ctx, deps);
-    if (!request) return;
-    const { partner, customer } = await scoped(request, ctx, 'csp.customer.view');
+  async function domainsPage(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, query: Map<string, string>, refusal?: FormRefusal): Promise<void> {
     const domains = await rowsOf(customer);
-    const query = readQuery(ctx);
     const asked = domains.find((row) => row.domain === (query.get('added') ?? query.get('verified') ?? query.get('federated')));
     const target = customerTarget(customer);
     kit.page(ctx, request, `Domains · ${customer.companyName}`, customerDomainsBody({
@@ -58,16 +55,25 @@ export function registerCspDomainRoutes(router: Router, deps: PortalDeps, kit: R
       mayManage: can(request.admin, 'csp.domains.manage', target),
       mayFederate: can(request.admin, 'csp.domains.federate', target),
       ...outcomeNotice(asked, query.has('federated')),
+      refusal,
     }), { partner, customer });
+  }
+
+  router.get(customerPath, async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const { partner, customer } = await scoped(request, ctx, 'csp.customer.view');
+    await domainsPage(ctx, request, partner, customer, readQuery(ctx));
   });
 
   for (const path of [customerPath, apiPath]) {
     const api = path === apiPath;
     router.post(path, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.domains.manage');
-      const outcome = await addDomainForCustomer(context, deps.clock, customer, form.get('name') ?? '', dnsWriter(request, customer));
-      if (api) ctx.body = outcome;
-      else seeOther(ctx, `${domainsBase(partner, customer)}?added=${encodeURIComponent(outcome.domain)}`);
+      const add = () => addDomainForCustomer(context, deps.clock, customer, form.get('name') ?? '', dnsWriter(request, customer));
+      if (api) ctx.body = await add();
+      else await withFormRefusal(ctx, form, async () => seeOther(ctx, `${domainsBase(partner, customer)}?added=${encodeURIComponent((await add()).domain)}`),
+        (refusal) => domainsPage(ctx, request, partner, customer, new Map(), refusal));
     });
     router.post(`${path}/:domain/verify`, async (ctx) => {
       const { request, partner, customer } = await customerPost(ctx, deps, kit, 'csp.domains.manage');

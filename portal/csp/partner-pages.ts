@@ -6,6 +6,7 @@ import type { ImportReport } from '../../csp/customers/import-customers.ts';
 import type { CspPartner } from '../../csp/data/tables.ts';
 import type { AccessReport } from '../../csp/partners/access-check.ts';
 import type { TokenStatus } from '../../csp/tokens/partner-tokens.ts';
+import { formErrorSummary, keptValue, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice, time } from '../pages/parts.ts';
 
 /** What the portal's buttons do about each token state (beside the CLI remediation the status gives). */
@@ -76,42 +77,48 @@ export interface CreateCustomerPage {
   readonly resellers: readonly string[];
   readonly organizations: readonly Organization[];
   readonly smtpConfigured: boolean;
+  /** The create was refused for what was typed: shown on top, the fields filled again. */
+  readonly refusal?: FormRefusal | undefined;
 }
 
-const field = (id: string, label: string, attributes: SafeHtml | '' = '', type = 'text') =>
-  html`<div><label for="${id}">${label}</label><input type="${type}" id="${id}" name="${id}" ${attributes}></div>`;
+const field = (id: string, label: string, attributes: SafeHtml | '' = '', type = 'text', value = '') =>
+  html`<div><label for="${id}">${label}</label><input type="${type}" id="${id}" name="${id}" ${attributes} value="${value}"></div>`;
 
 /** `csp customer create` as a form: the same fields, checked by the same function on the server. */
 export function createCustomerBody(page: CreateCustomerPage): SafeHtml {
   const base = `/admin/csp/${page.partner.slug}`;
+  const { refusal } = page;
+  const typed = (id: string, label: string, attributes: SafeHtml | '' = '', type = 'text') => field(id, label, attributes, type, keptValue(refusal, id));
+  const option = (name: string, value: string, text: string) => html`<option value="${value}"${keptValue(refusal, name) === value ? html` selected` : ''}>${text}</option>`;
   return html`<h1>Create a customer of ${page.partner.slug}</h1>
 <form class="card form-grid" method="post" action="${base}/customers" id="create-customer">${csrfField(page.csrfToken)}
+${formErrorSummary(refusal, 'create-error')}
 <fieldset><legend>Company</legend>
-${field('company', 'Company name', html`required maxlength="256" autocomplete="organization"`)}
-${field('domainPrefix', 'Domain prefix (becomes <prefix>.onmicrosoft.com)', html`required maxlength="27" pattern="[A-Za-z0-9]{1,27}" autocomplete="off"`)}
-${field('email', 'Contact e-mail', html`required maxlength="254" autocomplete="email"`, 'email')}
-${field('phone', 'Phone (optional)', html`maxlength="25" autocomplete="tel"`)}
+${typed('company', 'Company name', html`required maxlength="256" autocomplete="organization"`)}
+${typed('domainPrefix', 'Domain prefix (becomes <prefix>.onmicrosoft.com)', html`required maxlength="27" pattern="[A-Za-z0-9]{1,27}" autocomplete="off"`)}
+${typed('email', 'Contact e-mail', html`required maxlength="254" autocomplete="email"`, 'email')}
+${typed('phone', 'Phone (optional)', html`maxlength="25" autocomplete="tel"`)}
 </fieldset>
 <fieldset><legend>Billing address</legend>
-${field('firstName', 'First name', html`required maxlength="64" autocomplete="given-name"`)}
-${field('lastName', 'Last name', html`required maxlength="64" autocomplete="family-name"`)}
-${field('address', 'Address', html`required maxlength="256" autocomplete="address-line1"`)}
-${field('city', 'City', html`required maxlength="128" autocomplete="address-level2"`)}
-${field('postalCode', 'Postal code', html`required maxlength="16" autocomplete="postal-code"`)}
-${field('state', 'State or region (optional)', html`maxlength="64" autocomplete="address-level1"`)}
-${field('country', 'Country (two letters, e.g. DE)', html`required maxlength="2" pattern="[A-Za-z]{2}" autocomplete="country"`)}
+${typed('firstName', 'First name', html`required maxlength="64" autocomplete="given-name"`)}
+${typed('lastName', 'Last name', html`required maxlength="64" autocomplete="family-name"`)}
+${typed('address', 'Address', html`required maxlength="256" autocomplete="address-line1"`)}
+${typed('city', 'City', html`required maxlength="128" autocomplete="address-level2"`)}
+${typed('postalCode', 'Postal code', html`required maxlength="16" autocomplete="postal-code"`)}
+${typed('state', 'State or region (optional)', html`maxlength="64" autocomplete="address-level1"`)}
+${typed('country', 'Country (two letters, e.g. DE)', html`required maxlength="2" pattern="[A-Za-z]{2}" autocomplete="country"`)}
 </fieldset>
 <fieldset><legend>Sold and linked</legend>
-<div><label for="reseller">Indirect reseller</label><select id="reseller" name="reseller"><option value="">Sold directly</option>${page.resellers.map((id) => html`<option value="${id}">${id}</option>`)}</select></div>
-<div><label for="organization">Lanyard organization to link (optional)</label><select id="organization" name="organization"><option value="">None</option>${page.organizations.map((o) => html`<option value="${o.slug}">${o.slug}</option>`)}</select></div>
+<div><label for="reseller">Indirect reseller</label><select id="reseller" name="reseller"><option value="">Sold directly</option>${page.resellers.map((id) => option('reseller', id, id))}</select></div>
+<div><label for="organization">Lanyard organization to link (optional)</label><select id="organization" name="organization"><option value="">None</option>${page.organizations.map((o) => option('organization', o.slug, o.slug))}</select></div>
 ${page.smtpConfigured
-  ? html`<div><label for="mailPasswordTo">Admin password</label><select id="mailPasswordTo" name="mailPasswordTo"><option value="">Show it once on the next page</option><option value="customer">E-mail it to the contact e-mail</option><option value="billing">E-mail it to a billing address</option></select></div>
-${field('billingEmail', 'Billing e-mail (when mailing to billing)', html`maxlength="254"`, 'email')}`
+  ? html`<div><label for="mailPasswordTo">Admin password</label><select id="mailPasswordTo" name="mailPasswordTo"><option value="">Show it once on the next page</option>${option('mailPasswordTo', 'customer', 'E-mail it to the contact e-mail')}${option('mailPasswordTo', 'billing', 'E-mail it to a billing address')}</select></div>
+${typed('billingEmail', 'Billing e-mail (when mailing to billing)', html`maxlength="254"`, 'email')}`
   : html`<p class="hint">The admin password is shown once on the next page (no SMTP server is set to mail it).</p>`}
 </fieldset>
 <fieldset><legend>Microsoft Customer Agreement</legend>
 <p class="hint">Microsoft takes no order until a contact of the customer has accepted the agreement. The contact above accepts it, dated now.</p>
-<label><input type="checkbox" name="acceptAgreement" value="on" id="acceptAgreement"> The contact above accepts the Microsoft Customer Agreement</label>
+<label><input type="checkbox" name="acceptAgreement" value="on" id="acceptAgreement"${keptValue(refusal, 'acceptAgreement') === 'on' ? html` checked` : ''}> The contact above accepts the Microsoft Customer Agreement</label>
 </fieldset>
 <button type="submit">Create customer</button>
 </form>

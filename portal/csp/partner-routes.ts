@@ -15,6 +15,7 @@ import { refreshPartnerToken, statusOf } from '../../csp/tokens/partner-tokens.t
 import { noticeTokenState } from '../../csp/tokens/token-notices.ts';
 import { customerTarget, partnerTarget, requireCustomerFor, requirePartnerFor } from '../admins.ts';
 import type { RouteKit } from '../domain-routes.ts';
+import { withFormRefusal, type FormRefusal } from '../form-refusal.ts';
 import type { SafeHtml } from '../../core/pages/html.ts';
 import { can } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
@@ -93,22 +94,35 @@ export function registerPartnerRoutes(router: Router, deps: PortalDeps, kit: Rou
     await partnerPage(ctx, deps, kit, request, partner, extra);
   }
 
-  router.get('/admin/csp/:partner/customers/new', async (ctx) => {
-    const request = await kit.pageSession(ctx, deps);
-    if (!request) return;
-    const partner = await requirePartnerFor(db, request.admin, 'csp.customers.add', ctx.params.partner!);
+  /** The create form; after a refusal, with it on top and what was typed. */
+  async function createForm(ctx: Context, request: AdminRequest, partner: CspPartner, refusal?: FormRefusal): Promise<void> {
     kit.page(ctx, request, `Create a customer of ${partner.slug}`, createCustomerBody({
       partner,
       csrfToken: request.csrfToken,
       resellers: JSON.parse(partner.resellerIds) as string[],
       organizations: await linkableOrganizations(deps, request.admin),
       smtpConfigured: deps.context.config.smtp !== undefined && deps.context.config.smtp !== null,
+      refusal,
     }), { partner });
+  }
+
+  router.get('/admin/csp/:partner/customers/new', async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const partner = await requirePartnerFor(db, request.admin, 'csp.customers.add', ctx.params.partner!);
+    await createForm(ctx, request, partner);
   });
 
   both(':partner/customers', async (ctx, json) => {
     const { request, form } = await cspPost(ctx, deps, kit);
     const partner = await requirePartnerFor(db, request.admin, 'csp.customers.add', ctx.params.partner!);
+    const create = () => createAndAnswer(ctx, json, request, partner, form);
+    // The JSON twin answers a refusal as its error; the page shows it on the form, values kept.
+    if (json) await create();
+    else await withFormRefusal(ctx, form, create, (refusal) => createForm(ctx, request, partner, refusal));
+  });
+
+  async function createAndAnswer(ctx: Context, json: boolean, request: AdminRequest, partner: CspPartner, form: Map<string, string>): Promise<void> {
     const organization = optional(form, 'organization');
     if (organization) await requireLinkableOrganization(deps, request.admin, organization);
     const mailTo = optional(form, 'mailPasswordTo');
@@ -141,7 +155,7 @@ export function registerPartnerRoutes(router: Router, deps: PortalDeps, kit: Rou
       return;
     }
     kit.page(ctx, request, `Customer ${report.customer.domain} created`, createdCustomerBody(partner, report, agreement), { partner });
-  });
+  }
 
   both(':partner/customers/import', async (ctx, json) => {
     const { request, form } = await cspPost(ctx, deps, kit);

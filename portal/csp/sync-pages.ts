@@ -3,6 +3,7 @@ import type { SyncSettings } from '../../csp/data/sync-settings.ts';
 import type { CspPartner } from '../../csp/data/tables.ts';
 import type { PartnerSyncJobView } from '../../csp/jobs/partner-sync-job.ts';
 import type { SyncErrorView } from '../../csp/sync/sync-errors-view.ts';
+import { formErrorSummary, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice, time } from '../pages/parts.ts';
 import { cspPaths } from './csp-routes.ts';
 
@@ -16,6 +17,8 @@ export interface SyncPage {
   readonly mayConfigure: boolean;
   readonly mayRun: boolean;
   readonly notice?: string | undefined;
+  /** The settings form was refused for what was typed: shown on it, the values kept. */
+  readonly refusal?: FormRefusal | undefined;
 }
 
 const jobTone = (state: PartnerSyncJobView['state']) => (state === 'succeeded' ? 'ok' : state === 'failed' || state === 'cancelled' ? 'bad' : 'warn');
@@ -25,7 +28,10 @@ const onOff = (name: string, id: string, label: string, value: boolean, enabled:
 /** The recurring import of a partner: its settings, "Run sync now" with the job's state, and the error table. */
 export function syncBody(page: SyncPage): SafeHtml {
   const base = cspPaths.sync(page.partner);
-  const { settings, job } = page;
+  const { settings, job, refusal } = page;
+  // After a refusal the form shows what was typed; otherwise the saved settings.
+  const typed = (name: string, saved: string) => refusal?.values.get(name) ?? (refusal ? '' : saved);
+  const typedOn = (name: string, saved: boolean) => (refusal ? refusal.values.get(name) === 'on' : saved);
   const disabled = page.mayConfigure ? '' : html` disabled`;
   return html`<h1>Sync &amp; errors · ${page.partner.slug}</h1>
 ${notice(page.notice)}
@@ -55,12 +61,13 @@ ${page.errors.length
   : html`<p class="hint" id="sync-errors">No error: every step of the last sync worked.</p>`}
 <h2>Settings</h2>
 <form class="card" method="post" action="${base}/settings" id="sync-settings">${csrfField(page.csrfToken)}
+${formErrorSummary(refusal, 'sync-settings-error')}
 <div class="fields">
-<div><label for="sync-match">Match users by object id, then by</label><input type="text" id="sync-match" name="match" value="${settings.matchFields.join(',')}" maxlength="40"${disabled} aria-describedby="sync-match-hint"><span class="hint" id="sync-match-hint">upn, mail, login, in the order to try</span></div>
-${onOff('ignoreAccountEnabled', 'sync-ignore-enabled', 'Ignore accountEnabled (disabled accounts stay billable)', settings.ignoreAccountEnabled, page.mayConfigure)}
-<div><label for="sync-group">Billing group (others are service users)</label><input type="text" id="sync-group" name="billingGroup" value="${settings.billingGroup ?? ''}" maxlength="256" placeholder="none"${disabled}></div>
-<div><label for="sync-skus">Billing licences (skuIds; users without one are service users)</label><input type="text" id="sync-skus" name="billingLicences" value="${settings.billingSkuIds.join(',')}" placeholder="any"${disabled}></div>
-${onOff('signInActivity', 'sync-sign-in', 'Read sign-in activity (needs Entra ID P1)', settings.signInActivity, page.mayConfigure)}
+<div><label for="sync-match">Match users by object id, then by</label><input type="text" id="sync-match" name="match" value="${typed('match', settings.matchFields.join(','))}" maxlength="40"${disabled} aria-describedby="sync-match-hint"><span class="hint" id="sync-match-hint">upn, mail, login, in the order to try</span></div>
+${onOff('ignoreAccountEnabled', 'sync-ignore-enabled', 'Ignore accountEnabled (disabled accounts stay billable)', typedOn('ignoreAccountEnabled', settings.ignoreAccountEnabled), page.mayConfigure)}
+<div><label for="sync-group">Billing group (others are service users)</label><input type="text" id="sync-group" name="billingGroup" value="${typed('billingGroup', settings.billingGroup ?? '')}" maxlength="256" placeholder="none"${disabled}></div>
+<div><label for="sync-skus">Billing licences (skuIds; users without one are service users)</label><input type="text" id="sync-skus" name="billingLicences" value="${typed('billingLicences', settings.billingSkuIds.join(','))}" placeholder="any"${disabled}></div>
+${onOff('signInActivity', 'sync-sign-in', 'Read sign-in activity (needs Entra ID P1)', typedOn('signInActivity', settings.signInActivity), page.mayConfigure)}
 </div>
 ${page.mayConfigure ? html`<button type="submit">Save settings</button>` : html`<p class="hint">Only the partner's admins change these.</p>`}
 </form>`;

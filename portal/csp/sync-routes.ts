@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { readQuery } from '../../core/http/form-body.ts';
 import { readSyncSettings } from '../../csp/data/sync-settings.ts';
 import type { CspPartner } from '../../csp/data/tables.ts';
@@ -7,8 +8,10 @@ import { configureSync } from '../../csp/sync/sync-configure.ts';
 import { partnerSyncErrors } from '../../csp/sync/sync-errors-view.ts';
 import { partnerTarget, requirePartnerFor } from '../admins.ts';
 import type { RouteKit } from '../domain-routes.ts';
+import { withFormRefusal, type FormRefusal } from '../form-refusal.ts';
 import { can } from '../policy.ts';
 import type { PortalDeps } from '../session/deps.ts';
+import type { AdminRequest } from '../session/portal-session.ts';
 import { partnerPost, seeOther } from './csp-posts.ts';
 import { cspPaths } from './csp-routes.ts';
 import { syncBody } from './sync-pages.ts';
@@ -36,18 +39,22 @@ export function registerCspSyncRoutes(router: Router, deps: PortalDeps, kit: Rou
   });
 
 
-  router.get(pagePath, async (ctx) => {
-    const request = await kit.pageSession(ctx, deps);
-    if (!request) return;
-    const partner = await requirePartnerFor(db, request.admin, 'csp.sync.view', ctx.params.partner!);
+  async function syncPage(ctx: Context, request: AdminRequest, partner: CspPartner, extra: { notice?: string | undefined; refusal?: FormRefusal }): Promise<void> {
     const { settings, job, errors } = await state(partner);
-    const done = readQuery(ctx).get('done');
     kit.page(ctx, request, `Sync · ${partner.slug}`, syncBody({
       partner, settings, job: job ?? undefined, errors, csrfToken: request.csrfToken,
       mayConfigure: can(request.admin, 'csp.partner.manage', partnerTarget(partner)),
       mayRun: can(request.admin, 'csp.sync.run', partnerTarget(partner)),
-      notice: done ? doneNotices[done] : undefined,
+      ...extra,
     }), { partner });
+  }
+
+  router.get(pagePath, async (ctx) => {
+    const request = await kit.pageSession(ctx, deps);
+    if (!request) return;
+    const partner = await requirePartnerFor(db, request.admin, 'csp.sync.view', ctx.params.partner!);
+    const done = readQuery(ctx).get('done');
+    await syncPage(ctx, request, partner, { notice: done ? doneNotices[done] : undefined });
   });
 
   router.get(apiPath, async (ctx) => {
@@ -59,12 +66,15 @@ export function registerCspSyncRoutes(router: Router, deps: PortalDeps, kit: Rou
     const api = path === apiPath;
     router.post(`${path}/settings`, async (ctx) => {
       const { request, form, partner } = await partnerPost(ctx, deps, kit, 'csp.partner.manage');
-      const settings = await configureSync(db, partner, {
+      const configure = () => configureSync(db, partner, {
         match: form.get('match'), ignoreAccountEnabled: form.get('ignoreAccountEnabled'), billingGroup: form.get('billingGroup'),
         billingLicences: form.get('billingLicences'), signInActivity: form.get('signInActivity'),
       }, request.admin.actor, deps.clock.now());
-      if (api) ctx.body = { partner: partner.slug, ...settings };
-      else seeOther(ctx, `${cspPaths.sync(partner)}?done=settings`);
+      if (api) ctx.body = { partner: partner.slug, ...(await configure()) };
+      else await withFormRefusal(ctx, form, async () => {
+        await configure();
+        seeOther(ctx, `${cspPaths.sync(partner)}?done=settings`);
+      }, (refusal) => syncPage(ctx, request, partner, { refusal }));
     });
     router.post(`${path}/run`, async (ctx) => {
       const { request, partner } = await partnerPost(ctx, deps, kit, 'csp.sync.run');

@@ -2,6 +2,7 @@ import { html, type SafeHtml } from '../../core/pages/html.ts';
 import type { CspCustomer, CspPartner } from '../../csp/data/tables.ts';
 import type { CustomerUserView } from '../../csp/users/user-admin.ts';
 import type { TenantSku } from '../../csp/users/tenant-facts.ts';
+import { formErrorSummary, keptValue, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice } from '../pages/parts.ts';
 import { cspPaths } from './csp-routes.ts';
 
@@ -23,7 +24,9 @@ export interface CustomerUsersPage {
   readonly freshSecondFactor: boolean;
   readonly notice?: string | undefined;
   /** An action refused for what was asked (no seats left, a domain not verified…), shown above the users. */
-  readonly problem?: { readonly code: string; readonly message: string } | undefined;
+  readonly refusal?: FormRefusal | undefined;
+  /** The refusal came from the add form: it is filled again with what was typed. */
+  readonly addFormRefused?: boolean;
 }
 
 const seats = (sku: TenantSku) => `${sku.consumed} of ${sku.total} assigned, ${sku.available} available`;
@@ -33,7 +36,7 @@ export function customerUsersBody(page: CustomerUsersPage): SafeHtml {
   const base = usersBase(page.partner, page.customer);
   return html`<h1>Users &amp; licences of ${page.customer.companyName}</h1>
 ${notice(page.notice)}
-${page.problem ? html`<div class="error" role="alert" id="user-problem"><strong>${page.problem.code}</strong><br>${page.problem.message}</div>` : ''}
+${formErrorSummary(page.refusal, 'user-problem')}
 <h2>Licences</h2>
 ${page.licences.length
   ? html`<div class="table-wrap"><table id="licences" class="stack"><caption class="visually-hidden">Subscribed SKUs and their seats</caption>
@@ -87,13 +90,15 @@ function upnFields(prefix: string, domains: readonly string[], upn?: string): Sa
 }
 
 function addUserForm(page: CustomerUsersPage, base: string): SafeHtml {
+  const typed = page.addFormRefused ? page.refusal : undefined;
+  const upn = typed ? `${keptValue(typed, 'alias')}@${keptValue(typed, 'domain')}` : undefined;
   return html`<h2>Add a user</h2>
 <form class="filters card" method="post" action="${base}" id="add-user">${csrfField(page.csrfToken)}
-<div><label for="add-name">Display name</label><input type="text" id="add-name" name="name" required maxlength="256" autocomplete="off"></div>
-${upnFields('add', page.verifiedDomains)}
-<div><label for="add-location">Usage location</label><input type="text" id="add-location" name="usageLocation" maxlength="2" autocomplete="off" value="${page.customer.country ?? ''}" pattern="[A-Za-z]{2}" placeholder="DE"></div>
+<div><label for="add-name">Display name</label><input type="text" id="add-name" name="name" required maxlength="256" autocomplete="off" value="${keptValue(typed, 'name')}"></div>
+${upnFields('add', page.verifiedDomains, upn)}
+<div><label for="add-location">Usage location</label><input type="text" id="add-location" name="usageLocation" maxlength="2" autocomplete="off" value="${typed ? keptValue(typed, 'usageLocation') : page.customer.country ?? ''}" pattern="[A-Za-z]{2}" placeholder="DE"></div>
 ${page.licences.length
-  ? html`<fieldset class="choices"><legend>Licences</legend>${page.licences.map((sku) => html`<label><input type="checkbox" name="sku-${sku.skuId}" value="on"> ${sku.skuPartNumber} <span class="hint">(${seats(sku)})</span></label>`)}</fieldset>`
+  ? html`<fieldset class="choices"><legend>Licences</legend>${page.licences.map((sku) => html`<label><input type="checkbox" name="sku-${sku.skuId}" value="on"${typed?.values.get(`sku-${sku.skuId}`) === 'on' ? html` checked` : ''}> ${sku.skuPartNumber} <span class="hint">(${seats(sku)})</span></label>`)}</fieldset>`
   : ''}
 <button type="submit">Add user</button>
 </form>
@@ -124,19 +129,26 @@ export interface UserChangePage {
   readonly user: CustomerUserView;
   readonly verifiedDomains: readonly string[];
   readonly csrfToken: string;
+  /** The change was refused for what was typed: shown on the form, the values kept. */
+  readonly refusal?: FormRefusal | undefined;
 }
 
 /** Change a user's name, UPN (verified domains only), usage location and sign-in. */
 export function userChangeBody(page: UserChangePage): SafeHtml {
   const base = usersBase(page.partner, page.customer);
-  const { user } = page;
+  const { user, refusal } = page;
+  // After a refusal the form shows what was typed; otherwise the user as Graph has it.
+  const typed = (name: string, saved: string) => (refusal ? keptValue(refusal, name) : saved);
+  const upn = refusal ? `${keptValue(refusal, 'alias')}@${keptValue(refusal, 'domain')}` : user.userPrincipalName;
+  const enabled = refusal ? keptValue(refusal, 'enabled') !== 'off' : user.accountEnabled !== false;
   return html`<h1>Change ${user.userPrincipalName}</h1>
 <form class="card" method="post" action="${base}/${user.id}" id="change-user">${csrfField(page.csrfToken)}
+${formErrorSummary(refusal, 'change-error')}
 <div class="fields">
-<div><label for="change-name">Display name</label><input type="text" id="change-name" name="name" required maxlength="256" value="${user.displayName}"></div>
-${upnFields('change', page.verifiedDomains, user.userPrincipalName)}
-<div><label for="change-location">Usage location</label><input type="text" id="change-location" name="usageLocation" maxlength="2" pattern="[A-Za-z]{2}" value="${user.usageLocation ?? ''}"></div>
-<div><label for="change-enabled">Sign-in</label><select id="change-enabled" name="enabled"><option value="on"${user.accountEnabled !== false ? html` selected` : ''}>Allowed</option><option value="off"${user.accountEnabled === false ? html` selected` : ''}>Blocked</option></select></div>
+<div><label for="change-name">Display name</label><input type="text" id="change-name" name="name" required maxlength="256" value="${typed('name', user.displayName)}"></div>
+${upnFields('change', page.verifiedDomains, upn)}
+<div><label for="change-location">Usage location</label><input type="text" id="change-location" name="usageLocation" maxlength="2" pattern="[A-Za-z]{2}" value="${typed('usageLocation', user.usageLocation ?? '')}"></div>
+<div><label for="change-enabled">Sign-in</label><select id="change-enabled" name="enabled"><option value="on"${enabled ? html` selected` : ''}>Allowed</option><option value="off"${enabled ? '' : html` selected`}>Blocked</option></select></div>
 </div>
 <button type="submit">Save</button>
 </form>

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { isLanyardError, LanyardError } from '../../core/errors.ts';
+import { LanyardError } from '../../core/errors.ts';
 import { readQuery } from '../../core/http/form-body.ts';
 import type { CspCustomer, CspPartner } from '../../csp/data/tables.ts';
 import type { CustomerGraphDeps } from '../../csp/graph/open-customer-graph.ts';
@@ -9,6 +9,7 @@ import {
   type ChangeUserInput, type CustomerUserView,
 } from '../../csp/users/user-admin.ts';
 import { customerTarget, requireCustomerFor } from '../admins.ts';
+import { withFormRefusal, type FormRefusal } from '../form-refusal.ts';
 import type { RouteKit } from '../domain-routes.ts';
 import { customerPost, seeOther } from './csp-posts.ts';
 import { can, type Action } from '../policy.ts';
@@ -29,9 +30,6 @@ export function pageOfUsers(users: readonly CustomerUserView[], search: string, 
   const shown = rest.slice(0, pageSize);
   return { users: shown, next: rest.length > pageSize ? shown[shown.length - 1]!.userPrincipalName : null, total: matching.length };
 }
-
-/** Refusals of what the form asked, shown on the users page beside the form rather than on the error page. */
-const inlineRefusals: ReadonlySet<string> = new Set(['CSP_NO_SEATS_LEFT', 'CSP_SKU_NOT_SUBSCRIBED', 'CSP_UPN_DOMAIN_NOT_VERIFIED', 'CSP_USER_INPUT_INVALID', 'CSP_USER_EXISTS', 'CSP_USAGE_LOCATION_MISSING', 'USAGE']);
 
 const doneNotices: Record<string, string> = {
   change: 'The user is saved.',
@@ -58,7 +56,7 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
   }
 
 
-  async function usersPage(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, query: Map<string, string>, problem?: LanyardError): Promise<void> {
+  async function usersPage(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, query: Map<string, string>, refused?: { refusal: FormRefusal; addForm: boolean }): Promise<void> {
     const target = customerTarget(customer);
     const done = query.get('done');
     kit.page(ctx, request, `Users · ${customer.companyName}`, customerUsersBody({
@@ -67,22 +65,18 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
       mayDelete: can(request.admin, 'csp.users.delete', target),
       freshSecondFactor: hasFreshSecondFactor(deps, request),
       notice: done ? doneNotices[done] : undefined,
-      problem: problem ? { code: problem.code, message: problem.message } : undefined,
+      refusal: refused?.refusal,
+      addFormRefused: refused?.addForm ?? false,
     }), { partner, customer });
   }
 
   /**
    * A page's action: a refusal of what was asked (no seats left, a UPN outside the verified domains…)
-   * is shown on the users page with its message, keeping the status; anything else is the error page.
+   * is shown on the users page with its message, keeping the status and, for the add form, what was
+   * typed (form-refusal.ts); anything else is the error page.
    */
-  async function pageAction(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, run: () => Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (error) {
-      if (!isLanyardError(error) || !inlineRefusals.has(error.code)) throw error;
-      await usersPage(ctx, request, partner, customer, new Map(), error);
-      ctx.status = error.status;
-    }
+  async function pageAction(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, form: Map<string, string>, run: () => Promise<void>, addForm = false): Promise<void> {
+    await withFormRefusal(ctx, form, run, (refusal) => usersPage(ctx, request, partner, customer, new Map(), { refusal, addForm }));
   }
 
   router.get(customerPath, async (ctx) => {
@@ -92,12 +86,16 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
     await usersPage(ctx, request, partner, customer, readQuery(ctx));
   });
 
+  async function changePage(ctx: Context, request: AdminRequest, partner: CspPartner, customer: CspCustomer, refusal?: FormRefusal): Promise<void> {
+    const [{ user }, { verifiedDomains }] = await Promise.all([findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!), customerUserChoices(graphDeps, customer.tenantId)]);
+    kit.page(ctx, request, `Change ${user.userPrincipalName}`, userChangeBody({ partner, customer, user, verifiedDomains, csrfToken: request.csrfToken, refusal }), { partner, customer });
+  }
+
   router.get(`${customerPath}/:user`, async (ctx) => {
     const request = await kit.pageSession(ctx, deps);
     if (!request) return;
     const { partner, customer } = await scoped(request, ctx, 'csp.users.manage');
-    const [{ user }, { verifiedDomains }] = await Promise.all([findCustomerTenantUser(graphDeps, customer.tenantId, ctx.params.user!), customerUserChoices(graphDeps, customer.tenantId)]);
-    kit.page(ctx, request, `Change ${user.userPrincipalName}`, userChangeBody({ partner, customer, user, verifiedDomains, csrfToken: request.csrfToken }), { partner, customer });
+    await changePage(ctx, request, partner, customer);
   });
 
   for (const path of [customerPath, apiPath]) {
@@ -112,10 +110,10 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
       // The password is in this answer only: never in a URL, never cached.
       ctx.set('Cache-Control', 'no-store');
       if (api) ctx.body = await add();
-      else await pageAction(ctx, request, partner, customer, async () => {
+      else await pageAction(ctx, request, partner, customer, form, async () => {
         const report = await add();
         kit.page(ctx, request, `${report.user.userPrincipalName} added`, userAddedBody({ partner, customer, user: report.user, password: report.password }), { partner, customer });
-      });
+      }, true);
     });
     router.post(`${path}/:user`, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.manage');
@@ -126,7 +124,9 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
         return Object.keys(changes).length ? changeCustomerUser(graphDeps, customer.tenantId, user.id, changes, request.admin.actor) : { customer: customer.domain, user, changed: [] };
       };
       if (api) ctx.body = await change();
-      else await pageAction(ctx, request, partner, customer, async () => seeOther(ctx, `${usersBase(partner, customer)}?done=${(await change()).changed.length ? 'change' : 'unchanged'}`));
+      // The change form's refusal is shown on the change form, with what was typed.
+      else await withFormRefusal(ctx, form, async () => seeOther(ctx, `${usersBase(partner, customer)}?done=${(await change()).changed.length ? 'change' : 'unchanged'}`),
+        (refusal) => changePage(ctx, request, partner, customer, refusal));
     });
     router.post(`${path}/:user/remove`, async (ctx) => {
       const { request, form, partner, customer } = await customerPost(ctx, deps, kit, 'csp.users.delete');
@@ -141,7 +141,7 @@ export function registerCspUserRoutes(router: Router, deps: PortalDeps, kit: Rou
       if (action !== 'assign' && action !== 'remove') throw new LanyardError('API_REQUEST_INVALID', 'action must be assign or remove');
       const change = () => changeCustomerLicence(graphDeps, customer.tenantId, ctx.params.user!, form.get('sku') ?? '', action, request.admin.actor);
       if (api) ctx.body = await change();
-      else await pageAction(ctx, request, partner, customer, async () => {
+      else await pageAction(ctx, request, partner, customer, form, async () => {
         await change();
         seeOther(ctx, `${usersBase(partner, customer)}?done=licence-${action}`);
       });

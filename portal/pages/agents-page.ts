@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from '../../core/pages/html.ts';
 import type { AgentStatus, AgentSummary } from '../../agent/server/admin.ts';
+import { formErrorSummary, keptValue, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 export interface AgentsPage {
@@ -8,7 +9,11 @@ export interface AgentsPage {
   readonly csrfToken: string;
   readonly mayManage: boolean;
   readonly mayConfirmDeletions: boolean;
+  /** May change the deletion guard's threshold (re-authenticated). */
+  readonly mayThreshold: boolean;
   readonly freshSecondFactor: boolean;
+  /** A refused form (register, or the threshold): shown on that form with what was typed. */
+  readonly refusal?: { readonly form: 'register' | 'threshold'; readonly refusal: FormRefusal } | undefined;
   readonly notice?: string | undefined;
   /** Right after registering: the agent's key, shown this once. */
   readonly newKey?: { readonly name: string; readonly key: string } | undefined;
@@ -50,11 +55,26 @@ ${page.mayConfirmDeletions && guard.confirmedDeletions === null
 ${reauthField('deletions-code', page.freshSecondFactor, 'Your authenticator code to confirm')}
 <button type="submit" class="danger">Confirm ${guard.pendingDeletions} deletions</button></form>`
   : ''}`
-  : html`<p class="hint">No deletion is waiting.</p>`}</div>
+  : html`<p class="hint">No deletion is waiting.</p>`}
+${page.mayThreshold ? thresholdForm(page, base) : ''}</div>
 ${page.mayManage
   ? html`<h2>Register an agent</h2>
 <form class="filters card" method="post" action="${base}" id="register-agent">${csrfField(page.csrfToken)}
-<div><label for="agent-name">Agent name</label><input type="text" id="agent-name" name="name" required maxlength="100" autocomplete="off" placeholder="dc1-agent"></div>
+${formErrorSummary(refusalOf(page, 'register'), 'register-error')}
+<div><label for="agent-name">Agent name</label><input type="text" id="agent-name" name="name" required maxlength="100" autocomplete="off" placeholder="dc1-agent" value="${keptValue(refusalOf(page, 'register'), 'name')}"></div>
 <button type="submit">Register agent</button></form>`
   : ''}`;
+}
+
+const refusalOf = (page: AgentsPage, form: 'register' | 'threshold') => (page.refusal?.form === form ? page.refusal.refusal : undefined);
+
+/** The threshold as `lanyard agent set-deletion-threshold` sets it, with a fresh authenticator code. */
+function thresholdForm(page: AgentsPage, base: string): SafeHtml {
+  const refusal = refusalOf(page, 'threshold');
+  const value = refusal ? keptValue(refusal, 'threshold') : String(page.status.deletionGuard.threshold);
+  return html`<form method="post" action="${base}/deletion-threshold" class="filters" id="deletion-threshold-form">${csrfField(page.csrfToken)}
+${formErrorSummary(refusal, 'threshold-error')}
+<div><label for="deletion-threshold">Accounts a sync may disable without confirmation</label><input type="text" id="deletion-threshold" name="threshold" inputmode="numeric" maxlength="7" required value="${value}"></div>
+${reauthField('deletion-threshold-code', page.freshSecondFactor, 'Your authenticator code to confirm')}
+<button type="submit">Save threshold</button></form>`;
 }

@@ -3,6 +3,7 @@ import type { PreflightCheck } from '../../provisioning/federation/preflight.ts'
 import type { UnfederateReport } from '../../provisioning/federation/unfederate.ts';
 import type { FederationChoice, FederationPreview } from '../views/domains.ts';
 import type { OrganizationOverview } from '../views/organization-overview.ts';
+import { formErrorSummary, keptValue, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 export interface DomainsPage {
@@ -12,6 +13,8 @@ export interface DomainsPage {
   readonly mayAdd: boolean;
   readonly mayFederate: boolean;
   readonly notice?: string | undefined;
+  /** The add form was refused for what was typed: shown on it, the name kept. */
+  readonly refusal?: FormRefusal | undefined;
 }
 
 export function domainsBody(page: DomainsPage): SafeHtml {
@@ -29,12 +32,18 @@ ${page.mayFederate ? html`<td>${d.federated
 ${page.domains.length === 0 ? html`<p class="hint">No domain yet.</p>` : ''}
 ${page.mayAdd
   ? html`<h2>Add a domain</h2>
-<form class="filters card" method="post" action="${base}" id="add-domain">${csrfField(page.csrfToken)}
-<div><label for="domain-name">Domain name</label><input type="text" id="domain-name" name="name" required maxlength="253" autocomplete="off" placeholder="contoso.com"></div>
-<button type="submit">Add domain</button>
-</form>
+${addDomainForm(base, page.csrfToken, page.refusal)}
 <p class="hint">Adding a domain here registers it in Lanyard (its issuer is fixed from this server's public URL). The domain must also be added and verified in the Microsoft 365 tenant before it can be federated.</p>`
   : ''}`;
+}
+
+/** The add-a-domain form (this organization's, and a CSP customer's tenant's), with a refusal on it. */
+export function addDomainForm(action: string, csrfToken: string, refusal: FormRefusal | undefined): SafeHtml {
+  return html`<form class="filters card" method="post" action="${action}" id="add-domain">${csrfField(csrfToken)}
+${formErrorSummary(refusal, 'add-domain-error')}
+<div><label for="domain-name">Domain name</label><input type="text" id="domain-name" name="name" required maxlength="253" autocomplete="off" placeholder="contoso.com" value="${keptValue(refusal, 'name')}"></div>
+<button type="submit">Add domain</button>
+</form>`;
 }
 
 export interface FederatePage {

@@ -93,12 +93,12 @@ ${page.mayResetMfa && !page.freshSecondFactor ? html`<p class="hint" id="reauth-
 <tbody>${page.users.map((user) => userRow(page, base, user))}</tbody></table></div>
 ${page.users.length === 0 ? html`<p class="hint">No user matches.</p>` : ''}
 <div class="pager">${page.next ? html`<a class="button secondary" id="next-page" href="${base}?${new URLSearchParams({ ...(page.search && { q: page.search }), after: page.next }).toString()}">Next page</a>` : ''}</div>
-${page.mayAdd ? addUserForm(page.organization.slug, page.csrfToken) : ''}`;
+${page.mayAdd ? html`<h2>Add a user</h2>${addUserForm(page.organization.slug, page.csrfToken)}` : ''}`;
 }
 
 function userRow(page: UsersPage, base: string, user: UserRow): SafeHtml {
   const id = `user-${user.id}`;
-  return html`<tr id="${id}"><td><strong><a href="${base}/${user.id}">${user.upn}</a></strong>${user.displayName ? html`<br><span class="hint">${user.displayName}</span>` : ''}<br><a href="/admin/orgs/${page.organization.slug}/audit?${new URLSearchParams({ user: user.upn }).toString()}" aria-label="Sign-in activity of ${user.upn}">Sign-in activity</a></td>
+  return html`<tr id="${id}"><td><strong><a href="${base}/${user.id}">${user.upn}</a></strong>${user.displayName ? html`<br><span class="hint">${user.displayName}</span>` : ''}<br><a href="${base}/${user.id}#sign-ins-title" aria-label="Sign-in activity of ${user.upn}">Sign-in activity</a></td>
 <td>${badge(user.status, user.status === 'active' ? 'ok' : user.status === 'disabled' ? 'bad' : 'warn')}</td>
 <td>${user.mfaEnrolled ? badge('enrolled', 'ok') : badge('not enrolled', 'warn')}</td>
 ${page.mayChange || page.mayResetMfa

@@ -4,6 +4,7 @@ import type { RunReport } from '../../provisioning/runs/run-admin.ts';
 import type { ResultFilter } from '../views/provisioning.ts';
 import type { LicencesView, ProvisioningSettingsView } from '../views/provisioning-settings.ts';
 import { liveProgressPath } from './live-progress.ts';
+import { formErrorSummary, keptValue, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 const statusTone = (status: string) => (status === 'completed' ? 'ok' : status === 'failed' || status === 'stopped' ? 'bad' : 'warn');
@@ -22,7 +23,11 @@ export interface ProvisioningPage {
   readonly mayThreshold: boolean;
   readonly freshSecondFactor: boolean;
   readonly notice?: string | undefined;
+  /** A refused settings form (the threshold, or the default licences): shown on it with what was typed. */
+  readonly refusal?: { readonly form: 'threshold' | 'licences'; readonly refusal: FormRefusal } | undefined;
 }
+
+const refusalOf = (page: ProvisioningPage, form: 'threshold' | 'licences') => (page.refusal?.form === form ? page.refusal.refusal : undefined);
 
 export function provisioningBody(page: ProvisioningPage): SafeHtml {
   const base = `/admin/orgs/${page.slug}/provisioning`;
@@ -47,7 +52,8 @@ function thresholdSection(page: ProvisioningPage, base: string): SafeHtml {
 <div class="card" id="threshold"><p>A run that would disable more than <strong id="threshold-value">${String(page.settings.deletionThreshold)}</strong> account${page.settings.deletionThreshold === 1 ? '' : 's'} stops before it changes anything. It runs only once an admin has reviewed its dry run and confirmed with a fresh authenticator code.</p>
 ${page.mayThreshold
   ? html`<form method="post" action="${base}/threshold" class="filters" id="threshold-form">${csrfField(page.csrfToken)}
-<div><label for="threshold-input">Accounts a run may disable without confirmation</label><input type="text" id="threshold-input" name="threshold" inputmode="numeric" pattern="[0-9]{1,7}" maxlength="7" required value="${String(page.settings.deletionThreshold)}"></div>
+${formErrorSummary(refusalOf(page, 'threshold'), 'threshold-error')}
+<div><label for="threshold-input">Accounts a run may disable without confirmation</label><input type="text" id="threshold-input" name="threshold" inputmode="numeric" pattern="[0-9]{1,7}" maxlength="7" required value="${refusalOf(page, 'threshold') ? keptValue(refusalOf(page, 'threshold'), 'threshold') : String(page.settings.deletionThreshold)}"></div>
 ${reauthField('threshold-code', page.freshSecondFactor, 'Your authenticator code to confirm')}
 <button type="submit">Save threshold</button></form>`
   : ''}</div>`;
@@ -72,8 +78,10 @@ function licencesSection(page: ProvisioningPage, base: string): SafeHtml {
 ${settings.defaultLicences.length > 0 ? html`<p>Chosen: ${settings.defaultLicences.map((licence) => html`${badge(licence.skuPartNumber)} `)}</p>` : ''}</div>`;
   }
   const editable = page.maySettings;
+  const typed = refusalOf(page, 'licences');
+  const ticked = (skuId: string, isDefault: boolean) => (typed ? typed.values.get(`sku:${skuId}`) === '1' : isDefault);
   const rows = licences.skus.map((sku, index) => html`<tr><td>${editable
-    ? html`<label><input type="checkbox" name="sku:${sku.skuId}" value="1"${sku.isDefault ? html` checked` : ''} id="sku-${String(index)}"> ${sku.skuPartNumber}</label>`
+    ? html`<label><input type="checkbox" name="sku:${sku.skuId}" value="1"${ticked(sku.skuId, sku.isDefault) ? html` checked` : ''} id="sku-${String(index)}"> ${sku.skuPartNumber}</label>`
     : html`${sku.skuPartNumber}${sku.isDefault ? html` ${badge('default', 'ok')}` : ''}`}</td>
 <td data-label="Seats">${String(sku.enabled)}</td><td data-label="Used">${String(sku.consumed)}</td><td data-label="Free">${sku.free === 0 ? badge('0', 'bad') : String(sku.free)}</td><td data-label="Status">${badge(sku.capabilityStatus, sku.capabilityStatus === 'Enabled' ? 'ok' : 'warn')}</td></tr>`);
   const table = html`<div class="table-wrap"><table id="licence-table" class="stack"><caption class="visually-hidden">The tenant's subscriptions with their seats</caption>
@@ -82,8 +90,8 @@ ${settings.defaultLicences.length > 0 ? html`<p>Chosen: ${settings.defaultLicenc
 ${licences.skus.length === 0 ? html`<p class="hint">The tenant has no subscription.</p>` : ''}
 ${licences.missingDefaults.map((licence) => html`<p class="error">Default licence <code>${licence.skuPartNumber}</code> is no longer in the tenant.</p>`)}`;
   return html`${heading}<div class="card" id="licences">${editable
-    ? html`<form method="post" action="${base}/licences" id="licences-form">${csrfField(page.csrfToken)}${table}
-<p><label for="usage-location">Usage location (two-letter country code)</label><br><input type="text" id="usage-location" name="usageLocation" maxlength="2" size="4" pattern="[A-Za-z]{2}" value="${settings.defaultUsageLocation ?? ''}"></p>
+    ? html`<form method="post" action="${base}/licences" id="licences-form">${csrfField(page.csrfToken)}${formErrorSummary(typed, 'licences-error')}${table}
+<p><label for="usage-location">Usage location (two-letter country code)</label><br><input type="text" id="usage-location" name="usageLocation" maxlength="2" size="4" pattern="[A-Za-z]{2}" value="${typed ? keptValue(typed, 'usageLocation') : settings.defaultUsageLocation ?? ''}"></p>
 <button type="submit">Save default licences</button></form>`
     : html`${table}<p class="hint">Usage location: ${settings.defaultUsageLocation ?? 'none'}</p>`}</div>`;
 }

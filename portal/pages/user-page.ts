@@ -2,6 +2,7 @@ import { html, type SafeHtml } from '../../core/pages/html.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { ActivationLink } from '../../provisioning/activation/activation-links.ts';
 import type { SignInActivity } from '../views/sign-in-activity.ts';
+import { formErrorSummary, keptValue, type FormRefusal } from '../form-refusal.ts';
 import { badge, csrfField, notice, reauthField, time } from './parts.ts';
 
 export interface UserPage {
@@ -17,6 +18,8 @@ export interface UserPage {
   readonly link?: ActivationLink | undefined;
   /** The person's recent sign-ins (absent when the admin may not read the audit log), and the next page's cursor. */
   readonly signIns?: { readonly activity: readonly SignInActivity[]; readonly next: string | null } | undefined;
+  /** The edit form was refused for what was typed: shown on it, the name kept. */
+  readonly editRefusal?: FormRefusal | undefined;
 }
 
 /** One account: its facts, and edit, reset password (activation link) and delete, as the role allows. */
@@ -35,7 +38,8 @@ ${page.link
 <p class="hint">ImmutableID <code>${user.immutableId}</code></p></div>
 ${page.mayEdit && local
   ? html`<h2>Edit</h2><form class="filters card" method="post" action="${base}/edit" id="edit-user">${csrfField(page.csrfToken)}
-<div><label for="display-name">Display name</label><input type="text" id="display-name" name="displayName" value="${user.displayName ?? ''}" maxlength="256"></div>
+${formErrorSummary(page.editRefusal, 'edit-error')}
+<div><label for="display-name">Display name</label><input type="text" id="display-name" name="displayName" value="${page.editRefusal ? keptValue(page.editRefusal, 'displayName') : user.displayName ?? ''}" maxlength="256"></div>
 <button type="submit">Save</button></form>`
   : ''}
 ${page.mayResetPassword && local && user.status !== 'disabled'
@@ -74,9 +78,17 @@ ${signIns.activity.length
 }
 
 /** The add form on the users page. */
-export function addUserForm(slug: string, csrfToken: string): SafeHtml {
-  return html`<h2>Add a user</h2><form class="filters card" method="post" action="/admin/orgs/${slug}/users" id="add-user">${csrfField(csrfToken)}
-<div><label for="new-upn">User name (UPN)</label><input type="email" id="new-upn" name="upn" required maxlength="256" autocomplete="off"></div>
-<div><label for="new-display-name">Display name</label><input type="text" id="new-display-name" name="displayName" maxlength="256" autocomplete="off"></div>
+export function addUserForm(slug: string, csrfToken: string, refusal?: FormRefusal): SafeHtml {
+  return html`<form class="filters card" method="post" action="/admin/orgs/${slug}/users" id="add-user">${csrfField(csrfToken)}
+${formErrorSummary(refusal, 'add-user-error')}
+<div><label for="new-upn">User name (UPN)</label><input type="email" id="new-upn" name="upn" required maxlength="256" autocomplete="off" value="${keptValue(refusal, 'upn')}"></div>
+<div><label for="new-display-name">Display name</label><input type="text" id="new-display-name" name="displayName" maxlength="256" autocomplete="off" value="${keptValue(refusal, 'displayName')}"></div>
 <button type="submit">Add user</button></form>`;
+}
+
+/** The add form again after a refusal (the users list's own form, on a page of its own). */
+export function addUserRefusedBody(slug: string, csrfToken: string, refusal: FormRefusal): SafeHtml {
+  return html`<h1>Add a user</h1>
+${addUserForm(slug, csrfToken, refusal)}
+<p><a href="/admin/orgs/${slug}/users">Back to users</a></p>`;
 }

@@ -1,4 +1,4 @@
-import { confirmPendingDeletions, getAgentStatus, registerAgent, revokeAgent, type AgentStatus, type AgentSummary } from '../../agent/server/admin.ts';
+import { confirmPendingDeletions, getAgentStatus, registerAgent, revokeAgent, setDeletionGuardThreshold, type AgentStatus, type AgentSummary } from '../../agent/server/admin.ts';
 import { findAgentById } from '../../agent/server/data/agents.ts';
 import type { Db } from '../../core/db/database.ts';
 import type { Organization } from '../../core/db/schema.ts';
@@ -33,4 +33,18 @@ export async function revokeOrganizationAgent(db: Db, admin: Admin, organization
 export async function confirmOrganizationDeletions(db: Db, admin: Admin, organization: Organization, now: Date): Promise<{ confirmed: number }> {
   requireCan(admin, 'agents.confirm-deletions', await organizationTarget(db, organization));
   return confirmPendingDeletions(db, organization.slug, now, admin.actor);
+}
+
+/**
+ * The directory sync's deletion guard threshold from the page's field (`lanyard agent
+ * set-deletion-threshold` sets the same), a whole number of accounts as typed: no sign, exponent or
+ * fraction that Number() would accept.
+ */
+export async function changeAgentDeletionThreshold(db: Db, admin: Admin, organization: Organization, text: string, now: Date): Promise<{ threshold: number }> {
+  requireCan(admin, 'agents.threshold', await organizationTarget(db, organization));
+  const trimmed = text.trim();
+  if (!/^\d{1,7}$/.test(trimmed)) throw new LanyardError('SYNC_THRESHOLD_INVALID', 'The threshold is a whole number of accounts, 0 or more (at most 9,999,999).');
+  const threshold = Number(trimmed);
+  await setDeletionGuardThreshold(db, organization.slug, threshold, now, admin.actor);
+  return { threshold };
 }

@@ -1,12 +1,60 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { artifactsDirectory } from '../e2e/browser.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { artifactsDirectory, launchChromium } from '../e2e/browser.ts';
 import { testPassword } from '../harness/seed.ts';
 import { seriousAxeViolations } from './axe.ts';
 import type { PortalWorld } from './portal-world.ts';
 
 export const shots = path.join(artifactsDirectory, 'portal');
+
+export interface PortalBrowserSuiteOptions {
+  /** The beforeAll's timeout (the world's set-up plus Chromium's start). */
+  readonly timeout?: number;
+  /** Runs first in afterAll, while the world still runs (undo faults set in the emulator…). */
+  readonly beforeStop?: () => Promise<unknown>;
+  /** Runs last in afterAll, once the world is stopped (peers the world used). */
+  readonly afterStop?: () => Promise<unknown>;
+}
+
+/**
+ * The set-up every portal browser test file shares: in beforeAll, `start` (the world with its
+ * seeds), then Chromium and the screenshot folder; in afterAll, Chromium closed and the world
+ * stopped. Answers the kit (signedInPage, screenshots, checkPage), the page CSP violations seen, and
+ * `world` and `browser` accessors (valid once beforeAll ran).
+ *
+ * @example
+ *   const portal = portalBrowserSuite(() => startPortalWorld('sqlite'));
+ *   it('…', async () => { const page = await portal.signedInPage(people.orgAdmin); … portal.world.url … });
+ */
+export function portalBrowserSuite<W extends PortalWorld>(start: () => Promise<W>, options: PortalBrowserSuiteOptions = {}) {
+  let world: W | undefined;
+  let browser: Browser | undefined;
+  const cspViolations: string[] = [];
+  beforeAll(async () => {
+    world = await start();
+    browser = await launchChromium();
+    mkdirSync(shots, { recursive: true });
+  }, options.timeout ?? 60_000);
+  afterAll(async () => {
+    await options.beforeStop?.();
+    await browser?.close();
+    await world?.stop();
+    await options.afterStop?.();
+  });
+  const started = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`${name} is not started yet (beforeAll has not run)`);
+    return value;
+  };
+  const kit = portalBrowserKit(() => ({ world: started(world, 'the world'), browser: started(browser, 'Chromium'), cspViolations }));
+  return {
+    ...kit,
+    cspViolations,
+    get world(): W { return started(world, 'the world'); },
+    get browser(): Browser { return started(browser, 'Chromium'); },
+  };
+}
 
 /**
  * What every portal browser test does: sign in through the real pages, take desktop and 390 px

@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertAgent } from '../../agent/server/data/agents.ts';
 import { markDomainFederated } from '../../core/db/domain-federations.ts';
 import { findDomainByName } from '../../core/db/domains.ts';
@@ -10,9 +8,8 @@ import { findMfaCredential } from '../../core/db/mfa-credentials.ts';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findUserByUpn } from '../../core/db/users.ts';
 import { insertRun } from '../../provisioning/data/provisioning-runs.ts';
-import { launchChromium } from '../e2e/browser.ts';
 import { seriousAxeViolations } from './axe.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
 import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
 
 /**
@@ -21,22 +18,13 @@ import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
  * 390 px, and in-page checks that the strict CSP loaded the style sheet and nothing was blocked.
  */
 describe('admin portal in Chromium', () => {
-  let world: PortalWorld;
-  let browser: Browser;
-  const cspViolations: string[] = [];
-
-  beforeAll(async () => {
-    world = await startPortalWorld('sqlite');
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalWorld('sqlite');
     await seedOverviewFacts(world);
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
+    return world;
   });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
 
   it('signs in the operator, who sees every organization and the installation pages', async () => {
     const page = await signedInPage(people.operator);
@@ -54,7 +42,7 @@ describe('admin portal in Chromium', () => {
   it('org-admin: the overview shows domains with federation, users, agents and the last run', async () => {
     const page = await signedInPage(people.orgAdmin);
     await page.click('text=contoso Ltd');
-    await page.waitForURL(`${world.url}/admin/orgs/contoso`);
+    await page.waitForURL(`${portal.world.url}/admin/orgs/contoso`);
     expect(await page.textContent('#domains')).toMatch(/contoso\.com\s*federated/);
     expect(await page.textContent('#users-total')).toBe('2');
     expect(await page.textContent('#agents')).toContain('dc1-agent');
@@ -68,24 +56,24 @@ describe('admin portal in Chromium', () => {
     await page.selectOption('#policy', 'optional');
     await Promise.all([page.waitForURL(/done=mfa-policy/), page.click('button:has-text("Save MFA policy")')]);
     expect(await page.textContent('#notice')).toContain('saved');
-    expect((await findOrganizationBySlug(world.lanyard.context.db, 'contoso'))!.mfaPolicy).toBe('optional');
+    expect((await findOrganizationBySlug(portal.world.lanyard.context.db, 'contoso'))!.mfaPolicy).toBe('optional');
     await page.selectOption('#policy', 'required');
     await Promise.all([page.waitForURL(/done=mfa-policy/), page.click('button:has-text("Save MFA policy")')]);
-    expect((await findOrganizationBySlug(world.lanyard.context.db, 'contoso'))!.mfaPolicy).toBe('required');
+    expect((await findOrganizationBySlug(portal.world.lanyard.context.db, 'contoso'))!.mfaPolicy).toBe('required');
     // Another organization by URL: refused, with the code to quote.
-    const refused = await page.goto(`${world.url}/admin/orgs/fabrikam`);
+    const refused = await page.goto(`${portal.world.url}/admin/orgs/fabrikam`);
     expect(refused?.status()).toBe(403);
     expect(await page.textContent('#error-code')).toBe('ADMIN_FORBIDDEN');
-    const api = await page.request.get(`${world.url}/admin/api/orgs/fabrikam`, { headers: { accept: 'application/json' } });
+    const api = await page.request.get(`${portal.world.url}/admin/api/orgs/fabrikam`, { headers: { accept: 'application/json' } });
     expect(api.status()).toBe(403);
-    const own = await page.request.get(`${world.url}/admin/api/orgs/contoso`, { headers: { accept: 'application/json' } });
+    const own = await page.request.get(`${portal.world.url}/admin/api/orgs/contoso`, { headers: { accept: 'application/json' } });
     expect(((await own.json()) as { users: { total: number } }).users.total).toBe(2);
     await page.close();
   }, 60_000);
 
   it('org-admin: users search, disable and enable', async () => {
     const page = await signedInPage(people.orgAdmin);
-    await page.goto(`${world.url}/admin/orgs/contoso/users`);
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/users`);
     await page.fill('#q', 'bob');
     await Promise.all([page.waitForURL(/q=bob/), page.click('button:has-text("Search")')]);
     expect(await page.locator('#users tbody tr').count()).toBe(1);
@@ -93,16 +81,16 @@ describe('admin portal in Chromium', () => {
     await screenshots(page, 'users-org-admin');
     await Promise.all([page.waitForURL(/done=disable/), page.click(`button[aria-label="Disable ${people.contosoUser}"]`)]);
     expect(await page.textContent('#notice')).toContain('disabled');
-    expect((await findUserByUpn(world.lanyard.context.db, people.contosoUser))!.status).toBe('disabled');
+    expect((await findUserByUpn(portal.world.lanyard.context.db, people.contosoUser))!.status).toBe('disabled');
     await Promise.all([page.waitForURL(/done=enable/), page.click(`button[aria-label="Enable ${people.contosoUser}"]`)]);
-    expect((await findUserByUpn(world.lanyard.context.db, people.contosoUser))!.status).toBe('active');
+    expect((await findUserByUpn(portal.world.lanyard.context.db, people.contosoUser))!.status).toBe('active');
 
     await page.close();
   }, 90_000);
 
   it('org-admin: the audit log filters by actor, action and time, and exports CSV', async () => {
     const page = await signedInPage(people.orgAdmin);
-    await page.goto(`${world.url}/admin/orgs/contoso/audit`);
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/audit`);
     await page.fill('#actor', `user:${people.orgAdmin}`);
     await page.fill('#action', 'user.');
     await page.fill('#from', new Date(Date.now() - 3600_000).toISOString().slice(0, 16));
@@ -114,14 +102,18 @@ describe('admin portal in Chromium', () => {
     await checkPage(page);
     await screenshots(page, 'audit-org-admin');
     const href = await page.getAttribute('#export-csv', 'href');
-    const csv = await page.request.get(`${world.url}${href}`);
+    const csv = await page.request.get(`${portal.world.url}${href}`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('occurred_at,actor,action,target,outcome,reason,client_address,details');
     expect(lines.slice(1).map((line) => line.split(',')[2]).sort()).toEqual(actions.slice().sort());
-    // One account's activity, reached from the users page.
-    await page.goto(`${world.url}/admin/orgs/contoso/users?q=bob`);
-    await Promise.all([page.waitForURL(/user=bob/), page.click(`a[aria-label="Sign-in activity of ${people.contosoUser}"]`)]);
+    // One account's activity: the users page links to the sign-in section of the person's page.
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/users?q=bob`);
+    await Promise.all([page.waitForURL(/\/admin\/orgs\/contoso\/users\/[^/]+#sign-ins-title$/), page.click(`a[aria-label="Sign-in activity of ${people.contosoUser}"]`)]);
+    expect(await page.textContent('h1')).toContain(people.contosoUser);
+    expect(await page.isVisible('#sign-ins-title')).toBe(true);
+    // The audit log filtered by the account has its events only.
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/audit?${new URLSearchParams({ user: people.contosoUser }).toString()}`);
     const targets = await page.locator('#audit tbody tr td:nth-child(4)').allTextContents();
     expect(targets.length).toBeGreaterThan(0);
     expect(new Set(targets)).toEqual(new Set([people.contosoUser]));
@@ -131,25 +123,25 @@ describe('admin portal in Chromium', () => {
   it('reseller: its own customer only, no MFA reset; a forged cross-site post changes nothing', async () => {
     const page = await signedInPage(people.reseller, 390);
     expect(await page.locator('main a').allTextContents()).toEqual(['fabrikam Ltd']);
-    await page.goto(`${world.url}/admin/orgs/fabrikam/users`);
+    await page.goto(`${portal.world.url}/admin/orgs/fabrikam/users`);
     expect(await page.locator('button:has-text("Reset MFA")').count()).toBe(0);
     await checkPage(page);
-    await page.goto(`${world.url}/admin/orgs/fabrikam`);
+    await page.goto(`${portal.world.url}/admin/orgs/fabrikam`);
     expect(await page.locator('#mfa-policy').count()).toBe(0);
-    await page.goto(`${world.url}/admin/orgs/fabrikam/users`);
+    await page.goto(`${portal.world.url}/admin/orgs/fabrikam/users`);
     await screenshots(page, 'users-reseller');
-    expect((await page.goto(`${world.url}/admin/orgs/tailspin/users`))?.status()).toBe(403);
+    expect((await page.goto(`${portal.world.url}/admin/orgs/tailspin/users`))?.status()).toBe(403);
     expect(await seriousAxeViolations(page), 'axe-core on the refusal page').toEqual([]);
     await screenshots(page, 'refused-reseller');
 
     // An attacker's page on another site posts the disable form into the reseller's signed-in browser.
-    const fiona = await world.userId(people.fabrikamUser);
-    const attacker = await attackerSite(`${world.url}/admin/orgs/fabrikam/users/${fiona}/disable`);
+    const fiona = await portal.world.userId(people.fabrikamUser);
+    const attacker = await attackerSite(`${portal.world.url}/admin/orgs/fabrikam/users/${fiona}/disable`);
     try {
       await page.goto(attacker.url);
       await page.waitForSelector('#error-code');
       expect(['ADMIN_SESSION_REQUIRED', 'CSRF_TOKEN_INVALID']).toContain(await page.textContent('#error-code'));
-      expect((await findUserByUpn(world.lanyard.context.db, people.fabrikamUser))!.status).toBe('active');
+      expect((await findUserByUpn(portal.world.lanyard.context.db, people.fabrikamUser))!.status).toBe('active');
     } finally {
       await attacker.close();
     }
@@ -158,20 +150,20 @@ describe('admin portal in Chromium', () => {
 
   it('partner-admin: both customers of its partner, reset MFA available', async () => {
     // fabrikam is reached through partner alpha, which has not consented: its token health says so.
-    const overview = await (await world.signIn(people.partnerAdmin)).follow(`${world.url}/admin/orgs/fabrikam`);
+    const overview = await (await portal.world.signIn(people.partnerAdmin)).follow(`${portal.world.url}/admin/orgs/fabrikam`);
     expect(overview.html).toMatch(/id="token-health"[\s\S]*no-consent/);
     const page = await signedInPage(people.partnerAdmin);
     expect(await page.locator('main a').allTextContents()).toEqual(['fabrikam Ltd', 'tailspin Ltd']);
-    await page.goto(`${world.url}/admin/orgs/tailspin/users`);
+    await page.goto(`${portal.world.url}/admin/orgs/tailspin/users`);
     expect(await page.locator('button:has-text("Reset MFA")').count()).toBeGreaterThan(0);
-    expect((await page.goto(`${world.url}/admin/orgs/contoso`))?.status()).toBe(403);
+    expect((await page.goto(`${portal.world.url}/admin/orgs/contoso`))?.status()).toBe(403);
     await page.close();
   }, 60_000);
 
   it('sign-in page: screenshots, labels, and no CSP violation anywhere', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await portal.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${world.url}/admin/signin`);
+    await page.goto(`${portal.world.url}/admin/signin`);
     await checkPage(page);
     await screenshots(page, 'signin');
     // The check itself finds a violation when there is one: an unlabelled field added to the page.
@@ -185,15 +177,15 @@ describe('admin portal in Chromium', () => {
   it('org-admin: reset MFA asks for a fresh code past the re-authentication window', async () => {
     const page = await signedInPage(people.orgAdmin);
     // Past the re-authentication window the reset asks for a fresh code, checked on the portal clock.
-    await world.clock.advance((world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
-    await page.goto(`${world.url}/admin/orgs/contoso/users?q=bob`);
-    const bobId = await world.userId(people.contosoUser);
-    await page.fill(`#code-${bobId}`, await world.code(people.orgAdmin, world.clock.now()));
+    await portal.world.clock.advance((portal.world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/users?q=bob`);
+    const bobId = await portal.world.userId(people.contosoUser);
+    await page.fill(`#code-${bobId}`, await portal.world.code(people.orgAdmin, portal.world.clock.now()));
     await screenshots(page, 'users-reauth-org-admin');
     await Promise.all([page.waitForURL(/done=reset-mfa/), page.click(`button[aria-label="Reset MFA of ${people.contosoUser}"]`)]);
     expect(await page.textContent('#notice')).toContain('new one');
-    expect(await findMfaCredential(world.lanyard.context.db, bobId)).toBeUndefined();
-    const audit = await page.goto(`${world.url}/admin/orgs/contoso/audit?action=mfa-reset`);
+    expect(await findMfaCredential(portal.world.lanyard.context.db, bobId)).toBeUndefined();
+    const audit = await page.goto(`${portal.world.url}/admin/orgs/contoso/audit?action=mfa-reset`);
     expect(audit?.status()).toBe(200);
     expect(await page.locator('#audit tbody tr td:nth-child(3)').allTextContents()).toEqual(['user.mfa-reset']);
     await page.close();

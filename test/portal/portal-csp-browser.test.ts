@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertCustomer } from '../../csp/data/customers.ts';
-import { launchChromium } from '../e2e/browser.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from './portal-csp-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { cspPeople, resellers, startPortalCspWorld } from './portal-csp-world.ts';
 
 /**
  * The CSP part of the portal in Chromium: the partner page with the connection's health (the
@@ -12,39 +9,31 @@ import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from '
  * reseller (its own); a customer's overview; an org-admin sees no CSP page.
  */
 describe('portal CSP partner and customers in Chromium', () => {
-  let world: PortalCspWorld;
-  let browser: Browser;
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
   const tenants: Record<string, string> = {};
 
-  beforeAll(async () => {
-    world = await startPortalCspWorld('sqlite');
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalCspWorld('sqlite');
     const partner = await world.csp.partner();
     for (const [name, resellerId] of [['fabrikam', resellers.mine], ['tailspin', resellers.other]] as const) {
       const tenant = world.csp.seedCustomer(name);
       tenants[name] = tenant.id;
       await insertCustomer(world.lanyard.context.db, { partnerId: partner.id, tenantId: tenant.id, domain: `${name}.onmicrosoft.com`, companyName: `${name} Inc`, country: 'US', email: null, resellerId, organizationId: null, source: 'imported' });
     }
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-  });
+    return world;
+  }, { timeout: 90_000 });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('partner-admin: the partner with a working token and every customer; a customer overview', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
     await page.click('nav a:has-text("CSP partners")');
-    await page.click(`#partners a:has-text("${world.csp.partnerSlug}")`);
+    await page.click(`#partners a:has-text("${portal.world.csp.partnerSlug}")`);
     expect(await page.textContent('#token-health')).toContain('valid');
-    expect(await page.textContent('#token-health')).toContain(world.csp.agentUpn);
+    expect(await page.textContent('#token-health')).toContain(portal.world.csp.agentUpn);
     expect(await page.locator('#customers tbody tr').count()).toBe(2);
     await checkPage(page);
     await screenshots(page, 'csp-partner');
     await page.click('#customers a:has-text("fabrikam Inc")');
-    expect(page.url()).toBe(`${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
+    expect(page.url()).toBe(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
     expect(await page.textContent('#customer-facts')).toContain(resellers.mine);
     expect(await page.locator('nav a:has-text("Subscriptions")').count()).toBe(1);
     await checkPage(page);
@@ -54,14 +43,14 @@ describe('portal CSP partner and customers in Chromium', () => {
 
   it('reseller: its own customer only; org-admin: no CSP page', async () => {
     const page = await signedInPage(cspPeople.reseller);
-    await page.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}`);
+    await page.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}`);
     expect(await page.locator('#customers tbody tr').count()).toBe(1);
     expect(await page.textContent('#customers')).toContain('fabrikam');
     expect(await page.locator('nav a:has-text("Customer access")').count()).toBe(0);
-    expect((await page.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants.tailspin}`))?.status()).toBe(403);
+    expect((await page.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants.tailspin}`))?.status()).toBe(403);
     expect(await page.textContent('#error-code')).toBe('ADMIN_FORBIDDEN');
     const alice = await signedInPage(cspPeople.orgAdmin);
     expect(await alice.locator('nav a:has-text("CSP partners")').count()).toBe(0);
-    expect((await alice.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}`))?.status()).toBe(403);
+    expect((await alice.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}`))?.status()).toBe(403);
   });
 });

@@ -1,17 +1,15 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findCustomerDomain } from '../../csp/data/customer-domains.ts';
 import { insertCustomer } from '../../csp/data/customers.ts';
 import { delegatedGraphPermissions } from '../../csp/customers/consent-app.ts';
 import type { Tenant } from '../../emulator/state/model.ts';
 import { customerTenant } from '../csp/customer-tenants.ts';
-import { launchChromium } from '../e2e/browser.ts';
 import { startPowerDns, type PowerDnsServer } from '../harness/powerdns.ts';
 import { seedOrganization } from '../harness/seed.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from './portal-csp-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { cspPeople, resellers, startPortalCspWorld } from './portal-csp-world.ts';
 
 /**
  * A CSP customer's Domains page in Chromium, against the emulator and a real PowerDNS that the
@@ -22,20 +20,16 @@ import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from '
  */
 describe('portal CSP customer domains in Chromium', () => {
   let pdns: PowerDnsServer;
-  let world: PortalCspWorld;
-  let browser: Browser;
   let tenant: Tenant;
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
   const tenants: Record<string, string> = {};
-  const base = (name: string) => `${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants[name]}/domains`;
+  const base = (name: string) => `${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants[name]}/domains`;
   const api = (name: string) => base(name).replace('/admin/csp/', '/admin/api/csp/');
   const csrfOf = async (page: Page) => (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
   const json = { accept: 'application/json' };
 
-  beforeAll(async () => {
+  const portal = portalBrowserSuite(async () => {
     pdns = await startPowerDns();
-    world = await startPortalCspWorld('sqlite', {
+    const world = await startPortalCspWorld('sqlite', {
       tls: true,
       env: { LANYARD_DNS_PROVIDER: 'powerdns', LANYARD_POWERDNS_URL: pdns.apiUrl, LANYARD_POWERDNS_API_KEY: pdns.apiKey, LANYARD_DNS_RESOLVERS: pdns.dnsServer },
     });
@@ -51,18 +45,13 @@ describe('portal CSP customer domains in Chromium', () => {
     const tailspin = world.csp.seedCustomer('tailspindns');
     tenants.tailspin = tailspin.id;
     await insertCustomer(context.db, { partnerId: partner.id, tenantId: tailspin.id, domain: 'tailspindns.onmicrosoft.com', companyName: 'Tailspin Toys', country: 'US', email: null, resellerId: resellers.other, organizationId: null, source: 'imported' });
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-    await pdns?.stop();
-  });
+    return world;
+  }, { timeout: 120_000, afterStop: async () => { await pdns?.stop(); } });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('partner-admin: adds a hosted domain (written, verified, set up) and shows its records', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
-    await page.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
+    await page.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
     await page.click('nav a:has-text("Domains")');
     expect(page.url()).toBe(base('fabrikam'));
     await checkPage(page);
@@ -75,7 +64,7 @@ describe('portal CSP customer domains in Chromium', () => {
     expect(tenant.domains.get('fabrikamdns.test')!.isVerified).toBe(true);
     const rrsets = await pdns.zoneRrsets('fabrikamdns.test');
     expect(rrsets.some((rrset) => rrset.type === 'MX')).toBe(true);
-    const added = await world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'outcome']).where('action', '=', 'csp.domain.add').where('target', '=', 'fabrikamdns.test').execute();
+    const added = await portal.world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'outcome']).where('action', '=', 'csp.domain.add').where('target', '=', 'fabrikamdns.test').execute();
     expect(added).toEqual([{ actor: `user:${cspPeople.partnerAdmin}`, outcome: 'success' }]);
     await checkPage(page);
     await screenshots(page, 'csp-domains-verified');
@@ -110,7 +99,7 @@ describe('portal CSP customer domains in Chromium', () => {
     await page.click('button[aria-label="Verify now: fabrikam-elsewhere.test"]');
     await page.waitForURL(/verified=fabrikam-elsewhere\.test/);
     expect(await page.textContent('#domain-fabrikam-elsewhere\\.test')).toContain('2 attempts');
-    const stored = (await findCustomerDomain(world.lanyard.context.db, 'fabrikam-elsewhere.test'))!;
+    const stored = (await findCustomerDomain(portal.world.lanyard.context.db, 'fabrikam-elsewhere.test'))!;
     expect(await page.textContent('#domain-fabrikam-elsewhere\\.test time')).toBe(`${stored.nextAttemptAt!.slice(0, 16).replace('T', ' ')} UTC`);
     await checkPage(page);
     await screenshots(page, 'csp-domains-failing');
@@ -158,7 +147,7 @@ describe('portal CSP customer domains in Chromium', () => {
     const ronCsrf = await csrfOf(ron);
     const forged = await ron.request.post(base('fabrikam'), { form: { csrf: ronCsrf, name: 'ron.test' }, headers: json });
     expect(forged.status()).toBe(403);
-    expect(await findCustomerDomain(world.lanyard.context.db, 'ron.test')).toBeUndefined();
+    expect(await findCustomerDomain(portal.world.lanyard.context.db, 'ron.test')).toBeUndefined();
     await ron.close();
 
     const alice = await signedInPage(cspPeople.orgAdmin);
@@ -177,7 +166,7 @@ describe('portal CSP customer domains in Chromium', () => {
     const body = JSON.parse((await page.textContent('#graph-body'))!) as Record<string, unknown>;
     expect(body.issuerUri).toContain('fabrikamdns.test');
     // The pre-flight wrote nothing: not in Lanyard's organization yet, not federated at Microsoft.
-    expect(await world.lanyard.context.db.selectFrom('domains').select('id').where('name', '=', 'fabrikamdns.test').executeTakeFirst()).toBeUndefined();
+    expect(await portal.world.lanyard.context.db.selectFrom('domains').select('id').where('name', '=', 'fabrikamdns.test').executeTakeFirst()).toBeUndefined();
     expect(tenant.domains.get('fabrikamdns.test')!.authenticationType).toBe('Managed');
     const preflight = (await (await page.request.get(`${api('fabrikam')}/fabrikamdns.test/federation-preflight`)).json()) as { ready: boolean };
     expect(preflight.ready).toBe(true);
@@ -188,7 +177,7 @@ describe('portal CSP customer domains in Chromium', () => {
     expect(await page.textContent('#notice')).toContain('fabrikamdns.test is federated');
     expect(await page.textContent('#domain-fabrikamdns\\.test')).toContain('federated');
     expect(tenant.domains.get('fabrikamdns.test')!.authenticationType).toBe('Federated');
-    const events = await world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'outcome']).where('action', '=', 'federation.federate').execute();
+    const events = await portal.world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'outcome']).where('action', '=', 'federation.federate').execute();
     expect(events).toEqual([{ actor: `user:${cspPeople.partnerAdmin}`, outcome: 'success' }]);
     await checkPage(page);
     await screenshots(page, 'csp-domains-federated');

@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findCustomerByDomain, findPartnerCustomerByRef } from '../../csp/data/customers.ts';
 import { agentPassword } from '../csp/csp-harness.ts';
-import { launchChromium } from '../e2e/browser.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from './portal-csp-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { cspPeople, resellers, startPortalCspWorld } from './portal-csp-world.ts';
 
 /**
  * The partner page's actions and the customer actions in Chromium over the emulator: the
@@ -17,26 +15,18 @@ import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from '
  * post with their own valid CSRF token).
  */
 describe('portal CSP partner actions in Chromium', () => {
-  let world: PortalCspWorld;
-  let browser: Browser;
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
-  const partnerUrl = () => `${world.url}/admin/csp/${world.csp.partnerSlug}`;
+  const partnerUrl = () => `${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}`;
   const csrfOf = async (page: Page) => (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
   const json = { accept: 'application/json' };
-  const setToken = (set: Record<string, string | null>) => world.lanyard.context.db.updateTable('cspPartners').set(set).where('slug', '=', world.csp.partnerSlug).execute();
+  const setToken = (set: Record<string, string | null>) => portal.world.lanyard.context.db.updateTable('cspPartners').set(set).where('slug', '=', portal.world.csp.partnerSlug).execute();
   let imported = '';
 
-  beforeAll(async () => {
-    world = await startPortalCspWorld('sqlite');
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalCspWorld('sqlite');
     imported = world.csp.seedCustomer('contoso', { associatedPartnerId: resellers.mine }).id;
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-  });
+    return world;
+  }, { timeout: 120_000 });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('partner-admin: an expiring token shows its remedy, "Renew token now" renews it, "Check access" shows the checklist', async () => {
     await setToken({ refreshTokenLastUsedAt: new Date(Date.now() - 70 * 86_400_000).toISOString() });
@@ -49,7 +39,7 @@ describe('portal CSP partner actions in Chromium', () => {
     await Promise.all([page.waitForURL(/done=refresh/), page.click('#refresh-form button')]);
     expect(await page.textContent('#token-health')).toContain('valid');
     expect(await page.locator('#token-remedy').count()).toBe(0);
-    const audit = await world.lanyard.context.db.selectFrom('auditEvents').select('actor').where('action', '=', 'csp.partner.refresh').where('outcome', '=', 'success').execute();
+    const audit = await portal.world.lanyard.context.db.selectFrom('auditEvents').select('actor').where('action', '=', 'csp.partner.refresh').where('outcome', '=', 'success').execute();
     expect(audit.map((event) => event.actor)).toContain(`user:${cspPeople.partnerAdmin}`);
 
     await page.click('#check-form button');
@@ -58,7 +48,7 @@ describe('portal CSP partner actions in Chromium', () => {
     expect(checks).toEqual(expect.arrayContaining(['token-stored:ok', 'token-redeems:ok', 'mfa:ok', 'partner-center:ok']));
     await checkPage(page);
     await screenshots(page, 'csp-partner-access-check');
-    const api = await page.request.post(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/check`, { form: { csrf: await csrfOf(page) } });
+    const api = await page.request.post(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/check`, { form: { csrf: await csrfOf(page) } });
     expect(((await api.json()) as { checks: unknown[] }).checks.length).toBeGreaterThan(3);
     await page.close();
   }, 120_000);
@@ -72,7 +62,7 @@ describe('portal CSP partner actions in Chromium', () => {
     expect(await page.textContent('#token-remedy')).toContain('Consent');
     await screenshots(page, 'csp-partner-revoked');
     await Promise.all([page.waitForURL(/oauth2\/v2\.0\/authorize/), page.click('#consent-form button')]);
-    await page.fill('#login', world.csp.agentUpn);
+    await page.fill('#login', portal.world.csp.agentUpn);
     await page.fill('#password', agentPassword);
     await page.click('#sign-in');
     await page.locator('#otc, #accept, #consent-done').first().waitFor({ timeout: 20_000 });
@@ -86,10 +76,10 @@ describe('portal CSP partner actions in Chromium', () => {
     await Promise.all([page.waitForURL(/done=consent/), page.click('#back-to-portal')]);
     expect(await page.textContent('#notice')).toContain('Consent recorded');
     expect(await page.textContent('#token-health')).toContain('valid');
-    const started = await world.lanyard.context.db.selectFrom('auditEvents').select('actor').where('action', '=', 'csp.consent.complete').orderBy('occurredAt', 'desc').executeTakeFirst();
+    const started = await portal.world.lanyard.context.db.selectFrom('auditEvents').select('actor').where('action', '=', 'csp.consent.complete').orderBy('occurredAt', 'desc').executeTakeFirst();
     expect(started?.actor).toBe(`user:${cspPeople.partnerAdmin}`);
     // The JSON twin answers the authorize URL, as `lanyard csp partner consent` prints it.
-    const api = await page.request.post(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/consent`, { form: { csrf: await csrfOf(page) } });
+    const api = await page.request.post(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/consent`, { form: { csrf: await csrfOf(page) } });
     expect(((await api.json()) as { url: string }).url).toContain('/oauth2/v2.0/authorize');
     await page.close();
   }, 120_000);
@@ -110,27 +100,41 @@ describe('portal CSP partner actions in Chromium', () => {
     expect(await page.textContent('#created-agreement')).toContain('accepted');
     await checkPage(page);
     await screenshots(page, 'csp-customer-created');
-    const created = (await findCustomerByDomain(world.lanyard.context.db, 'fabrikamportal.onmicrosoft.com'))!;
+    const created = (await findCustomerByDomain(portal.world.lanyard.context.db, 'fabrikamportal.onmicrosoft.com'))!;
     expect(created.resellerId).toBe(resellers.mine);
     expect(created.agreementAcceptedBy).toBe(`user:${cspPeople.partnerAdmin}`);
     // The same validation as the command: a bad prefix is refused before Partner Center is asked.
-    const bad = await page.request.post(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers`, { form: { csrf: await csrfOf(page), ...fields, domainPrefix: 'no-dashes' }, headers: json });
+    const bad = await page.request.post(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers`, { form: { csrf: await csrfOf(page), ...fields, domainPrefix: 'no-dashes' }, headers: json });
     expect(bad.status()).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('CSP_DOMAIN_PREFIX_INVALID');
+    // The page shows a refusal on the form itself: its status, the summary focused, what was typed kept.
+    await page.goto(`${partnerUrl()}/customers/new`);
+    for (const [name, value] of Object.entries(fields)) await page.fill(`#${name}`, value);
+    await page.selectOption('#reseller', resellers.mine);
+    await page.check('#acceptAgreement');
+    const [taken] = await Promise.all([page.waitForNavigation(), page.click('#create-customer button[type=submit]')]);
+    expect(taken?.status()).toBe(409);
+    expect(await page.textContent('#create-error')).toContain('CSP_DOMAIN_PREFIX_TAKEN');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('create-error');
+    for (const [name, value] of Object.entries(fields)) expect(await page.inputValue(`#${name}`), name).toBe(value);
+    expect(await page.inputValue('#reseller')).toBe(resellers.mine);
+    expect(await page.isChecked('#acceptAgreement')).toBe(true);
+    await checkPage(page);
+    await screenshots(page, 'csp-customer-create-refused');
 
     await page.goto(partnerUrl());
     await page.check('#import-dry-run');
     await page.click('#import-form button');
     await page.waitForSelector('#import-report');
     expect(await page.textContent('#import-summary')).toContain('Dry run');
-    expect(await findPartnerCustomerByRef(world.lanyard.context.db, (await world.csp.partner()).id, imported)).toBeUndefined();
+    expect(await findPartnerCustomerByRef(portal.world.lanyard.context.db, (await portal.world.csp.partner()).id, imported)).toBeUndefined();
     await page.goto(partnerUrl());
     await page.click('#import-form button');
     await page.waitForSelector('#import-report');
     expect(await page.textContent('#import-report')).toContain('contoso');
     await checkPage(page);
     await screenshots(page, 'csp-customer-import');
-    expect(await findPartnerCustomerByRef(world.lanyard.context.db, (await world.csp.partner()).id, imported)).toBeDefined();
+    expect(await findPartnerCustomerByRef(portal.world.lanyard.context.db, (await portal.world.csp.partner()).id, imported)).toBeDefined();
     await page.close();
   }, 120_000);
 
@@ -146,8 +150,8 @@ describe('portal CSP partner actions in Chromium', () => {
     expect(await page.textContent('#customer-facts')).toContain('host');
     await checkPage(page);
     await screenshots(page, 'csp-customer-linked');
-    const host = (await findOrganizationBySlug(world.lanyard.context.db, 'host'))!;
-    expect((await findPartnerCustomerByRef(world.lanyard.context.db, (await world.csp.partner()).id, imported))!.organizationId).toBe(host.id);
+    const host = (await findOrganizationBySlug(portal.world.lanyard.context.db, 'host'))!;
+    expect((await findPartnerCustomerByRef(portal.world.lanyard.context.db, (await portal.world.csp.partner()).id, imported))!.organizationId).toBe(host.id);
     await Promise.all([page.waitForURL(/done=unlink/), page.click('#unlink-form button')]);
     expect(await page.textContent('#customer-facts')).toContain('not linked');
     await page.close();
@@ -163,20 +167,20 @@ describe('portal CSP partner actions in Chromium', () => {
     await page.goto(`${partnerUrl()}/customers/${imported}`);
     expect(await page.locator('#link-actions').count()).toBe(0);
     const csrf = await csrfOf(page);
-    const before = (await world.csp.partner()).refreshTokenRotatedAt;
+    const before = (await portal.world.csp.partner()).refreshTokenRotatedAt;
     for (const path of ['consent', 'refresh', 'check', 'customers', 'customers/import', `customers/${imported}/link`, `customers/${imported}/unlink`, `customers/${imported}/agreement`]) {
       for (const base of ['/admin/csp', '/admin/api/csp']) {
-        const refused = await page.request.post(`${world.url}${base}/${world.csp.partnerSlug}/${path}`, { form: { csrf, org: 'host', dryRun: 'on', firstName: 'R', lastName: 'R', email: 'r@example.com' }, headers: json });
+        const refused = await page.request.post(`${portal.world.url}${base}/${portal.world.csp.partnerSlug}/${path}`, { form: { csrf, org: 'host', dryRun: 'on', firstName: 'R', lastName: 'R', email: 'r@example.com' }, headers: json });
         expect(refused.status(), `${base} ${path}`).toBe(403);
       }
     }
-    expect((await world.csp.partner()).refreshTokenRotatedAt).toBe(before);
-    expect((await findPartnerCustomerByRef(world.lanyard.context.db, (await world.csp.partner()).id, imported))!.organizationId).toBeNull();
+    expect((await portal.world.csp.partner()).refreshTokenRotatedAt).toBe(before);
+    expect((await findPartnerCustomerByRef(portal.world.lanyard.context.db, (await portal.world.csp.partner()).id, imported))!.organizationId).toBeNull();
     await page.close();
 
     const alice = await signedInPage(cspPeople.orgAdmin);
     const aliceCsrf = await csrfOf(alice);
-    expect((await alice.request.get(`${world.url}/admin/api/csp/${world.csp.partnerSlug}`)).status()).toBe(403);
+    expect((await alice.request.get(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}`)).status()).toBe(403);
     for (const path of ['consent', 'refresh', 'customers/import']) {
       expect((await alice.request.post(`${partnerUrl()}/${path}`, { form: { csrf: aliceCsrf }, headers: json })).status(), path).toBe(403);
     }

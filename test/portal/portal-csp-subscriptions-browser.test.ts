@@ -1,15 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { importCustomers } from '../../csp/customers/import-customers.ts';
 import { findPartnerCustomerByRef } from '../../csp/data/customers.ts';
 import { listSubscriptions } from '../../csp/data/subscriptions.ts';
 import { catalogFromSeed, catalogSchema } from '../../emulator/partner-center/seed.ts';
 import { businessBasic, legacyE3, testCatalog } from '../csp/csp-harness.ts';
-import { launchChromium } from '../e2e/browser.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from './portal-csp-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { cspPeople, resellers, startPortalCspWorld } from './portal-csp-world.ts';
 
 /**
  * A customer's Subscriptions page in Chromium over the Partner Center emulator: fabrikam (reseller
@@ -22,22 +20,18 @@ import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from '
  * org-admin sees nothing.
  */
 describe('portal CSP subscriptions in Chromium', () => {
-  let world: PortalCspWorld;
-  let browser: Browser;
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
   const tenants: Record<string, string> = {};
-  const path = (customer: string, rest = '') => `${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants[customer]}/subscriptions${rest}`;
+  const path = (customer: string, rest = '') => `${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants[customer]}/subscriptions${rest}`;
   const subscriptionsOf = async (customer: string) => {
-    const db = world.lanyard.context.db;
-    const row = (await findPartnerCustomerByRef(db, (await world.csp.partner()).id, tenants[customer]!))!;
+    const db = portal.world.lanyard.context.db;
+    const row = (await findPartnerCustomerByRef(db, (await portal.world.csp.partner()).id, tenants[customer]!))!;
     return listSubscriptions(db, row.id);
   };
   const csrfOf = async (page: Page) => (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
   const json = { accept: 'application/json' };
 
-  beforeAll(async () => {
-    world = await startPortalCspWorld('sqlite');
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalCspWorld('sqlite');
     // Business Basic's annual term has no list price (as real Partner Center): its order shows the warning.
     const catalog = structuredClone(testCatalog) as typeof testCatalog & { products: { skus: { availabilities: { terms: Record<string, unknown>[] }[] }[] }[] };
     catalog.products[0]!.skus[0]!.availabilities[0]!.terms[1]!.listPrice = null;
@@ -48,25 +42,21 @@ describe('portal CSP subscriptions in Chromium', () => {
     tenants.woodgrove = world.csp.seedCustomer('woodgrove', { associatedPartnerId: resellers.mine }).id;
     const { db, secretBox, config } = world.lanyard.context;
     await importCustomers({ db, secretBox, clock: systemClock, config }, world.csp.partnerSlug, { dryRun: false }, 'cli:test');
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-  });
+    return world;
+  }, { timeout: 120_000 });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('partner-admin: the list with window states; an order previewed with its price, then a job', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
     // Orders need the customer's acceptance of the Microsoft Customer Agreement recorded: from the overview.
-    await page.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
+    await page.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
     await page.fill('#agreement-first-name', 'Ada');
     await page.fill('#agreement-last-name', 'Lovelace');
     await page.fill('#agreement-email', 'ada@fabrikam.example');
     await Promise.all([page.waitForURL(/done=agreement/), page.click('#agreement-form button')]);
     expect(await page.textContent('#customer-facts')).toContain('accepted');
     const csrf = await csrfOf(page);
-    const woodgrove = await page.request.post(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers/${tenants.woodgrove}/agreement`, { form: { csrf, firstName: 'Wanda', lastName: 'Wood', email: 'wanda@woodgrove.example' } });
+    const woodgrove = await page.request.post(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers/${tenants.woodgrove}/agreement`, { form: { csrf, firstName: 'Wanda', lastName: 'Wood', email: 'wanda@woodgrove.example' } });
     expect(((await woodgrove.json()) as { acceptedBy: string }).acceptedBy).toBe(`user:${cspPeople.partnerAdmin}`);
     await page.click('nav a:has-text("Subscriptions")');
     expect(page.url()).toBe(path('fabrikam'));
@@ -88,13 +78,13 @@ describe('portal CSP subscriptions in Chromium', () => {
     await Promise.all([page.waitForURL(/done=order/), page.click('#confirm-order button')]);
     expect(await page.textContent('#notice')).toContain('queued');
     expect(await page.textContent('#changes')).toMatch(/order\s*queued/);
-    await world.lanyard.server.jobs.runDue();
+    await portal.world.lanyard.server.jobs.runDue();
     await page.reload();
     expect(await page.textContent('#changes')).toMatch(/order\s*succeeded/);
     const ordered = (await subscriptionsOf('fabrikam')).find((s) => s.offerId.toLowerCase() === legacyE3.toLowerCase())!;
     expect(ordered.status).toBe('active');
     expect(ordered.quantity).toBe(2);
-    const audit = await world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'outcome']).where('action', '=', 'csp.subscription.order').execute();
+    const audit = await portal.world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'outcome']).where('action', '=', 'csp.subscription.order').execute();
     expect(audit).toEqual([{ actor: `user:${cspPeople.partnerAdmin}`, outcome: 'success' }]);
     await page.close();
   }, 120_000);
@@ -111,7 +101,7 @@ describe('portal CSP subscriptions in Chromium', () => {
     await checkPage(page);
     await screenshots(page, 'csp-quantity-preview');
     await Promise.all([page.waitForURL(/done=quantity/), page.click('#confirm-quantity button')]);
-    await world.lanyard.server.jobs.runDue();
+    await portal.world.lanyard.server.jobs.runDue();
     expect((await subscriptionsOf('tailspin'))[0]!.quantity).toBe(5);
 
     // The annual term has no price: the preview carries the documented warning before anything is ordered.
@@ -120,7 +110,7 @@ describe('portal CSP subscriptions in Chromium', () => {
     expect(await page.textContent('#charge-amount')).toContain('0.00');
     await checkPage(page);
     await screenshots(page, 'csp-order-preview-no-price');
-    const api = await page.request.get(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers/${tenants.woodgrove}/subscriptions/order?offer=${encodeURIComponent(businessBasic)}&quantity=1&term=P1Y&billing=annual`);
+    const api = await page.request.get(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers/${tenants.woodgrove}/subscriptions/order?offer=${encodeURIComponent(businessBasic)}&quantity=1&term=P1Y&billing=annual`);
     expect(((await api.json()) as { charge: { priceSource: string; warning: string } }).charge.priceSource).toBe('none');
     // A refused preview says why (the offer is already held), writing nothing.
     const exists = await page.goto(`${path('fabrikam', '/order')}?offer=${encodeURIComponent(businessBasic)}&quantity=1`);
@@ -148,7 +138,7 @@ describe('portal CSP subscriptions in Chromium', () => {
     expect(forced.status()).toBe(409);
     expect(((await forced.json()) as { error: { code: string } }).error.code).toBe('CSP_OUTSIDE_CHANGE_WINDOW');
     await Promise.all([page.waitForURL(/done=auto-renew/), page.click('#auto-renew-off button')]);
-    await world.lanyard.server.jobs.runDue();
+    await portal.world.lanyard.server.jobs.runDue();
     expect((await subscriptionsOf('tailspin'))[0]!.autoRenew).toBe(0);
     await page.close();
   }, 120_000);
@@ -163,7 +153,7 @@ describe('portal CSP subscriptions in Chromium', () => {
     await screenshots(page, 'csp-subscriptions-reseller');
     expect((await page.goto(path('fabrikam', `/${basic.id}/terminate`)))?.status()).toBe(403);
     expect(await page.textContent('#error-code')).toBe('ADMIN_FORBIDDEN');
-    expect((await page.request.get(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}/subscriptions/${basic.id}/terminate`)).status()).toBe(403);
+    expect((await page.request.get(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}/subscriptions/${basic.id}/terminate`)).status()).toBe(403);
     await page.goto(path('fabrikam'));
     const csrf = await csrfOf(page);
     expect((await page.request.post(path('fabrikam', `/${basic.id}/terminate`), { form: { csrf }, headers: json })).status()).toBe(403);
@@ -174,24 +164,24 @@ describe('portal CSP subscriptions in Chromium', () => {
     // The other reseller's customer: page, JSON and a forged order are refused alike.
     const tailspin = (await subscriptionsOf('tailspin'))[0]!;
     expect((await page.goto(path('tailspin')))?.status()).toBe(403);
-    expect((await page.request.get(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers/${tenants.tailspin}/subscriptions`)).status()).toBe(403);
+    expect((await page.request.get(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers/${tenants.tailspin}/subscriptions`)).status()).toBe(403);
     expect((await page.request.post(path('tailspin', `/${tailspin.id}/quantity`), { form: { csrf, quantity: '9' }, headers: json })).status()).toBe(403);
     // Its own customer's subscription id under the other's URL is not found there, nor the reverse.
     expect((await page.request.post(path('fabrikam', `/${tailspin.id}/quantity`), { form: { csrf, quantity: '9' }, headers: json })).status()).toBe(404);
     expect((await subscriptionsOf('tailspin'))[0]!.quantity).toBe(5);
     // A change it may make: the JSON twin of the quantity preview, then the change.
-    const preview = await page.request.get(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}/subscriptions/${basic.id}/quantity?quantity=4`);
+    const preview = await page.request.get(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}/subscriptions/${basic.id}/quantity?quantity=4`);
     expect(preview.status()).toBe(200);
     expect(((await preview.json()) as { charge: { kind: string } }).charge.kind).toBe('increase');
-    const changed = await page.request.post(`${world.url}/admin/api/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}/subscriptions/${basic.id}/quantity`, { form: { csrf, quantity: '4' } });
+    const changed = await page.request.post(`${portal.world.url}/admin/api/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}/subscriptions/${basic.id}/quantity`, { form: { csrf, quantity: '4' } });
     expect(changed.status()).toBe(202);
-    await world.lanyard.server.jobs.runDue();
+    await portal.world.lanyard.server.jobs.runDue();
     expect((await subscriptionsOf('fabrikam')).find((s) => s.id === basic.id)!.quantity).toBe(4);
     await page.close();
 
     const alice = await signedInPage(cspPeople.orgAdmin);
     expect((await alice.goto(path('fabrikam')))?.status()).toBe(403);
-    const aliceCsrf = await csrfOf(await (async () => (await alice.goto(`${world.url}/admin`), alice))());
+    const aliceCsrf = await csrfOf(await (async () => (await alice.goto(`${portal.world.url}/admin`), alice))());
     expect((await alice.request.post(path('fabrikam', ''), { form: { csrf: aliceCsrf, offer: legacyE3, quantity: '1' }, headers: json })).status()).toBe(403);
     await alice.close();
   }, 120_000);
@@ -200,7 +190,7 @@ describe('portal CSP subscriptions in Chromium', () => {
   it('partner-admin: inside the window the termination is free, confirmed with a fresh code', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
     const basic = (await subscriptionsOf('fabrikam')).find((s) => s.offerId === businessBasic)!;
-    await world.clock.advance((world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
+    await portal.world.clock.advance((portal.world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
     await page.goto(path('fabrikam', `/${basic.id}/terminate`));
     expect(await page.textContent('#window-state')).toContain('inside the window');
     expect(await page.textContent('#window')).toContain('refund');
@@ -210,9 +200,9 @@ describe('portal CSP subscriptions in Chromium', () => {
     const bare = await page.request.post(path('fabrikam', `/${basic.id}/terminate`), { form: { csrf }, headers: json });
     expect(bare.status()).toBe(403);
     expect(((await bare.json()) as { error: { code: string } }).error.code).toBe('ADMIN_REAUTH_REQUIRED');
-    await page.fill('#terminate-code', await world.code(cspPeople.partnerAdmin, world.clock.now()));
+    await page.fill('#terminate-code', await portal.world.code(cspPeople.partnerAdmin, portal.world.clock.now()));
     await Promise.all([page.waitForURL(/done=terminate/), page.click('#confirm-terminate button')]);
-    await world.lanyard.server.jobs.runDue();
+    await portal.world.lanyard.server.jobs.runDue();
     await page.reload();
     expect(await page.textContent('#changes')).toMatch(/terminate\s*succeeded/);
     expect((await subscriptionsOf('fabrikam')).find((s) => s.id === basic.id)!.status).toBe('deleted');

@@ -1,14 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { insertCustomer } from '../../csp/data/customers.ts';
 import { listSyncErrors } from '../../csp/data/sync-errors.ts';
 import { readSyncSettings } from '../../csp/data/sync-settings.ts';
 import type { Tenant } from '../../emulator/state/model.ts';
 import { customerTenant, e3SkuId } from '../csp/customer-tenants.ts';
-import { launchChromium } from '../e2e/browser.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from './portal-csp-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { cspPeople, resellers, startPortalCspWorld } from './portal-csp-world.ts';
 
 /**
  * A CSP customer's Users & licences page and the partner's Sync & errors page in Chromium, against
@@ -19,22 +17,18 @@ import { cspPeople, resellers, startPortalCspWorld, type PortalCspWorld } from '
  * delete them, and see no sync; another reseller and an org-admin are refused.
  */
 describe('portal CSP users, licences and sync in Chromium', () => {
-  let world: PortalCspWorld;
-  let browser: Browser;
   let fabrikam: Tenant;
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
   const tenants: Record<string, string> = {};
-  const users = (name: string) => `${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants[name]}/users`;
+  const users = (name: string) => `${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants[name]}/users`;
   const usersApi = (name: string) => users(name).replace('/admin/csp/', '/admin/api/csp/');
-  const sync = () => `${world.url}/admin/csp/${world.csp.partnerSlug}/sync`;
+  const sync = () => `${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/sync`;
   const syncApi = () => sync().replace('/admin/csp/', '/admin/api/csp/');
   const csrfOf = async (page: Page) => (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
   const json = { accept: 'application/json' };
   const userId = (upn: string) => fabrikam.users.byPrincipalName(upn)!.id;
 
-  beforeAll(async () => {
-    world = await startPortalCspWorld('sqlite');
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalCspWorld('sqlite');
     const partner = await world.csp.partner();
     const people = Array.from({ length: 30 }, (_, index) => ({ userPrincipalName: `user${String(index + 1).padStart(2, '0')}@fabrikamusr.example`, displayName: `User ${index + 1}`, usageLocation: 'DE' }));
     fabrikam = customerTenant(world.csp, 'fabrikamusr', { users: [{ userPrincipalName: 'cleo@fabrikamusr.example', displayName: 'Cleo', usageLocation: 'DE' }, ...people] });
@@ -44,17 +38,13 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     const tailspin = customerTenant(world.csp, 'tailspinusr', { scopes: [] });
     tenants.tailspin = tailspin.id;
     await insertCustomer(world.lanyard.context.db, { partnerId: partner.id, tenantId: tailspin.id, domain: 'tailspinusr.onmicrosoft.com', companyName: 'Tailspin Toys', country: 'DE', email: null, resellerId: resellers.other, organizationId: null, source: 'imported' });
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-  });
+    return world;
+  }, { timeout: 120_000 });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('partner-admin: users with search and paging, seats, and a user added with a licence (password once, verified domains only)', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
-    await page.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
+    await page.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants.fabrikam}`);
     await page.click('nav a:has-text("Users & licences")');
     expect(page.url()).toBe(users('fabrikam'));
     expect(await page.textContent('#user-count')).toContain('32 users');
@@ -118,6 +108,17 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     expect(await page.locator('#change-domain option').count()).toBe(2);
     await checkPage(page);
     await screenshots(page, 'csp-user-change');
+    // A UPN that is not one: refused on the change form itself, what was typed kept, nothing changed.
+    await page.fill('#change-name', 'Cleo Typed');
+    await page.fill('#change-alias', 'cleo p');
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save")')]);
+    expect(refused?.status()).toBe(400);
+    expect(await page.textContent('#change-error')).toContain('CSP_USER_INPUT_INVALID');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('change-error');
+    expect([await page.inputValue('#change-name'), await page.inputValue('#change-alias')]).toEqual(['Cleo Typed', 'cleo p']);
+    expect(fabrikam.users.byPrincipalName('cleo@fabrikamusr.example')!.displayName).toBe('Cleo');
+    await checkPage(page);
+    await screenshots(page, 'csp-user-change-refused');
     await page.fill('#change-name', 'Cleo Patra');
     await page.fill('#change-alias', 'cleo.p');
     await page.selectOption('#change-enabled', 'off');
@@ -126,7 +127,7 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     expect(cleo).toMatchObject({ displayName: 'Cleo Patra', accountEnabled: false });
     const shown = (await (await page.request.get(`${usersApi('fabrikam')}/${cleo.id}`)).json()) as { user: { userPrincipalName: string; accountEnabled: boolean } };
     expect(shown.user).toMatchObject({ userPrincipalName: 'cleo.p@fabrikamusr.example', accountEnabled: false });
-    const changed = await world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'details']).where('action', '=', 'csp.user.change').executeTakeFirstOrThrow();
+    const changed = await portal.world.lanyard.context.db.selectFrom('auditEvents').select(['actor', 'details']).where('action', '=', 'csp.user.change').executeTakeFirstOrThrow();
     expect(changed.actor).toBe(`user:${cspPeople.partnerAdmin}`);
     expect(JSON.parse(changed.details!).changed).toEqual(['displayName', 'userPrincipalName', 'accountEnabled']);
     // The JSON twin of a licence change answers the user and the seats, as the command prints.
@@ -157,7 +158,7 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     const ron = await signedInPage(cspPeople.otherReseller);
     expect((await ron.goto(users('fabrikam')))?.status()).toBe(403);
     expect((await ron.request.get(usersApi('fabrikam'))).status()).toBe(403);
-    await ron.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}/customers/${tenants.tailspin}`);
+    await ron.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}/customers/${tenants.tailspin}`);
     const forged = await ron.request.post(usersApi('fabrikam'), { form: { csrf: await csrfOf(ron), name: 'Ron', upn: 'ron@fabrikamusr.example' }, headers: json });
     expect(forged.status()).toBe(403);
     expect(fabrikam.users.byPrincipalName('ron@fabrikamusr.example')).toBeUndefined();
@@ -171,7 +172,7 @@ describe('portal CSP users, licences and sync in Chromium', () => {
 
   it('partner-admin: sync settings, "Run sync now" as a job with its state, and the error table', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
-    await page.goto(`${world.url}/admin/csp/${world.csp.partnerSlug}`);
+    await page.goto(`${portal.world.url}/admin/csp/${portal.world.csp.partnerSlug}`);
     await page.click('nav a:has-text("Sync & errors")');
     expect(page.url()).toBe(sync());
     expect(await page.textContent('#sync-job')).toContain('Not run from the portal yet');
@@ -179,13 +180,25 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     await page.selectOption('#sync-ignore-enabled', 'on');
     await page.fill('#sync-group', 'Billing users');
     await Promise.all([page.waitForURL(/done=settings/), page.click('button:has-text("Save settings")')]);
-    const partner = await world.csp.partner();
-    expect(await readSyncSettings(world.lanyard.context.db, partner.id)).toMatchObject({ matchFields: ['mail', 'upn'], ignoreAccountEnabled: true, billingGroup: 'Billing users', signInActivity: false });
+    const partner = await portal.world.csp.partner();
+    expect(await readSyncSettings(portal.world.lanyard.context.db, partner.id)).toMatchObject({ matchFields: ['mail', 'upn'], ignoreAccountEnabled: true, billingGroup: 'Billing users', signInActivity: false });
     expect(await page.inputValue('#sync-match')).toBe('mail,upn');
     const csrf = await csrfOf(page);
     const bad = await page.request.post(`${syncApi()}/settings`, { form: { csrf, match: 'upn,phone' }, headers: json });
     expect(bad.status()).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('CSP_MATCH_FIELD_INVALID');
+    // The page's form shows the same refusal on itself, focused, with what was typed; nothing saved.
+    await page.fill('#sync-match', 'upn,phone');
+    await page.fill('#sync-group', 'Typed group');
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save settings")')]);
+    expect(refused?.status()).toBe(400);
+    expect(await page.textContent('#sync-settings-error')).toContain('CSP_MATCH_FIELD_INVALID');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('sync-settings-error');
+    expect([await page.inputValue('#sync-match'), await page.inputValue('#sync-group'), await page.inputValue('#sync-ignore-enabled')]).toEqual(['upn,phone', 'Typed group', 'on']);
+    expect(await readSyncSettings(portal.world.lanyard.context.db, partner.id)).toMatchObject({ matchFields: ['mail', 'upn'], billingGroup: 'Billing users' });
+    await checkPage(page);
+    await screenshots(page, 'csp-sync-settings-refused');
+    await page.fill('#sync-match', 'mail,upn');
     await page.fill('#sync-group', '');
     await Promise.all([page.waitForURL(/done=settings/), page.click('button:has-text("Save settings")')]);
 
@@ -199,11 +212,11 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     await checkPage(page);
     await screenshots(page, 'csp-sync-queued');
 
-    expect(await world.lanyard.server.jobs.runDue()).toBeGreaterThan(0);
+    expect(await portal.world.lanyard.server.jobs.runDue()).toBeGreaterThan(0);
     await page.goto(sync());
     expect(await page.textContent('#sync-job')).toContain('succeeded');
     expect(await page.textContent('#sync-result')).toMatch(/customers/);
-    const errors = await listSyncErrors(world.lanyard.context.db, partner.id);
+    const errors = await listSyncErrors(portal.world.lanyard.context.db, partner.id);
     expect(errors.some((error) => error.customerDomain === 'tailspinusr.onmicrosoft.com')).toBe(true);
     const row = page.locator('#sync-errors tbody tr:has-text("tailspinusr.onmicrosoft.com")').first();
     expect(await row.textContent()).toMatch(/AADSTS(65001|7000229)/);
@@ -218,7 +231,7 @@ describe('portal CSP users, licences and sync in Chromium', () => {
   // Last: the portal clock moves past the re-authentication window (ahead of the wall clock).
   it('partner-admin: removing a user asks for a fresh code past the window', async () => {
     const page = await signedInPage(cspPeople.partnerAdmin);
-    await world.clock.advance((world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
+    await portal.world.clock.advance((portal.world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
     await page.goto(`${users('fabrikam')}?q=user03`);
     expect(await page.locator('#reauth-hint').count()).toBe(1);
     const id = userId('user03@fabrikamusr.example');
@@ -227,11 +240,11 @@ describe('portal CSP users, licences and sync in Chromium', () => {
     expect(bare.status()).toBe(403);
     expect(((await bare.json()) as { error: { code: string } }).error.code).toBe('ADMIN_REAUTH_REQUIRED');
     expect(fabrikam.users.byPrincipalName('user03@fabrikamusr.example')).toBeDefined();
-    await page.fill(`#code-${id}`, await world.code(cspPeople.partnerAdmin, world.clock.now()));
+    await page.fill(`#code-${id}`, await portal.world.code(cspPeople.partnerAdmin, portal.world.clock.now()));
     await Promise.all([page.waitForURL(/done=remove/), page.click('button[aria-label="Remove user user03@fabrikamusr.example"]')]);
     expect(await page.textContent('#notice')).toContain('removed');
     expect(fabrikam.users.byPrincipalName('user03@fabrikamusr.example')).toBeUndefined();
-    const removed = await world.lanyard.context.db.selectFrom('auditEvents').select('actor').where('action', '=', 'csp.user.remove').execute();
+    const removed = await portal.world.lanyard.context.db.selectFrom('auditEvents').select('actor').where('action', '=', 'csp.user.remove').execute();
     expect(removed).toEqual([{ actor: `user:${cspPeople.partnerAdmin}` }]);
     expect(cspViolations).toEqual([]);
     await page.close();

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { insertUsers } from '../../core/db/users.ts';
 import { generateImmutableId } from '../../idp/accounts/users.ts';
 import { connectTenant } from '../../provisioning/tenant/tenant-connection.ts';
-import { launchChromium } from '../e2e/browser.ts';
 import { federationAppRoles } from '../e2e/federation-stack.ts';
 import { seedTenant } from '../emulator/harness.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { people, startPortalWorld } from './portal-world.ts';
 
 const extraAccounts = 1200;
 const extraUpn = (index: number) => `user-${String(index).padStart(4, '0')}@contoso.com`;
@@ -26,14 +24,10 @@ const extraUpn = (index: number) => `user-${String(index).padStart(4, '0')}@cont
 /** How long a step may take on a busy machine: a bound on waiting, not a timing assertion. */
 const patiently = { timeout: 30_000, interval: 100 };
 describe('portal provisioning: live progress and a report of more than 1000 accounts, in Chromium', () => {
-  let world: PortalWorld;
-  let browser: Browser;
   let dryRunId = '';
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
   const allUpns = [people.orgAdmin, people.contosoUser, ...Array.from({ length: extraAccounts }, (_, index) => extraUpn(index + 1))].sort();
 
-  const control = (path: string, init?: RequestInit) => fetch(`${world.stack!.emulator.baseUrl}/_emulator/${path}`, init);
+  const control = (path: string, init?: RequestInit) => fetch(`${portal.world.stack!.emulator.baseUrl}/_emulator/${path}`, init);
   const hold = (fault: Record<string, unknown>) =>
     control('faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...fault, hold: true }) });
   const heldRequests = async () => ((await (await control('faults')).json()) as { heldRequests: number }).heldRequests;
@@ -41,8 +35,8 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
   const sameDocument = (page: Page) => page.evaluate<boolean>('window.__sameDocument === true');
   const text = (page: Page, selector: string) => () => page.textContent(selector);
 
-  beforeAll(async () => {
-    world = await startPortalWorld('sqlite', {}, { emulator: true });
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalWorld('sqlite', {}, { emulator: true });
     const tenant = seedTenant(world.stack!.emulator, 'contoso', federationAppRoles, {
       domains: [{ id: 'contoso.com' }],
       users: [{ userPrincipalName: 'breakglass@contoso.onmicrosoft.com', directoryRoles: ['Global Administrator'] }],
@@ -58,18 +52,13 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
       givenName: null, surname: null, mail: null, source: 'local' as const, externalId: null, status: 'active' as const, passwordHash: null,
       microsoftObjectId: null, usageLocation: null, createdAt: now, updatedAt: now,
     })));
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await control('faults', { method: 'DELETE' }).catch(() => undefined);
-    await browser?.close();
-    await world?.stop();
-  });
+    return world;
+  }, { timeout: 120_000, beforeStop: async () => { await control('faults', { method: 'DELETE' }).catch(() => undefined); } });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('org-admin: the run page follows a dry run and then the real export, step by step, without a reload', async () => {
     const page = await signedInPage(people.orgAdmin);
-    await page.goto(`${world.url}/admin/orgs/contoso/provisioning`);
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/provisioning`);
 
     // The dry run: held first at its read of the tenant's users, then at its read of the tenant's domains.
     await hold({ pathPattern: '^/v1\\.0/users$', method: 'GET' });
@@ -80,7 +69,7 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
     expect(await page.textContent('#run-phase')).toBe('snapshot');
     expect(await page.isVisible('#run-refresh')).toBe(true); // without JavaScript: the refresh link
     await page.evaluate('window.__sameDocument = true');
-    const dryRun = world.lanyard.server.jobs.runDue();
+    const dryRun = portal.world.lanyard.server.jobs.runDue();
     await expect.poll(heldRequests, patiently).toBe(1);
     await release();
     // Step 2: the tenant is read; the run works through the accounts.
@@ -105,7 +94,7 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
     await hold({ pathPattern: '^/v1\\.0/\\$batch$', method: 'POST', skip: 25 });
     await Promise.all([page.waitForURL((url) => !url.pathname.endsWith(dryRunId)), page.click('button:has-text("Run the export")')]);
     await page.evaluate('window.__sameDocument = true');
-    const realRun = world.lanyard.server.jobs.runDue();
+    const realRun = portal.world.lanyard.server.jobs.runDue();
     await expect.poll(heldRequests, patiently).toBe(1);
     await expect.poll(text(page, '#run-processed'), patiently).toBe('500');
     expect(await page.textContent('#run-total')).toBe(String(allUpns.length));
@@ -115,7 +104,7 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
     await checkPage(page);
     await screenshots(page, 'provisioning-live-progress-org-admin');
     // Without JavaScript the same page works by its Refresh link (same session, scripts off).
-    const noScript = await browser.newContext({ javaScriptEnabled: false, ignoreHTTPSErrors: true, storageState: await page.context().storageState() });
+    const noScript = await portal.browser.newContext({ javaScriptEnabled: false, ignoreHTTPSErrors: true, storageState: await page.context().storageState() });
     const plain = await noScript.newPage();
     await plain.goto(page.url());
     expect(await plain.textContent('#run-processed')).toBe('500');
@@ -128,14 +117,14 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
     await expect.poll(text(page, '#run-status'), patiently).toBe('completed');
     await expect.poll(text(page, '#run-counts'), patiently).toContain(`created ${allUpns.length}`);
     expect(await sameDocument(page)).toBe(true);
-    expect(world.stack!.emulator.state.findDomain('contoso.com')!.tenant.users.size).toBe(allUpns.length + 1);
+    expect(portal.world.stack!.emulator.state.findDomain('contoso.com')!.tenant.users.size).toBe(allUpns.length + 1);
     expect(cspViolations).toEqual([]);
     await page.close();
   }, 180_000);
 
   it('org-admin: the report of 1202 accounts pages through without loss or duplicates, in the page and the JSON twin; filters by outcome and UPN text', async () => {
     const page = await signedInPage(people.orgAdmin);
-    const base = `${world.url}/admin/orgs/contoso/provisioning/runs/${dryRunId}`;
+    const base = `${portal.world.url}/admin/orgs/contoso/provisioning/runs/${dryRunId}`;
     const rows = async () => page.locator('#results tbody tr td:first-child').allTextContents();
 
     // The page, 100 at a time, by its Next links.
@@ -158,7 +147,7 @@ describe('portal provisioning: live progress and a report of more than 1000 acco
     expect(await page.locator('#first-page').count()).toBe(1);
 
     // The JSON twin, 500 at a time.
-    const api = async (query: string) => page.request.get(`${world.url}/admin/api/orgs/contoso/provisioning/runs/${dryRunId}?${query}`, { headers: { accept: 'application/json' } });
+    const api = async (query: string) => page.request.get(`${portal.world.url}/admin/api/orgs/contoso/provisioning/runs/${dryRunId}?${query}`, { headers: { accept: 'application/json' } });
     const fromApi: string[] = [];
     for (let after: string | null = '', calls = 0; after !== null; calls++) {
       expect(calls).toBeLessThan(5);

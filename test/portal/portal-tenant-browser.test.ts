@@ -1,14 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findOrganizationBySlug } from '../../core/db/organizations.ts';
 import { findTenantConnection } from '../../provisioning/data/tenant-connections.ts';
 import { connectTenant } from '../../provisioning/tenant/tenant-connection.ts';
-import { launchChromium } from '../e2e/browser.ts';
 import { federationAppRoles } from '../e2e/federation-stack.ts';
 import { seedTenant, type SeededTenant } from '../emulator/harness.ts';
-import { portalBrowserKit, shots } from './portal-browser-kit.ts';
-import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
+import { portalBrowserSuite } from './portal-browser-kit.ts';
+import { people, startPortalWorld } from './portal-world.ts';
 
 /**
  * Tenant connection in Chromium, against the Entra/Graph emulator. contoso uses its own app
@@ -21,32 +18,24 @@ import { people, startPortalWorld, type PortalWorld } from './portal-world.ts';
  * organization's page.
  */
 describe('portal tenant connection in Chromium', () => {
-  let world: PortalWorld;
-  let browser: Browser;
   let contosoTenant: SeededTenant;
   let otherTenant: SeededTenant;
-  const cspViolations: string[] = [];
-  const { signedInPage, screenshots, checkPage } = portalBrowserKit(() => ({ world, browser, cspViolations }));
   const checksOn = (page: import('playwright-core').Page) =>
     page.locator('#connection-checks > li').evaluateAll((items) => items.map((item) => `${item.getAttribute('data-check')}:${item.getAttribute('data-outcome')}`));
-  const connection = async () => findTenantConnection(world.lanyard.context.db, (await findOrganizationBySlug(world.lanyard.context.db, 'contoso'))!.id);
+  const connection = async () => findTenantConnection(portal.world.lanyard.context.db, (await findOrganizationBySlug(portal.world.lanyard.context.db, 'contoso'))!.id);
 
-  beforeAll(async () => {
-    world = await startPortalWorld('sqlite', {}, { emulator: true });
+  const portal = portalBrowserSuite(async () => {
+    const world = await startPortalWorld('sqlite', {}, { emulator: true });
     contosoTenant = seedTenant(world.stack!.emulator, 'contoso', federationAppRoles, { domains: [{ id: 'contoso.com' }] });
     otherTenant = seedTenant(world.stack!.emulator, 'contoso-new', [...federationAppRoles, 'Organization.Read.All']);
     await connectTenant(world.lanyard.context, { organization: 'contoso', tenantId: contosoTenant.tenant.id, clientId: contosoTenant.clientId, clientSecret: contosoTenant.clientSecret }, 'test');
-    browser = await launchChromium();
-    mkdirSync(shots, { recursive: true });
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-  });
+    return world;
+  }, { timeout: 90_000 });
+  const { signedInPage, screenshots, checkPage, cspViolations } = portal;
 
   it('org-admin: sees the app registration (never its secret) and tests the connection: a checklist with remediation', async () => {
     const page = await signedInPage(people.orgAdmin);
-    await page.goto(`${world.url}/admin/orgs/contoso/tenant`);
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/tenant`);
     expect(await page.textContent('#connection-via')).toBe('its own app registration');
     expect(await page.textContent('#app-registration')).toContain(contosoTenant.clientId);
     expect(await page.content()).not.toContain(contosoTenant.clientSecret);
@@ -59,10 +48,10 @@ describe('portal tenant connection in Chromium', () => {
     expect(await page.textContent('[data-check="organization"] .remediation')).toContain('Organization.Read.All');
     await checkPage(page);
     await screenshots(page, 'tenant-test-org-admin');
-    const audit = await world.lanyard.context.db.selectFrom('auditEvents').selectAll().where('action', '=', 'tenant.test').executeTakeFirstOrThrow();
+    const audit = await portal.world.lanyard.context.db.selectFrom('auditEvents').selectAll().where('action', '=', 'tenant.test').executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor: `user:${people.orgAdmin}`, target: 'contoso', outcome: 'success' });
 
-    const json = await page.request.get(`${world.url}/admin/api/orgs/contoso/tenant`);
+    const json = await page.request.get(`${portal.world.url}/admin/api/orgs/contoso/tenant`);
     expect(await json.json()).toMatchObject({ via: 'app-registration', appRegistration: { clientId: contosoTenant.clientId, secretExpiresAt: null } });
     expect(await json.text()).not.toContain(contosoTenant.clientSecret);
     await page.close();
@@ -70,7 +59,7 @@ describe('portal tenant connection in Chromium', () => {
 
   it('a CSP customer without its own app registration: through the partner, and the refusal explained', async () => {
     const page = await signedInPage(people.fabrikamAdmin);
-    await page.goto(`${world.url}/admin/orgs/fabrikam/tenant`);
+    await page.goto(`${portal.world.url}/admin/orgs/fabrikam/tenant`);
     expect(await page.textContent('#connection-via')).toBe('a CSP partner\'s delegated access');
     expect(await page.textContent('#csp-partner')).toContain('alpha');
     await Promise.all([page.waitForSelector('#connection-checks'), page.click('button:has-text("Test connection")')]);
@@ -85,40 +74,40 @@ describe('portal tenant connection in Chromium', () => {
 
   it('reseller: sees its customer\'s connection, may not test or change it; no one reaches another organization\'s page', async () => {
     const page = await signedInPage(people.reseller);
-    await page.goto(`${world.url}/admin/orgs/fabrikam/tenant`);
+    await page.goto(`${portal.world.url}/admin/orgs/fabrikam/tenant`);
     expect(await page.locator('#test-connection, #connect-tenant').count()).toBe(0);
     await checkPage(page);
     await screenshots(page, 'tenant-reseller');
-    expect((await page.request.get(`${world.url}/admin/api/orgs/fabrikam/tenant`)).status()).toBe(200);
+    expect((await page.request.get(`${portal.world.url}/admin/api/orgs/fabrikam/tenant`)).status()).toBe(200);
     const csrf = (await page.getAttribute('form[action="/admin/signout"] input[name=csrf]', 'value'))!;
     for (const path of ['/admin/orgs/fabrikam/tenant/test', '/admin/api/orgs/fabrikam/tenant/test', '/admin/orgs/fabrikam/tenant', '/admin/api/orgs/fabrikam/tenant']) {
-      const refused = await page.request.post(`${world.url}${path}`, { form: { csrf, tenantId: otherTenant.tenant.id, clientId: otherTenant.clientId, clientSecret: otherTenant.clientSecret }, headers: { accept: 'application/json' } });
+      const refused = await page.request.post(`${portal.world.url}${path}`, { form: { csrf, tenantId: otherTenant.tenant.id, clientId: otherTenant.clientId, clientSecret: otherTenant.clientSecret }, headers: { accept: 'application/json' } });
       expect(refused.status(), path).toBe(403);
     }
-    expect(await findTenantConnection(world.lanyard.context.db, (await findOrganizationBySlug(world.lanyard.context.db, 'fabrikam'))!.id)).toBeUndefined();
-    expect((await page.goto(`${world.url}/admin/orgs/contoso/tenant`))?.status()).toBe(403);
-    expect((await page.request.get(`${world.url}/admin/api/orgs/contoso/tenant`)).status()).toBe(403);
+    expect(await findTenantConnection(portal.world.lanyard.context.db, (await findOrganizationBySlug(portal.world.lanyard.context.db, 'fabrikam'))!.id)).toBeUndefined();
+    expect((await page.goto(`${portal.world.url}/admin/orgs/contoso/tenant`))?.status()).toBe(403);
+    expect((await page.request.get(`${portal.world.url}/admin/api/orgs/contoso/tenant`)).status()).toBe(403);
     await page.close();
 
     const admin = await signedInPage(people.orgAdmin);
-    expect((await admin.goto(`${world.url}/admin/orgs/fabrikam/tenant`))?.status()).toBe(403);
+    expect((await admin.goto(`${portal.world.url}/admin/orgs/fabrikam/tenant`))?.status()).toBe(403);
     await admin.close();
   }, 90_000);
 
   // Last: the portal clock moves past the re-authentication window (ahead of the wall clock).
   it('org-admin: changes the app registration with a fresh code; a wrong secret changes nothing', async () => {
     const page = await signedInPage(people.orgAdmin);
-    await world.clock.advance((world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
-    await page.goto(`${world.url}/admin/orgs/contoso/tenant`);
+    await portal.world.clock.advance((portal.world.lanyard.context.config.portal.reauthMinutes + 1) * 60_000);
+    await page.goto(`${portal.world.url}/admin/orgs/contoso/tenant`);
     expect(await page.locator('#connect-code').count()).toBe(1);
     const csrf = (await page.getAttribute('#connect-tenant input[name=csrf]', 'value'))!;
-    const bare = await page.request.post(`${world.url}/admin/orgs/contoso/tenant`, { form: { csrf, tenantId: otherTenant.tenant.id, clientId: otherTenant.clientId, clientSecret: otherTenant.clientSecret }, headers: { accept: 'application/json' } });
+    const bare = await page.request.post(`${portal.world.url}/admin/orgs/contoso/tenant`, { form: { csrf, tenantId: otherTenant.tenant.id, clientId: otherTenant.clientId, clientSecret: otherTenant.clientSecret }, headers: { accept: 'application/json' } });
     expect(((await bare.json()) as { error: { code: string } }).error.code).toBe('ADMIN_REAUTH_REQUIRED');
 
     await page.fill('#tenant-id', otherTenant.tenant.id);
     await page.fill('#client-id', otherTenant.clientId);
     await page.fill('#client-secret', 'the secret ID, not its value');
-    await page.fill('#connect-code', await world.code(people.orgAdmin, world.clock.now()));
+    await page.fill('#connect-code', await portal.world.code(people.orgAdmin, portal.world.clock.now()));
     await page.click('button:has-text("Change app registration")');
     await page.waitForSelector('#connect-error');
     expect(await page.textContent('#connect-error-code')).toBe('TENANT_AUTH_FAILED');
@@ -143,11 +132,11 @@ describe('portal tenant connection in Chromium', () => {
     expect(await page.textContent('[data-check="domain:contoso.com"] .remediation')).toContain('Add and verify the domain');
     await checkPage(page);
     await screenshots(page, 'tenant-changed-org-admin');
-    const audit = await world.lanyard.context.db.selectFrom('auditEvents').select(['outcome', 'reason']).where('action', '=', 'tenant.connect').where('actor', '=', `user:${people.orgAdmin}`).orderBy('occurredAt').execute();
+    const audit = await portal.world.lanyard.context.db.selectFrom('auditEvents').select(['outcome', 'reason']).where('action', '=', 'tenant.connect').where('actor', '=', `user:${people.orgAdmin}`).orderBy('occurredAt').execute();
     expect(audit).toEqual([{ outcome: 'failure', reason: 'TENANT_AUTH_FAILED' }, { outcome: 'success', reason: null }]);
 
     // The JSON twin connects back (the session's code is still fresh); the answer never carries the secret.
-    const back = await page.request.post(`${world.url}/admin/api/orgs/contoso/tenant`, { form: { csrf, tenantId: contosoTenant.tenant.id, clientId: contosoTenant.clientId, clientSecret: contosoTenant.clientSecret }, headers: { accept: 'application/json' } });
+    const back = await page.request.post(`${portal.world.url}/admin/api/orgs/contoso/tenant`, { form: { csrf, tenantId: contosoTenant.tenant.id, clientId: contosoTenant.clientId, clientSecret: contosoTenant.clientSecret }, headers: { accept: 'application/json' } });
     expect(back.status()).toBe(200);
     expect(await back.json()).toMatchObject({ organization: 'contoso', clientId: contosoTenant.clientId });
     expect(await back.text()).not.toContain(contosoTenant.clientSecret);
