@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,11 @@ beforeAll(async () => {
   copy = mkdtempSync(path.join(tmpdir(), 'lanyard-readme-'));
   for (const entry of readdirSync(root)) {
     if (entry === 'data' || entry === 'test-artifacts' || entry === '.git') continue;
-    symlinkSync(path.join(root, entry), path.join(copy, entry));
+    // dist/ is copied, not linked: the block's `npm start` builds again here, and through the
+    // copy's paths tsc re-emits every file; written through a link, that rewrite would land in the
+    // real dist/ while other test files run the compiled `lanyard` from it, half-written.
+    if (entry === 'dist') cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+    else symlinkSync(path.join(root, entry), path.join(copy, entry));
   }
   browser = await launchChromium();
 });
