@@ -90,10 +90,11 @@ export function portalWorldOn(lanyard: RunningLanyard, clock: ManualClock, secre
     },
     async code(upn, at) {
       // Verification accepts ±1 step and each step once, in order: take the next step not used yet,
-      // waiting for the wall clock when all three are spent (a fixed `at` cannot wait).
+      // from the current one on (a code of the previous step may expire before a loaded machine
+      // posts it), waiting for the wall clock when both are spent (a fixed `at` cannot wait).
       for (;;) {
         const current = Math.floor((at ?? new Date()).getTime() / 30_000);
-        const step = Math.max(current - 1, (lastStep.get(upn) ?? -Infinity) + 1);
+        const step = Math.max(current, (lastStep.get(upn) ?? -Infinity) + 1);
         if (step <= current + 1) {
           lastStep.set(upn, step);
           return generate({ secret: secrets[upn]!, epoch: step * 30, period: 30 });
