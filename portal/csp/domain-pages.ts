@@ -3,7 +3,7 @@ import type { CspCustomer, CspCustomerDomain, CspPartner } from '../../csp/data/
 import type { DomainRecordsView } from '../../csp/domains/domain-setup.ts';
 import type { FederationPreview } from '../views/domains.ts';
 import type { FormRefusal } from '../form-refusal.ts';
-import { addDomainForm, checklist } from '../pages/domains-page.ts';
+import { addDomainForm, checklist, graphRequestPreview } from '../pages/domains-page.ts';
 import { badge, csrfField, notice, reauthField, time } from '../pages/parts.ts';
 import { cspPaths } from './csp-routes.ts';
 
@@ -129,9 +129,7 @@ export function customerFederateBody(page: CustomerFederatePage): SafeHtml {
 <h2>Pre-flight checklist</h2>
 ${checklist(checks)}
 ${page.preview.ready
-  ? html`<h2>The Graph request that will be sent</h2>
-<p class="hint">${page.preview.report.action === 'create' ? 'POST' : 'PATCH'} /domains/${page.domain}/federationConfiguration to tenant ${page.preview.report.tenantId}</p>
-<pre class="card code" id="graph-body" tabindex="0" aria-label="Graph request body">${JSON.stringify(page.preview.report.body, null, 2)}</pre>
+  ? html`${graphRequestPreview(page.domain, page.preview.report)}
 <form class="card" method="post" action="${base}/${page.domain}/federate" id="confirm-federate">${csrfField(page.csrfToken)}
 <p>Every check passed. From now on Microsoft sends the sign-ins of ${page.domain} to Lanyard.</p>
 ${reauthField('federate-code', page.freshSecondFactor, 'Your authenticator code to confirm')}

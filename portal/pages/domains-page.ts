@@ -71,9 +71,7 @@ ${(['enforce', 'accept', 'reject'] as const).map((value) => html`<option value="
 <h2>Pre-flight checklist</h2>
 ${checklist(checks)}
 ${page.preview.ready
-  ? html`<h2>The Graph request that will be sent</h2>
-<p class="hint">${page.preview.report.action === 'create' ? 'POST' : 'PATCH'} /domains/${page.domain}/federationConfiguration to tenant ${page.preview.report.tenantId}</p>
-<pre class="card code" id="graph-body" tabindex="0" aria-label="Graph request body">${JSON.stringify(page.preview.report.body, null, 2)}</pre>
+  ? html`${graphRequestPreview(page.domain, page.preview.report)}
 <form class="card" method="post" action="${base}/federate" id="confirm-federate">${csrfField(page.csrfToken)}
 <input type="hidden" name="protocol" value="${page.choice.protocol}"><input type="hidden" name="mfa" value="${page.choice.mfaBehavior}">
 <p>Every check passed. From now on Microsoft sends the sign-ins of ${page.domain} to Lanyard.</p>
@@ -112,4 +110,11 @@ ${reauthField('unfederate-code', page.freshSecondFactor, 'Your authenticator cod
 <button type="submit" class="danger">Unfederate ${page.report.domain}</button></form>`
   : html`<p class="notice" id="nothing-to-do">The domain is already managed by Microsoft: nothing to do.</p>`}
 <p><a href="/admin/orgs/${page.slug}/domains">Back to domains</a></p>`;
+}
+
+/** The federation request a confirmed pre-flight will send to Microsoft Graph, shown before the admin confirms. */
+export function graphRequestPreview(domain: string, report: { readonly action: string; readonly tenantId: string; readonly body: unknown }): SafeHtml {
+  return html`<h2>The Graph request that will be sent</h2>
+<p class="hint">${report.action === 'create' ? 'POST' : 'PATCH'} /domains/${domain}/federationConfiguration to tenant ${report.tenantId}</p>
+<pre class="card code" id="graph-body" tabindex="0" aria-label="Graph request body">${JSON.stringify(report.body, null, 2)}</pre>`;
 }
